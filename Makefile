@@ -1,0 +1,48 @@
+# Two commands do all the set-up on a fresh machine with only Python:
+#   make run    start the whole product locally (embedded PostgreSQL and Redis)
+#   make test   run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format messages stop bench clean
+
+$(PY):
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# A stamp per extra set, remade when pyproject.toml changes, so repeated runs skip pip.
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[embedded]"
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[embedded,test]"
+	touch $@
+
+run: $(VENV)/.installed-run
+	$(PY) -m crm_site.dev run --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m crm_site.dev test -- $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+# Regenerates the zh-hans catalogue from the code and compiles it (needs GNU gettext).
+messages: $(VENV)/.installed-test
+	$(PY) -m crm_site.dev manage makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=static
+	$(PY) -m crm_site.dev manage compilemessages -l zh_Hans --ignore=.venv
+
+# Stops the embedded PostgreSQL and Redis if something left them running.
+stop: $(VENV)/.installed-run
+	$(PY) -m crm_site.dev stop
+
+clean: stop
+	rm -rf .data

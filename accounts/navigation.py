@@ -1,0 +1,45 @@
+"""The main navigation: each entry says which roles see it. Apps add their entries here."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    url_name: str
+    roles: frozenset
+    icon: str
+
+
+NAVIGATION = [
+    NavEntry(_("Home"), "home", ALL_ROLES, "house"),
+    NavEntry(
+        _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"
+    ),
+]
+
+
+def navigation_for(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    entries = []
+    for entry in NAVIGATION:
+        if user.role not in entry.roles or (
+            entry.url_name.startswith("admin:") and not user.is_staff
+        ):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:
+            # An app that is not installed contributes no entry.
+            continue
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        entries.append({"label": entry.label, "url": url, "icon": entry.icon, "active": active})
+    return entries

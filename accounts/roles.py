@@ -1,0 +1,63 @@
+"""The permission groups behind each role, kept in sync by data migrations.
+
+A role is the user's `role` field; its group carries the Django model permissions that the
+admin site and permission checks use. Later apps add their codenames here and call
+`sync_role_groups` from a data migration of their own.
+"""
+
+from accounts.models import Role
+
+GROUP_NAMES = {
+    Role.OFFICER: "Loan officer",
+    Role.MANAGER: "Manager",
+    Role.RISK_OFFICER: "Risk officer",
+    Role.ADMIN: "Admin",
+}
+
+_BEAT_MODELS = [
+    "periodictask",
+    "intervalschedule",
+    "crontabschedule",
+    "solarschedule",
+    "clockedschedule",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OFFICER: [],
+    Role.MANAGER: ["accounts.view_user", "accounts.view_branch"],
+    Role.RISK_OFFICER: ["accounts.view_user", "accounts.view_branch", "audit.view_auditevent"],
+    Role.ADMIN: [
+        *(
+            f"accounts.{action}_{model}"
+            for model in ("user", "branch")
+            for action in ("add", "change", "view")
+        ),
+        "auth.view_group",
+        "audit.view_auditevent",
+        "audit.view_jobheartbeat",
+        *(
+            f"django_celery_beat.{action}_{model}"
+            for model in _BEAT_MODELS
+            for action in ("add", "change", "delete", "view")
+        ),
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
+        "axes.view_accessfailurelog",
+    ],
+}
+
+# Roles that work in Django admin (an admin runs the system; a risk officer tunes rules).
+STAFF_ROLES = frozenset({Role.RISK_OFFICER, Role.ADMIN})
+
+
+def sync_role_groups(group_model, permission_model) -> None:
+    """Creates the role groups and gives each exactly the permissions listed above."""
+    for role, group_name in GROUP_NAMES.items():
+        group, _ = group_model.objects.get_or_create(name=group_name)
+        wanted = [tuple(name.split(".", 1)) for name in ROLE_PERMISSIONS[role]]
+        permissions = [
+            permission
+            for permission in permission_model.objects.select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        group.permissions.set(permissions)

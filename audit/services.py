@@ -1,0 +1,84 @@
+"""The audit helper every service calls after a change: who, when, what, before and after."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from audit.context import current_ip
+from audit.models import AuditEvent, JobHeartbeat
+
+
+def json_safe(value: Any) -> Any:
+    """Decimal, dates and ids as strings, so before/after survive JSON exactly."""
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
+    """The values of `fields` (default: every concrete field) as JSON-safe data."""
+    names = fields or [field.attname for field in instance._meta.concrete_fields]
+    return {name: json_safe(getattr(instance, name)) for name in names}
+
+
+def audit_log(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    """Writes one audit row. `action` is a dotted name like `customers.customer.updated`."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id != "" else "",
+        object_label=str(obj)[:200] if obj is not None else "",
+        before=json_safe(before) if before is not None else None,
+        after=json_safe(after) if after is not None else None,
+        ip=current_ip.get(),
+    )
+
+
+def audit_change(
+    *, actor, action: str, obj: models.Model, before: dict, after: dict
+) -> AuditEvent | None:
+    """Audits only the fields that changed; writes nothing when nothing did."""
+    changed = [name for name in after if before.get(name) != after.get(name)]
+    if not changed:
+        return None
+    return audit_log(
+        actor=actor,
+        action=action,
+        obj=obj,
+        before={name: before.get(name) for name in changed},
+        after={name: after[name] for name in changed},
+    )
+
+
+def job_heartbeat_record(*, job: str, detail: dict | None = None) -> JobHeartbeat:
+    heartbeat, _ = JobHeartbeat.objects.update_or_create(
+        job=job, defaults={"last_seen_at": timezone.now(), "detail": detail or {}}
+    )
+    return heartbeat

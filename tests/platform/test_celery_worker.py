@@ -1,0 +1,95 @@
+"""A real Celery worker process, over the real Redis broker, writing to the real PostgreSQL."""
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from audit.models import JobHeartbeat
+from audit.tasks import BEAT_HEARTBEAT_JOB, beat_heartbeat
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+def database_url_of_the_test_database() -> str:
+    db = connection.settings_dict
+    user = quote(db["USER"] or "")
+    password = quote(db["PASSWORD"] or "")
+    name = quote(db["NAME"])
+    if db["HOST"].startswith("/"):
+        return f"postgresql://{user}:{password}@/{name}?host={quote(db['HOST'])}"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgresql://{user}:{password}@{db['HOST']}{port}/{name}"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_a_task_and_its_effect_lands_in_postgres(tmp_path):
+    # A queue of its own, so a developer's running worker cannot take this test's task.
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_the_test_database(),
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+    }
+    log = tmp_path / "worker.log"
+    with open(log, "w") as log_file:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "crm_site",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                f"--queues={queue}",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=info",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        beat_heartbeat.apply_async(queue=queue)
+        deadline = time.monotonic() + 60
+        while not JobHeartbeat.objects.filter(job=BEAT_HEARTBEAT_JOB).exists():
+            assert worker.poll() is None, f"worker died:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"task never ran:\n{log.read_text()}"
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    heartbeat = JobHeartbeat.objects.get(job=BEAT_HEARTBEAT_JOB)
+    assert heartbeat.detail["worker"]
+
+
+def test_tasks_are_acked_late_and_retry_on_outages():
+    from django.db import OperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    assert settings.CELERY_TASK_ACKS_LATE is True
+    assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST is True
+    assert OperationalError in beat_heartbeat.autoretry_for
+    assert RedisConnectionError in beat_heartbeat.autoretry_for
+
+
+@pytest.mark.django_db
+def test_beat_heartbeat_is_scheduled_in_the_database_where_admins_edit_it():
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="audit.beat_heartbeat")
+    assert task.enabled
+    assert task.interval.every == 1
+    assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat")
