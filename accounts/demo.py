@@ -48,3 +48,8 @@ def seed_cast(password: str = DEMO_PASSWORD) -> dict[str, User]:
             is_superuser=superuser,
         )
     return people
+
+
+def seed_demo(**options) -> str:
+    seed_cast()
+    return f"{len(CAST)} demo users"

@@ -49,7 +49,7 @@ class User(AbstractUser):
         constraints = [
             # An officer or manager without a branch would have no data scope at all.
             models.CheckConstraint(
-                condition=models.Q(role__in=[r.value for r in HEAD_OFFICE_ROLES])
+                condition=models.Q(role__in=["risk_officer", "admin"])
                 | models.Q(branch__isnull=False),
                 name="branch_role_needs_branch",
             ),

@@ -19,7 +19,8 @@ class NavEntry:
 
 
 NAVIGATION = [
-    NavEntry(_("Home"), "home", ALL_ROLES, "house"),
+    NavEntry(_("Today"), "today", ALL_ROLES, "calendar-check"),
+    NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
     NavEntry(
         _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"
     ),
@@ -40,6 +41,6 @@ def navigation_for(user, current_path: str) -> list[dict]:
         except NoReverseMatch:
             # An app that is not installed contributes no entry.
             continue
-        active = current_path == url if url == "/" else current_path.startswith(url)
+        active = current_path.startswith(url)
         entries.append({"label": entry.label, "url": url, "icon": entry.icon, "active": active})
     return entries

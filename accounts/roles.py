@@ -14,6 +14,17 @@ GROUP_NAMES = {
     Role.ADMIN: "Admin",
 }
 
+_CUSTOMER_WORK = [
+    "customer",
+    "contactperson",
+    "needsprofile",
+    "interaction",
+    "followup",
+    "complaint",
+    "survey",
+]
+_CUSTOMER_REFERENCE = ["industry", "tag", "revisitcadence"]
+
 _BEAT_MODELS = [
     "periodictask",
     "intervalschedule",
@@ -23,10 +34,36 @@ _BEAT_MODELS = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OFFICER: [],
-    Role.MANAGER: ["accounts.view_user", "accounts.view_branch"],
-    Role.RISK_OFFICER: ["accounts.view_user", "accounts.view_branch", "audit.view_auditevent"],
+    Role.OFFICER: [
+        *(
+            f"customers.{action}_{model}"
+            for model in _CUSTOMER_WORK
+            for action in ("add", "change", "view")
+        ),
+    ],
+    Role.MANAGER: [
+        "accounts.view_user",
+        "accounts.view_branch",
+        *(
+            f"customers.{action}_{model}"
+            for model in _CUSTOMER_WORK
+            for action in ("add", "change", "view")
+        ),
+    ],
+    Role.RISK_OFFICER: [
+        "accounts.view_user",
+        "accounts.view_branch",
+        "audit.view_auditevent",
+        *(f"customers.view_{model}" for model in _CUSTOMER_WORK + _CUSTOMER_REFERENCE),
+        "customers.change_industry",
+        "customers.change_revisitcadence",
+    ],
     Role.ADMIN: [
+        *(
+            f"customers.{action}_{model}"
+            for model in _CUSTOMER_WORK + _CUSTOMER_REFERENCE
+            for action in ("add", "change", "view")
+        ),
         *(
             f"accounts.{action}_{model}"
             for model in ("user", "branch")

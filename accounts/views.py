@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,12 +45,8 @@ SCOPE_DESCRIPTIONS = {
 
 
 def home(request):
-    user = request.user
-    return render(
-        request,
-        "accounts/home.html",
-        {"scope_description": SCOPE_DESCRIPTIONS[Role(user.role)]},
-    )
+    # Today is every user's landing page: what is due, overdue and newly assigned.
+    return redirect("today")
 
 
 @login_not_required

@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from audit.admin_mixins import ReadOnlyAdmin
 from audit.models import AuditEvent, JobHeartbeat
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """The trail is evidence: it can be read and searched, never added to or edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)

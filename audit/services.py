@@ -82,3 +82,27 @@ def job_heartbeat_record(*, job: str, detail: dict | None = None) -> JobHeartbea
         job=job, defaults={"last_seen_at": timezone.now(), "detail": detail or {}}
     )
     return heartbeat
+
+
+def reference_data_save(*, actor, instance: models.Model, creating: bool) -> models.Model:
+    """Saves a row of admin-edited reference data (industries, cadences…) and audits it."""
+    from django.db import transaction
+
+    label = instance._meta.label_lower
+    with transaction.atomic():
+        before = None if creating else snapshot(type(instance).objects.get(pk=instance.pk))
+        instance.full_clean()
+        instance.save()
+        if creating:
+            audit_log(
+                actor=actor, action=f"{label}.created", obj=instance, after=snapshot(instance)
+            )
+        else:
+            audit_change(
+                actor=actor,
+                action=f"{label}.updated",
+                obj=instance,
+                before=before,
+                after=snapshot(instance),
+            )
+    return instance

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "audit",
+    "customers",
 ]
 
 MIDDLEWARE = [
@@ -134,7 +135,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first, so a locked-out user is refused before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.BranchAwareModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -267,5 +268,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The embedded server's own chatter at start and exit is noise in development.
         "pgserver": {"level": "WARNING"},
+        # Axes logs every successful log-in at INFO; the audit trail already records them.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts import views as accounts_views
 from crm_site.health import healthz
+from customers import views as customer_views
 
 admin.site.site_header = _("Xindai CRM administration")
 admin.site.site_title = _("Xindai CRM")
@@ -12,6 +13,8 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
+    path("today/", customer_views.today, name="today"),
+    path("customers/", include("customers.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path(

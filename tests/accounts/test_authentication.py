@@ -32,8 +32,10 @@ def test_public_pages_are_reachable_anonymously(client):
 def test_login_with_the_right_password_opens_home_and_is_audited(client, alice, password):
     response = client.post(reverse("login"), {"username": "alice", "password": password})
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
-    assert client.get(reverse("home")).status_code == 200
+    assert response["Location"] == "/"
+    # The home page is Today, the officer's landing page.
+    assert client.get("/").url == reverse("today")
+    assert client.get(reverse("today")).status_code == 200
     assert AuditEvent.objects.filter(actor=alice, action="accounts.user.logged_in").exists()
 
 
@@ -49,7 +51,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(client, 
     response = client.post(reverse("login"), {"username": "alice", "password": password})
     assert response.status_code == 429
     assert "Too many failed log-ins" in response.content.decode()
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("today")).status_code == 302
 
 
 def test_lockout_of_one_user_does_not_lock_out_another(client, alice, bob, password):
@@ -61,20 +63,20 @@ def test_lockout_of_one_user_does_not_lock_out_another(client, alice, bob, passw
 
 def test_session_expires_after_inactivity(client, alice):
     client.force_login(alice)
-    assert client.get(reverse("home")).status_code == 200
+    assert client.get(reverse("today")).status_code == 200
     # Pretend the idle time has passed: the stored session's expiry lies in the past.
     Session.objects.update(expire_date=timezone.now() - dt.timedelta(seconds=1))
-    response = client.get(reverse("home"))
+    response = client.get(reverse("today"))
     assert response.status_code == 302
     assert reverse("login") in response["Location"]
 
 
 def test_each_request_extends_the_session(client, alice):
     client.force_login(alice)
-    client.get(reverse("home"))
+    client.get(reverse("today"))
     first = Session.objects.get().expire_date
     Session.objects.update(expire_date=first - dt.timedelta(minutes=10))
-    client.get(reverse("home"))
+    client.get(reverse("today"))
     assert Session.objects.get().expire_date >= first
     assert settings.SESSION_COOKIE_AGE == 30 * 60
 
@@ -83,7 +85,7 @@ def test_logout_is_a_post_and_is_audited(client, alice):
     client.force_login(alice)
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    assert client.get(reverse("today")).status_code == 302
     assert AuditEvent.objects.filter(actor=alice, action="accounts.user.logged_out").exists()
 
 

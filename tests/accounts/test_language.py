@@ -10,7 +10,7 @@ def test_user_switches_to_chinese_and_it_is_remembered(client_for, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.language == "zh-hans"
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("today")).content.decode()
     assert "退出登录" in page
     assert 'lang="zh-hans"' in page
     assert AuditEvent.objects.filter(action="accounts.user.language_changed").exists()
@@ -20,7 +20,7 @@ def test_saved_language_follows_the_user_to_a_new_browser(client, alice):
     alice.language = "zh-hans"
     alice.save(update_fields=["language"])
     client.force_login(alice)
-    assert "修改密码" in client.get(reverse("home")).content.decode()
+    assert "修改密码" in client.get(reverse("today")).content.decode()
 
 
 def test_anonymous_visitor_can_switch_the_login_page(client, db):
@@ -36,7 +36,7 @@ def test_unknown_language_changes_nothing(client_for, alice):
     client.post(reverse("set-language"), {"language": "klingon", "next": "/"})
     alice.refresh_from_db()
     assert alice.language == ""
-    assert "That language is not available." in client.get(reverse("home")).content.decode()
+    assert "That language is not available." in client.get(reverse("today")).content.decode()
 
 
 def test_next_cannot_send_the_user_to_another_site(client_for, alice):

@@ -21,7 +21,7 @@ def test_server_error_is_a_friendly_500(alice, settings):
 
 
 def test_pages_send_a_strict_content_security_policy(client_for, alice):
-    response = client_for(alice).get(reverse("home"))
+    response = client_for(alice).get(reverse("today"))
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
@@ -29,15 +29,15 @@ def test_pages_send_a_strict_content_security_policy(client_for, alice):
 
 
 def test_pages_load_vendored_assets_not_a_cdn(client_for, alice):
-    page = client_for(alice).get(reverse("home")).content.decode()
+    page = client_for(alice).get(reverse("today")).content.decode()
     assert "/static/vendor/bootstrap/bootstrap.min.css" in page
     assert "/static/vendor/htmx/htmx.min.js" in page
     assert "https://" not in page
     assert "<script>" not in page
 
 
-def test_home_tells_the_user_their_role_and_scope(client_for, mary):
-    page = client_for(mary).get(reverse("home")).content.decode()
+def test_today_tells_the_user_their_role_and_scope(client_for, mary):
+    page = client_for(mary).get(reverse("today")).content.decode()
     assert "Manager" in page
     assert "North" in page
     assert "You see every customer of your branch." in page

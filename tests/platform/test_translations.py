@@ -16,6 +16,7 @@ def test_every_string_in_the_catalogue_is_translated():
     # An untranslated entry is `msgstr ""` followed by a blank line (the header is the first).
     untranslated = re.findall(r'^msgid (.+?)\nmsgstr ""\n\n', text, flags=re.M | re.S)
     assert untranslated[1:] == []
+    assert 'msgstr[0] ""\n' not in text
     assert "#, fuzzy" not in text
 
 

@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AuditEvent
+from audit.services import reference_data_save
+
+
+class AuditedReferenceAdmin(admin.ModelAdmin):
+    """Admin for reference data: every save is audited; rows are retired, not deleted."""
+
+    def save_model(self, request, obj, form, change):
+        reference_data_save(actor=request.user, instance=obj, creating=not change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditHistoryMixin:
+    """Shows the object's audit trail, newest first, as a read-only field of the change page."""
+
+    audit_history_limit = 50
+
+    @admin.display(description=_("Audit trail"))
+    def audit_history(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        events = (
+            AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            .select_related("actor")
+            .order_by("-created_at", "-id")[: self.audit_history_limit]
+        )
+        return render_to_string("audit/audit_history.html", {"events": events})
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Business records are changed in the product, through services; admin reads them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,128 @@
+from django.contrib import admin
+
+from accounts.scope import scope_queryset
+from audit.admin_mixins import AuditedReferenceAdmin, AuditHistoryMixin, ReadOnlyAdmin
+from customers.models import (
+    Complaint,
+    ContactPerson,
+    Customer,
+    FollowUp,
+    Industry,
+    Interaction,
+    RevisitCadence,
+    Survey,
+    Tag,
+)
+
+
+@admin.register(Industry)
+class IndustryAdmin(AuditedReferenceAdmin):
+    list_display = ["code", "name_en", "name_zh", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_en", "name_zh"]
+
+
+@admin.register(Tag)
+class TagAdmin(AuditedReferenceAdmin):
+    search_fields = ["name"]
+
+
+@admin.register(RevisitCadence)
+class RevisitCadenceAdmin(AuditedReferenceAdmin):
+    list_display = ["risk_level", "days"]
+
+
+class ScopedReadOnlyAdmin(AuditHistoryMixin, ReadOnlyAdmin):
+    """Large tables: no full COUNT on each page; rows limited to the viewer's data scope."""
+
+    show_full_result_count = False
+    customer_path = "customer__"
+
+    def get_queryset(self, request):
+        return scope_queryset(
+            request.user,
+            super().get_queryset(request),
+            officer_field=f"{self.customer_path}officer",
+            branch_field=f"{self.customer_path}branch",
+        )
+
+
+class ContactInline(admin.TabularInline):
+    model = ContactPerson
+    extra = 0
+    fields = ["name", "role", "phone", "email", "is_primary"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Customer)
+class CustomerAdmin(ScopedReadOnlyAdmin):
+    customer_path = ""
+    list_display = [
+        "name",
+        "kind",
+        "masked_identifier",
+        "officer",
+        "branch",
+        "risk_level",
+        "grade",
+        "updated_at",
+    ]
+    list_filter = ["kind", "risk_level", "grade", "branch", "industry", "size"]
+    search_fields = ["name", "=credit_code", "=resident_id_tail", "=phone"]
+    list_select_related = ["officer", "branch"]
+    readonly_fields = ["audit_history"]
+    exclude = ["resident_id", "tags"]
+    inlines = [ContactInline]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(ScopedReadOnlyAdmin):
+    list_display = ["occurred_at", "customer", "channel", "direction", "officer", "outcome"]
+    list_filter = ["channel", "direction"]
+    search_fields = ["customer__name", "summary"]
+    list_select_related = ["customer", "officer"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = ["audit_history"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ScopedReadOnlyAdmin):
+    list_display = ["due_on", "customer", "kind", "purpose", "owner", "status", "source"]
+    list_filter = ["status", "kind", "source"]
+    search_fields = ["customer__name", "purpose"]
+    list_select_related = ["customer", "owner"]
+    readonly_fields = ["audit_history"]
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(ScopedReadOnlyAdmin):
+    list_display = [
+        "received_at",
+        "customer",
+        "category",
+        "severity",
+        "status",
+        "sla_due_at",
+        "owner",
+    ]
+    list_filter = ["status", "category", "severity", "kind"]
+    search_fields = ["customer__name", "description"]
+    list_select_related = ["customer", "owner"]
+    readonly_fields = ["audit_history"]
+
+
+@admin.register(Survey)
+class SurveyAdmin(ScopedReadOnlyAdmin):
+    list_display = ["responded_on", "customer", "event", "csat", "nps", "source"]
+    list_filter = ["event", "source"]
+    search_fields = ["customer__name"]
+    list_select_related = ["customer"]
+    readonly_fields = ["audit_history"]

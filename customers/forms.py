@@ -1,0 +1,317 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+from customers import segments
+from customers.models import (
+    Complaint,
+    ComplaintStatus,
+    ContactPerson,
+    Customer,
+    CustomerKind,
+    EnterpriseSize,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Industry,
+    Interaction,
+    NeedsProfile,
+    RiskLevel,
+    Survey,
+    Tag,
+)
+from customers.selectors import officers_visible_to
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+
+COMMON_FIELDS = ["name", "phone", "email", "address", "tags"]
+INDIVIDUAL_FIELDS = [
+    "resident_id",
+    "birth_date",
+    "gender",
+    "occupation",
+    "employer",
+    "monthly_income",
+]
+ENTERPRISE_FIELDS = [
+    "credit_code",
+    "industry",
+    "size",
+    "founded_on",
+    "annual_revenue",
+    "registered_capital",
+    "legal_representative",
+]
+
+
+class CustomerForm(forms.ModelForm):
+    """One form for both kinds; only the kind's own fields are shown and saved."""
+
+    class Meta:
+        model = Customer
+        fields = ["officer", *COMMON_FIELDS, *INDIVIDUAL_FIELDS, *ENTERPRISE_FIELDS]
+        widgets = {
+            "birth_date": DATE_INPUT,
+            "founded_on": DATE_INPUT,
+            "tags": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "birth_date": _("Leave empty to take it from the identity number."),
+            "monthly_income": _("Yuan per month."),
+            "annual_revenue": _("Yuan per year."),
+        }
+
+    def __init__(self, *args, kind: str, user, creating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.kind = kind
+        own = INDIVIDUAL_FIELDS if kind == CustomerKind.INDIVIDUAL else ENTERPRISE_FIELDS
+        for name in list(self.fields):
+            if name not in ["officer", *COMMON_FIELDS, *own]:
+                del self.fields[name]
+        if creating and user.role != Role.OFFICER:
+            self.fields["officer"].queryset = officers_visible_to(user)
+            self.fields["officer"].label = _("Relationship manager")
+        else:
+            # An officer's customers are their own; later changes go through a transfer.
+            del self.fields["officer"]
+        if "industry" in self.fields:
+            self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
+            self.fields["industry"].required = True
+        if kind == CustomerKind.INDIVIDUAL:
+            self.fields["resident_id"].required = True
+        else:
+            self.fields["credit_code"].required = True
+        self.fields["tags"].queryset = Tag.objects.all()
+        self.fields["tags"].required = False
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Name, phone, ID tail or credit code"), "type": "search"}
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Any type")), *CustomerKind.choices]
+    )
+    officer = forms.ModelChoiceField(
+        label=_("Officer"), required=False, queryset=None, empty_label=_("Any officer")
+    )
+    risk_level = forms.ChoiceField(
+        label=_("Risk level"),
+        required=False,
+        choices=[("", _("Any risk level")), *RiskLevel.choices],
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade"), required=False, choices=[("", _("Any grade")), *[(g, g) for g in GRADES]]
+    )
+    industry = forms.ModelChoiceField(
+        label=_("Industry"),
+        required=False,
+        queryset=Industry.objects.all(),
+        empty_label=_("Any industry"),
+    )
+    size = forms.ChoiceField(
+        label=_("Size"), required=False, choices=[("", _("Any size")), *EnterpriseSize.choices]
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age"),
+        required=False,
+        choices=[("", _("Any age")), *segments.choices(segments.AGE_BANDS)],
+    )
+    income_band = forms.ChoiceField(
+        label=_("Monthly income"),
+        required=False,
+        choices=[("", _("Any income")), *segments.choices(segments.INCOME_BANDS)],
+    )
+    revenue_band = forms.ChoiceField(
+        label=_("Annual revenue"),
+        required=False,
+        choices=[("", _("Any revenue")), *segments.choices(segments.REVENUE_BANDS)],
+    )
+    tag = forms.ModelChoiceField(
+        label=_("Tag"), required=False, queryset=Tag.objects.all(), empty_label=_("Any tag")
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort"),
+        required=False,
+        choices=[
+            ("recent", _("Recently updated")),
+            ("oldest", _("Least recently updated")),
+            ("name", _("Name A–Z")),
+            ("-name", _("Name Z–A")),
+            ("-income", _("Highest income")),
+            ("income", _("Lowest income")),
+        ],
+    )
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers_visible_to(user)
+
+
+class TransferForm(forms.Form):
+    to_officer = forms.ModelChoiceField(label=_("New relationship manager"), queryset=None)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, user, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_officer"].queryset = officers_visible_to(user).exclude(
+            pk=customer.officer_id
+        )
+
+
+class CustomerChildForm(forms.ModelForm):
+    """A form for something that hangs off a customer; knows the customer and the user."""
+
+    def __init__(self, *args, customer, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.customer = customer
+        self.user = user
+        self.instance.customer = customer
+
+
+class ContactForm(CustomerChildForm):
+    class Meta:
+        model = ContactPerson
+        fields = ["name", "role", "phone", "email", "is_primary"]
+
+
+class NeedsForm(CustomerChildForm):
+    class Meta:
+        model = NeedsProfile
+        fields = [
+            "products_of_interest",
+            "amount",
+            "term_months",
+            "purpose",
+            "risk_appetite",
+            "preferred_channel",
+            "recorded_on",
+        ]
+        widgets = {"recorded_on": DATE_INPUT}
+        help_texts = {"products_of_interest": _("For example: working-capital loan, mortgage.")}
+
+
+class InteractionForm(CustomerChildForm):
+    class Meta:
+        model = Interaction
+        fields = [
+            "channel",
+            "direction",
+            "occurred_at",
+            "summary",
+            "outcome",
+            "next_step",
+            "completes_follow_up",
+        ]
+        widgets = {"occurred_at": DATETIME_INPUT, "summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["completes_follow_up"].queryset = FollowUp.objects.filter(
+            customer=self.customer, status=FollowUpStatus.OPEN
+        ).order_by("due_on")
+        self.fields["completes_follow_up"].required = False
+        self.fields["completes_follow_up"].empty_label = _("No follow-up")
+        if not self.is_bound:
+            self.initial.setdefault(
+                "occurred_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+
+class FollowUpForm(CustomerChildForm):
+    class Meta:
+        model = FollowUp
+        fields = ["kind", "purpose", "due_on", "owner"]
+        widgets = {"due_on": DATE_INPUT}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [
+            (value, label) for value, label in FollowUpKind.choices if value != "revisit"
+        ]
+        if self.user.role == Role.OFFICER:
+            del self.fields["owner"]
+        else:
+            self.fields["owner"].queryset = officers_visible_to(self.user)
+            self.fields["owner"].required = False
+            self.fields["owner"].empty_label = _("The customer's officer")
+
+
+class ComplaintForm(CustomerChildForm):
+    class Meta:
+        model = Complaint
+        fields = ["kind", "category", "severity", "description", "received_at"]
+        widgets = {"received_at": DATETIME_INPUT, "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "received_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+    def clean_received_at(self):
+        received = self.cleaned_data["received_at"]
+        if received > timezone.now() + timezone.timedelta(minutes=5):
+            raise forms.ValidationError(_("A complaint cannot be received in the future."))
+        return received
+
+
+class ComplaintUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ComplaintStatus.choices)
+    resolution = forms.CharField(
+        label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class SurveyForm(CustomerChildForm):
+    csat = forms.TypedChoiceField(
+        label=_("CSAT (1–5)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), *[(n, str(n)) for n in range(1, 6)]],
+    )
+    nps = forms.TypedChoiceField(
+        label=_("NPS (0–10)"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "—"), *[(n, str(n)) for n in range(0, 11)]],
+    )
+
+    class Meta:
+        model = Survey
+        fields = ["event", "source", "csat", "nps", "comment", "responded_on"]
+        widgets = {"responded_on": DATE_INPUT, "comment": forms.Textarea(attrs={"rows": 2})}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("csat") is None and cleaned.get("nps") is None:
+            raise forms.ValidationError(_("Enter a CSAT score, an NPS score, or both."))
+        return cleaned
+
+
+class SavedFilterForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=80)
+    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV or XLSX file"), help_text=_("At most 20 MB and 50,000 rows.")
+    )
+    strict = forms.BooleanField(label=_("Import nothing unless every row is valid"), required=False)

@@ -1,0 +1,175 @@
+"""Reads of customers that several views share: scoped, searched, filtered, sorted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.scope import get_in_scope_or_404, scope_q, scope_queryset
+from customers import segments
+from customers.models import (
+    OPEN_COMPLAINT_STATUSES,
+    Complaint,
+    Customer,
+    FollowUp,
+    FollowUpStatus,
+)
+
+SORTS = {
+    "name": ["name", "id"],
+    "-name": ["-name", "-id"],
+    "recent": ["-updated_at", "-id"],
+    "oldest": ["updated_at", "id"],
+    "income": ["monthly_income", "id"],
+    "-income": ["-monthly_income", "-id"],
+}
+DEFAULT_SORT = "recent"
+
+
+def customer_list_for(user: User) -> QuerySet[Customer]:
+    return scope_queryset(user, Customer.objects.all()).select_related(
+        "officer", "branch", "industry"
+    )
+
+
+def customer_get_for(user: User, pk) -> Customer:
+    """The one access check for a customer and everything that hangs off it (404 if not)."""
+    return get_in_scope_or_404(
+        user, Customer.objects.select_related("officer", "branch", "industry"), pk=pk
+    )
+
+
+def name_query_grams(text: str) -> list[str]:
+    """The grams a name must contain to match `text` (same rule as customer_name_grams)."""
+    lowered = text.lower()
+    if len(lowered) == 1:
+        return [lowered]
+    return sorted({lowered[i : i + 2] for i in range(len(lowered) - 1)})
+
+
+def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
+    """Name (substring), phone, the last 4 characters of the ID, or a credit code."""
+    text = text.strip()
+    if not text:
+        return queryset
+    compact = re.sub(r"[\s*-]", "", text).upper()
+    if re.fullmatch(r"\d{3}[\dX]", compact):
+        # Four characters: the tail of a masked resident ID, as printed on screens (…1234).
+        return queryset.filter(resident_id_tail=compact)
+    if re.fullmatch(r"\d{7,11}", compact):
+        return queryset.filter(phone__startswith=compact)
+    if re.fullmatch(r"[0-9A-Z]{18}", compact):
+        return queryset.filter(Q(credit_code=compact) | Q(resident_id=compact))
+    # The GIN index narrows by grams; the ILIKE recheck keeps only true substrings.
+    return queryset.filter(name_grams__contains=name_query_grams(text), name__icontains=text)
+
+
+def customer_filter(queryset: QuerySet[Customer], filters: dict) -> QuerySet[Customer]:
+    """Applies cleaned filter-form values; segments become indexable ranges."""
+    today = timezone.localdate()
+    if filters.get("kind"):
+        queryset = queryset.filter(kind=filters["kind"])
+    if filters.get("officer"):
+        queryset = queryset.filter(officer=filters["officer"])
+    if filters.get("risk_level"):
+        queryset = queryset.filter(risk_level=filters["risk_level"])
+    if filters.get("grade"):
+        queryset = queryset.filter(grade=filters["grade"])
+    if filters.get("industry"):
+        queryset = queryset.filter(industry=filters["industry"])
+    if filters.get("size"):
+        queryset = queryset.filter(size=filters["size"])
+    if filters.get("tag"):
+        queryset = queryset.filter(tags=filters["tag"])
+    if filters.get("age_band"):
+        queryset = queryset.filter(segments.age_band_q(filters["age_band"], today))
+    if filters.get("income_band"):
+        queryset = queryset.filter(segments.income_band_q(filters["income_band"]))
+    if filters.get("revenue_band"):
+        queryset = queryset.filter(segments.revenue_band_q(filters["revenue_band"]))
+    return queryset
+
+
+def customer_page(
+    queryset: QuerySet[Customer], *, sort: str, page: int, per_page: int = 25
+) -> tuple[list[Customer], bool]:
+    """One page and whether another follows: one query, never a COUNT of the whole table."""
+    ordered = queryset.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    start = (page - 1) * per_page
+    rows = list(ordered[start : start + per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def officers_visible_to(user: User) -> QuerySet[User]:
+    """Officers whose portfolios `user` may filter by or transfer to."""
+    officers = User.objects.filter(role=Role.OFFICER, is_active=True).select_related("branch")
+    if user.sees_all_branches:
+        return officers.order_by("branch__code", "username")
+    if user.role == Role.MANAGER:
+        return officers.filter(branch_id=user.branch_id).order_by("username")
+    return officers.filter(pk=user.pk)
+
+
+def today_for(user: User, *, today: dt.date | None = None) -> dict:
+    """The officer's day: follow-ups due today, overdue and this week, new customers, and
+    complaints past their SLA. A manager also sees the branch's overdue complaints."""
+    today = today or timezone.localdate()
+    week_end = today + dt.timedelta(days=6 - today.weekday())
+    open_follow_ups = FollowUp.objects.filter(
+        owner=user, status=FollowUpStatus.OPEN
+    ).select_related("customer", "owner")
+    complaints = Complaint.objects.filter(
+        status__in=OPEN_COMPLAINT_STATUSES, sla_due_at__lt=timezone.now()
+    ).select_related("customer", "owner")
+    if user.role == Role.OFFICER:
+        complaints = complaints.filter(owner=user)
+    else:
+        complaints = complaints.filter(
+            scope_q(user, officer_field="customer__officer", branch_field="customer__branch")
+        )
+    return {
+        "today": today,
+        "overdue": list(open_follow_ups.filter(due_on__lt=today).order_by("due_on", "id")[:50]),
+        "due_today": list(open_follow_ups.filter(due_on=today).order_by("id")[:50]),
+        "this_week": list(
+            open_follow_ups.filter(due_on__gt=today, due_on__lte=week_end).order_by("due_on", "id")[
+                :50
+            ]
+        ),
+        "recently_assigned": list(
+            customer_list_for(user)
+            .filter(officer=user, assigned_at__gte=timezone.now() - dt.timedelta(days=14))
+            .order_by("-assigned_at")[:10]
+        ),
+        "overdue_complaints": list(complaints.order_by("sla_due_at")[:50]),
+    }
+
+
+def customer_360(customer: Customer) -> dict:
+    """Everything the 360 page shows besides the customer row: one query per section."""
+    surveys = list(customer.surveys.select_related("recorded_by")[:10])
+    scores = customer.surveys.aggregate(csat_average=Avg("csat"), survey_count=Count("id"))
+    scores["latest"] = surveys[0] if surveys else None
+    return {
+        "needs": list(customer.needs.select_related("recorded_by")[:5]),
+        "contacts": list(customer.contacts.all()),
+        "interactions": list(
+            customer.interactions.select_related("officer", "completes_follow_up")[:30]
+        ),
+        "open_follow_ups": list(
+            customer.follow_ups.filter(status=FollowUpStatus.OPEN)
+            .select_related("owner")
+            .order_by("due_on", "id")
+        ),
+        "complaints": list(customer.complaints.select_related("owner")[:20]),
+        "surveys": surveys,
+        "satisfaction": scores,
+        "transfers": list(
+            customer.transfers.select_related("from_officer", "to_officer", "transferred_by")[:10]
+        ),
+        "tags": list(customer.tags.all()),
+    }

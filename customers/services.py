@@ -1,0 +1,517 @@
+"""Writes for customers and the relationship work around them; every change is audited.
+
+Views and the importer call these; they check the role rule (403) while the view has
+already checked the data scope (404) with `customers.selectors.customer_get_for`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from audit.services import audit_change, audit_log, snapshot
+from customers.identifiers import normalize_credit_code, normalize_phone, parse_resident_id
+from customers.models import (
+    OPEN_COMPLAINT_STATUSES,
+    Complaint,
+    ComplaintStatus,
+    ContactPerson,
+    Customer,
+    CustomerKind,
+    FollowUp,
+    FollowUpSource,
+    FollowUpStatus,
+    Interaction,
+    NeedsProfile,
+    OfficerTransfer,
+    SavedFilter,
+    Severity,
+    Survey,
+)
+
+CUSTOMER_AUDIT_FIELDS = [
+    "kind",
+    "name",
+    "officer_id",
+    "branch_id",
+    "phone",
+    "email",
+    "address",
+    "risk_level",
+    "grade",
+    "resident_id",
+    "birth_date",
+    "gender",
+    "occupation",
+    "employer",
+    "monthly_income",
+    "credit_code",
+    "industry_id",
+    "size",
+    "founded_on",
+    "annual_revenue",
+    "registered_capital",
+    "legal_representative",
+]
+# Personal identifiers never enter the audit trail in clear text.
+MASKED_IN_AUDIT = {"resident_id", "phone"}
+
+# Hours to resolve a complaint, by severity (service standard shown to the customer).
+COMPLAINT_SLA_HOURS = {Severity.HIGH: 48, Severity.MEDIUM: 5 * 24, Severity.LOW: 10 * 24}
+
+
+def _customer_snapshot(customer: Customer) -> dict[str, Any]:
+    values = snapshot(customer, CUSTOMER_AUDIT_FIELDS)
+    values["resident_id"] = customer.masked_identifier if customer.is_individual else None
+    values["phone"] = customer.masked_phone
+    return values
+
+
+# --- Role rules (the scope rule is the selectors' job) -----------------------------------------
+
+
+def can_edit_customers(user: User) -> bool:
+    return user.role in {Role.OFFICER, Role.MANAGER, Role.ADMIN}
+
+
+def can_transfer(user: User) -> bool:
+    return user.role in {Role.MANAGER, Role.ADMIN}
+
+
+# Who needs a customer's full resident ID and phone: the officers and managers who call,
+# visit and sign contracts with them. Risk officers and admins work with masked data.
+REVEAL_ROLES = frozenset({Role.OFFICER, Role.MANAGER})
+
+
+def can_reveal_identifiers(user: User) -> bool:
+    return user.role in REVEAL_ROLES
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+MONEY_FIELDS = ["monthly_income", "annual_revenue", "registered_capital"]
+CENT = Decimal("0.01")
+
+
+def _normalise(customer: Customer) -> None:
+    """Canonical forms before validation: identifiers, phone, money rounded to the cent."""
+    for name in MONEY_FIELDS:
+        value = getattr(customer, name)
+        if isinstance(value, Decimal) and value.is_finite():
+            setattr(customer, name, value.quantize(CENT, rounding=ROUND_HALF_UP))
+    if customer.kind == CustomerKind.INDIVIDUAL:
+        customer.credit_code = None
+        try:
+            number, birth_date, gender = parse_resident_id(customer.resident_id or "")
+        except ValueError:
+            pass  # an invalid ID stays as typed: full_clean reports it next to the field
+        else:
+            customer.resident_id = number
+            customer.resident_id_tail = number[-4:]
+            customer.birth_date = customer.birth_date or birth_date
+            customer.gender = customer.gender or gender
+    else:
+        customer.resident_id = None
+        customer.credit_code = normalize_credit_code(customer.credit_code or "") or None
+    if customer.phone:
+        # An invalid phone stays as typed: full_clean reports it next to the field.
+        with contextlib.suppress(ValueError):
+            customer.phone = normalize_phone(customer.phone)
+
+
+# --- Customers ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_create(*, actor: User, customer: Customer) -> Customer:
+    """Saves a new customer built by a form or the importer (not yet saved)."""
+    _require(can_edit_customers(actor))
+    if actor.role == Role.OFFICER:
+        # An officer's new customer is theirs, in their branch.
+        customer.officer = actor
+    customer.branch_id = customer.officer.branch_id
+    if actor.role == Role.MANAGER and customer.branch_id != actor.branch_id:
+        raise PermissionDenied
+    _normalise(customer)
+    now = timezone.now()
+    customer.created_at = customer.updated_at = customer.assigned_at = now
+    customer.full_clean(exclude=["name_grams"])
+    customer.save()
+    audit_log(
+        actor=actor,
+        action="customers.customer.created",
+        obj=customer,
+        after=_customer_snapshot(customer),
+    )
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, actor: User, customer: Customer, changes: dict[str, Any]) -> Customer:
+    _require(can_edit_customers(actor))
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    before = _customer_snapshot(locked)
+    protected = {"officer", "officer_id", "branch", "branch_id", "kind", "grade", "risk_level"}
+    for field, value in changes.items():
+        if field in protected:
+            raise ValueError(f"{field} is changed by its own service")
+        setattr(locked, field, value)
+    _normalise(locked)
+    locked.updated_at = timezone.now()
+    locked.full_clean(exclude=["name_grams"])
+    locked.save()
+    audit_change(
+        actor=actor,
+        action="customers.customer.updated",
+        obj=locked,
+        before=before,
+        after=_customer_snapshot(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def customer_transfer(
+    *, actor: User, customer: Customer, to_officer: User, reason: str
+) -> Customer:
+    """Hands the customer to another officer, keeping a dated history with the reason."""
+    _require(can_transfer(actor))
+    if to_officer.role != Role.OFFICER or not to_officer.is_active:
+        raise ValidationError({"to_officer": _("Choose an active loan officer.")})
+    if actor.role == Role.MANAGER and to_officer.branch_id != actor.branch_id:
+        raise ValidationError({"to_officer": _("Choose an officer of your branch.")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the customer changes hands.")})
+    locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if locked.officer_id == to_officer.pk:
+        raise ValidationError({"to_officer": _("This officer already manages the customer.")})
+    before = _customer_snapshot(locked)
+    now = timezone.now()
+    OfficerTransfer.objects.create(
+        customer=locked,
+        from_officer_id=locked.officer_id,
+        to_officer=to_officer,
+        reason=reason.strip(),
+        transferred_by=actor,
+        transferred_at=now,
+    )
+    locked.officer = to_officer
+    locked.branch_id = to_officer.branch_id
+    locked.assigned_at = locked.updated_at = now
+    locked.save(update_fields=["officer", "branch", "assigned_at", "updated_at"])
+    # Open work follows the customer to the new officer.
+    FollowUp.objects.filter(customer=locked, status=FollowUpStatus.OPEN).update(owner=to_officer)
+    audit_change(
+        actor=actor,
+        action="customers.customer.transferred",
+        obj=locked,
+        before=before,
+        after=_customer_snapshot(locked),
+    )
+    return locked
+
+
+def customer_reveal_identifier(*, actor: User, customer: Customer) -> dict[str, str]:
+    """The full resident ID and phone, for a role that needs them; every reveal is audited."""
+    _require(can_reveal_identifiers(actor))
+    audit_log(actor=actor, action="customers.customer.identifier_revealed", obj=customer)
+    return {
+        "identifier": customer.resident_id or customer.credit_code or "",
+        "phone": customer.phone,
+    }
+
+
+def customer_record_view(*, actor: User, customer: Customer) -> None:
+    """Who looked at which customer: the audit trail answers it."""
+    audit_log(actor=actor, action="customers.customer.viewed", obj=customer)
+
+
+# --- Contacts and needs --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_save(*, actor: User, contact: ContactPerson) -> ContactPerson:
+    _require(can_edit_customers(actor))
+    creating = contact.pk is None
+    before = None if creating else snapshot(ContactPerson.objects.get(pk=contact.pk))
+    if contact.phone:
+        contact.phone = normalize_phone(contact.phone)
+    if contact.is_primary:
+        # One primary contact: promoting this one demotes the previous.
+        ContactPerson.objects.filter(customer=contact.customer, is_primary=True).exclude(
+            pk=contact.pk
+        ).update(is_primary=False)
+    contact.full_clean()
+    contact.save()
+    if creating:
+        audit_log(
+            actor=actor, action="customers.contact.created", obj=contact, after=snapshot(contact)
+        )
+    else:
+        audit_change(
+            actor=actor,
+            action="customers.contact.updated",
+            obj=contact,
+            before=before,
+            after=snapshot(contact),
+        )
+    return contact
+
+
+@transaction.atomic
+def needs_record(*, actor: User, needs: NeedsProfile) -> NeedsProfile:
+    _require(can_edit_customers(actor))
+    needs.recorded_by = actor
+    needs.full_clean()
+    needs.save()
+    audit_log(actor=actor, action="customers.needs.recorded", obj=needs, after=snapshot(needs))
+    return needs
+
+
+# --- Interactions and follow-ups -----------------------------------------------------------------
+
+
+@transaction.atomic
+def interaction_log(
+    *, actor: User, interaction: Interaction, completes: FollowUp | None = None
+) -> Interaction:
+    """Records a contact; it may complete an open follow-up of the same customer."""
+    _require(can_edit_customers(actor))
+    interaction.officer = actor
+    if interaction.occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": _("An interaction cannot be in the future.")})
+    if completes is not None:
+        follow_up = FollowUp.objects.select_for_update().get(pk=completes.pk)
+        if follow_up.customer_id != interaction.customer_id:
+            raise ValidationError(
+                {"completes_follow_up": _("That follow-up is another customer's.")}
+            )
+        if follow_up.status != FollowUpStatus.OPEN:
+            raise ValidationError({"completes_follow_up": _("That follow-up is already closed.")})
+        interaction.completes_follow_up = follow_up
+    interaction.full_clean()
+    interaction.save()
+    if interaction.completes_follow_up is not None:
+        _follow_up_close(
+            actor=actor, follow_up=interaction.completes_follow_up, status=FollowUpStatus.DONE
+        )
+    audit_log(
+        actor=actor,
+        action="customers.interaction.logged",
+        obj=interaction,
+        after=snapshot(
+            interaction,
+            [
+                "customer_id",
+                "channel",
+                "direction",
+                "occurred_at",
+                "outcome",
+                "next_step",
+                "completes_follow_up_id",
+            ],
+        ),
+    )
+    return interaction
+
+
+@transaction.atomic
+def follow_up_plan(*, actor: User, follow_up: FollowUp) -> FollowUp:
+    _require(can_edit_customers(actor))
+    if follow_up.owner_id is None:
+        follow_up.owner = follow_up.customer.officer
+    if follow_up.due_on < timezone.localdate():
+        raise ValidationError({"due_on": _("Plan it for today or later.")})
+    follow_up.source = FollowUpSource.MANUAL
+    follow_up.full_clean()
+    follow_up.save()
+    audit_log(
+        actor=actor,
+        action="customers.follow_up.planned",
+        obj=follow_up,
+        after=snapshot(follow_up, ["customer_id", "owner_id", "kind", "purpose", "due_on"]),
+    )
+    return follow_up
+
+
+def _follow_up_close(*, actor: User, follow_up: FollowUp, status: str) -> bool:
+    # Conditional update: closing a follow-up twice (two tabs, a retry) changes nothing.
+    closed = FollowUp.objects.filter(pk=follow_up.pk, status=FollowUpStatus.OPEN).update(
+        status=status, closed_at=timezone.now()
+    )
+    if closed:
+        audit_log(
+            actor=actor,
+            action=f"customers.follow_up.{status}",
+            obj=follow_up,
+            before={"status": FollowUpStatus.OPEN},
+            after={"status": status},
+        )
+    return bool(closed)
+
+
+@transaction.atomic
+def follow_up_complete(*, actor: User, follow_up: FollowUp) -> bool:
+    _require(can_edit_customers(actor))
+    return _follow_up_close(actor=actor, follow_up=follow_up, status=FollowUpStatus.DONE)
+
+
+@transaction.atomic
+def follow_up_cancel(*, actor: User, follow_up: FollowUp) -> bool:
+    _require(can_edit_customers(actor))
+    return _follow_up_close(actor=actor, follow_up=follow_up, status=FollowUpStatus.CANCELLED)
+
+
+# The revisit generator, one INSERT … SELECT for the whole book (or one id range of it).
+# A customer gets a revisit when it has no open cadence follow-up and its last contact (or,
+# without one, its assignment) is older than its risk level's cadence allows for the horizon.
+# The partial unique index followup_one_open_cadence_per_customer plus ON CONFLICT DO NOTHING
+# make a second run, or two overlapping runs, insert nothing new.
+REVISIT_SQL = """
+INSERT INTO customers_followup
+    (customer_id, owner_id, kind, purpose, due_on, status, source, created_at)
+SELECT c.id, c.officer_id, 'revisit', %(purpose)s,
+       GREATEST(%(today)s::date,
+                (COALESCE(last_contact.at, c.assigned_at) AT TIME ZONE %(tz)s)::date
+                + cadence.days),
+       'open', 'cadence', %(now)s
+FROM customers_customer c
+JOIN customers_revisitcadence cadence ON cadence.risk_level = c.risk_level
+LEFT JOIN LATERAL (
+    SELECT max(i.occurred_at) AS at FROM customers_interaction i WHERE i.customer_id = c.id
+) last_contact ON true
+WHERE c.id BETWEEN %(first_id)s AND %(last_id)s
+  AND (COALESCE(last_contact.at, c.assigned_at) AT TIME ZONE %(tz)s)::date + cadence.days
+      <= %(today)s::date + %(horizon)s
+  AND NOT EXISTS (
+      SELECT 1 FROM customers_followup f
+      WHERE f.customer_id = c.id AND f.source = 'cadence' AND f.status = 'open')
+ON CONFLICT DO NOTHING
+"""
+
+
+def revisit_follow_ups_generate(
+    *, first_id: int, last_id: int, today: dt.date | None = None, horizon_days: int = 7
+) -> int:
+    """Creates due revisits for customers with ids in [first_id, last_id]; returns how many."""
+    from django.conf import settings
+
+    today = today or timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            REVISIT_SQL,
+            {
+                "purpose": "Regular revisit",
+                "today": today,
+                "tz": settings.TIME_ZONE,
+                "now": timezone.now(),
+                "first_id": first_id,
+                "last_id": last_id,
+                "horizon": horizon_days,
+            },
+        )
+        return cursor.rowcount
+
+
+# --- Complaints and surveys ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_record(*, actor: User, complaint: Complaint) -> Complaint:
+    _require(can_edit_customers(actor))
+    if complaint.owner_id is None:
+        complaint.owner = complaint.customer.officer
+    complaint.sla_due_at = complaint.received_at + dt.timedelta(
+        hours=COMPLAINT_SLA_HOURS[Severity(complaint.severity)]
+    )
+    complaint.status = ComplaintStatus.OPEN
+    complaint.full_clean()
+    complaint.save()
+    audit_log(
+        actor=actor,
+        action="customers.complaint.recorded",
+        obj=complaint,
+        after=snapshot(
+            complaint, ["customer_id", "kind", "category", "severity", "sla_due_at", "owner_id"]
+        ),
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_update(
+    *, actor: User, complaint: Complaint, status: str, resolution: str = ""
+) -> Complaint:
+    _require(can_edit_customers(actor))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status not in OPEN_COMPLAINT_STATUSES:
+        raise ValidationError({"status": _("This complaint is already resolved.")})
+    before = snapshot(locked, ["status", "resolution", "resolved_at"])
+    locked.status = status
+    if status == ComplaintStatus.RESOLVED:
+        if not resolution.strip():
+            raise ValidationError({"resolution": _("Say how the complaint was resolved.")})
+        locked.resolution = resolution.strip()
+        locked.resolved_at = timezone.now()
+    locked.full_clean()
+    locked.save(update_fields=["status", "resolution", "resolved_at"])
+    audit_change(
+        actor=actor,
+        action="customers.complaint.updated",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, ["status", "resolution", "resolved_at"]),
+    )
+    return locked
+
+
+@transaction.atomic
+def survey_record(*, actor: User, survey: Survey) -> Survey:
+    _require(can_edit_customers(actor))
+    survey.recorded_by = actor
+    survey.full_clean()
+    survey.save()
+    audit_log(
+        actor=actor,
+        action="customers.survey.recorded",
+        obj=survey,
+        after=snapshot(survey, ["customer_id", "event", "source", "csat", "nps"]),
+    )
+    return survey
+
+
+# --- Saved filters -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def saved_filter_save(*, actor: User, name: str, query: str) -> SavedFilter:
+    saved, _created = SavedFilter.objects.update_or_create(
+        owner=actor, name=name.strip(), defaults={"query": query}
+    )
+    return saved
+
+
+def saved_filter_delete(*, actor: User, saved_filter_id: int) -> bool:
+    deleted, _ = SavedFilter.objects.filter(owner=actor, pk=saved_filter_id).delete()
+    return bool(deleted)
+
+
+def customer_export_record(*, actor: User, fmt: str, query: str) -> None:
+    """Exports take customer data out of the system: who did it, and with which filter."""
+    audit_log(
+        actor=actor,
+        action="customers.customer.exported",
+        object_type="customers.customer",
+        after={"format": fmt, "query": query},
+    )

@@ -1,0 +1,27 @@
+from celery import shared_task
+from django.db.models import Max, Min
+
+from audit.services import job_heartbeat_record
+from customers.models import Customer
+from customers.services import revisit_follow_ups_generate
+
+CHUNK_IDS = 50_000
+
+
+@shared_task(name="customers.generate_revisits")
+def generate_revisits() -> int:
+    """Beat entry point: fans out one chunk task per id range of customers."""
+    bounds = Customer.objects.aggregate(first=Min("id"), last=Max("id"))
+    if bounds["first"] is None:
+        return 0
+    chunks = 0
+    for start in range(bounds["first"], bounds["last"] + 1, CHUNK_IDS):
+        generate_revisits_chunk.delay(start, start + CHUNK_IDS - 1)
+        chunks += 1
+    job_heartbeat_record(job="customers.generate_revisits", detail={"chunks": chunks})
+    return chunks
+
+
+@shared_task(name="customers.generate_revisits_chunk")
+def generate_revisits_chunk(first_id: int, last_id: int) -> int:
+    return revisit_follow_ups_generate(first_id=first_id, last_id=last_id)

@@ -1,0 +1,494 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import Role
+from accounts.views import SCOPE_DESCRIPTIONS
+from customers import exports, importer, selectors, services
+from customers.forms import (
+    ComplaintForm,
+    ComplaintUpdateForm,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    FollowUpForm,
+    ImportForm,
+    InteractionForm,
+    NeedsForm,
+    SavedFilterForm,
+    SurveyForm,
+    TransferForm,
+)
+from customers.models import (
+    Complaint,
+    ContactPerson,
+    CustomerKind,
+    FollowUp,
+    SavedFilter,
+)
+from customers.segments import AGE_BANDS, INCOME_BANDS, REVENUE_BANDS, band_of
+
+FILTER_FIELDS = [
+    "q",
+    "kind",
+    "officer",
+    "risk_level",
+    "grade",
+    "industry",
+    "size",
+    "age_band",
+    "income_band",
+    "revenue_band",
+    "tag",
+    "sort",
+]
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Puts a service's ValidationError next to the fields it names."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+def _require_edit(user) -> None:
+    if not services.can_edit_customers(user):
+        raise PermissionDenied
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- List, search, export ------------------------------------------------------------------------
+
+
+def _filtered_customers(request):
+    form = CustomerFilterForm(request.GET or None, user=request.user)
+    queryset = selectors.customer_list_for(request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    queryset = selectors.customer_search(queryset, filters.get("q", ""))
+    queryset = selectors.customer_filter(queryset, filters)
+    return form, queryset, filters
+
+
+def customer_list(request):
+    form, queryset, filters = _filtered_customers(request)
+    page = filters.get("page") or 1
+    customers, has_next = selectors.customer_page(
+        queryset, sort=filters.get("sort") or selectors.DEFAULT_SORT, page=page
+    )
+    query = {key: value for key, value in request.GET.items() if key in FILTER_FIELDS and value}
+    context = {
+        "form": form,
+        "customers": customers,
+        "page": page,
+        "has_next": has_next,
+        "query": urlencode(query),
+        "filtered": bool(query),
+        "saved_filters": SavedFilter.objects.filter(owner=request.user),
+        "save_form": SavedFilterForm(initial={"query": urlencode(query)}),
+        "can_edit": services.can_edit_customers(request.user),
+    }
+    template = (
+        "customers/customer_results.html" if _is_htmx(request) else ("customers/customer_list.html")
+    )
+    return render(request, template, context)
+
+
+def customer_export(request, fmt: str):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form, queryset, filters = _filtered_customers(request)
+    if form.is_bound and not form.is_valid():
+        return render(
+            request,
+            "customers/customer_list.html",
+            {"form": form, "customers": [], "query": "", "filtered": True},
+            status=400,
+        )
+    ordered = queryset.order_by(
+        *selectors.SORTS.get(filters.get("sort") or "", selectors.SORTS[selectors.DEFAULT_SORT])
+    )
+    services.customer_export_record(actor=request.user, fmt=fmt, query=request.GET.urlencode())
+    return exports.FORMATS[fmt](ordered)
+
+
+def customer_import(request):
+    _require_edit(request.user)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                if upload.size > importer.MAX_BYTES:
+                    raise importer.ImportFileError(_("The file is larger than 20 MB."))
+                rows = importer.read_rows(upload.read(), upload.name)
+            except importer.ImportFileError as error:
+                form.add_error("file", str(error))
+                status = 400
+            else:
+                report = importer.import_customers(
+                    actor=request.user, rows=rows, strict=form.cleaned_data["strict"]
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "customers/customer_import.html",
+        {"form": form, "report": report, "columns": importer.COLUMNS},
+        status=status,
+    )
+
+
+@require_POST
+def saved_filter_save(request):
+    form = SavedFilterForm(request.POST)
+    if form.is_valid():
+        services.saved_filter_save(
+            actor=request.user, name=form.cleaned_data["name"], query=form.cleaned_data["query"]
+        )
+        messages.success(request, _("Filter saved."))
+    else:
+        messages.error(request, _("Give the filter a name of at most 80 characters."))
+    return redirect(f"{reverse('customers:list')}?{form.data.get('query', '')}")
+
+
+@require_POST
+def saved_filter_delete(request, pk: int):
+    if not services.saved_filter_delete(actor=request.user, saved_filter_id=pk):
+        raise Http404
+    messages.success(request, _("Filter deleted."))
+    return redirect("customers:list")
+
+
+# --- Customer 360, create, edit, transfer, reveal ------------------------------------------------
+
+
+def customer_detail(request, pk: int):
+    customer = selectors.customer_get_for(request.user, pk)
+    services.customer_record_view(actor=request.user, customer=customer)
+    context = selectors.customer_360(customer)
+    today = timezone.localdate()
+    context.update(
+        {
+            "customer": customer,
+            "today": today,
+            "now": timezone.now(),
+            "age": customer.age_on(today),
+            "age_band": band_of(AGE_BANDS, customer.age_on(today)),
+            "income_band": band_of(INCOME_BANDS, customer.monthly_income),
+            "revenue_band": band_of(REVENUE_BANDS, customer.annual_revenue),
+            "can_edit": services.can_edit_customers(request.user),
+            "can_transfer": services.can_transfer(request.user),
+            "can_reveal": services.can_reveal_identifiers(request.user),
+            "quick_interaction_form": InteractionForm(customer=customer, user=request.user),
+        }
+    )
+    return render(request, "customers/customer_detail.html", context)
+
+
+def customer_create(request):
+    _require_edit(request.user)
+    kind = request.GET.get("kind") or request.POST.get("kind") or CustomerKind.INDIVIDUAL
+    if kind not in CustomerKind.values:
+        raise Http404
+    form = CustomerForm(request.POST or None, kind=kind, user=request.user, creating=True)
+    if request.method == "POST" and form.is_valid():
+        customer = form.save(commit=False)
+        try:
+            customer = services.customer_create(actor=request.user, customer=customer)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            customer.tags.set(form.cleaned_data.get("tags") or [])
+            messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "kind": kind, "creating": True, "kinds": CustomerKind.choices},
+    )
+
+
+def customer_edit(request, pk: int):
+    customer = selectors.customer_get_for(request.user, pk)
+    _require_edit(request.user)
+    form = CustomerForm(
+        request.POST or None,
+        instance=customer,
+        kind=customer.kind,
+        user=request.user,
+        creating=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "tags"}
+        try:
+            services.customer_update(actor=request.user, customer=customer, changes=changes)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if "tags" in form.changed_data:
+                customer.tags.set(form.cleaned_data["tags"])
+            messages.success(request, _("Changes saved."))
+            return redirect("customers:detail", pk=customer.pk)
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "kind": customer.kind, "customer": customer, "creating": False},
+    )
+
+
+def customer_transfer(request, pk: int):
+    customer = selectors.customer_get_for(request.user, pk)
+    if not services.can_transfer(request.user):
+        raise PermissionDenied
+    form = TransferForm(request.POST or None, user=request.user, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_transfer(
+                actor=request.user,
+                customer=customer,
+                to_officer=form.cleaned_data["to_officer"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request, _("%(name)s now has a new relationship manager.") % {"name": customer.name}
+            )
+            return redirect("customers:detail", pk=customer.pk)
+    return render(request, "customers/customer_transfer.html", {"form": form, "customer": customer})
+
+
+@require_POST
+def customer_reveal(request, pk: int):
+    customer = selectors.customer_get_for(request.user, pk)
+    revealed = services.customer_reveal_identifier(actor=request.user, customer=customer)
+    return render(
+        request,
+        "customers/customer_identifiers.html",
+        {
+            "customer": customer,
+            "revealed": revealed,
+            "can_reveal": True,
+            "standalone": not _is_htmx(request),
+        },
+    )
+
+
+# --- Things that hang off a customer -----------------------------------------------------------
+
+
+def _child_form_view(
+    request, pk: int, *, form_class, save, title: str, done: str, anchor: str, instance=None
+):
+    """Shared flow for adding (or editing) a contact, needs, interaction, follow-up,
+    complaint or survey: scope check (404), role check (403), form, service, redirect."""
+    customer = selectors.customer_get_for(request.user, pk)
+    _require_edit(request.user)
+    form = form_class(request.POST or None, customer=customer, user=request.user, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(f"{reverse('customers:detail', args=[customer.pk])}#{anchor}")
+    return render(
+        request,
+        "customers/customer_child_form.html",
+        {"form": form, "customer": customer, "title": title},
+    )
+
+
+def contact_add(request, pk: int):
+    return _child_form_view(
+        request,
+        pk,
+        form_class=ContactForm,
+        title=_("Add a contact person"),
+        done=_("Contact saved."),
+        anchor="contacts",
+        save=lambda form: services.contact_save(actor=request.user, contact=form.instance),
+    )
+
+
+def contact_edit(request, pk: int, contact_pk: int):
+    contact = get_object_or_404(ContactPerson, pk=contact_pk, customer_id=pk)
+    return _child_form_view(
+        request,
+        pk,
+        form_class=ContactForm,
+        title=_("Edit contact person"),
+        done=_("Contact saved."),
+        anchor="contacts",
+        instance=contact,
+        save=lambda form: services.contact_save(actor=request.user, contact=form.instance),
+    )
+
+
+def needs_add(request, pk: int):
+    return _child_form_view(
+        request,
+        pk,
+        form_class=NeedsForm,
+        title=_("Record the customer's needs"),
+        done=_("Needs recorded."),
+        anchor="needs",
+        save=lambda form: services.needs_record(actor=request.user, needs=form.instance),
+    )
+
+
+def follow_up_add(request, pk: int):
+    return _child_form_view(
+        request,
+        pk,
+        form_class=FollowUpForm,
+        title=_("Plan a follow-up or visit"),
+        done=_("Follow-up planned."),
+        anchor="follow-ups",
+        save=lambda form: services.follow_up_plan(actor=request.user, follow_up=form.instance),
+    )
+
+
+def complaint_add(request, pk: int):
+    return _child_form_view(
+        request,
+        pk,
+        form_class=ComplaintForm,
+        title=_("Record a complaint or feedback"),
+        done=_("Complaint recorded."),
+        anchor="complaints",
+        save=lambda form: services.complaint_record(actor=request.user, complaint=form.instance),
+    )
+
+
+def survey_add(request, pk: int):
+    return _child_form_view(
+        request,
+        pk,
+        form_class=SurveyForm,
+        title=_("Record a satisfaction survey"),
+        done=_("Survey recorded."),
+        anchor="satisfaction",
+        save=lambda form: services.survey_record(actor=request.user, survey=form.instance),
+    )
+
+
+def interaction_add(request, pk: int):
+    """The full form, and the quick-add of the 360 page (htmx swaps in the new timeline)."""
+    customer = selectors.customer_get_for(request.user, pk)
+    _require_edit(request.user)
+    form = InteractionForm(request.POST or None, customer=customer, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.interaction_log(
+                actor=request.user,
+                interaction=form.instance,
+                completes=form.cleaned_data.get("completes_follow_up"),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if _is_htmx(request):
+                context = selectors.customer_360(customer)
+                context.update(
+                    {
+                        "customer": customer,
+                        "today": timezone.localdate(),
+                        "can_edit": True,
+                        "logged": True,
+                        "quick_interaction_form": InteractionForm(
+                            customer=customer, user=request.user
+                        ),
+                    }
+                )
+                return render(request, "customers/customer_timeline.html", context)
+            messages.success(request, _("Interaction logged."))
+            return redirect(f"{reverse('customers:detail', args=[customer.pk])}#timeline")
+    if _is_htmx(request):
+        context = selectors.customer_360(customer)
+        context.update(
+            {
+                "customer": customer,
+                "today": timezone.localdate(),
+                "can_edit": True,
+                "quick_interaction_form": form,
+            }
+        )
+        return render(request, "customers/customer_timeline.html", context, status=422)
+    return render(
+        request,
+        "customers/customer_child_form.html",
+        {"form": form, "customer": customer, "title": _("Log an interaction")},
+    )
+
+
+def _follow_up_action(request, pk: int, follow_up_pk: int, action) -> HttpResponse:
+    customer = selectors.customer_get_for(request.user, pk)
+    follow_up = get_object_or_404(FollowUp, pk=follow_up_pk, customer=customer)
+    if not action(actor=request.user, follow_up=follow_up):
+        messages.info(request, _("That follow-up was already closed."))
+    next_url = request.POST.get("next", "")
+    if next_url == "today":
+        return redirect("today")
+    return redirect(f"{reverse('customers:detail', args=[customer.pk])}#follow-ups")
+
+
+@require_POST
+def follow_up_complete(request, pk: int, follow_up_pk: int):
+    return _follow_up_action(request, pk, follow_up_pk, services.follow_up_complete)
+
+
+@require_POST
+def follow_up_cancel(request, pk: int, follow_up_pk: int):
+    return _follow_up_action(request, pk, follow_up_pk, services.follow_up_cancel)
+
+
+def complaint_update(request, pk: int, complaint_pk: int):
+    customer = selectors.customer_get_for(request.user, pk)
+    complaint = get_object_or_404(Complaint, pk=complaint_pk, customer=customer)
+    _require_edit(request.user)
+    form = ComplaintUpdateForm(request.POST or None, initial={"status": complaint.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complaint_update(
+                actor=request.user,
+                complaint=complaint,
+                status=form.cleaned_data["status"],
+                resolution=form.cleaned_data["resolution"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Complaint updated."))
+            return redirect(f"{reverse('customers:detail', args=[customer.pk])}#complaints")
+    return render(
+        request,
+        "customers/complaint_update.html",
+        {"form": form, "customer": customer, "complaint": complaint, "now": timezone.now()},
+    )
+
+
+# --- Today ---------------------------------------------------------------------------------------
+
+
+def today(request):
+    context = selectors.today_for(request.user)
+    context["can_edit"] = services.can_edit_customers(request.user)
+    context["scope_description"] = SCOPE_DESCRIPTIONS[Role(request.user.role)]
+    return render(request, "customers/today.html", context)

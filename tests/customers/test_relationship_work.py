@@ -1,0 +1,237 @@
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from customers import services
+from customers.models import Complaint, FollowUp, Interaction, NeedsProfile, Survey
+from tests.customers import factories
+
+
+def local_input(moment: dt.datetime) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_quick_add_logs_a_call_and_returns_the_new_timeline(client_for, alice, alices_customer):
+    response = client_for(alice).post(
+        reverse("customers:interaction-add", args=[alices_customer.pk]),
+        {
+            "channel": "phone",
+            "direction": "outbound",
+            "occurred_at": local_input(timezone.now()),
+            "summary": "Called about the renewal",
+            "outcome": "Interested",
+            "next_step": "Send the offer",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Called about the renewal" in body and "<html" not in body
+    interaction = Interaction.objects.get()
+    assert interaction.officer == alice
+    assert AuditEvent.objects.filter(action="customers.interaction.logged").exists()
+
+
+def test_quick_add_with_errors_shows_them_and_saves_nothing(client_for, alice, alices_customer):
+    response = client_for(alice).post(
+        reverse("customers:interaction-add", args=[alices_customer.pk]),
+        {"channel": "pigeon", "occurred_at": "not a date", "summary": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+    assert not Interaction.objects.exists()
+
+
+def test_an_interaction_completes_the_follow_up(
+    client_for, alice, alices_customer, alices_follow_up
+):
+    response = client_for(alice).post(
+        reverse("customers:interaction-add", args=[alices_customer.pk]),
+        {
+            "channel": "visit",
+            "direction": "outbound",
+            "occurred_at": local_input(timezone.now()),
+            "summary": "Visited the shop",
+            "completes_follow_up": alices_follow_up.pk,
+        },
+    )
+    assert response.status_code == 302
+    alices_follow_up.refresh_from_db()
+    assert alices_follow_up.status == "done"
+    assert alices_follow_up.completed_by.summary == "Visited the shop"
+
+
+def test_interactions_cannot_be_in_the_future(client_for, alice, alices_customer):
+    response = client_for(alice).post(
+        reverse("customers:interaction-add", args=[alices_customer.pk]),
+        {
+            "channel": "phone",
+            "direction": "outbound",
+            "occurred_at": local_input(timezone.now() + dt.timedelta(days=2)),
+            "summary": "x",
+        },
+    )
+    assert "cannot be in the future" in str(response.context["form"].errors["occurred_at"])
+    assert not Interaction.objects.exists()
+
+
+def test_plan_a_visit_and_it_shows_on_today(client_for, alice, alices_customer):
+    client = client_for(alice)
+    response = client.post(
+        reverse("customers:follow-up-add", args=[alices_customer.pk]),
+        {"kind": "visit", "purpose": "Check the warehouse", "due_on": timezone.localdate()},
+    )
+    assert response.status_code == 302
+    follow_up = FollowUp.objects.get()
+    assert follow_up.owner == alice and follow_up.source == "manual"
+    today = client.get(reverse("today"))
+    assert follow_up in today.context["due_today"]
+    assert "Check the warehouse" in today.content.decode()
+
+
+def test_a_follow_up_cannot_be_planned_in_the_past(client_for, alice, alices_customer):
+    response = client_for(alice).post(
+        reverse("customers:follow-up-add", args=[alices_customer.pk]),
+        {"kind": "call", "purpose": "x", "due_on": timezone.localdate() - dt.timedelta(days=1)},
+    )
+    assert "due_on" in response.context["form"].errors
+    assert not FollowUp.objects.exists()
+
+
+def test_completing_twice_changes_nothing_the_second_time(
+    client_for, alice, alices_customer, alices_follow_up
+):
+    client = client_for(alice)
+    url = reverse("customers:follow-up-complete", args=[alices_customer.pk, alices_follow_up.pk])
+    client.post(url)
+    client.post(url)
+    assert AuditEvent.objects.filter(action="customers.follow_up.done").count() == 1
+
+
+def test_complaint_gets_an_sla_and_shows_on_today_when_late(
+    client_for, alice, mary, alices_customer
+):
+    client = client_for(alice)
+    received = timezone.now() - dt.timedelta(days=3)
+    response = client.post(
+        reverse("customers:complaint-add", args=[alices_customer.pk]),
+        {
+            "kind": "complaint",
+            "category": "process",
+            "severity": "high",
+            "description": "Nobody answers",
+            "received_at": local_input(received),
+        },
+    )
+    assert response.status_code == 302
+    complaint = Complaint.objects.get()
+    assert complaint.owner == alice
+    assert complaint.sla_due_at - complaint.received_at == dt.timedelta(hours=48)
+    assert complaint in client.get(reverse("today")).context["overdue_complaints"]
+    # The branch manager sees it too.
+    assert complaint in client_for(mary).get(reverse("today")).context["overdue_complaints"]
+
+
+def test_resolving_a_complaint_needs_a_resolution(
+    client_for, alice, alices_customer, alices_complaint
+):
+    client = client_for(alice)
+    url = reverse("customers:complaint-update", args=[alices_customer.pk, alices_complaint.pk])
+    response = client.post(url, {"status": "resolved", "resolution": ""})
+    assert "resolution" in response.context["form"].errors
+    alices_complaint.refresh_from_db()
+    assert alices_complaint.status == "open"
+    assert (
+        client.post(
+            url, {"status": "resolved", "resolution": "Called back, explained the steps"}
+        ).status_code
+        == 302
+    )
+    alices_complaint.refresh_from_db()
+    assert alices_complaint.status == "resolved" and alices_complaint.resolved_at
+
+
+def test_survey_needs_a_score_in_range(client_for, alice, alices_customer):
+    client = client_for(alice)
+    url = reverse("customers:survey-add", args=[alices_customer.pk])
+    response = client.post(
+        url, {"event": "loan_disbursed", "source": "call", "responded_on": timezone.localdate()}
+    )
+    assert "Enter a CSAT score" in response.content.decode()
+    response = client.post(
+        url,
+        {
+            "event": "loan_disbursed",
+            "source": "call",
+            "csat": "9",
+            "responded_on": timezone.localdate(),
+        },
+    )
+    assert "csat" in response.context["form"].errors
+    assert not Survey.objects.exists()
+    client.post(
+        url,
+        {
+            "event": "loan_disbursed",
+            "source": "paper",
+            "csat": "5",
+            "nps": "9",
+            "responded_on": timezone.localdate(),
+        },
+    )
+    assert Survey.objects.get().nps == 9
+
+
+def test_needs_are_recorded_with_a_date(client_for, alice, alices_customer):
+    client_for(alice).post(
+        reverse("customers:needs-add", args=[alices_customer.pk]),
+        {
+            "products_of_interest": "Working-capital loan",
+            "amount": "500000",
+            "term_months": "24",
+            "purpose": "Stock",
+            "risk_appetite": "balanced",
+            "preferred_channel": "visit",
+            "recorded_on": timezone.localdate(),
+        },
+    )
+    needs = NeedsProfile.objects.get()
+    assert needs.recorded_by == alice
+    page = client_for(alice).get(reverse("customers:detail", args=[alices_customer.pk]))
+    assert "Working-capital loan" in page.content.decode()
+
+
+def test_one_primary_contact_per_enterprise(alice, alices_enterprise):
+    from customers.models import ContactPerson
+
+    first = services.contact_save(
+        actor=alice,
+        contact=ContactPerson(customer=alices_enterprise, name="李会计", is_primary=True),
+    )
+    services.contact_save(
+        actor=alice, contact=ContactPerson(customer=alices_enterprise, name="张总", is_primary=True)
+    )
+    first.refresh_from_db()
+    assert not first.is_primary
+    assert ContactPerson.objects.filter(is_primary=True).get().name == "张总"
+
+
+def test_today_query_count(client_for, alice, django_assert_num_queries):
+    customer = factories.individual(alice)
+    for offset in (-3, 0, 2):
+        FollowUp.objects.create(
+            customer=customer,
+            owner=alice,
+            purpose="x",
+            due_on=timezone.localdate() + dt.timedelta(days=offset),
+        )
+    client = client_for(alice)
+    client.get(reverse("today"))
+    # session, user with branch, overdue, due today, this week, recently assigned,
+    # complaints past SLA, and the session's expiry pushed forward (savepoint, update,
+    # release): the same whatever the number of follow-ups.
+    with django_assert_num_queries(10):
+        client.get(reverse("today"))
