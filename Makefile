@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format messages stop bench clean
+.PHONY: run test browser-deps lint format messages stop bench clean
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -26,7 +26,19 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 run: $(VENV)/.installed-run
 	$(PY) -m crm_site.dev run --port $(PORT)
 
-test: $(VENV)/.installed-test
+# Browser tests drive Debian's Chromium (with CJK fonts for the zh-hans pages). As root it is
+# installed when missing; otherwise those tests are skipped and say why.
+browser-deps:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium fonts-noto-cjk >/dev/null; \
+	else \
+		echo "Chromium is missing and this is not root: the browser tests will be skipped."; \
+	fi
+
+test: $(VENV)/.installed-test browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m crm_site.dev test -- $(PYTEST_ARGS)
