@@ -5,11 +5,14 @@ tests are skipped with a message saying so. Set BROWSER_SCREENSHOTS=1 to keep a 
 of every page visited; on failure one is always written to artifacts/browser/.
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+
+from accounts.demo import DEMO_PASSWORD
 
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
@@ -96,7 +99,7 @@ def browser_page(chromium, live_server, request, _fast_password_hashing):
     context.close()
 
 
-def log_in(page, username: str, password: str = "xindai-demo"):
+def log_in(page, username: str, password: str = DEMO_PASSWORD):
     page.visit("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
