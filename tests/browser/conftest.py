@@ -70,10 +70,8 @@ def pytest_runtest_makereport(item, call):
 def _screenshot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^\w.-]+", "_", name)[:150]
-    try:
+    with contextlib.suppress(Exception):
         page.screenshot(path=str(ARTIFACTS / f"{safe}.png"), full_page=True)
-    except Exception:
-        pass
 
 
 @pytest.fixture
