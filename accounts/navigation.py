@@ -21,6 +21,8 @@ class NavEntry:
 NAVIGATION = [
     NavEntry(_("Today"), "today", ALL_ROLES, "calendar-check"),
     NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
+    NavEntry(_("Applications"), "credit:application-list", ALL_ROLES, "file-earmark-text"),
+    NavEntry(_("Loans"), "credit:loan-list", ALL_ROLES, "cash-stack"),
     NavEntry(
         _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"
     ),

@@ -25,6 +25,19 @@ _CUSTOMER_WORK = [
 ]
 _CUSTOMER_REFERENCE = ["industry", "tag", "revisitcadence"]
 
+_CREDIT_WORK = ["financialstatement", "assessment", "application", "collateral", "guarantor"]
+_CREDIT_BOOK = [
+    "loan",
+    "instalment",
+    "repayment",
+    "restructuring",
+    "customernotification",
+    "applicationevent",
+    "collateralvaluation",
+    "repaymentallocation",
+]
+_CREDIT_REFERENCE = ["loanproduct", "pricingrule", "scorecardversion"]
+
 _BEAT_MODELS = [
     "periodictask",
     "intervalschedule",
@@ -57,6 +70,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"customers.view_{model}" for model in _CUSTOMER_WORK + _CUSTOMER_REFERENCE),
         "customers.change_industry",
         "customers.change_revisitcadence",
+        *(f"credit.view_{model}" for model in _CREDIT_WORK + _CREDIT_BOOK + _CREDIT_REFERENCE),
+        "credit.add_scorecardversion",
+        "credit.change_scorecardversion",
+        "credit.change_pricingrule",
     ],
     Role.ADMIN: [
         *(

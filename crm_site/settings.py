@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "customers",
+    "credit",
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,21 @@ try:
     zoneinfo.ZoneInfo(TIME_ZONE)
 except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"TIME_ZONE {TIME_ZONE!r} is not a known time zone") from None
+
+# Servicing's "today" (due dates, days past due): the calendar unless pinned for a demo.
+BUSINESS_DATE = env_str("BUSINESS_DATE") or None
+if BUSINESS_DATE:
+    import datetime as _dt
+
+    try:
+        _dt.date.fromisoformat(BUSINESS_DATE)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"BUSINESS_DATE must be a date like 2026-11-30; got {BUSINESS_DATE!r}"
+        ) from None
+
+# Text messages to customers: a backend class with send(phone, message); the default logs.
+SMS_BACKEND = env_str("SMS_BACKEND", "credit.notifications.LoggingSmsBackend")
 
 # --- Static files ---------------------------------------------------------------------------
 

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
-from customers import exports, importer, selectors, services
+from crm_site.forms import apply_service_errors
+from customers import exports, importer, panels, selectors, services
 from customers.forms import (
     ComplaintForm,
     ComplaintUpdateForm,
@@ -49,15 +50,6 @@ FILTER_FIELDS = [
     "tag",
     "sort",
 ]
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    """Puts a service's ValidationError next to the fields it names."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 def _require_edit(user) -> None:
@@ -194,6 +186,7 @@ def customer_detail(request, pk: int):
             "can_transfer": services.can_transfer(request.user),
             "can_reveal": services.can_reveal_identifiers(request.user),
             "quick_interaction_form": InteractionForm(customer=customer, user=request.user),
+            "panels": panels.render_context(customer, request.user),
         }
     )
     return render(request, "customers/customer_detail.html", context)
@@ -210,7 +203,7 @@ def customer_create(request):
         try:
             customer = services.customer_create(actor=request.user, customer=customer)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             customer.tags.set(form.cleaned_data.get("tags") or [])
             messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
@@ -237,7 +230,7 @@ def customer_edit(request, pk: int):
         try:
             services.customer_update(actor=request.user, customer=customer, changes=changes)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if "tags" in form.changed_data:
                 customer.tags.set(form.cleaned_data["tags"])
@@ -264,7 +257,7 @@ def customer_transfer(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(
                 request, _("%(name)s now has a new relationship manager.") % {"name": customer.name}
@@ -304,7 +297,7 @@ def _child_form_view(
         try:
             save(form)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect(f"{reverse('customers:detail', args=[customer.pk])}#{anchor}")
@@ -402,7 +395,7 @@ def interaction_add(request, pk: int):
                 completes=form.cleaned_data.get("completes_follow_up"),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if _is_htmx(request):
                 context = selectors.customer_360(customer)
@@ -473,7 +466,7 @@ def complaint_update(request, pk: int, complaint_pk: int):
                 resolution=form.cleaned_data["resolution"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Complaint updated."))
             return redirect(f"{reverse('customers:detail', args=[customer.pk])}#complaints")

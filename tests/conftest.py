@@ -7,6 +7,22 @@ import pytest
 from accounts.demo import DEMO_PASSWORD, seed_cast
 
 
+def pytest_collection_modifyitems(config, items):
+    """Browser tests run last (they keep a browser and its event loop open), and are skipped
+    with the reason when Chromium or Playwright is missing."""
+    from tests.browser.conftest import browser_skip_reason
+
+    browser = [item for item in items if "/tests/browser/" in str(item.path)]
+    if not browser:
+        return
+    reason = browser_skip_reason()
+    for item in browser:
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+        items.remove(item)
+    items.extend(browser)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests create users constantly.

@@ -25,33 +25,27 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
-# set up data are still synchronous and safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-
-def pytest_collection_modifyitems(config, items):
-    reason = None
+def browser_skip_reason() -> str | None:
     if not CHROMIUM.exists():
-        reason = (
+        return (
             f"browser tests skipped: no Chromium at {CHROMIUM} "
             "(make test installs it when run as root: apt-get install chromium)"
         )
-    else:
-        try:
-            import playwright  # noqa: F401
-        except ImportError:
-            reason = "browser tests skipped: the playwright package is not installed"
-    if reason:
-        for item in items:
-            if "tests/browser" in str(item.fspath):
-                item.add_marker(pytest.mark.skip(reason=reason))
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "browser tests skipped: the playwright package is not installed"
+    return None
 
 
 @pytest.fixture(scope="session")
 def chromium():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # to set up data stay synchronous and safe. The browser tests run last (tests/conftest.py).
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

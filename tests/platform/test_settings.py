@@ -25,6 +25,8 @@ def run_django(code: str, **overrides: str) -> subprocess.CompletedProcess:
         "REDIS_URL": settings.CELERY_BROKER_URL,
         **overrides,
     }
+    # Set for the browser tests' event loop; a deployment must never have it.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     if not env["DATABASE_URL"]:
         db = settings.DATABASES["default"]
         env["DATABASE_URL"] = f"postgresql://{db['USER']}:@/crm?host={db['HOST']}"

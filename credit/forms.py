@@ -1,0 +1,215 @@
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from credit.business_date import business_date
+from credit.models import (
+    Application,
+    ApplicationStatus,
+    Collateral,
+    FinancialStatement,
+    Guarantor,
+    LoanProduct,
+    RepaymentChannel,
+)
+from customers.forms import DATE_INPUT
+from customers.models import CustomerKind
+
+INDIVIDUAL_FIGURES = [
+    "annual_income",
+    "annual_expenses",
+    "personal_assets",
+    "personal_debts",
+    "debt_service",
+]
+ENTERPRISE_FIGURES = [
+    "total_assets",
+    "current_assets",
+    "current_liabilities",
+    "total_liabilities",
+    "equity",
+    "revenue",
+    "net_profit",
+    "operating_cash_flow",
+    "interest_expense",
+    "debt_service",
+]
+
+
+class StatementForm(forms.ModelForm):
+    class Meta:
+        model = FinancialStatement
+        fields = ["period_end", *dict.fromkeys(INDIVIDUAL_FIGURES + ENTERPRISE_FIGURES)]
+        widgets = {"period_end": DATE_INPUT}
+        help_texts = {"debt_service": _("Principal and interest due in the year on all debts.")}
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.customer = customer
+        keep = (
+            INDIVIDUAL_FIGURES if customer.kind == CustomerKind.INDIVIDUAL else (ENTERPRISE_FIGURES)
+        )
+        for name in list(self.fields):
+            if name != "period_end" and name not in keep:
+                del self.fields[name]
+
+    def clean_period_end(self):
+        period_end = self.cleaned_data["period_end"]
+        if period_end > business_date():
+            raise forms.ValidationError(_("A statement period cannot end in the future."))
+        return period_end
+
+
+class AssessmentForm(forms.Form):
+    """One field per scorecard factor: numbers prefilled from the records, expert scores
+    chosen from their categories with a comment each."""
+
+    def __init__(self, *args, definition: dict, initial_inputs: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.factors = definition["factors"]
+        for factor in self.factors:
+            key = factor["key"]
+            if factor["type"] == "numeric":
+                self.fields[key] = forms.DecimalField(
+                    label=factor["label"],
+                    required=False,
+                    max_digits=20,
+                    decimal_places=6,
+                    initial=initial_inputs.get(key),
+                    help_text=_("Prefilled from the records; leave empty if unknown."),
+                )
+            else:
+                choices = [(c, b["label"]) for b in factor["bins"] for c in b["categories"]]
+                self.fields[key] = forms.ChoiceField(
+                    label=factor["label"],
+                    required=False,
+                    choices=[("", _("Not scored")), *choices],
+                    initial=initial_inputs.get(key),
+                )
+            if factor.get("expert"):
+                self.fields[f"{key}__comment"] = forms.CharField(
+                    label=_("Why this score"),
+                    required=False,
+                    max_length=500,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+
+    def inputs(self) -> dict:
+        values = {}
+        for factor in self.factors:
+            value = self.cleaned_data.get(factor["key"])
+            if isinstance(value, Decimal):
+                value = float(value)
+            values[factor["key"]] = None if value in ("", None) else value
+        return values
+
+    def comments(self) -> dict:
+        return {
+            f["key"]: self.cleaned_data.get(f"{f['key']}__comment", "")
+            for f in self.factors
+            if f.get("expert")
+        }
+
+
+class ApplicationForm(forms.ModelForm):
+    class Meta:
+        model = Application
+        fields = ["product", "amount", "term_months", "purpose"]
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.customer = customer
+        self.fields["product"].queryset = LoanProduct.objects.filter(
+            is_active=True, customer_kind=customer.kind
+        )
+
+
+class DecisionForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Approved amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
+    )
+    term_months = forms.IntegerField(label=_("Approved term (months)"), min_value=1)
+    rate = forms.DecimalField(
+        label=_("Approved annual rate"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("0"),
+        help_text=_("As a decimal: 0.0435 is 4.35%."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CollateralForm(forms.ModelForm):
+    class Meta:
+        model = Collateral
+        fields = ["collateral_type", "description", "owner_name", "value", "valued_on"]
+        widgets = {"valued_on": DATE_INPUT}
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.application = application
+
+
+class GuarantorForm(forms.ModelForm):
+    class Meta:
+        model = Guarantor
+        fields = ["guarantor_customer", "name", "identifier", "amount"]
+
+    def __init__(self, *args, application, customers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.application = application
+        self.fields["guarantor_customer"].queryset = customers.exclude(pk=application.customer_id)
+        self.fields["guarantor_customer"].required = False
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("guarantor_customer") and not cleaned.get("name"):
+            raise forms.ValidationError(_("Choose a customer or name the guarantor."))
+        return cleaned
+
+
+class RepaymentForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
+    )
+    paid_on = forms.DateField(label=_("Paid on"), widget=DATE_INPUT)
+    channel = forms.ChoiceField(label=_("Channel"), choices=RepaymentChannel.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100)
+    allow_prepayment = forms.BooleanField(
+        label=_("Apply any amount beyond what is due as a prepayment of principal"), required=False
+    )
+
+
+class RestructureForm(forms.Form):
+    new_term_months = forms.IntegerField(
+        label=_("New remaining term (months)"), min_value=1, max_value=480
+    )
+    new_rate = forms.DecimalField(
+        label=_("New annual rate"), max_digits=9, decimal_places=6, min_value=Decimal("0")
+    )
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RevalueForm(forms.Form):
+    value = forms.DecimalField(
+        label=_("New value"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
+    )
+    valued_on = forms.DateField(label=_("Valuation date"), widget=DATE_INPUT)
+
+
+class PipelineFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Stage"),
+        required=False,
+        choices=[("", _("Open stages")), *ApplicationStatus.choices],
+    )
+    q = forms.CharField(label=_("Customer"), required=False, max_length=100)

@@ -1,0 +1,147 @@
+"""Scoped reads of applications, loans and assessments, and the figures their pages show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Min, QuerySet
+
+from accounts.models import User
+from accounts.scope import get_in_scope_or_404, scope_queryset
+from credit.business_date import business_date
+from credit.models import (
+    Application,
+    ApplicationStatus,
+    Assessment,
+    Instalment,
+    Loan,
+)
+from credit.servicing import InstalmentState, days_past_due
+
+CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+
+
+def applications_for(user: User) -> QuerySet[Application]:
+    return scope_queryset(user, Application.objects.all(), **CUSTOMER_SCOPE).select_related(
+        "customer", "product", "submitted_by"
+    )
+
+
+def application_get_for(user: User, pk) -> Application:
+    return get_in_scope_or_404(
+        user,
+        Application.objects.select_related(
+            "customer", "customer__officer", "product", "submitted_by", "decided_by", "reviewer"
+        ),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
+def loans_for(user: User) -> QuerySet[Loan]:
+    return scope_queryset(user, Loan.objects.all(), **CUSTOMER_SCOPE).select_related(
+        "customer", "product"
+    )
+
+
+def loan_get_for(user: User, pk) -> Loan:
+    return get_in_scope_or_404(
+        user,
+        Loan.objects.select_related("customer", "customer__officer", "product", "application"),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
+def assessment_get_for(user: User, pk) -> Assessment:
+    return get_in_scope_or_404(
+        user,
+        Assessment.objects.select_related("customer", "scorecard", "assessed_by"),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
+def pipeline_counts(queryset: QuerySet[Application]) -> dict[str, int]:
+    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in ApplicationStatus.values}
+
+
+@dataclass
+class StageTime:
+    status: str
+    label: str
+    entered_at: dt.datetime
+    left_at: dt.datetime | None
+    actor: str
+    note: str
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return self.left_at - self.entered_at if self.left_at else None
+
+
+def stage_times(application: Application, now: dt.datetime) -> list[StageTime]:
+    """Each stage the application went through, with how long it stayed there."""
+    events = list(application.events.select_related("actor"))
+    labels = dict(ApplicationStatus.choices)
+    stages = []
+    for index, event in enumerate(events):
+        left = events[index + 1].at if index + 1 < len(events) else None
+        stages.append(
+            StageTime(
+                event.to_status,
+                labels[event.to_status],
+                event.at,
+                left,
+                str(event.actor),
+                event.note,
+            )
+        )
+    return stages
+
+
+def instalment_states(rows: list[Instalment]) -> list[InstalmentState]:
+    return [
+        InstalmentState(
+            key=row.pk,
+            due_date=row.due_date,
+            principal_due=row.principal_due,
+            interest_due=row.interest_due,
+            principal_paid=row.principal_paid,
+            interest_paid=row.interest_paid,
+        )
+        for row in rows
+    ]
+
+
+def current_schedule(loan: Loan) -> list[Instalment]:
+    return list(
+        loan.instalments.filter(schedule_version=loan.schedule_version, superseded=False).order_by(
+            "due_date", "number"
+        )
+    )
+
+
+def loan_dpd(loan: Loan, rows: list[Instalment] | None = None, on: dt.date | None = None) -> int:
+    rows = rows if rows is not None else current_schedule(loan)
+    return days_past_due(on or business_date(), instalment_states(rows))
+
+
+def loans_with_dpd(loans: list[Loan], on: dt.date | None = None) -> list[tuple[Loan, int]]:
+    """Days past due of several loans from one grouped query on their unpaid instalments."""
+    on = on or business_date()
+    oldest = dict(
+        Instalment.objects.filter(
+            loan__in=loans,
+            settled_on__isnull=True,
+            superseded=False,
+            due_date__lt=on,
+            schedule_version=F("loan__schedule_version"),
+        )
+        .order_by()
+        .values_list("loan_id")
+        .annotate(oldest=Min("due_date"))
+    )
+    return [(loan, (on - oldest[loan.pk]).days if loan.pk in oldest else 0) for loan in loans]

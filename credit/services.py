@@ -1,0 +1,1039 @@
+"""Writes of the credit business: statements, assessments, the application pipeline with
+maker-checker, disbursement, repayments, restructuring, collateral and guarantors.
+
+Every transition locks its row, checks the state it starts from, writes the audit trail and
+(for applications) a stage event, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from audit.services import audit_change, audit_log, snapshot
+from credit import notifications, ratios, scoring
+from credit.business_date import business_date
+from credit.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Assessment,
+    Collateral,
+    CollateralValuation,
+    FinancialStatement,
+    Guarantor,
+    Instalment,
+    Loan,
+    LoanStatus,
+    PricingRule,
+    Repayment,
+    RepaymentAllocation,
+    Restructuring,
+    ScorecardStatus,
+    ScorecardVersion,
+)
+from credit.schedule import add_months, build_schedule, to_cents
+from credit.servicing import InstalmentState, PaymentRefused, allocate, penalty_for
+from customers.models import Customer, CustomerKind
+
+# The judicial protection ceiling for lending rates: no approval may go above it.
+MAX_ANNUAL_RATE = Decimal("0.24")
+ZERO = Decimal("0.00")
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def can_work_credit(user: User) -> bool:
+    """Officers and managers prepare statements, assessments and applications."""
+    return user.role in {Role.OFFICER, Role.MANAGER}
+
+
+def can_decide(user: User, application: Application) -> bool:
+    """Managers of the customer's branch (and admins) decide; never the submitter."""
+    if application.submitted_by_id == user.pk:
+        return False
+    if user.role == Role.MANAGER:
+        return application.customer.branch_id == user.branch_id
+    return user.role == Role.ADMIN
+
+
+def can_service_loans(user: User) -> bool:
+    return user.role in {Role.OFFICER, Role.MANAGER, Role.ADMIN}
+
+
+# --- Statements --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def statement_record(*, actor: User, statement: FinancialStatement) -> FinancialStatement:
+    _require(can_work_credit(actor))
+    statement.recorded_by = actor
+    statement.full_clean()
+    statement.save()
+    audit_log(
+        actor=actor,
+        action="credit.statement.recorded",
+        obj=statement,
+        after=snapshot(statement, ["customer_id", "period_end", *statement.figures()]),
+    )
+    return statement
+
+
+# --- Scorecards --------------------------------------------------------------------------------
+
+
+def scorecard_in_force(kind: str) -> ScorecardVersion:
+    version = ScorecardVersion.objects.filter(
+        customer_kind=kind, status=ScorecardStatus.PUBLISHED
+    ).first()
+    if version is None:
+        raise ValidationError(_("No scorecard is published for this type of customer."))
+    return version
+
+
+@transaction.atomic
+def scorecard_draft_save(*, actor: User, version: ScorecardVersion) -> ScorecardVersion:
+    """Creates or edits a draft; the definition must be usable before it is saved."""
+    problems = scoring.validate(version.definition)
+    if problems:
+        raise ValidationError({"definition": problems})
+    if version.pk is None:
+        latest = (
+            ScorecardVersion.objects.filter(customer_kind=version.customer_kind).aggregate(
+                latest=Max("version")
+            )["latest"]
+            or 0
+        )
+        version.version = latest + 1
+        version.status = ScorecardStatus.DRAFT
+        version.save()
+        audit_log(
+            actor=actor,
+            action="credit.scorecard.drafted",
+            obj=version,
+            after={"version": version.version, "kind": version.customer_kind},
+        )
+    else:
+        locked = ScorecardVersion.objects.select_for_update().get(pk=version.pk)
+        if locked.status != ScorecardStatus.DRAFT:
+            raise ValidationError(_("A published scorecard cannot change; create a new version."))
+        version.save()
+        audit_log(actor=actor, action="credit.scorecard.draft_updated", obj=version)
+    return version
+
+
+@transaction.atomic
+def scorecard_publish(*, actor: User, version: ScorecardVersion) -> ScorecardVersion:
+    """Puts a draft in force and retires the version it replaces."""
+    locked = ScorecardVersion.objects.select_for_update().get(pk=version.pk)
+    if locked.status != ScorecardStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be published."))
+    scoring.require_valid(locked.definition)
+    previous = list(
+        ScorecardVersion.objects.select_for_update().filter(
+            customer_kind=locked.customer_kind, status=ScorecardStatus.PUBLISHED
+        )
+    )
+    ScorecardVersion.objects.filter(pk__in=[p.pk for p in previous]).update(
+        status=ScorecardStatus.RETIRED
+    )
+    locked.status = ScorecardStatus.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.published_by = actor
+    locked.save(update_fields=["status", "published_at", "published_by"])
+    audit_log(
+        actor=actor,
+        action="credit.scorecard.published",
+        obj=locked,
+        before={"in_force": [p.version for p in previous]},
+        after={"in_force": locked.version},
+    )
+    return locked
+
+
+# --- Assessments --------------------------------------------------------------------------------
+
+
+def repayment_record(customer: Customer, on: dt.date) -> dict:
+    """The long repayment record: late instalments in 12 and 36 months, worst DPD ever.
+
+    An instalment is late when it was settled after its due date or is still unpaid past it.
+    """
+    instalments = Instalment.objects.filter(
+        loan__customer=customer, superseded=False, due_date__lt=on
+    )
+    late = Q(settled_on__gt=F("due_date")) | Q(settled_on__isnull=True)
+    days_late = ExpressionWrapper(
+        Coalesce("settled_on", Value(on)) - F("due_date"), output_field=DurationField()
+    )
+    summary = instalments.aggregate(
+        total=Count("id"),
+        late_12=Count("id", filter=late & Q(due_date__gte=on - dt.timedelta(days=365))),
+        late_36=Count("id", filter=late & Q(due_date__gte=on - dt.timedelta(days=3 * 365))),
+        worst=Max(days_late, filter=late),
+    )
+    if not summary["total"]:
+        # No history at all is scored as missing, not as a perfect record.
+        return {"late_payments_12m": None, "late_payments_36m": None, "worst_dpd_ever": None}
+    return {
+        "late_payments_12m": summary["late_12"],
+        "late_payments_36m": summary["late_36"],
+        "worst_dpd_ever": summary["worst"].days if summary["worst"] else 0,
+    }
+
+
+def _as_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def assessment_prefill(customer: Customer) -> tuple[dict, FinancialStatement | None]:
+    """Quantitative inputs from the latest statement, the customer record and the repayment
+    record. Expert inputs are left for the officer."""
+    statements = list(customer.statements.all()[:2])
+    latest = statements[0] if statements else None
+    previous = statements[1] if len(statements) > 1 else None
+    figures = latest.figures() if latest else {}
+    derived = ratios.statement_ratios(figures, previous.figures() if previous else None)
+    inputs = repayment_record(customer, business_date())
+    today = business_date()
+    if customer.kind == CustomerKind.INDIVIDUAL:
+        assets, debts = figures.get("personal_assets"), figures.get("personal_debts")
+        inputs.update(
+            {
+                "net_worth": _as_float(assets - debts)
+                if assets is not None and debts is not None
+                else None,
+                "monthly_income": _as_float(customer.monthly_income),
+                "dti": _as_float(derived["dti"]),
+                "income_growth": _as_float(derived["revenue_growth"]),
+                "years_employed": None,
+            }
+        )
+    else:
+        inputs.update(
+            {
+                "total_assets": _as_float(figures.get("total_assets")),
+                "current_ratio": _as_float(derived["current_ratio"]),
+                "debt_ratio": _as_float(derived["debt_ratio"]),
+                "dscr": _as_float(derived["dscr"]),
+                "revenue_growth": _as_float(derived["revenue_growth"]),
+                "years_in_business": round((today - customer.founded_on).days / 365.25, 1)
+                if customer.founded_on
+                else None,
+            }
+        )
+    return inputs, latest
+
+
+@transaction.atomic
+def assessment_create(
+    *,
+    actor: User,
+    customer: Customer,
+    inputs: dict,
+    expert_comments: dict,
+    statement: FinancialStatement | None = None,
+    application: Application | None = None,
+) -> Assessment:
+    """Scores the customer with the scorecard in force and records everything needed to
+    reproduce the result; the customer's grade becomes the new one."""
+    _require(can_work_credit(actor))
+    version = scorecard_in_force(customer.kind)
+    expert_keys = [f["key"] for f in version.definition["factors"] if f.get("expert")]
+    missing_comments = [
+        key
+        for key in expert_keys
+        if inputs.get(key) not in (None, "") and not expert_comments.get(key)
+    ]
+    if missing_comments:
+        raise ValidationError(
+            {key: _("Explain this expert score in a comment.") for key in missing_comments}
+        )
+    result = scoring.apply(version.definition, inputs)
+    assessment = Assessment.objects.create(
+        customer=customer,
+        application=application,
+        scorecard=version,
+        statement=statement,
+        inputs=inputs,
+        factor_points=result.points_by_factor(),
+        expert_comments={key: text for key, text in expert_comments.items() if text},
+        score=result.score,
+        grade=result.grade,
+        pd=result.grade_pd,
+        assessed_by=actor,
+    )
+    before = {"grade": customer.grade}
+    Customer.objects.filter(pk=customer.pk).update(grade=result.grade, updated_at=timezone.now())
+    customer.grade = result.grade
+    audit_log(
+        actor=actor,
+        action="credit.assessment.created",
+        obj=assessment,
+        after={
+            "score": result.score,
+            "grade": result.grade,
+            "scorecard": f"{version.customer_kind} v{version.version}",
+        },
+    )
+    audit_change(
+        actor=actor,
+        action="customers.customer.graded",
+        obj=customer,
+        before=before,
+        after={"grade": result.grade},
+    )
+    return assessment
+
+
+def assessment_rescore(assessment: Assessment) -> scoring.ScoreResult:
+    """Applies the assessment's own scorecard version to its own inputs again."""
+    return scoring.apply(assessment.scorecard.definition, assessment.inputs)
+
+
+# --- Applications -------------------------------------------------------------------------------
+
+
+def latest_grade(customer: Customer) -> str:
+    return customer.grade
+
+
+def pricing_for(product, grade: str) -> PricingRule | None:
+    if not grade:
+        return None
+    return PricingRule.objects.filter(product=product, grade=grade).first()
+
+
+def offer_for(product, grade: str) -> dict:
+    """What the grade allows for the product: rate, maximum amount and requirements."""
+    rule = pricing_for(product, grade)
+    if rule is None or not rule.available:
+        return {"available": False, "rule": rule}
+    return {
+        "available": True,
+        "rule": rule,
+        "rate": product.base_rate + rule.spread,
+        "max_amount": min(product.max_amount, rule.max_amount),
+        "collateral_required": rule.collateral_required or product.collateral_rule == "required",
+        "guarantor_required": rule.guarantor_required,
+        "max_ltv": rule.max_ltv,
+    }
+
+
+def _check_terms(
+    application: Application, *, amount: Decimal, term: int, rate: Decimal | None = None
+) -> dict:
+    """Amount, term and rate within the product and the customer's grade; returns the offer."""
+    product = application.product
+    errors = {}
+    if product.customer_kind != application.customer.kind:
+        errors["product"] = _("This product is not for this type of customer.")
+    if not product.is_active:
+        errors["product"] = _("This product is no longer offered.")
+    if not product.min_amount <= amount <= product.max_amount:
+        errors["amount"] = _("The product lends between %(low)s and %(high)s.") % {
+            "low": product.min_amount,
+            "high": product.max_amount,
+        }
+    if not product.min_term_months <= term <= product.max_term_months:
+        errors["term_months"] = _("The product's term is %(low)s to %(high)s months.") % {
+            "low": product.min_term_months,
+            "high": product.max_term_months,
+        }
+    offer = offer_for(product, application.customer.grade)
+    if application.customer.grade and not offer["available"]:
+        errors["product"] = _(
+            "The customer's grade %(grade)s does not qualify for this product."
+        ) % {"grade": application.customer.grade}
+    elif offer["available"] and amount > offer["max_amount"]:
+        errors["amount"] = _("Grade %(grade)s allows at most %(max)s for this product.") % {
+            "grade": application.customer.grade,
+            "max": offer["max_amount"],
+        }
+    if rate is not None and offer["available"]:
+        if rate < offer["rate"]:
+            errors["rate"] = _("The rate for grade %(grade)s is at least %(rate)s.") % {
+                "grade": application.customer.grade,
+                "rate": offer["rate"],
+            }
+        if rate > MAX_ANNUAL_RATE:
+            errors["rate"] = _("The rate cannot exceed %(rate)s.") % {"rate": MAX_ANNUAL_RATE}
+    if errors:
+        raise ValidationError(errors)
+    return offer
+
+
+def _transition(
+    application: Application,
+    *,
+    actor: User,
+    to_status: str,
+    note: str = "",
+    expected: tuple[str, ...],
+    fields: dict | None = None,
+) -> Application:
+    """Moves a locked application from one of `expected` to `to_status`, with its event,
+    audit row and customer notification."""
+    locked = (
+        Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
+    )
+    if locked.status not in expected:
+        raise ValidationError(
+            _("This application is %(status)s; that step is not possible.")
+            % {"status": locked.get_status_display()}
+        )
+    before = {"status": locked.status}
+    now = timezone.now()
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
+    from_status = locked.status
+    locked.status = to_status
+    locked.status_changed_at = now
+    locked.save()
+    ApplicationEvent.objects.create(
+        application=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        at=now,
+        note=note,
+    )
+    audit_log(
+        actor=actor,
+        action=f"credit.application.{to_status}",
+        obj=locked,
+        before=before,
+        after={"status": to_status, **({"note": note} if note else {})},
+    )
+    notifications.application_status_changed(locked)
+    return locked
+
+
+@transaction.atomic
+def application_create(*, actor: User, application: Application) -> Application:
+    _require(can_work_credit(actor))
+    _check_terms(application, amount=application.amount, term=application.term_months)
+    application.created_by = actor
+    application.status = ApplicationStatus.DRAFT
+    application.full_clean()
+    application.save()
+    ApplicationEvent.objects.create(
+        application=application, to_status=ApplicationStatus.DRAFT, actor=actor
+    )
+    audit_log(
+        actor=actor,
+        action="credit.application.created",
+        obj=application,
+        after=snapshot(
+            application, ["customer_id", "product_id", "amount", "term_months", "purpose"]
+        ),
+    )
+    return application
+
+
+@transaction.atomic
+def application_update(*, actor: User, application: Application, changes: dict) -> Application:
+    _require(can_work_credit(actor))
+    locked = Application.objects.select_for_update().get(pk=application.pk)
+    if locked.status != ApplicationStatus.DRAFT:
+        raise ValidationError(_("Only a draft can be edited."))
+    before = snapshot(locked, list(changes))
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    _check_terms(locked, amount=locked.amount, term=locked.term_months)
+    locked.full_clean()
+    locked.save()
+    audit_change(
+        actor=actor,
+        action="credit.application.updated",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, list(changes)),
+    )
+    return locked
+
+
+@transaction.atomic
+def application_submit(*, actor: User, application: Application) -> Application:
+    """The maker hands the application over; from now on they cannot decide it."""
+    _require(can_work_credit(actor))
+    if not application.customer.grade:
+        raise ValidationError(_("Assess the customer's credit before submitting."))
+    _check_terms(application, amount=application.amount, term=application.term_months)
+    return _transition(
+        application,
+        actor=actor,
+        to_status=ApplicationStatus.SUBMITTED,
+        expected=(ApplicationStatus.DRAFT,),
+        fields={"submitted_by": actor, "submitted_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def application_start_review(
+    *, actor: User, application: Application, assessment: Assessment | None = None
+) -> Application:
+    locked = (
+        Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
+    )
+    _require(can_decide(actor, locked))
+    assessment = assessment or locked.customer.assessments.first()
+    if assessment is None or assessment.customer_id != locked.customer_id:
+        raise ValidationError(_("Attach a credit assessment of the customer before the review."))
+    Assessment.objects.filter(pk=assessment.pk, application__isnull=True).update(application=locked)
+    return _transition(
+        locked,
+        actor=actor,
+        to_status=ApplicationStatus.UNDER_REVIEW,
+        expected=(ApplicationStatus.SUBMITTED,),
+        fields={"reviewer": actor},
+        note=_("Assessment: grade %(grade)s, score %(score)s")
+        % {"grade": assessment.grade, "score": assessment.score},
+    )
+
+
+@transaction.atomic
+def application_approve(
+    *,
+    actor: User,
+    application: Application,
+    amount: Decimal,
+    term_months: int,
+    rate: Decimal,
+    note: str = "",
+) -> Application:
+    """Approves within the product and the grade's limits, possibly adjusting the terms."""
+    locked = (
+        Application.objects.select_for_update()
+        .select_related("customer", "product")
+        .get(pk=application.pk)
+    )
+    # Maker-checker: checked on the locked row, so no race can slip the submitter through.
+    _require(can_decide(actor, locked))
+    offer = _check_terms(locked, amount=amount, term=term_months, rate=rate)
+    if offer["available"]:
+        _check_security(locked, amount=amount, offer=offer)
+    return _transition(
+        locked,
+        actor=actor,
+        to_status=ApplicationStatus.APPROVED,
+        note=note,
+        expected=(ApplicationStatus.UNDER_REVIEW,),
+        fields={
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "decision_reason": note,
+            "approved_amount": to_cents(amount),
+            "approved_term_months": term_months,
+            "approved_rate": rate,
+        },
+    )
+
+
+def _check_security(application: Application, *, amount: Decimal, offer: dict) -> None:
+    collateral_value = application.collateral.aggregate(total=Sum("value"))["total"] or ZERO
+    errors = []
+    if offer["collateral_required"] and collateral_value <= 0:
+        errors.append(_("The grade and product require collateral: add it first."))
+    if offer["guarantor_required"] and not application.guarantors.exists():
+        errors.append(_("The grade and product require a guarantor: add one first."))
+    if offer["collateral_required"] and collateral_value > 0 and offer["max_ltv"]:
+        ltv = (amount / collateral_value).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        if ltv > offer["max_ltv"]:
+            errors.append(
+                _("Loan to value would be %(ltv)s, above the %(max)s allowed.")
+                % {"ltv": ltv, "max": offer["max_ltv"]}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def application_reject(*, actor: User, application: Application, reason: str) -> Application:
+    locked = (
+        Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
+    )
+    _require(can_decide(actor, locked))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    return _transition(
+        locked,
+        actor=actor,
+        to_status=ApplicationStatus.REJECTED,
+        note=reason.strip(),
+        expected=(ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW),
+        fields={
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+            "decision_reason": reason.strip(),
+        },
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, actor: User, application: Application, reason: str) -> Application:
+    _require(can_work_credit(actor) or actor.role == Role.ADMIN)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the application is withdrawn.")})
+    return _transition(
+        application,
+        actor=actor,
+        to_status=ApplicationStatus.WITHDRAWN,
+        note=reason.strip(),
+        expected=(
+            ApplicationStatus.DRAFT,
+            ApplicationStatus.SUBMITTED,
+            ApplicationStatus.UNDER_REVIEW,
+            ApplicationStatus.APPROVED,
+        ),
+    )
+
+
+@transaction.atomic
+def application_disburse(
+    *, actor: User, application: Application, on: dt.date | None = None
+) -> Loan:
+    """Pays out an approved application: the loan account and its schedule are created."""
+    _require(actor.role in {Role.MANAGER, Role.ADMIN})
+    on = on or business_date()
+    locked = _transition(
+        application,
+        actor=actor,
+        to_status=ApplicationStatus.DISBURSED,
+        expected=(ApplicationStatus.APPROVED,),
+    )
+    product = locked.product
+    rows = build_schedule(
+        principal=locked.approved_amount,
+        annual_rate=locked.approved_rate,
+        periods=locked.approved_term_months,
+        start=on,
+        method=product.repayment_method,
+    )
+    loan = Loan.objects.create(
+        application=locked,
+        customer=locked.customer,
+        product=product,
+        principal=locked.approved_amount,
+        annual_rate=locked.approved_rate,
+        term_months=locked.approved_term_months,
+        repayment_method=product.repayment_method,
+        disbursed_on=on,
+        maturity_date=rows[-1].due_date,
+        disbursed_by=actor,
+        outstanding_principal=locked.approved_amount,
+    )
+    Instalment.objects.bulk_create(
+        Instalment(
+            loan=loan,
+            schedule_version=1,
+            number=row.number,
+            due_date=row.due_date,
+            principal_due=row.principal,
+            interest_due=row.interest,
+        )
+        for row in rows
+    )
+    audit_log(
+        actor=actor,
+        action="credit.loan.disbursed",
+        obj=loan,
+        after=snapshot(
+            loan,
+            [
+                "customer_id",
+                "principal",
+                "annual_rate",
+                "term_months",
+                "repayment_method",
+                "disbursed_on",
+                "maturity_date",
+            ],
+        ),
+    )
+    return loan
+
+
+# --- Collateral and guarantors ---------------------------------------------------------------
+
+
+@transaction.atomic
+def collateral_add(*, actor: User, collateral: Collateral) -> Collateral:
+    _require(can_work_credit(actor))
+    if collateral.application.status not in (
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.UNDER_REVIEW,
+    ):
+        raise ValidationError(_("Collateral is added before the decision."))
+    collateral.full_clean()
+    collateral.save()
+    CollateralValuation.objects.create(
+        collateral=collateral,
+        value=collateral.value,
+        valued_on=collateral.valued_on,
+        recorded_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="credit.collateral.added",
+        obj=collateral,
+        after=snapshot(collateral, ["application_id", "collateral_type", "value", "valued_on"]),
+    )
+    return collateral
+
+
+@transaction.atomic
+def collateral_revalue(
+    *, actor: User, collateral: Collateral, value: Decimal, valued_on: dt.date
+) -> Collateral:
+    _require(can_service_loans(actor))
+    if value <= 0:
+        raise ValidationError({"value": _("A value must be more than zero.")})
+    locked = Collateral.objects.select_for_update().get(pk=collateral.pk)
+    if valued_on < locked.valued_on:
+        raise ValidationError({"valued_on": _("A revaluation cannot predate the current one.")})
+    before = snapshot(locked, ["value", "valued_on"])
+    locked.value, locked.valued_on = to_cents(value), valued_on
+    locked.save(update_fields=["value", "valued_on"])
+    CollateralValuation.objects.create(
+        collateral=locked, value=locked.value, valued_on=valued_on, recorded_by=actor
+    )
+    audit_change(
+        actor=actor,
+        action="credit.collateral.revalued",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, ["value", "valued_on"]),
+    )
+    return locked
+
+
+@transaction.atomic
+def guarantor_add(*, actor: User, guarantor: Guarantor) -> Guarantor:
+    _require(can_work_credit(actor))
+    if guarantor.guarantor_customer_id == guarantor.application.customer_id:
+        raise ValidationError(
+            {"guarantor_customer": _("A borrower cannot guarantee their own loan.")}
+        )
+    guarantor.full_clean()
+    guarantor.save()
+    audit_log(
+        actor=actor,
+        action="credit.guarantor.added",
+        obj=guarantor,
+        after=snapshot(guarantor, ["application_id", "guarantor_customer_id", "name", "amount"]),
+    )
+    return guarantor
+
+
+def loan_to_value(loan: Loan) -> Decimal | None:
+    """Outstanding principal over the current value of the loan's collateral."""
+    value = loan.application.collateral.aggregate(total=Sum("value"))["total"]
+    if not value:
+        return None
+    return (loan.outstanding_principal / value).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+# --- Repayments ----------------------------------------------------------------------------------
+
+
+def _states(instalments: list[Instalment], on: dt.date, penalty_rate: Decimal):
+    states = []
+    for row in instalments:
+        state = InstalmentState(
+            key=row.pk,
+            due_date=row.due_date,
+            principal_due=row.principal_due,
+            interest_due=row.interest_due,
+            principal_paid=row.principal_paid,
+            interest_paid=row.interest_paid,
+            penalty_paid=row.penalty_paid,
+        )
+        state.penalty_accrued = penalty_for(state, on, penalty_rate) + row.penalty_paid
+        states.append(state)
+    return states
+
+
+@transaction.atomic
+def repayment_post(
+    *,
+    actor: User,
+    loan: Loan,
+    amount: Decimal,
+    paid_on: dt.date,
+    channel: str,
+    reference: str,
+    allow_prepayment: bool = False,
+) -> Repayment:
+    """Allocates a payment (penalty, interest, principal; oldest instalment first). A
+    prepayment lowers the outstanding principal and re-spreads it over the remaining
+    instalments; an amount the loan does not owe is refused, never lost."""
+    _require(can_service_loans(actor))
+    locked = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
+    if locked.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("This loan is repaid; nothing more can be posted."))
+    if paid_on > business_date():
+        raise ValidationError({"paid_on": _("A payment cannot be dated after the business date.")})
+    if paid_on < locked.disbursed_on:
+        raise ValidationError({"paid_on": _("A payment cannot predate the disbursement.")})
+    amount = to_cents(amount)
+    if Repayment.objects.filter(
+        loan=locked, reference=reference, reversed_at__isnull=True
+    ).exists():
+        raise ValidationError({"reference": _("A payment with this reference is already posted.")})
+    rows = list(
+        locked.instalments.filter(
+            schedule_version=locked.schedule_version, superseded=False
+        ).order_by("due_date", "number")
+    )
+    try:
+        result = allocate(
+            amount,
+            _states(rows, paid_on, locked.product.penalty_rate),
+            paid_on=paid_on,
+            allow_prepayment=allow_prepayment,
+        )
+    except PaymentRefused as refusal:
+        raise ValidationError({"amount": _(refusal.message) % refusal.params}) from None
+    repayment = Repayment.objects.create(
+        loan=locked,
+        amount=amount,
+        paid_on=paid_on,
+        channel=channel,
+        reference=reference,
+        prepayment=result.prepayment,
+        posted_by=actor,
+        schedule_version_before=locked.schedule_version,
+    )
+    by_key = {row.pk: row for row in rows}
+    principal_paid = result.prepayment
+    for part in result.allocations:
+        row = by_key[part.key]
+        row.penalty_paid += part.penalty
+        row.interest_paid += part.interest
+        row.principal_paid += part.principal
+        principal_paid += part.principal
+        if row.principal_paid == row.principal_due and row.interest_paid == row.interest_due:
+            row.settled_on = paid_on
+        row.save(update_fields=["penalty_paid", "interest_paid", "principal_paid", "settled_on"])
+        RepaymentAllocation.objects.create(
+            repayment=repayment,
+            instalment=row,
+            penalty=part.penalty,
+            interest=part.interest,
+            principal=part.principal,
+        )
+    locked.outstanding_principal -= principal_paid
+    if result.prepayment:
+        _respread_future(locked, rows, paid_on)
+    if locked.outstanding_principal == 0:
+        locked.status = LoanStatus.CLOSED
+    locked.save(update_fields=["outstanding_principal", "status", "schedule_version"])
+    audit_log(
+        actor=actor,
+        action="credit.repayment.posted",
+        obj=locked,
+        after={
+            "repayment": repayment.pk,
+            "amount": amount,
+            "paid_on": paid_on,
+            "prepayment": result.prepayment,
+            "outstanding_principal": locked.outstanding_principal,
+        },
+    )
+    return repayment
+
+
+def _respread_future(loan: Loan, rows: list[Instalment], on: dt.date) -> None:
+    """After a prepayment, the instalments not yet due are replaced by a new schedule for
+    the lower principal over the same remaining months (same method, same rate)."""
+    future = [row for row in rows if row.due_date > on and row.settled_on is None]
+    if not future:
+        return
+    Instalment.objects.filter(pk__in=[row.pk for row in future]).update(superseded=True)
+    loan.schedule_version += 1
+    _copy_current(loan, exclude=future)
+    if loan.outstanding_principal > 0:
+        start = add_months(future[0].due_date, -1)
+        new_rows = build_schedule(
+            principal=loan.outstanding_principal,
+            annual_rate=loan.annual_rate,
+            periods=len(future),
+            start=start,
+            method=loan.repayment_method,
+            first_number=future[0].number,
+        )
+        Instalment.objects.bulk_create(
+            Instalment(
+                loan=loan,
+                schedule_version=loan.schedule_version,
+                number=row.number,
+                due_date=row.due_date,
+                principal_due=row.principal,
+                interest_due=row.interest,
+            )
+            for row in new_rows
+        )
+
+
+def _copy_current(loan: Loan, *, exclude: list[Instalment]) -> None:
+    """Carries the instalments that stay (due or paid) into the new schedule version."""
+    excluded = {row.pk for row in exclude}
+    kept = loan.instalments.filter(
+        schedule_version=loan.schedule_version - 1, superseded=False
+    ).exclude(pk__in=excluded)
+    kept.update(schedule_version=loan.schedule_version)
+
+
+@transaction.atomic
+def repayment_reverse(*, actor: User, repayment: Repayment, reason: str) -> Repayment:
+    """Undoes a payment posted in error. Only the latest payment of a loan can be reversed,
+    so the instalments return exactly to the state they had before it."""
+    _require(actor.role in {Role.MANAGER, Role.ADMIN})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the reversal.")})
+    loan = Loan.objects.select_for_update().get(pk=repayment.loan_id)
+    locked = Repayment.objects.select_for_update().get(pk=repayment.pk)
+    if locked.reversed_at:
+        raise ValidationError(_("This payment is already reversed."))
+    latest = loan.repayments.filter(reversed_at__isnull=True).order_by("-posted_at", "-id").first()
+    if latest.pk != locked.pk:
+        raise ValidationError(_("Reverse the later payments of this loan first."))
+    if loan.restructurings.filter(schedule_version__gt=locked.schedule_version_before).exists():
+        raise ValidationError(
+            _("The loan was restructured after this payment; it cannot be reversed.")
+        )
+    if loan.schedule_version != locked.schedule_version_before:
+        # The prepayment's new schedule (everything due after the payment) goes, and the
+        # schedule it replaced comes back.
+        current = loan.instalments.filter(schedule_version=loan.schedule_version)
+        current.filter(due_date__gt=locked.paid_on).delete()
+        current.update(schedule_version=locked.schedule_version_before)
+        loan.instalments.filter(
+            schedule_version=locked.schedule_version_before,
+            superseded=True,
+            due_date__gt=locked.paid_on,
+        ).update(superseded=False)
+        loan.schedule_version = locked.schedule_version_before
+    principal_back = locked.prepayment
+    for part in locked.allocations.select_related("instalment"):
+        row = part.instalment
+        row.penalty_paid -= part.penalty
+        row.interest_paid -= part.interest
+        row.principal_paid -= part.principal
+        row.settled_on = None
+        row.save(update_fields=["penalty_paid", "interest_paid", "principal_paid", "settled_on"])
+        principal_back += part.principal
+    loan.outstanding_principal += principal_back
+    loan.status = LoanStatus.ACTIVE
+    loan.save(update_fields=["outstanding_principal", "status", "schedule_version"])
+    locked.reversed_at = timezone.now()
+    locked.reversed_by = actor
+    locked.reversal_reason = reason.strip()
+    locked.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    audit_log(
+        actor=actor,
+        action="credit.repayment.reversed",
+        obj=loan,
+        before={"repayment": locked.pk, "amount": locked.amount},
+        after={
+            "reason": locked.reversal_reason,
+            "outstanding_principal": loan.outstanding_principal,
+        },
+    )
+    return locked
+
+
+# --- Restructuring -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def loan_restructure(
+    *, actor: User, loan: Loan, new_term_months: int, new_rate: Decimal, reason: str
+) -> Restructuring:
+    """Replaces the unpaid schedule with a new one over the outstanding principal and any
+    overdue interest capitalised; the loan is flagged restructured with its date."""
+    _require(actor.role in {Role.MANAGER, Role.ADMIN})
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the restructuring.")})
+    if not 1 <= new_term_months <= 480:
+        raise ValidationError({"new_term_months": _("Choose a term of 1 to 480 months.")})
+    if not 0 <= new_rate <= MAX_ANNUAL_RATE:
+        raise ValidationError(
+            {"new_rate": _("The rate must be between 0 and %(max)s.") % {"max": MAX_ANNUAL_RATE}}
+        )
+    locked = Loan.objects.select_for_update().get(pk=loan.pk)
+    if locked.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Only an active loan can be restructured."))
+    on = business_date()
+    unpaid = list(
+        locked.instalments.filter(
+            schedule_version=locked.schedule_version, superseded=False, settled_on__isnull=True
+        )
+    )
+    overdue_interest = sum(
+        (row.interest_due - row.interest_paid for row in unpaid if row.due_date <= on), ZERO
+    )
+    principal = locked.outstanding_principal + overdue_interest
+    Instalment.objects.filter(pk__in=[row.pk for row in unpaid]).update(superseded=True)
+    locked.schedule_version += 1
+    _copy_current(locked, exclude=unpaid)
+    next_number = (locked.instalments.aggregate(top=Max("number"))["top"] or 0) + 1
+    rows = build_schedule(
+        principal=principal,
+        annual_rate=new_rate,
+        periods=new_term_months,
+        start=on,
+        method=locked.repayment_method,
+        first_number=next_number,
+    )
+    Instalment.objects.bulk_create(
+        Instalment(
+            loan=locked,
+            schedule_version=locked.schedule_version,
+            number=row.number,
+            due_date=row.due_date,
+            principal_due=row.principal,
+            interest_due=row.interest,
+        )
+        for row in rows
+    )
+    record = Restructuring.objects.create(
+        loan=locked,
+        restructured_on=on,
+        reason=reason.strip(),
+        old_rate=locked.annual_rate,
+        new_rate=new_rate,
+        old_remaining_months=len([r for r in unpaid if r.due_date > on]),
+        new_term_months=new_term_months,
+        principal_restructured=principal,
+        decided_by=actor,
+        schedule_version=locked.schedule_version,
+    )
+    before = snapshot(locked, ["annual_rate", "maturity_date", "outstanding_principal"])
+    locked.annual_rate = new_rate
+    locked.outstanding_principal = principal
+    locked.maturity_date = rows[-1].due_date
+    locked.restructured_on = on
+    locked.restructure_count += 1
+    locked.save()
+    audit_change(
+        actor=actor,
+        action="credit.loan.restructured",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, ["annual_rate", "maturity_date", "outstanding_principal"]),
+    )
+    return record

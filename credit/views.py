@@ -1,0 +1,548 @@
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from credit import selectors, services
+from credit.business_date import business_date
+from credit.forms import (
+    ApplicationForm,
+    AssessmentForm,
+    CollateralForm,
+    DecisionForm,
+    GuarantorForm,
+    PipelineFilterForm,
+    ReasonForm,
+    RepaymentForm,
+    RestructureForm,
+    RevalueForm,
+    StatementForm,
+)
+from credit.models import (
+    OPEN_APPLICATION_STATUSES,
+    ApplicationStatus,
+    Collateral,
+    Repayment,
+)
+from crm_site.forms import apply_service_errors
+from customers.selectors import customer_get_for, customer_list_for
+
+PAGE_SIZE = 50
+
+
+def _require_credit_work(user) -> None:
+    if not services.can_work_credit(user):
+        raise PermissionDenied
+
+
+# --- Statements and assessments -------------------------------------------------------------
+
+
+def statement_add(request, customer_pk: int):
+    customer = customer_get_for(request.user, customer_pk)
+    _require_credit_work(request.user)
+    form = StatementForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.statement_record(actor=request.user, statement=form.instance)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Statement recorded."))
+            return redirect("credit:assess", customer_pk=customer.pk)
+    return render(request, "credit/statement_form.html", {"form": form, "customer": customer})
+
+
+def assess(request, customer_pk: int):
+    """Starts a credit assessment from the customer (or an application, ?application=ID)."""
+    customer = customer_get_for(request.user, customer_pk)
+    _require_credit_work(request.user)
+    try:
+        version = services.scorecard_in_force(customer.kind)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("customers:detail", pk=customer.pk)
+    application = None
+    if request.GET.get("application") or request.POST.get("application"):
+        application = selectors.application_get_for(
+            request.user, request.GET.get("application") or request.POST.get("application")
+        )
+        if application.customer_id != customer.pk:
+            raise PermissionDenied
+    prefill, statement = services.assessment_prefill(customer)
+    form = AssessmentForm(
+        request.POST or None, definition=version.definition, initial_inputs=prefill
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = services.assessment_create(
+                actor=request.user,
+                customer=customer,
+                inputs=form.inputs(),
+                expert_comments=form.comments(),
+                statement=statement,
+                application=application,
+            )
+        except ValidationError as error:
+            for key, field_errors in error.message_dict.items():
+                target = f"{key}__comment" if f"{key}__comment" in form.fields else None
+                form.add_error(target, field_errors)
+        else:
+            messages.success(
+                request,
+                _("Assessment saved: grade %(grade)s, score %(score)s.")
+                % {"grade": assessment.grade, "score": assessment.score},
+            )
+            return redirect("credit:assessment-detail", pk=assessment.pk)
+    return render(
+        request,
+        "credit/assessment_form.html",
+        {
+            "form": form,
+            "customer": customer,
+            "version": version,
+            "statement": statement,
+            "application": application,
+            "prefill": prefill,
+        },
+    )
+
+
+def assessment_detail(request, pk: int):
+    assessment = selectors.assessment_get_for(request.user, pk)
+    result = services.assessment_rescore(assessment)
+    factors = [
+        {
+            "factor": factor,
+            "value": assessment.inputs.get(factor.key),
+            "stored": assessment.factor_points.get(factor.key),
+            "comment": assessment.expert_comments.get(factor.key, ""),
+        }
+        for factor in result.factors
+    ]
+    return render(
+        request,
+        "credit/assessment_detail.html",
+        {
+            "assessment": assessment,
+            "customer": assessment.customer,
+            "factors": factors,
+            "reproduced": result.score == assessment.score and result.grade == assessment.grade,
+        },
+    )
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+def application_list(request):
+    form = PipelineFilterForm(request.GET or None)
+    applications = selectors.applications_for(request.user)
+    counts = selectors.pipeline_counts(applications)
+    filters = form.cleaned_data if form.is_valid() else {}
+    if filters.get("status"):
+        applications = applications.filter(status=filters["status"])
+    else:
+        applications = applications.filter(status__in=OPEN_APPLICATION_STATUSES)
+    if filters.get("q"):
+        applications = applications.filter(customer__name__icontains=filters["q"])
+    rows = list(applications.order_by("-status_changed_at", "-id")[:PAGE_SIZE])
+    stages = [(status, label, counts[status]) for status, label in ApplicationStatus.choices]
+    return render(
+        request,
+        "credit/application_list.html",
+        {
+            "form": form,
+            "applications": rows,
+            "stages": stages,
+            "now": timezone.now(),
+            "limited": len(rows) == PAGE_SIZE,
+            "current": filters.get("status", ""),
+        },
+    )
+
+
+def application_create(request, customer_pk: int):
+    customer = customer_get_for(request.user, customer_pk)
+    _require_credit_work(request.user)
+    form = ApplicationForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(actor=request.user, application=form.instance)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Application created as a draft."))
+            return redirect("credit:application-detail", pk=application.pk)
+    offers = [
+        (product, services.offer_for(product, customer.grade))
+        for product in form.fields["product"].queryset
+    ]
+    return render(
+        request,
+        "credit/application_form.html",
+        {"form": form, "customer": customer, "offers": offers},
+    )
+
+
+def application_edit(request, pk: int):
+    application = selectors.application_get_for(request.user, pk)
+    _require_credit_work(request.user)
+    form = ApplicationForm(
+        request.POST or None, instance=application, customer=application.customer
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            services.application_update(
+                actor=request.user, application=application, changes=changes
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("credit:application-detail", pk=application.pk)
+    offers = [
+        (product, services.offer_for(product, application.customer.grade))
+        for product in form.fields["product"].queryset
+    ]
+    return render(
+        request,
+        "credit/application_form.html",
+        {
+            "form": form,
+            "customer": application.customer,
+            "application": application,
+            "offers": offers,
+        },
+    )
+
+
+def application_detail(request, pk: int):
+    application = selectors.application_get_for(request.user, pk)
+    user = request.user
+    offer = services.offer_for(application.product, application.customer.grade)
+    collateral = list(application.collateral.all())
+    status = application.status
+    context = {
+        "application": application,
+        "customer": application.customer,
+        "offer": offer,
+        "stages": selectors.stage_times(application, timezone.now()),
+        "notifications": list(application.notifications.all()),
+        "assessment": application.assessments.select_related("scorecard").first()
+        or application.customer.assessments.first(),
+        "collateral": collateral,
+        "collateral_total": sum((c.value for c in collateral), 0),
+        "guarantors": list(application.guarantors.select_related("guarantor_customer")),
+        "loan": getattr(application, "loan", None) if status == "disbursed" else None,
+        "can_edit": services.can_work_credit(user) and status == "draft",
+        "can_secure": services.can_work_credit(user)
+        and status in ("draft", "submitted", "under_review"),
+        "can_submit": services.can_work_credit(user) and status == "draft",
+        "can_decide": services.can_decide(user, application),
+        "is_submitter": application.submitted_by_id == user.pk,
+        "can_withdraw": (services.can_work_credit(user) or user.role == "admin")
+        and status in OPEN_APPLICATION_STATUSES,
+        "can_disburse": user.role in ("manager", "admin") and status == "approved",
+        "decision_form": DecisionForm(
+            initial={
+                "amount": application.amount,
+                "term_months": application.term_months,
+                "rate": offer.get("rate"),
+            }
+        ),
+        "reason_form": ReasonForm(),
+    }
+    return render(request, "credit/application_detail.html", context)
+
+
+def _transition_view(request, pk: int, action, *, form_class=None, success: str):
+    """Shared POST flow for the pipeline steps: scope (404), form, service, message."""
+    application = selectors.application_get_for(request.user, pk)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(
+            request,
+            "; ".join(
+                f"{form.fields[name].label}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+                if name in form.fields
+            )
+            or _("Check the form."),
+        )
+        return redirect("credit:application-detail", pk=application.pk)
+    try:
+        result = action(application, form.cleaned_data if form else {})
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("credit:application-detail", pk=application.pk)
+    messages.success(request, success)
+    if hasattr(result, "account_number"):
+        return redirect("credit:loan-detail", pk=result.pk)
+    return redirect("credit:application-detail", pk=application.pk)
+
+
+@require_POST
+def application_submit(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        lambda app, data: services.application_submit(actor=request.user, application=app),
+        success=_("Submitted for review. A manager other than you will decide."),
+    )
+
+
+@require_POST
+def application_review(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        lambda app, data: services.application_start_review(actor=request.user, application=app),
+        success=_("Review started."),
+    )
+
+
+@require_POST
+def application_approve(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        lambda app, data: services.application_approve(
+            actor=request.user,
+            application=app,
+            amount=data["amount"],
+            term_months=data["term_months"],
+            rate=data["rate"],
+            note=data["note"],
+        ),
+        form_class=DecisionForm,
+        success=_("Application approved."),
+    )
+
+
+@require_POST
+def application_reject(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        lambda app, data: services.application_reject(
+            actor=request.user, application=app, reason=data["reason"]
+        ),
+        form_class=ReasonForm,
+        success=_("Application rejected."),
+    )
+
+
+@require_POST
+def application_withdraw(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        lambda app, data: services.application_withdraw(
+            actor=request.user, application=app, reason=data["reason"]
+        ),
+        form_class=ReasonForm,
+        success=_("Application withdrawn."),
+    )
+
+
+@require_POST
+def application_disburse(request, pk: int):
+    return _transition_view(
+        request,
+        pk,
+        lambda app, data: services.application_disburse(actor=request.user, application=app),
+        success=_("Loan disbursed."),
+    )
+
+
+def collateral_add(request, pk: int):
+    application = selectors.application_get_for(request.user, pk)
+    _require_credit_work(request.user)
+    form = CollateralForm(request.POST or None, application=application)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.collateral_add(actor=request.user, collateral=form.instance)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Collateral added."))
+            return redirect("credit:application-detail", pk=application.pk)
+    return render(
+        request,
+        "credit/application_child_form.html",
+        {"form": form, "application": application, "title": _("Add collateral")},
+    )
+
+
+def guarantor_add(request, pk: int):
+    application = selectors.application_get_for(request.user, pk)
+    _require_credit_work(request.user)
+    form = GuarantorForm(
+        request.POST or None, application=application, customers=customer_list_for(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.guarantor_add(actor=request.user, guarantor=form.instance)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Guarantor added."))
+            return redirect("credit:application-detail", pk=application.pk)
+    return render(
+        request,
+        "credit/application_child_form.html",
+        {"form": form, "application": application, "title": _("Add a guarantor")},
+    )
+
+
+# --- Loans ----------------------------------------------------------------------------------
+
+
+def loan_list(request):
+    loans = list(selectors.loans_for(request.user).order_by("-disbursed_on", "-id")[:PAGE_SIZE])
+    return render(
+        request,
+        "credit/loan_list.html",
+        {
+            "loans": selectors.loans_with_dpd(loans),
+            "limited": len(loans) == PAGE_SIZE,
+            "business_date": business_date(),
+        },
+    )
+
+
+def loan_detail(request, pk: int):
+    loan = selectors.loan_get_for(request.user, pk)
+    on = business_date()
+    rows = selectors.current_schedule(loan)
+    collateral = list(loan.application.collateral.all())
+    collateral_total = sum((c.value for c in collateral), 0)
+    repayments = list(loan.repayments.select_related("posted_by", "reversed_by"))
+    totals = loan.instalments.filter(
+        schedule_version=loan.schedule_version, superseded=False
+    ).aggregate(principal=Sum("principal_due"), interest=Sum("interest_due"))
+    can_manage = request.user.role in ("manager", "admin")
+    return render(
+        request,
+        "credit/loan_detail.html",
+        {
+            "loan": loan,
+            "customer": loan.customer,
+            "business_date": on,
+            "dpd": selectors.loan_dpd(loan, rows, on),
+            "schedule": [(row, row.state_on(on)) for row in rows],
+            "totals": totals,
+            "repayments": repayments,
+            "latest_repayment": next((r for r in repayments if not r.reversed_at), None),
+            "collateral": collateral,
+            "ltv": (loan.outstanding_principal / collateral_total).quantize(Decimal("0.0001"))
+            if collateral_total
+            else None,
+            "guarantors": list(loan.application.guarantors.select_related("guarantor_customer")),
+            "restructurings": list(loan.restructurings.select_related("decided_by")),
+            "can_post": services.can_service_loans(request.user) and loan.status == "active",
+            "can_manage": can_manage,
+            "repayment_form": RepaymentForm(initial={"paid_on": on}),
+            "restructure_form": RestructureForm(initial={"new_rate": loan.annual_rate}),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _loan_action(request, pk: int, form_class, action, success: str):
+    loan = selectors.loan_get_for(request.user, pk)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(loan, form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+    else:
+        messages.error(
+            request,
+            "; ".join(
+                f"{form.fields[name].label}: {' '.join(errors)}"
+                for name, errors in form.errors.items()
+                if name in form.fields
+            ),
+        )
+    return redirect(f"{reverse('credit:loan-detail', args=[loan.pk])}#repayments")
+
+
+@require_POST
+def repayment_post(request, pk: int):
+    return _loan_action(
+        request,
+        pk,
+        RepaymentForm,
+        lambda loan, data: services.repayment_post(
+            actor=request.user,
+            loan=loan,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            channel=data["channel"],
+            reference=data["reference"],
+            allow_prepayment=data["allow_prepayment"],
+        ),
+        _("Payment posted."),
+    )
+
+
+@require_POST
+def repayment_reverse(request, pk: int, repayment_pk: int):
+    loan = selectors.loan_get_for(request.user, pk)
+    repayment = get_object_or_404(Repayment, pk=repayment_pk, loan=loan)
+    return _loan_action(
+        request,
+        pk,
+        ReasonForm,
+        lambda loan, data: services.repayment_reverse(
+            actor=request.user, repayment=repayment, reason=data["reason"]
+        ),
+        _("Payment reversed."),
+    )
+
+
+@require_POST
+def loan_restructure(request, pk: int):
+    return _loan_action(
+        request,
+        pk,
+        RestructureForm,
+        lambda loan, data: services.loan_restructure(
+            actor=request.user,
+            loan=loan,
+            new_term_months=data["new_term_months"],
+            new_rate=data["new_rate"],
+            reason=data["reason"],
+        ),
+        _("Loan restructured: the new schedule is in force."),
+    )
+
+
+@require_POST
+def collateral_revalue(request, pk: int, collateral_pk: int):
+    loan = selectors.loan_get_for(request.user, pk)
+    collateral = get_object_or_404(Collateral, pk=collateral_pk, application=loan.application)
+    return _loan_action(
+        request,
+        pk,
+        RevalueForm,
+        lambda loan, data: services.collateral_revalue(
+            actor=request.user,
+            collateral=collateral,
+            value=data["value"],
+            valued_on=data["valued_on"],
+        ),
+        _("Collateral revalued."),
+    )

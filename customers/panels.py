@@ -1,0 +1,19 @@
+"""Sections other apps add to the customer 360 page, without customers depending on them.
+
+An app registers a function `panel(customer, user) -> (template_name, context)` from its
+AppConfig.ready(); the 360 page renders each in registration order.
+"""
+
+from collections.abc import Callable
+
+PANELS: list[Callable] = []
+
+
+def register(panel: Callable) -> Callable:
+    if panel not in PANELS:
+        PANELS.append(panel)
+    return panel
+
+
+def render_context(customer, user) -> list[tuple[str, dict]]:
+    return [panel(customer, user) for panel in PANELS]

@@ -1,0 +1,201 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from credit.models import Application, Assessment
+from tests.credit.conftest import add_collateral
+
+
+def test_outsiders_get_404_on_every_credit_page(client_for, bob, charlie, loan):
+    application = loan.application
+    customer = loan.customer
+    repayment_args = [loan.pk, 1]
+    urls_get = [
+        reverse("credit:application-detail", args=[application.pk]),
+        reverse("credit:application-edit", args=[application.pk]),
+        reverse("credit:collateral-add", args=[application.pk]),
+        reverse("credit:guarantor-add", args=[application.pk]),
+        reverse("credit:loan-detail", args=[loan.pk]),
+        reverse("credit:assess", args=[customer.pk]),
+        reverse("credit:statement-add", args=[customer.pk]),
+        reverse("credit:application-create", args=[customer.pk]),
+        reverse("credit:assessment-detail", args=[Assessment.objects.get().pk]),
+    ]
+    urls_post = [
+        reverse("credit:application-submit", args=[application.pk]),
+        reverse("credit:application-review", args=[application.pk]),
+        reverse("credit:application-approve", args=[application.pk]),
+        reverse("credit:application-reject", args=[application.pk]),
+        reverse("credit:application-withdraw", args=[application.pk]),
+        reverse("credit:application-disburse", args=[application.pk]),
+        reverse("credit:repayment-post", args=[loan.pk]),
+        reverse("credit:repayment-reverse", args=repayment_args),
+        reverse("credit:loan-restructure", args=[loan.pk]),
+        reverse("credit:collateral-revalue", args=[loan.pk, 1]),
+    ]
+    for outsider in (bob, charlie):
+        client = client_for(outsider)
+        for url in urls_get:
+            assert client.get(url).status_code == 404, (outsider, url)
+        for url in urls_post:
+            assert client.post(url, {"reason": "x", "amount": "1"}).status_code == 404, url
+        listing = client.get(
+            reverse(
+                "credit:application-list",
+            )
+            + "?status=disbursed"
+        )
+        assert listing.context["applications"] == []
+        assert client.get(reverse("credit:loan-list")).context["loans"] == []
+
+
+def test_alice_submits_and_cannot_approve_in_the_ui(client_for, alice, draft):
+    client = client_for(alice)
+    client.post(reverse("credit:application-submit", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == "submitted"
+    page = client.get(reverse("credit:application-detail", args=[draft.pk])).content.decode()
+    assert "another manager must decide it" in page
+    assert (
+        client.post(
+            reverse("credit:application-approve", args=[draft.pk]),
+            {"amount": "100000", "term_months": "12", "rate": "0.0435"},
+        ).status_code
+        == 403
+    )
+
+
+def test_mary_reviews_approves_and_disburses_in_the_ui(
+    client_for, mary, submitted, on_business_date
+):
+    client = client_for(mary)
+    client.post(reverse("credit:application-review", args=[submitted.pk]))
+    response = client.post(
+        reverse("credit:application-approve", args=[submitted.pk]),
+        {"amount": "90000", "term_months": "12", "rate": "0.0435", "note": "OK"},
+    )
+    assert response.status_code == 302
+    response = client.post(reverse("credit:application-disburse", args=[submitted.pk]))
+    submitted.refresh_from_db()
+    assert submitted.status == "disbursed"
+    assert response["Location"] == reverse("credit:loan-detail", args=[submitted.loan.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "¥90,000.00" in page
+
+
+def test_bad_approval_input_is_a_message_not_a_500(client_for, mary, under_review):
+    response = client_for(mary).post(
+        reverse("credit:application-approve", args=[under_review.pk]),
+        {"amount": "lots", "term_months": "-1", "rate": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    under_review.refresh_from_db()
+    assert under_review.status == "under_review"
+    assert "Approved amount" in response.content.decode()
+
+
+def test_application_form_shows_the_offer_and_blocks_too_much(
+    client_for, alice, graded_customer, consumer_product
+):
+    client = client_for(alice)
+    url = reverse("credit:application-create", args=[graded_customer.pk])
+    page = client.get(url).content.decode()
+    assert "¥400,000.00" in page  # grade A: 80% of the product maximum
+    response = client.post(
+        url,
+        {"product": consumer_product.pk, "amount": "450000", "term_months": "12", "purpose": "Car"},
+    )
+    assert "allows at most" in str(response.context["form"].errors["amount"])
+    assert not Application.objects.exists()
+
+
+def test_assessment_page_prefills_and_saves(client_for, alice, graded_customer):
+    client = client_for(alice)
+    url = reverse("credit:assess", args=[graded_customer.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"monthly_income": "15000", "character": "5", "character__comment": ""}
+    )
+    assert "Explain this expert score" in response.content.decode()
+    response = client.post(
+        url,
+        {"monthly_income": "15000", "character": "5", "character__comment": "Long relationship"},
+    )
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Reproduced from its inputs" in page
+
+
+def test_customer_360_shows_credit(client_for, alice, loan):
+    page = client_for(alice).get(reverse("customers:detail", args=[loan.customer.pk]))
+    body = page.content.decode()
+    assert loan.account_number in body
+    assert 'data-testid="score-chart"' in body
+    assert "A</a>" in body
+
+
+def test_repayment_form_posts_and_dpd_updates(client_for, alice, loan):
+    client = client_for(alice)
+    url = reverse("credit:loan-detail", args=[loan.pk])
+    assert client.get(url).context["dpd"] == 28
+    first = loan.instalments.order_by("number").first()
+    client.post(
+        reverse("credit:repayment-post", args=[loan.pk]),
+        {
+            "amount": str(first.total_due),
+            "paid_on": "2026-03-15",
+            "channel": "counter",
+            "reference": "CNT-1",
+        },
+    )
+    assert client.get(url).context["dpd"] == 0
+    response = client.post(
+        reverse("credit:repayment-post", args=[loan.pk]),
+        {"amount": "-5", "paid_on": "soon", "channel": "x", "reference": ""},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert loan.repayments.count() == 1
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_pipeline_query_count_does_not_grow(
+    client_for, alice, graded_customer, consumer_product, django_assert_num_queries, count
+):
+    from tests.credit.conftest import make_application
+
+    for _ in range(count):
+        make_application(alice, graded_customer, consumer_product)
+    client = client_for(alice)
+    client.get(reverse("credit:application-list"))
+    # session, user with branch, stage counts, the page of applications (customer,
+    # product and submitter joined), and the session's expiry (savepoint, update, release).
+    with django_assert_num_queries(7):
+        client.get(reverse("credit:application-list"))
+
+
+def test_application_page_query_count(client_for, mary, under_review, django_assert_num_queries):
+    add_collateral(mary, under_review)
+    client = client_for(mary)
+    url = reverse("credit:application-detail", args=[under_review.pk])
+    client.get(url)
+    # session, user, application with its customer and people, pricing, collateral,
+    # events, notifications, assessment, guarantors, and the session's expiry (savepoint,
+    # update, release).
+    with django_assert_num_queries(12):
+        client.get(url)
+
+
+def test_loan_page_query_count(client_for, alice, loan, django_assert_num_queries):
+    client = client_for(alice)
+    url = reverse("credit:loan-detail", args=[loan.pk])
+    client.get(url)
+    # session, user, loan with customer/product/application, schedule, collateral,
+    # repayments, totals, guarantors, restructurings, and the session's expiry (3).
+    with django_assert_num_queries(12):
+        client.get(url)
+    assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
+    assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]
