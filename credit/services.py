@@ -41,7 +41,13 @@ from credit.models import (
     ScorecardVersion,
 )
 from credit.schedule import add_months, build_schedule, to_cents
-from credit.servicing import InstalmentState, PaymentRefused, allocate, penalty_for
+from credit.servicing import (
+    InstalmentState,
+    PaymentRefused,
+    allocate,
+    amount_due,
+    penalty_for,
+)
 from customers.models import Customer, CustomerKind
 
 # The judicial protection ceiling for lending rates: no approval may go above it.
@@ -764,6 +770,12 @@ def _states(instalments: list[Instalment], on: dt.date, penalty_rate: Decimal):
         state.penalty_accrued = penalty_for(state, on, penalty_rate) + row.penalty_paid
         states.append(state)
     return states
+
+
+def loan_amount_due(loan: Loan, on: dt.date) -> Decimal:
+    """Everything fallen due by `on` and unpaid: penalty, interest and principal."""
+    rows = list(loan.instalments.filter(schedule_version=loan.schedule_version, superseded=False))
+    return amount_due(_states(rows, on, loan.product.penalty_rate), on)
 
 
 @transaction.atomic

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from credit import selectors, services
@@ -34,6 +35,13 @@ from crm_site.forms import apply_service_errors
 from customers.selectors import customer_get_for, customer_list_for
 
 PAGE_SIZE = 50
+DIMENSION_LABELS = {
+    "financial_condition": gettext_lazy("Financial condition"),
+    "debt_service": gettext_lazy("Debt-service capacity"),
+    "operational_stability": gettext_lazy("Operational stability"),
+    "development_prospects": gettext_lazy("Development prospects"),
+    "qualitative": gettext_lazy("Qualitative (expert)"),
+}
 
 
 def _require_credit_work(user) -> None:

@@ -215,34 +215,39 @@ def _history(rng: random.Random, customer: Customer, officer: User, now: dt.date
         )
 
 
+def demo_candidates(*, count: int, seed: int, industries: dict[str, Industry], today):
+    """The same `count` unsaved customers, each with the seed of its history, for a seed."""
+    rng = random.Random(seed)
+    for _index in range(count):
+        candidate = (
+            _individual(rng, today) if rng.random() < 0.65 else _enterprise(rng, today, industries)
+        )
+        yield candidate, rng.random()
+
+
 def seed_customers(*, count: int, seed: int) -> int:
     """Creates up to `count` demo customers spread over the demo officers; returns how many
     were new in this run."""
-    rng = random.Random(seed)
     officers = list(User.objects.filter(role=Role.OFFICER, is_active=True).order_by("username"))
     if not officers:
         return 0
     industries = {industry.code: industry for industry in Industry.objects.all()}
-    today = timezone.localdate()
     now = timezone.now()
     created = 0
-    for index in range(count):
+    candidates = demo_candidates(
+        count=count, seed=seed, industries=industries, today=timezone.localdate()
+    )
+    for index, (candidate, history_seed) in enumerate(candidates):
         officer = officers[index % len(officers)]
-        candidate = (
-            _individual(rng, today) if rng.random() < 0.65 else _enterprise(rng, today, industries)
-        )
-        # The history's random draws happen whether or not the customer exists already,
-        # so the same seed always produces the same book.
-        history_rng = random.Random(rng.random())
-        exists = (
-            Customer.objects.filter(resident_id=candidate.resident_id).exists()
+        lookup = (
+            {"resident_id": candidate.resident_id}
             if candidate.resident_id
-            else Customer.objects.filter(credit_code=candidate.credit_code).exists()
+            else {"credit_code": candidate.credit_code}
         )
-        if exists:
+        if Customer.objects.filter(**lookup).exists():
             continue
         customer = services.customer_create(actor=officer, customer=candidate)
-        _history(history_rng, customer, officer, now)
+        _history(random.Random(history_seed), customer, officer, now)
         created += 1
     return created
 

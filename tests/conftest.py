@@ -23,6 +23,31 @@ def pytest_collection_modifyitems(config, items):
     items.extend(browser)
 
 
+PROJECT_APPS = {"accounts", "audit", "customers", "credit", "risk"}
+
+
+def replay_data_migrations() -> None:
+    """Writes again the rows the project's data migrations write (groups, industries,
+    scorecards, products, schedules…). Transactional tests empty every table when they end;
+    browser tests, which must be transactional, call this to start from a migrated book.
+    Every data migration is idempotent, so replaying one that already ran changes nothing."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection)
+    state_apps = loader.project_state().apps
+    plan = []
+    for leaf in loader.graph.leaf_nodes():
+        plan.extend(node for node in loader.graph.forwards_plan(leaf) if node not in plan)
+    for app_label, name in plan:
+        if app_label not in PROJECT_APPS:
+            continue
+        for operation in loader.graph.nodes[(app_label, name)].operations:
+            if isinstance(operation, RunPython):
+                operation.code(state_apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests create users constantly.

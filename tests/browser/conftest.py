@@ -71,6 +71,9 @@ def _screenshot(page, name: str) -> None:
 @pytest.fixture
 def browser_page(chromium, live_server, request, _fast_password_hashing):
     """A fresh browser context per test; `browser_page.visit(path)` prefixes the live URL."""
+    from tests.conftest import replay_data_migrations
+
+    replay_data_migrations()
     context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -1,0 +1,262 @@
+"""Demo credit book for `seed_demo`: statements, assessments, applications in every stage,
+and loans disbursed over the last few years with their repayments, most on time, some late,
+some stopped (so days past due spread from 0 to beyond 400), a few restructured.
+
+Deterministic for a seed, and idempotent: a customer that already has an assessment is left
+as it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db import transaction
+
+from accounts.models import Role, User
+from credit import services
+from credit.business_date import business_date
+from credit.models import Application, Collateral, FinancialStatement, Guarantor, LoanProduct
+from credit.schedule import add_months
+from customers.models import Customer, CustomerKind
+
+D = Decimal
+STAGES = ["draft", "submitted", "under_review", "approved", "rejected", "withdrawn"]
+
+
+def _statement(rng, customer, officer, period_end):
+    if customer.kind == CustomerKind.INDIVIDUAL:
+        income = (customer.monthly_income or D(8000)) * 12
+        statement = FinancialStatement(
+            customer=customer,
+            period_end=period_end,
+            annual_income=income,
+            annual_expenses=(income * D(rng.uniform(0.4, 0.8))).quantize(D("0.01")),
+            personal_assets=D(rng.randrange(50, 3000) * 1000),
+            personal_debts=D(rng.randrange(0, 1500) * 1000),
+            debt_service=(income * D(rng.uniform(0.05, 0.55))).quantize(D("0.01")),
+        )
+    else:
+        revenue = customer.annual_revenue or D(20_000_000)
+        total_assets = (revenue * D(rng.uniform(0.6, 2.0))).quantize(D("0.01"))
+        liabilities = (total_assets * D(rng.uniform(0.3, 0.85))).quantize(D("0.01"))
+        current_assets = (total_assets * D(rng.uniform(0.3, 0.6))).quantize(D("0.01"))
+        statement = FinancialStatement(
+            customer=customer,
+            period_end=period_end,
+            total_assets=total_assets,
+            current_assets=current_assets,
+            current_liabilities=(current_assets / D(rng.uniform(0.8, 2.4))).quantize(D("0.01")),
+            total_liabilities=liabilities,
+            equity=total_assets - liabilities,
+            revenue=revenue,
+            net_profit=(revenue * D(rng.uniform(-0.05, 0.15))).quantize(D("0.01")),
+            operating_cash_flow=(revenue * D(rng.uniform(0.02, 0.2))).quantize(D("0.01")),
+            interest_expense=(liabilities * D("0.045")).quantize(D("0.01")),
+            debt_service=(revenue * D(rng.uniform(0.03, 0.12))).quantize(D("0.01")),
+        )
+    return services.statement_record(actor=officer, statement=statement)
+
+
+def _assess(rng, customer, officer):
+    version = services.scorecard_in_force(customer.kind)
+    inputs, statement = services.assessment_prefill(customer)
+    comments = {}
+    for factor in version.definition["factors"]:
+        if factor.get("expert"):
+            choice = rng.choice([c for b in factor["bins"] for c in b["categories"]][1:])
+            inputs[factor["key"]] = choice
+            comments[factor["key"]] = "客户经理实地走访评估"
+    if customer.kind == CustomerKind.INDIVIDUAL:
+        inputs["years_employed"] = rng.randrange(0, 20)
+    return services.assessment_create(
+        actor=officer,
+        customer=customer,
+        inputs=inputs,
+        expert_comments=comments,
+        statement=statement,
+    )
+
+
+def _product_for(rng, customer, grade):
+    codes = (
+        ["CONS-01", "AUTO-01", "MORT-01"]
+        if customer.kind == CustomerKind.INDIVIDUAL
+        else ["WC-01", "BT-01"]
+    )
+    for code in rng.sample(codes, len(codes)):
+        product = LoanProduct.objects.get(code=code)
+        offer = services.offer_for(product, grade)
+        if offer["available"]:
+            return product, offer
+    return None, None
+
+
+def _application(rng, customer, officer, product, offer):
+    high = min(offer["max_amount"], product.max_amount)
+    amount = (
+        D(rng.randrange(int(product.min_amount), int(high) + 1, 1000))
+        if high > (product.min_amount)
+        else product.min_amount
+    )
+    term = rng.randrange(product.min_term_months, min(product.max_term_months, 60) + 1)
+    application = services.application_create(
+        actor=officer,
+        application=Application(
+            customer=customer,
+            product=product,
+            amount=amount,
+            term_months=term,
+            purpose=rng.choice(["购房", "装修", "补充流动资金", "设备采购", "购车", "教育"]),
+        ),
+    )
+    if offer["collateral_required"]:
+        ratio = offer["max_ltv"] or D("0.6")
+        services.collateral_add(
+            actor=officer,
+            collateral=Collateral(
+                application=application,
+                collateral_type="real_estate",
+                description=rng.choice(["住宅一套", "商铺", "厂房"]),
+                owner_name=customer.name,
+                value=(amount / ratio * D("1.2")).quantize(D("0.01")),
+                valued_on=business_date() - dt.timedelta(days=rng.randrange(30, 400)),
+            ),
+        )
+    if offer["guarantor_required"]:
+        services.guarantor_add(
+            actor=officer,
+            guarantor=Guarantor(
+                application=application, name="担保人" + customer.name[:1], amount=amount
+            ),
+        )
+    return application, offer
+
+
+def _decider(customer) -> User:
+    manager = User.objects.filter(
+        role=Role.MANAGER, branch=customer.branch_id, is_active=True
+    ).first()
+    return manager or User.objects.filter(role=Role.ADMIN, is_active=True).first()
+
+
+def _advance(application, offer, stage, officer, decider):
+    if stage == "draft":
+        return application
+    if stage == "withdrawn":
+        return services.application_withdraw(
+            actor=officer, application=application, reason="客户暂不需要"
+        )
+    services.application_submit(actor=officer, application=application)
+    if stage == "submitted":
+        return application
+    services.application_start_review(actor=decider, application=application)
+    if stage == "under_review":
+        return application
+    if stage == "rejected":
+        return services.application_reject(
+            actor=decider, application=application, reason="负债率偏高，建议降低申请金额"
+        )
+    return services.application_approve(
+        actor=decider,
+        application=application,
+        amount=application.amount,
+        term_months=application.term_months,
+        rate=offer["rate"],
+    )
+
+
+# Days past due a stopped borrower is left at, spread over every classification bucket.
+STOPPED_DPD = [430, 45, 200, 5, 330, 100, 75, 280, 20, 150, 450]
+
+
+def _service_loan(rng, loan, officer, habit, stopped_dpd=0):
+    """Posts the repayments of a loan up to the business date, by the borrower's habit."""
+    today = business_date()
+    rows = list(loan.instalments.order_by("number"))
+    due_rows = [row for row in rows if row.due_date < today]
+    stop_after = None
+    if habit == "stopped":
+        # Pay until about `target` days ago, then nothing: the oldest unpaid instalment
+        # fell due roughly that long before the business date.
+        target = today - dt.timedelta(days=stopped_dpd)
+        stop_after = len([row for row in due_rows if row.due_date < target])
+    for index, row in enumerate(due_rows):
+        if stop_after is not None and index >= stop_after:
+            break
+        paid_on = row.due_date
+        if habit == "late":
+            paid_on = min(today, row.due_date + dt.timedelta(days=rng.randrange(1, 40)))
+        loan.refresh_from_db()
+        amount = services.loan_amount_due(loan, paid_on)
+        if amount <= 0:
+            continue
+        services.repayment_post(
+            actor=officer,
+            loan=loan,
+            amount=amount,
+            paid_on=paid_on,
+            channel=rng.choice(["auto_debit", "transfer", "counter"]),
+            reference=f"DEMO-{loan.pk}-{row.number}",
+        )
+
+
+def seed_credit(*, seed: int) -> str:
+    customers = list(
+        Customer.objects.filter(assessments__isnull=True)
+        .select_related("officer", "branch")
+        .order_by("id")
+    )
+    today = business_date()
+    loans = applications = 0
+    for customer in customers:
+        identifier = customer.resident_id or customer.credit_code
+        rng = random.Random(f"{seed}-{identifier}")
+        officer = customer.officer
+        with transaction.atomic():
+            for years_back in (2, 1):
+                _statement(rng, customer, officer, dt.date(today.year - years_back, 12, 31))
+            assessment = _assess(rng, customer, officer)
+            product, offer = _product_for(rng, customer, assessment.grade)
+            if product is None:
+                continue
+            stage = rng.choices(["disbursed", *STAGES], weights=[60, 6, 8, 8, 6, 6, 6])[0]
+            application, offer = _application(rng, customer, officer, product, offer)
+            applications += 1
+            decider = _decider(customer)
+            application = _advance(
+                application, offer, stage if stage != "disbursed" else "approved", officer, decider
+            )
+            if stage != "disbursed":
+                continue
+            # Every fourth loan stops paying, at a days-past-due level taken in turn from
+            # STOPPED_DPD, so the demo book always spans every classification bucket.
+            habit = "stopped" if loans % 4 == 3 else "late" if loans % 7 == 5 else "on_time"
+            stopped_dpd = STOPPED_DPD[(loans // 4) % len(STOPPED_DPD)]
+            longest = min(application.approved_term_months, 30)
+            # A stopped loan is old enough for its days past due (it may be past maturity).
+            months_back = (
+                rng.randrange(2, longest + 1)
+                if habit != "stopped"
+                else max(longest, stopped_dpd // 30 + 2)
+            )
+            loan = services.application_disburse(
+                actor=decider,
+                application=application,
+                on=add_months(today, -months_back) - dt.timedelta(days=rng.randrange(0, 20)),
+            )
+            _service_loan(rng, loan, officer, habit, STOPPED_DPD[(loans // 4) % len(STOPPED_DPD)])
+            loans += 1
+            if habit == "stopped" and stopped_dpd < 100 and rng.random() < 0.5:
+                services.loan_restructure(
+                    actor=decider,
+                    loan=loan,
+                    new_term_months=36,
+                    new_rate=loan.annual_rate,
+                    reason="经营困难，延长期限",
+                )
+    return f"{applications} applications, {loans} loans"
+
+
+def seed_demo(*, seed: int, **options) -> str:
+    return seed_credit(seed=seed)

@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from credit.models import Application, Assessment, Loan, Repayment
+from credit.selectors import loans_with_dpd
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_a_credit_book_once(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--customers", "24", "--seed", "3")
+    counts = (
+        Assessment.objects.count(),
+        Application.objects.count(),
+        Loan.objects.count(),
+        Repayment.objects.count(),
+    )
+    assert counts[0] == 24 and counts[2] >= 8 and counts[3] > 0
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert {"disbursed", "under_review"} <= statuses
+    dpds = [dpd for _loan, dpd in loans_with_dpd(list(Loan.objects.all()))]
+    assert min(dpds) == 0 and max(dpds) > 90
+    call_command("seed_demo", "--customers", "24", "--seed", "3")
+    assert (
+        Assessment.objects.count(),
+        Application.objects.count(),
+        Loan.objects.count(),
+        Repayment.objects.count(),
+    ) == counts
+    for loan in Loan.objects.all():
+        rows = loan.instalments.filter(schedule_version=loan.schedule_version, superseded=False)
+        if not loan.restructure_count:
+            assert sum(row.principal_due for row in rows) == loan.principal
