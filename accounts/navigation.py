@@ -23,6 +23,13 @@ NAVIGATION = [
     NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
     NavEntry(_("Applications"), "credit:application-list", ALL_ROLES, "file-earmark-text"),
     NavEntry(_("Loans"), "credit:loan-list", ALL_ROLES, "cash-stack"),
+    NavEntry(_("Alerts"), "risk:alert-list", ALL_ROLES, "exclamation-triangle"),
+    NavEntry(
+        _("Risk"),
+        "risk:overview",
+        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+        "shield-exclamation",
+    ),
     NavEntry(
         _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"
     ),

@@ -38,6 +38,9 @@ _CREDIT_BOOK = [
 ]
 _CREDIT_REFERENCE = ["loanproduct", "pricingrule", "scorecardversion"]
 
+_RISK_BOOK = ["loanrisk", "riskhistory", "alert", "alertaction", "jobrun", "manualsignal"]
+_RISK_REFERENCE = ["earlywarningrule", "industrywatch", "risklevelpolicy", "risklevelstrategy"]
+
 _BEAT_MODELS = [
     "periodictask",
     "intervalschedule",
@@ -74,6 +77,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "credit.add_scorecardversion",
         "credit.change_scorecardversion",
         "credit.change_pricingrule",
+        *(f"risk.view_{model}" for model in _RISK_BOOK + _RISK_REFERENCE),
+        *(f"risk.{action}_{model}" for model in _RISK_REFERENCE for action in ("add", "change")),
     ],
     Role.ADMIN: [
         *(

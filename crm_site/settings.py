@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "audit",
     "customers",
     "credit",
+    "risk",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,9 @@ if BUSINESS_DATE:
         raise ImproperlyConfigured(
             f"BUSINESS_DATE must be a date like 2026-11-30; got {BUSINESS_DATE!r}"
         ) from None
+
+# Customers per chunk of the nightly risk recompute (one Celery task and one transaction).
+RISK_CHUNK_SIZE = env_int("RISK_CHUNK_SIZE", 20_000, minimum=1)
 
 # Text messages to customers: a backend class with send(phone, message); the default logs.
 SMS_BACKEND = env_str("SMS_BACKEND", "credit.notifications.LoggingSmsBackend")

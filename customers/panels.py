@@ -1,4 +1,5 @@
-"""Sections other apps add to the customer 360 page, without customers depending on them.
+"""Sections other apps add to the customer 360 and Today pages, without customers
+depending on them.
 
 An app registers a function `panel(customer, user) -> (template_name, context)` from its
 AppConfig.ready(); the 360 page renders each in registration order.
@@ -7,6 +8,8 @@ AppConfig.ready(); the 360 page renders each in registration order.
 from collections.abc import Callable
 
 PANELS: list[Callable] = []
+# The same for the Today page: `panel(user) -> (template_name, context)`.
+TODAY_PANELS: list[Callable] = []
 
 
 def register(panel: Callable) -> Callable:
@@ -15,5 +18,15 @@ def register(panel: Callable) -> Callable:
     return panel
 
 
+def register_today(panel: Callable) -> Callable:
+    if panel not in TODAY_PANELS:
+        TODAY_PANELS.append(panel)
+    return panel
+
+
 def render_context(customer, user) -> list[tuple[str, dict]]:
     return [panel(customer, user) for panel in PANELS]
+
+
+def render_today(user) -> list[tuple[str, dict]]:
+    return [panel(user) for panel in TODAY_PANELS]

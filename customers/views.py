@@ -484,4 +484,5 @@ def today(request):
     context = selectors.today_for(request.user)
     context["can_edit"] = services.can_edit_customers(request.user)
     context["scope_description"] = SCOPE_DESCRIPTIONS[Role(request.user.role)]
+    context["panels"] = panels.render_today(request.user)
     return render(request, "customers/today.html", context)

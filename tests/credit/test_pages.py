@@ -194,8 +194,9 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     url = reverse("credit:loan-detail", args=[loan.pk])
     client.get(url)
     # session, user, loan with customer/product/application, schedule, collateral,
-    # repayments, totals, guarantors, restructurings, and the session's expiry (3).
-    with django_assert_num_queries(12):
+    # repayments, totals, guarantors, restructurings, its five-tier classification, and the
+    # session's expiry (savepoint, update, release).
+    with django_assert_num_queries(13):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]

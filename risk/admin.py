@@ -1,0 +1,129 @@
+from django.contrib import admin
+
+from accounts.scope import scope_queryset
+from audit.admin_mixins import AuditedReferenceAdmin, AuditHistoryMixin, ReadOnlyAdmin
+from risk.models import (
+    Alert,
+    EarlyWarningRule,
+    IndustryWatch,
+    JobRun,
+    LoanRisk,
+    ManualSignal,
+    RiskHistory,
+    RiskLevelPolicy,
+    RiskLevelStrategy,
+)
+
+
+@admin.register(EarlyWarningRule)
+class EarlyWarningRuleAdmin(AuditedReferenceAdmin):
+    list_display = [
+        "code",
+        "name",
+        "enabled",
+        "threshold",
+        "severity",
+        "risk_type",
+        "sla_hours",
+        "auto_resolve",
+    ]
+    list_filter = ["enabled", "severity", "risk_type"]
+    list_editable = ["enabled", "threshold", "severity", "sla_hours"]
+    readonly_fields = ["code", "indicator"]
+    search_fields = ["code", "name"]
+
+    def has_add_permission(self, request):
+        # A rule needs a query behind its indicator: new ones arrive with the code.
+        return False
+
+
+@admin.register(IndustryWatch)
+class IndustryWatchAdmin(AuditedReferenceAdmin):
+    list_display = ["industry", "reason", "since", "active"]
+    list_filter = ["active"]
+
+
+@admin.register(RiskLevelPolicy)
+class RiskLevelPolicyAdmin(AuditedReferenceAdmin):
+    def has_add_permission(self, request):
+        return not RiskLevelPolicy.objects.exists()
+
+
+@admin.register(RiskLevelStrategy)
+class RiskLevelStrategyAdmin(AuditedReferenceAdmin):
+    list_display = ["risk_level", "pricing", "collateral", "monitoring"]
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "job",
+        "business_date",
+        "started_at",
+        "finished_at",
+        "status",
+        "chunks_done",
+        "chunks_total",
+        "counts",
+    ]
+    list_filter = ["job", "status"]
+
+
+class ScopedReadOnly(AuditHistoryMixin, ReadOnlyAdmin):
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return scope_queryset(
+            request.user,
+            super().get_queryset(request),
+            officer_field="customer__officer",
+            branch_field="customer__branch",
+        )
+
+
+@admin.register(Alert)
+class AlertAdmin(ScopedReadOnly):
+    list_display = [
+        "raised_at",
+        "rule",
+        "customer",
+        "severity",
+        "status",
+        "value",
+        "assignee",
+        "escalated_at",
+    ]
+    list_filter = ["status", "severity", "rule"]
+    list_select_related = ["rule", "customer", "assignee"]
+    search_fields = ["customer__name"]
+    readonly_fields = ["audit_history"]
+
+
+@admin.register(LoanRisk)
+class LoanRiskAdmin(ScopedReadOnly):
+    list_display = [
+        "loan",
+        "customer",
+        "dpd",
+        "automatic_class",
+        "override_class",
+        "final_class",
+        "computed_on",
+    ]
+    list_filter = ["final_class"]
+    list_select_related = ["loan", "customer"]
+    readonly_fields = ["audit_history"]
+
+
+@admin.register(RiskHistory)
+class RiskHistoryAdmin(ScopedReadOnly):
+    list_display = ["changed_on", "kind", "customer", "loan", "old_value", "new_value"]
+    list_filter = ["kind"]
+    list_select_related = ["customer"]
+
+
+@admin.register(ManualSignal)
+class ManualSignalAdmin(ScopedReadOnly):
+    list_display = ["raised_at", "customer", "kind", "active", "raised_by"]
+    list_filter = ["kind", "active"]
+    list_select_related = ["customer", "raised_by"]

@@ -1,0 +1,112 @@
+"""Running the risk jobs over the whole book: chunks by customer-id range, a JobRun row that
+records start, end, counts and failures, and the rule that one run of a job at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from customers.models import Customer
+from risk.models import JobRun
+from risk.recompute import ChunkResult, process_chunk
+
+logger = logging.getLogger(__name__)
+NIGHTLY = "risk.nightly"
+SCAN = "risk.scan"
+# A run still "running" after this long died with its worker; it no longer blocks the next.
+STALE_AFTER = dt.timedelta(hours=6)
+
+
+def chunk_ranges(chunk_size: int | None = None) -> list[tuple[int, int]]:
+    size = chunk_size or settings.RISK_CHUNK_SIZE
+    bounds = Customer.objects.aggregate(first=Min("id"), last=Max("id"))
+    if bounds["first"] is None:
+        return []
+    return [
+        (start, min(start + size - 1, bounds["last"]))
+        for start in range(bounds["first"], bounds["last"] + 1, size)
+    ]
+
+
+def start_run(job: str, on: dt.date, chunks: int) -> JobRun | None:
+    """The run's row, or None when the same job is already running (then do nothing)."""
+    JobRun.objects.filter(
+        job=job, status="running", started_at__lt=timezone.now() - STALE_AFTER
+    ).update(status="failed", finished_at=timezone.now())
+    try:
+        with transaction.atomic():
+            return JobRun.objects.create(
+                job=job,
+                business_date=on,
+                chunks_total=chunks,
+                status="running" if chunks else "done",
+                finished_at=None if chunks else timezone.now(),
+            )
+    except IntegrityError:
+        logger.info("job already running", extra={"job": job})
+        return None
+
+
+def record_chunk(run_id: int, *, counts: dict | None = None, failure: str | None = None) -> None:
+    """Adds one chunk's counts (or failure) to the run; the last chunk closes the run."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE risk_jobrun SET
+                chunks_done = chunks_done + 1,
+                counts = (SELECT coalesce(jsonb_object_agg(key,
+                              coalesce((counts ->> key)::int, 0)
+                              + coalesce((%(new)s::jsonb ->> key)::int, 0)), '{}'::jsonb)
+                          FROM jsonb_object_keys(counts || %(new)s::jsonb) AS key),
+                failures = CASE WHEN %(failure)s::text IS NULL THEN failures
+                                ELSE failures || jsonb_build_array(%(failure)s::text) END
+            WHERE id = %(id)s
+            """,
+            {"id": run_id, "new": json.dumps(counts or {}), "failure": failure},
+        )
+        cursor.execute(
+            """
+            UPDATE risk_jobrun
+            SET status = CASE WHEN failures = '[]'::jsonb THEN 'done' ELSE 'failed' END,
+                finished_at = %(now)s
+            WHERE id = %(id)s AND status = 'running' AND chunks_done >= chunks_total
+            """,
+            {"id": run_id, "now": timezone.now()},
+        )
+
+
+def run_chunk(run_id: int, first: int, last: int, on: dt.date, *, recompute: bool) -> ChunkResult:
+    result = process_chunk(first, last, on, recompute=recompute)
+    record_chunk(run_id, counts={**result.counts, "chunks_skipped": int(result.skipped)})
+    return result
+
+
+def run_synchronously(
+    job: str, on: dt.date, *, chunk_size: int | None = None, attempts: int = 3
+) -> JobRun | None:
+    """The whole job in this process, chunk after chunk; a chunk that fails is retried,
+    and if it keeps failing it is recorded while the other chunks still commit."""
+    ranges = chunk_ranges(chunk_size)
+    run = start_run(job, on, len(ranges))
+    if run is None:
+        return None
+    for first, last in ranges:
+        for attempt in range(1, attempts + 1):
+            try:
+                run_chunk(run.pk, first, last, on, recompute=job == NIGHTLY)
+                break
+            except Exception as error:
+                logger.warning(
+                    "chunk failed",
+                    extra={"job": job, "first": first, "attempt": attempt, "error": str(error)},
+                )
+                if attempt == attempts:
+                    record_chunk(run.pk, failure=f"{first}-{last}: {error}")
+    run.refresh_from_db()
+    return run

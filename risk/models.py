@@ -1,0 +1,404 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credit.models import Loan
+from customers.models import Customer, Industry
+
+
+class LoanClass(models.IntegerChoices):
+    """Five-tier classification; the numbers order the classes from best to worst."""
+
+    NORMAL = 1, _("Normal")
+    SPECIAL_MENTION = 2, _("Special mention")
+    SUBSTANDARD = 3, _("Substandard")
+    DOUBTFUL = 4, _("Doubtful")
+    LOSS = 5, _("Loss")
+
+
+class LoanRisk(models.Model):
+    """The risk state of one loan, maintained by the nightly recompute (set-based SQL).
+    `automatic_class` is what the rules give; `final_class` applies a live override."""
+
+    loan = models.OneToOneField(
+        Loan, primary_key=True, on_delete=models.CASCADE, related_name="risk"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="loan_risks")
+    dpd = models.IntegerField(_("days past due"), default=0)
+    overdue_instalments = models.IntegerField(_("overdue instalments"), default=0)
+    automatic_class = models.SmallIntegerField(
+        _("automatic class"), choices=LoanClass.choices, default=LoanClass.NORMAL
+    )
+    override_class = models.SmallIntegerField(
+        _("override"), choices=LoanClass.choices, null=True, blank=True
+    )
+    override_reason = models.TextField(_("override reason"), blank=True)
+    override_until = models.DateField(_("override expires"), null=True, blank=True)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    final_class = models.SmallIntegerField(
+        _("class"), choices=LoanClass.choices, default=LoanClass.NORMAL
+    )
+    computed_on = models.DateField(_("computed for"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("loan risk")
+        verbose_name_plural = _("loan risks")
+        indexes = [
+            models.Index(fields=["final_class"], name="loanrisk_class"),
+            models.Index(fields=["customer"], name="loanrisk_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.get_final_class_display()}"
+
+
+class HistoryKind(models.TextChoices):
+    SCORE = "score", _("Score")
+    GRADE = "grade", _("Grade")
+    RISK_LEVEL = "risk_level", _("Risk level")
+    CLASSIFICATION = "classification", _("Classification")
+
+
+class RiskHistory(models.Model):
+    """Every change of score, grade, risk level and classification, as a dated row, so
+    migration matrices between two dates can be drawn."""
+
+    kind = models.CharField(max_length=15, choices=HistoryKind.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="risk_history")
+    loan = models.ForeignKey(
+        Loan, on_delete=models.CASCADE, null=True, blank=True, related_name="risk_history"
+    )
+    changed_on = models.DateField()
+    old_value = models.CharField(max_length=20, blank=True)
+    new_value = models.CharField(max_length=20)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("risk history")
+        verbose_name_plural = _("risk history")
+        ordering = ["-changed_on", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "customer", "changed_on"], name="history_customer"),
+            models.Index(fields=["kind", "loan", "changed_on"], name="history_loan"),
+            models.Index(fields=["kind", "changed_on"], name="history_by_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.old_value}→{self.new_value} {self.changed_on}"
+
+
+class Severity(models.TextChoices):
+    YELLOW = "yellow", _("Yellow")
+    ORANGE = "orange", _("Orange")
+    RED = "red", _("Red")
+
+
+SEVERITY_RANK = {"yellow": 1, "orange": 2, "red": 3}
+
+
+class RiskType(models.TextChoices):
+    CREDIT = "credit", _("Credit")
+    INDUSTRY = "industry", _("Industry")
+    MARKET = "market", _("Market")
+    OPERATIONAL = "operational", _("Operational")
+    LEGAL = "legal", _("Legal")
+
+
+class EarlyWarningRule(models.Model):
+    """One computable indicator of the catalogue; `code` names its set-based query in
+    risk/rules.py, the rest is data admins tune."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    # Which set-based query of risk/rules.py measures it; several rules may share one
+    # (DPD past 1, 30, 60 and 90 days are four rules over the same indicator).
+    indicator = models.CharField(_("indicator"), max_length=40)
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(_("description"), blank=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    threshold = models.DecimalField(
+        _("threshold"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    risk_type = models.CharField(_("risk type"), max_length=12, choices=RiskType.choices)
+    suggested_response = models.CharField(_("suggested response"), max_length=300)
+    sla_hours = models.PositiveIntegerField(_("hours to acknowledge"), default=48)
+    auto_resolve = models.BooleanField(
+        _("resolve when the condition clears"),
+        default=False,
+        help_text=_("Otherwise the alert stays open, noted as cleared, for the officer."),
+    )
+
+    class Meta:
+        verbose_name = _("early-warning rule")
+        verbose_name_plural = _("early-warning rules")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SignalKind(models.TextChoices):
+    LAWSUIT = "lawsuit", _("Lawsuit")
+    NEGATIVE_NEWS = "negative_news", _("Negative news")
+    OWNERSHIP_CHANGE = "ownership_change", _("Ownership change")
+    COVENANT_BREACH = "covenant_breach", _("Covenant breach")
+
+
+class ManualSignal(models.Model):
+    """A fact an officer or risk officer learned (a lawsuit, a breach…); the scan turns
+    active signals into alerts through the catalogue's rules."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="signals"
+    )
+    kind = models.CharField(_("signal"), max_length=20, choices=SignalKind.choices)
+    note = models.TextField(_("what happened"))
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("manual signal")
+        verbose_name_plural = _("manual signals")
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.customer}"
+
+
+class IndustryWatch(models.Model):
+    """An industry placed on the watch list; its customers raise the industry rule."""
+
+    industry = models.OneToOneField(
+        Industry, verbose_name=_("industry"), on_delete=models.CASCADE, related_name="watch"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    since = models.DateField(_("since"), default=timezone.localdate)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("industry on the watch list")
+        verbose_name_plural = _("industry watch list")
+
+    def __str__(self) -> str:
+        return str(self.industry)
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+ACTIVE_ALERT_STATUSES = ["open", "acknowledged", "in_progress"]
+
+
+class Alert(models.Model):
+    rule = models.ForeignKey(
+        EarlyWarningRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    loan = models.ForeignKey(
+        Loan,
+        verbose_name=_("loan"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
+    # "loan:12" or "customer:5": what the alert is about, for the one-open-alert rule.
+    subject = models.CharField(max_length=40)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    risk_type = models.CharField(_("risk type"), max_length=12, choices=RiskType.choices)
+    value = models.CharField(_("value"), max_length=100)
+    status = models.CharField(
+        _("status"), max_length=15, choices=AlertStatus.choices, default=AlertStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    cleared_at = models.DateTimeField(_("condition cleared"), null=True, blank=True)
+    sla_due_at = models.DateTimeField(_("acknowledge by"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_reason = models.TextField(_("resolution or reason"), blank=True)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    escalated_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            # One open alert per (rule, subject): the scan upserts against this index, so
+            # two scans at once can never raise the same alert twice.
+            models.UniqueConstraint(
+                fields=["rule", "subject"],
+                condition=models.Q(status__in=["open", "acknowledged", "in_progress"]),
+                name="alert_one_open_per_rule_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "status"], name="alert_by_assignee"),
+            models.Index(fields=["status", "sla_due_at"], name="alert_sla"),
+            models.Index(fields=["customer", "status"], name="alert_by_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.name}: {self.customer}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_ALERT_STATUSES
+
+
+class ResponseAction(models.TextChoices):
+    CLOSER_CONTACT = "closer_contact", _("Closer contact")
+    POLICY_ADJUSTMENT = "policy_adjustment", _("Policy adjustment")
+    EXTRA_COLLATERAL = "extra_collateral", _("Extra collateral")
+    COLLECTIONS = "collections", _("Collections")
+    RESTRUCTURING = "restructuring", _("Restructuring")
+    ASSET_PRESERVATION = "asset_preservation", _("Asset preservation")
+    LEGAL = "legal", _("Legal action")
+
+
+class AlertAction(models.Model):
+    """A response to an alert, linked to the interaction or follow-up that carried it out."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField(_("response"), max_length=20, choices=ResponseAction.choices)
+    note = models.TextField(_("note"))
+    interaction = models.ForeignKey(
+        "customers.Interaction",
+        verbose_name=_("interaction"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alert_actions",
+    )
+    follow_up = models.ForeignKey(
+        "customers.FollowUp",
+        verbose_name=_("follow-up"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alert_actions",
+    )
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("response action")
+        verbose_name_plural = _("response actions")
+        ordering = ["taken_at", "id"]
+
+    def __str__(self) -> str:
+        return self.get_action_display()
+
+
+class RiskLevelPolicy(models.Model):
+    """How a customer's risk level follows from grade, days past due, classification and
+    open alerts (one row, edited in admin). The first condition met decides: high, then
+    medium, else low; a customer never assessed is `unassessed_level` at best."""
+
+    high_grade_from = models.CharField(_("high risk from grade"), max_length=4, default="CCC")
+    medium_grade_from = models.CharField(_("medium risk from grade"), max_length=4, default="BB")
+    high_dpd_over = models.PositiveIntegerField(_("high risk above DPD"), default=90)
+    medium_dpd_over = models.PositiveIntegerField(_("medium risk above DPD"), default=0)
+    high_class_from = models.SmallIntegerField(
+        _("high risk from class"), choices=LoanClass.choices, default=LoanClass.SUBSTANDARD
+    )
+    medium_class_from = models.SmallIntegerField(
+        _("medium risk from class"), choices=LoanClass.choices, default=LoanClass.SPECIAL_MENTION
+    )
+    high_alert_severity = models.CharField(
+        _("high risk with an open alert of"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.RED,
+    )
+    medium_alert_severity = models.CharField(
+        _("medium risk with an open alert of"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.ORANGE,
+    )
+    unassessed_level = models.CharField(
+        _("level of a customer never assessed"), max_length=10, default="medium"
+    )
+
+    class Meta:
+        verbose_name = _("risk-level policy")
+        verbose_name_plural = _("risk-level policy")
+
+    def __str__(self) -> str:
+        return str(_("Risk-level policy"))
+
+
+class RiskLevelStrategy(models.Model):
+    """What each risk level means for the relationship (shown on the customer 360)."""
+
+    risk_level = models.CharField(_("risk level"), max_length=10, unique=True)
+    pricing = models.CharField(_("pricing"), max_length=300)
+    collateral = models.CharField(_("collateral"), max_length=300)
+    monitoring = models.CharField(_("monitoring"), max_length=300)
+
+    class Meta:
+        verbose_name = _("risk-level strategy")
+        verbose_name_plural = _("risk-level strategies")
+
+    def __str__(self) -> str:
+        return self.risk_level
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when, for which business date, what it changed."""
+
+    job = models.CharField(_("job"), max_length=50)
+    business_date = models.DateField(_("business date"))
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, default="running")
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+    failures = models.JSONField(_("failures"), default=list)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            # A second run of a job while one is running cannot even start.
+            models.UniqueConstraint(
+                fields=["job"],
+                condition=models.Q(status="running"),
+                name="jobrun_one_running_per_job",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.business_date} {self.status}"

@@ -1,0 +1,338 @@
+"""The nightly risk recompute and the early-warning scan, as set-based SQL over one range of
+customer ids at a time (a chunk: one transaction, one Celery task).
+
+Chunks are by customer, not by loan, because the contagion rule and the risk level look at
+all of a debtor's loans together. Every statement writes only rows whose value changes, so
+a second run over an unchanged book writes nothing at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from risk.classification import CONTAGION_SHARE
+from risk.rules import GRADES, INDICATORS
+
+logger = logging.getLogger(__name__)
+
+# Advisory-lock namespace of the recompute chunks (pg_try_advisory_xact_lock(ns, first_id)).
+CHUNK_LOCK_NAMESPACE = 7_301
+
+ENSURE_LOAN_RISK = """
+INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, automatic_class,
+                           final_class, override_reason)
+SELECT l.id, l.customer_id, 0, 0, 1, 1, ''
+FROM credit_loan l
+WHERE l.customer_id BETWEEN %(first)s AND %(last)s
+ON CONFLICT (loan_id) DO NOTHING
+"""
+
+# Days past due, overdue instalments and the five-tier class of every loan in the range,
+# then the debtor-level contagion (risk/classification.py states the rules and cites them),
+# then the override; only changed rows are written, and each class change leaves a history
+# row in the same statement.
+CLASSIFY = f"""
+WITH unpaid AS (
+    SELECT i.loan_id, min(i.due_date) AS oldest, count(*) AS overdue
+    FROM credit_instalment i
+    JOIN credit_loan l ON l.id = i.loan_id AND i.schedule_version = l.schedule_version
+    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+      AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
+    GROUP BY i.loan_id
+),
+observation AS (
+    SELECT l.id AS loan_id,
+           greatest((l.restructured_on + interval '12 months')::date,
+                    (SELECT i.due_date FROM credit_instalment i
+                     WHERE i.loan_id = l.id AND i.schedule_version = l.schedule_version
+                       AND NOT i.superseded AND i.due_date > l.restructured_on
+                     ORDER BY i.due_date OFFSET 1 LIMIT 1)) AS until,
+           (SELECT count(*) FROM credit_restructuring r
+            WHERE r.loan_id = l.id
+              AND r.restructured_on > l.restructured_on - interval '12 months') > 1
+               AS again
+    FROM credit_loan l
+    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.restructured_on IS NOT NULL
+),
+per_loan AS (
+    SELECT l.id AS loan_id, l.customer_id,
+           CASE WHEN l.status = 'active' THEN l.outstanding_principal ELSE 0 END AS exposure,
+           CASE WHEN l.status = 'active' AND u.oldest IS NOT NULL
+                THEN (%(on)s::date - u.oldest) ELSE 0 END AS dpd,
+           coalesce(u.overdue, 0) AS overdue,
+           o.until AS observation_until, coalesce(o.again, false) AS again
+    FROM credit_loan l
+    LEFT JOIN unpaid u ON u.loan_id = l.id
+    LEFT JOIN observation o ON o.loan_id = l.id
+    WHERE l.customer_id BETWEEN %(first)s AND %(last)s
+),
+automatic AS (
+    SELECT p.*,
+           greatest(
+               CASE WHEN p.dpd > 360 THEN 5 WHEN p.dpd > 270 THEN 4 WHEN p.dpd > 90 THEN 3
+                    WHEN p.dpd >= 1 THEN 2 ELSE 1 END,
+               CASE WHEN p.observation_until >= %(on)s::date
+                    THEN CASE WHEN p.dpd >= 1 OR p.again THEN 3 ELSE 2 END
+                    ELSE 1 END
+           ) AS class
+    FROM per_loan p
+),
+contagion AS (
+    SELECT a.customer_id,
+           sum(a.exposure) FILTER (WHERE a.class >= 3) > {CONTAGION_SHARE} * sum(a.exposure)
+               AND sum(a.exposure) > 0 AS infected
+    FROM automatic a GROUP BY a.customer_id
+),
+computed AS (
+    SELECT a.loan_id, a.dpd, a.overdue,
+           CASE WHEN c.infected THEN greatest(a.class, 3) ELSE a.class END AS automatic_class
+    FROM automatic a JOIN contagion c ON c.customer_id = a.customer_id
+),
+changed AS (
+    UPDATE risk_loanrisk r
+    SET dpd = c.dpd, overdue_instalments = c.overdue, automatic_class = c.automatic_class,
+        final_class = CASE WHEN r.override_class IS NOT NULL
+                                AND (r.override_until IS NULL OR r.override_until >= %(on)s)
+                           THEN r.override_class ELSE c.automatic_class END,
+        computed_on = %(on)s
+    FROM computed c, risk_loanrisk prior
+    WHERE r.loan_id = c.loan_id AND prior.loan_id = r.loan_id
+      AND (r.dpd, r.overdue_instalments, r.automatic_class, r.final_class)
+          IS DISTINCT FROM
+          (c.dpd, c.overdue, c.automatic_class,
+           CASE WHEN r.override_class IS NOT NULL
+                     AND (r.override_until IS NULL OR r.override_until >= %(on)s)
+                THEN r.override_class ELSE c.automatic_class END)
+    RETURNING r.loan_id, r.customer_id, prior.final_class AS old_class,
+              r.final_class AS new_class
+),
+history AS (
+    INSERT INTO risk_riskhistory (kind, customer_id, loan_id, changed_on, old_value, new_value,
+                                  recorded_at)
+    SELECT 'classification', customer_id, loan_id, %(on)s, old_class::text, new_class::text,
+           %(now)s
+    FROM changed WHERE old_class IS DISTINCT FROM new_class
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
+"""
+
+# Grade and score history from the assessments: a row whenever the latest assessment of a
+# customer differs from the last recorded value.
+GRADE_AND_SCORE_HISTORY = """
+WITH latest AS (
+    SELECT DISTINCT ON (a.customer_id) a.customer_id, a.grade, a.score::text AS score,
+           (a.assessed_at AT TIME ZONE %(tz)s)::date AS assessed_on
+    FROM credit_assessment a
+    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+    ORDER BY a.customer_id, a.assessed_at DESC, a.id DESC
+),
+recorded AS (
+    SELECT DISTINCT ON (h.customer_id, h.kind) h.customer_id, h.kind, h.new_value
+    FROM risk_riskhistory h
+    WHERE h.customer_id BETWEEN %(first)s AND %(last)s AND h.kind IN ('grade', 'score')
+    ORDER BY h.customer_id, h.kind, h.changed_on DESC, h.id DESC
+),
+values AS (
+    SELECT customer_id, 'grade' AS kind, grade AS value, assessed_on FROM latest
+    UNION ALL
+    SELECT customer_id, 'score', score, assessed_on FROM latest
+)
+INSERT INTO risk_riskhistory (kind, customer_id, loan_id, changed_on, old_value, new_value,
+                              recorded_at)
+SELECT v.kind, v.customer_id, NULL, v.assessed_on, coalesce(r.new_value, ''), v.value, %(now)s
+FROM values v
+LEFT JOIN recorded r ON r.customer_id = v.customer_id AND r.kind = v.kind
+WHERE r.new_value IS DISTINCT FROM v.value
+"""
+
+# The customer's risk level by the policy row (see RiskLevelPolicy): the first condition met
+# decides, high before medium; only changes are written, each with a history row.
+RISK_LEVEL = f"""
+WITH policy AS (SELECT * FROM risk_risklevelpolicy ORDER BY id LIMIT 1),
+loans AS (
+    SELECT r.customer_id, max(r.dpd) AS worst_dpd, max(r.final_class) AS worst_class
+    FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id AND l.status = 'active'
+    WHERE r.customer_id BETWEEN %(first)s AND %(last)s
+    GROUP BY r.customer_id
+),
+alerts AS (
+    SELECT a.customer_id,
+           max(CASE a.severity WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END) AS worst
+    FROM risk_alert a
+    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+      AND a.status IN ('open', 'acknowledged', 'in_progress')
+    GROUP BY a.customer_id
+),
+computed AS (
+    SELECT c.id AS customer_id,
+           CASE
+             WHEN array_position({GRADES}, nullif(c.grade, ''))
+                  >= array_position({GRADES}, p.high_grade_from)
+               OR coalesce(l.worst_dpd, 0) > p.high_dpd_over
+               OR coalesce(l.worst_class, 1) >= p.high_class_from
+               OR coalesce(a.worst, 0) >= CASE p.high_alert_severity
+                      WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END
+             THEN 'high'
+             WHEN array_position({GRADES}, nullif(c.grade, ''))
+                  >= array_position({GRADES}, p.medium_grade_from)
+               OR coalesce(l.worst_dpd, 0) > p.medium_dpd_over
+               OR coalesce(l.worst_class, 1) >= p.medium_class_from
+               OR coalesce(a.worst, 0) >= CASE p.medium_alert_severity
+                      WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END
+               OR (c.grade = '' AND p.unassessed_level = 'medium')
+             THEN 'medium'
+             ELSE 'low'
+           END AS level
+    FROM customers_customer c
+    CROSS JOIN policy p
+    LEFT JOIN loans l ON l.customer_id = c.id
+    LEFT JOIN alerts a ON a.customer_id = c.id
+    WHERE c.id BETWEEN %(first)s AND %(last)s
+),
+changed AS (
+    UPDATE customers_customer c SET risk_level = k.level
+    FROM computed k, customers_customer prior
+    WHERE c.id = k.customer_id AND prior.id = c.id AND c.risk_level <> k.level
+    RETURNING c.id, prior.risk_level AS old_level, c.risk_level AS new_level
+),
+history AS (
+    INSERT INTO risk_riskhistory (kind, customer_id, loan_id, changed_on, old_value, new_value,
+                                  recorded_at)
+    SELECT 'risk_level', id, NULL, %(on)s, old_level, new_level, %(now)s FROM changed
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM changed)
+"""
+
+SCAN = """
+WITH matches (customer_id, loan_id, subject, value) AS ({query}),
+raised AS (
+    INSERT INTO risk_alert (rule_id, customer_id, loan_id, subject, severity, risk_type, value,
+                            status, assignee_id, raised_at, last_seen_at, sla_due_at,
+                            close_reason)
+    SELECT %(rule)s, m.customer_id, m.loan_id, m.subject, %(severity)s, %(risk_type)s,
+           m.value, 'open', c.officer_id, %(now)s, %(now)s, %(sla_due)s, ''
+    FROM matches m JOIN customers_customer c ON c.id = m.customer_id
+    -- The partial unique index allows one active alert per (rule, subject): an alert that is
+    -- already open only takes the new value, and only when it changed.
+    ON CONFLICT (rule_id, subject) WHERE status IN ('open', 'acknowledged', 'in_progress')
+    DO UPDATE SET value = EXCLUDED.value, last_seen_at = EXCLUDED.last_seen_at,
+                  cleared_at = NULL
+    WHERE risk_alert.value IS DISTINCT FROM EXCLUDED.value
+       OR risk_alert.cleared_at IS NOT NULL
+    RETURNING (xmax = 0) AS inserted, id, severity
+),
+cleared AS (
+    UPDATE risk_alert a
+    SET cleared_at = %(now)s,
+        status = CASE WHEN %(auto_resolve)s THEN 'resolved' ELSE a.status END,
+        closed_at = CASE WHEN %(auto_resolve)s THEN %(now)s ELSE a.closed_at END,
+        close_reason = CASE WHEN %(auto_resolve)s THEN 'The condition cleared.'
+                            ELSE a.close_reason END
+    WHERE a.rule_id = %(rule)s AND a.customer_id BETWEEN %(first)s AND %(last)s
+      AND a.status IN ('open', 'acknowledged', 'in_progress') AND a.cleared_at IS NULL
+      AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.subject = a.subject)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM raised WHERE inserted),
+       (SELECT count(*) FROM raised WHERE NOT inserted),
+       (SELECT count(*) FROM cleared),
+       (SELECT coalesce(array_agg(id), '{{}}') FROM raised WHERE inserted AND severity = 'red')
+"""
+
+
+@dataclass
+class ChunkResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    new_red_alerts: list[int] = field(default_factory=list)
+    skipped: bool = False
+
+    def add(self, key: str, value: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + value
+
+
+def _params(first: int, last: int, on: dt.date) -> dict:
+    return {"first": first, "last": last, "on": on, "now": timezone.now(), "tz": settings.TIME_ZONE}
+
+
+def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+    params = _params(first, last, on)
+    cursor.execute(ENSURE_LOAN_RISK, params)
+    result.add("loans_added", cursor.rowcount)
+    cursor.execute(CLASSIFY, params)
+    loans_changed, class_changes = cursor.fetchone()
+    result.add("loans_changed", loans_changed)
+    result.add("class_changes", class_changes)
+    cursor.execute(GRADE_AND_SCORE_HISTORY, params)
+    result.add("grade_history", cursor.rowcount)
+
+
+def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+    cursor.execute(RISK_LEVEL, _params(first, last, on))
+    result.add("risk_level_changes", cursor.fetchone()[0])
+
+
+def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+    from risk.models import EarlyWarningRule
+
+    now = timezone.now()
+    for rule in EarlyWarningRule.objects.filter(enabled=True).order_by("code"):
+        query = INDICATORS.get(rule.indicator)
+        if query is None:
+            continue
+        params = {
+            **_params(first, last, on),
+            "now": now,
+            "rule": rule.pk,
+            "severity": rule.severity,
+            "risk_type": rule.risk_type,
+            "threshold": rule.threshold,
+            "auto_resolve": rule.auto_resolve,
+            "sla_due": now + dt.timedelta(hours=rule.sla_hours),
+        }
+        cursor.execute(SCAN.format(query=query), params)
+        raised, updated, cleared, red = cursor.fetchone()
+        result.add("alerts_raised", raised)
+        result.add("alerts_updated", updated)
+        result.add("alerts_cleared", cleared)
+        result.new_red_alerts.extend(red)
+
+
+def _notify_red(alert_ids: list[int]) -> None:
+    """Mail about new red alerts; a mail failure never undoes or repeats the chunk."""
+    from risk import notifications
+
+    try:
+        notifications.red_alerts_raised(alert_ids)
+    except Exception:
+        logger.exception("red alert mail failed")
+
+
+def process_chunk(
+    first: int, last: int, on: dt.date, *, scan: bool = True, recompute: bool = True
+) -> ChunkResult:
+    """One chunk, one transaction. A transaction-level advisory lock per chunk makes two
+    workers given the same range at once do it once: the second skips."""
+    result = ChunkResult()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
+        if not cursor.fetchone()[0]:
+            result.skipped = True
+            return result
+        if recompute:
+            recompute_chunk(cursor, first, last, on, result)
+        if scan:
+            scan_chunk(cursor, first, last, on, result)
+        # The level reads the alerts, so it comes after the scan.
+        risk_levels_chunk(cursor, first, last, on, result)
+        if result.new_red_alerts:
+            alert_ids = list(result.new_red_alerts)
+            transaction.on_commit(lambda: _notify_red(alert_ids))
+    return result

@@ -1,0 +1,400 @@
+"""The early-warning indicators: one set-based query each over a range of customers.
+
+Each query returns the subjects that meet the rule now, as rows of
+(customer_id, loan_id or NULL, subject, value); the scan (risk/recompute.py) turns them
+into alerts with one INSERT … ON CONFLICT and clears the alerts of subjects that no longer
+match. Parameters: %(first)s and %(last)s bound the customer ids, %(on)s is the business
+date, %(threshold)s the rule's threshold, %(now)s the scan time.
+
+The catalogue itself (severity, risk type, thresholds, SLA, suggested response) is data in
+EarlyWarningRule, seeded by migration and tuned in admin.
+"""
+
+GRADES = "ARRAY['AAA','AA','A','BBB','BB','B','CCC','CC','C']"
+
+ACTIVE_LOANS = """
+    SELECT l.id, l.customer_id FROM credit_loan l
+    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+"""
+
+LATEST_TWO_ASSESSMENTS = """
+    SELECT a.customer_id, a.score, a.grade,
+           row_number() OVER (PARTITION BY a.customer_id ORDER BY a.assessed_at DESC, a.id DESC)
+               AS position
+    FROM credit_assessment a
+    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+"""
+
+LATEST_TWO_STATEMENTS = """
+    SELECT s.*, row_number() OVER (PARTITION BY s.customer_id ORDER BY s.period_end DESC)
+               AS position
+    FROM credit_financialstatement s
+    WHERE s.customer_id BETWEEN %(first)s AND %(last)s
+"""
+
+INDICATORS: dict[str, str] = {
+    # Days past due at or beyond the threshold (1, 30, 60, 90: four rules).
+    "dpd": """
+        SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id, r.dpd::text
+        FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
+        WHERE r.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+          AND r.dpd >= %(threshold)s
+    """,
+    # Instalments missed: at least `threshold` instalments past due and unpaid.
+    "missed_instalments": """
+        SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id, r.overdue_instalments::text
+        FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
+        WHERE r.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+          AND r.overdue_instalments >= %(threshold)s
+    """,
+    # The latest assessment scored `threshold` points or more below the one before.
+    "score_drop": f"""
+        SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
+               (previous.score - latest.score)::text
+        FROM ({LATEST_TWO_ASSESSMENTS}) latest
+        JOIN ({LATEST_TWO_ASSESSMENTS}) previous
+          ON previous.customer_id = latest.customer_id AND previous.position = 2
+        WHERE latest.position = 1 AND previous.score - latest.score >= %(threshold)s
+    """,
+    # The latest grade is `threshold` notches or more below the one before.
+    "grade_downgrade": f"""
+        SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
+               previous.grade || '→' || latest.grade
+        FROM ({LATEST_TWO_ASSESSMENTS}) latest
+        JOIN ({LATEST_TWO_ASSESSMENTS}) previous
+          ON previous.customer_id = latest.customer_id AND previous.position = 2
+        WHERE latest.position = 1
+          AND array_position({GRADES}, latest.grade)
+              - array_position({GRADES}, previous.grade) >= %(threshold)s
+    """,
+    # Individuals: yearly debt service over yearly income on the latest statement.
+    "dti_limit": f"""
+        SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
+               round(s.debt_service / s.annual_income, 4)::text
+        FROM ({LATEST_TWO_STATEMENTS}) s
+        WHERE s.position = 1 AND s.annual_income > 0
+          AND s.debt_service / s.annual_income > %(threshold)s
+    """,
+    # Enterprises: cash from operations over debt service below the limit.
+    "dscr_limit": f"""
+        SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
+               round(s.operating_cash_flow / s.debt_service, 4)::text
+        FROM ({LATEST_TWO_STATEMENTS}) s
+        WHERE s.position = 1 AND s.debt_service > 0
+          AND s.operating_cash_flow / s.debt_service < %(threshold)s
+    """,
+    # Revenue (enterprises) or income (individuals) down by more than the threshold share.
+    "revenue_drop": f"""
+        SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
+               round(1 - coalesce(latest.revenue, latest.annual_income)
+                         / coalesce(previous.revenue, previous.annual_income), 4)::text
+        FROM ({LATEST_TWO_STATEMENTS}) latest
+        JOIN ({LATEST_TWO_STATEMENTS}) previous
+          ON previous.customer_id = latest.customer_id AND previous.position = 2
+        WHERE latest.position = 1
+          AND coalesce(previous.revenue, previous.annual_income) > 0
+          AND 1 - coalesce(latest.revenue, latest.annual_income)
+                  / coalesce(previous.revenue, previous.annual_income) > %(threshold)s
+    """,
+    # Outstanding principal over the current value of the loan's collateral.
+    "ltv_limit": f"""
+        SELECT loans.customer_id, loans.id, 'loan:' || loans.id,
+               round(l.outstanding_principal / value.total, 4)::text
+        FROM ({ACTIVE_LOANS}) loans
+        JOIN credit_loan l ON l.id = loans.id
+        JOIN (SELECT c.application_id, sum(c.value) AS total FROM credit_collateral c
+              GROUP BY c.application_id) value ON value.application_id = l.application_id
+        WHERE value.total > 0 AND l.outstanding_principal / value.total > %(threshold)s
+    """,
+    # A collateral item revalued down by more than the threshold share.
+    "collateral_down": """
+        SELECT l.customer_id, l.id, 'loan:' || l.id,
+               round(max(1 - v.value / v.previous), 4)::text
+        FROM credit_loan l
+        JOIN credit_collateral c ON c.application_id = l.application_id
+        JOIN (SELECT cv.collateral_id, cv.value,
+                     lag(cv.value) OVER (PARTITION BY cv.collateral_id
+                                         ORDER BY cv.valued_on, cv.id) AS previous,
+                     row_number() OVER (PARTITION BY cv.collateral_id
+                                        ORDER BY cv.valued_on DESC, cv.id DESC) AS position
+              FROM credit_collateralvaluation cv) v
+          ON v.collateral_id = c.id AND v.position = 1
+        WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+          AND v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
+        GROUP BY l.customer_id, l.id
+    """,
+    # An enterprise borrower in an industry on the watch list.
+    "industry_watch": f"""
+        SELECT DISTINCT c.id, NULL::bigint, 'customer:' || c.id, i.code
+        FROM customers_customer c
+        JOIN customers_industry i ON i.id = c.industry_id
+        JOIN risk_industrywatch w ON w.industry_id = i.id AND w.active
+        WHERE c.id IN (SELECT customer_id FROM ({ACTIVE_LOANS}) loans)
+    """,
+    # Active manual signals, one indicator per kind.
+    **{
+        f"signal_{kind}": f"""
+            SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
+                   count(*)::text
+            FROM risk_manualsignal s
+            WHERE s.customer_id BETWEEN %(first)s AND %(last)s AND s.active
+              AND s.kind = '{kind}'
+            GROUP BY s.customer_id
+        """
+        for kind in ("lawsuit", "negative_news", "ownership_change", "covenant_breach")
+    },
+    # A medium or high-risk customer nobody has contacted for `threshold` days.
+    "no_contact": """
+        SELECT c.id, NULL::bigint, 'customer:' || c.id,
+               (%(on)s - (coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date)::text
+        FROM customers_customer c
+        LEFT JOIN LATERAL (SELECT max(i.occurred_at) AS at FROM customers_interaction i
+                           WHERE i.customer_id = c.id) last ON true
+        WHERE c.id BETWEEN %(first)s AND %(last)s AND c.risk_level IN ('medium', 'high')
+          AND %(on)s - (coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date
+              >= %(threshold)s
+    """,
+    # A complaint still open past its SLA.
+    "complaint_sla": """
+        SELECT p.customer_id, NULL::bigint, 'customer:' || p.customer_id, count(*)::text
+        FROM customers_complaint p
+        WHERE p.customer_id BETWEEN %(first)s AND %(last)s
+          AND p.status IN ('open', 'in_progress') AND p.sla_due_at < %(now)s
+        GROUP BY p.customer_id
+    """,
+    # A loan maturing within `threshold` days while the customer has no application open.
+    "maturity_no_renewal": """
+        SELECT l.customer_id, l.id, 'loan:' || l.id, (l.maturity_date - %(on)s)::text
+        FROM credit_loan l
+        WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+          AND l.maturity_date BETWEEN %(on)s AND %(on)s + %(threshold)s::int
+          AND NOT EXISTS (SELECT 1 FROM credit_application a
+                          WHERE a.customer_id = l.customer_id
+                            AND a.status IN ('draft', 'submitted', 'under_review', 'approved'))
+    """,
+}
+
+# The seeded catalogue: code, indicator, name, threshold, severity, risk type, response,
+# hours to acknowledge, resolve when cleared.
+CATALOGUE = [
+    (
+        "dpd_1",
+        "dpd",
+        "Payment overdue",
+        1,
+        "yellow",
+        "credit",
+        "Call the customer the same day and agree a payment date.",
+        48,
+        True,
+    ),
+    (
+        "dpd_30",
+        "dpd",
+        "More than 30 days past due",
+        30,
+        "orange",
+        "credit",
+        "Visit the customer; start collections; review the collateral.",
+        24,
+        True,
+    ),
+    (
+        "dpd_60",
+        "dpd",
+        "More than 60 days past due",
+        60,
+        "orange",
+        "credit",
+        "Escalate to collections and consider restructuring.",
+        24,
+        True,
+    ),
+    (
+        "dpd_90",
+        "dpd",
+        "More than 90 days past due",
+        90,
+        "red",
+        "credit",
+        "Non-performing: asset preservation, legal review, provision.",
+        8,
+        True,
+    ),
+    (
+        "missed_instalments",
+        "missed_instalments",
+        "Two or more instalments missed",
+        2,
+        "orange",
+        "credit",
+        "Closer contact; check for financial difficulty.",
+        24,
+        True,
+    ),
+    (
+        "score_drop",
+        "score_drop",
+        "Score dropped",
+        30,
+        "orange",
+        "credit",
+        "Review the assessment and the customer's situation.",
+        48,
+        False,
+    ),
+    (
+        "grade_downgrade",
+        "grade_downgrade",
+        "Grade downgraded two notches or more",
+        2,
+        "orange",
+        "credit",
+        "Adjust the credit policy and limits for this customer.",
+        48,
+        False,
+    ),
+    (
+        "dti_limit",
+        "dti_limit",
+        "Debt-to-income above the limit",
+        "0.55",
+        "yellow",
+        "credit",
+        "Discuss the household budget; avoid new exposure.",
+        72,
+        True,
+    ),
+    (
+        "dscr_limit",
+        "dscr_limit",
+        "Debt-service coverage below the limit",
+        "1.0",
+        "orange",
+        "credit",
+        "Analyse the cash flow; ask for extra collateral.",
+        48,
+        True,
+    ),
+    (
+        "ltv_limit",
+        "ltv_limit",
+        "Loan to value above the limit",
+        "0.80",
+        "orange",
+        "market",
+        "Ask for extra collateral or a partial prepayment.",
+        48,
+        True,
+    ),
+    (
+        "collateral_down",
+        "collateral_down",
+        "Collateral revalued down",
+        "0.20",
+        "orange",
+        "market",
+        "Reassess the collateral and the loan to value.",
+        48,
+        False,
+    ),
+    (
+        "revenue_drop",
+        "revenue_drop",
+        "Revenue or income down on the latest statement",
+        "0.20",
+        "orange",
+        "credit",
+        "Visit the business; review the outlook.",
+        48,
+        False,
+    ),
+    (
+        "industry_watch",
+        "industry_watch",
+        "Industry on the watch list",
+        None,
+        "yellow",
+        "industry",
+        "Review the exposure and the borrower's position in the industry.",
+        72,
+        True,
+    ),
+    (
+        "covenant_breach",
+        "signal_covenant_breach",
+        "Covenant breach",
+        None,
+        "red",
+        "credit",
+        "Apply the covenant's remedies; adjust the credit policy.",
+        8,
+        True,
+    ),
+    (
+        "lawsuit",
+        "signal_lawsuit",
+        "Lawsuit against the customer",
+        None,
+        "red",
+        "legal",
+        "Legal review; consider asset preservation.",
+        8,
+        True,
+    ),
+    (
+        "negative_news",
+        "signal_negative_news",
+        "Negative news",
+        None,
+        "orange",
+        "operational",
+        "Contact the customer and verify the facts.",
+        24,
+        True,
+    ),
+    (
+        "ownership_change",
+        "signal_ownership_change",
+        "Ownership change",
+        None,
+        "yellow",
+        "operational",
+        "Meet the new owners; review guarantees.",
+        72,
+        True,
+    ),
+    (
+        "no_contact",
+        "no_contact",
+        "No contact with a medium or high-risk customer",
+        90,
+        "yellow",
+        "operational",
+        "Call or visit the customer.",
+        72,
+        True,
+    ),
+    (
+        "complaint_sla",
+        "complaint_sla",
+        "Complaint past its SLA",
+        None,
+        "orange",
+        "operational",
+        "Resolve the complaint and call the customer back.",
+        24,
+        True,
+    ),
+    (
+        "maturity_no_renewal",
+        "maturity_no_renewal",
+        "Loan maturing with no renewal plan",
+        30,
+        "yellow",
+        "credit",
+        "Discuss repayment or renewal with the customer.",
+        72,
+        True,
+    ),
+]

@@ -1,0 +1,89 @@
+"""Scoped reads of alerts and risk states, and the figures of the risk page."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.scope import get_in_scope_or_404, scope_queryset
+from credit.models import Loan
+from risk.models import ACTIVE_ALERT_STATUSES, Alert, JobRun, LoanRisk
+
+CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+
+
+def alerts_for(user: User) -> QuerySet[Alert]:
+    return scope_queryset(user, Alert.objects.all(), **CUSTOMER_SCOPE).select_related(
+        "rule", "customer", "loan", "assignee", "escalated_to"
+    )
+
+
+def alert_get_for(user: User, pk) -> Alert:
+    return get_in_scope_or_404(
+        user,
+        Alert.objects.select_related(
+            "rule", "customer", "customer__officer", "loan", "assignee", "escalated_to"
+        ),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
+def loan_risk_get_for(user: User, loan_pk) -> LoanRisk:
+    loan = get_in_scope_or_404(user, Loan.objects.all(), pk=loan_pk, **CUSTOMER_SCOPE)
+    return LoanRisk.objects.select_related("loan", "customer", "override_by").get_or_create(
+        loan=loan, defaults={"customer_id": loan.customer_id}
+    )[0]
+
+
+def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:
+    """Today's list: the user's own active alerts, worst first; managers also see the ones
+    escalated to them."""
+    mine = Q(assignee=user) | Q(escalated_to=user)
+    return list(
+        Alert.objects.filter(mine, status__in=ACTIVE_ALERT_STATUSES)
+        .select_related("rule", "customer")
+        .order_by("sla_due_at")[:limit]
+    )
+
+
+def risk_overview(user: User) -> dict:
+    """The risk page: active alerts by severity and age, SLA breaches, the class and
+    risk-level distributions of the user's scope, and the latest job runs."""
+    now = timezone.now()
+    alerts = scope_queryset(
+        user, Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES), **CUSTOMER_SCOPE
+    )
+    day = timezone.timedelta(days=1)
+    by_severity = alerts.aggregate(
+        red=Count("id", filter=Q(severity="red")),
+        orange=Count("id", filter=Q(severity="orange")),
+        yellow=Count("id", filter=Q(severity="yellow")),
+        age_1=Count("id", filter=Q(raised_at__gte=now - day)),
+        age_7=Count("id", filter=Q(raised_at__lt=now - day, raised_at__gte=now - 7 * day)),
+        age_30=Count("id", filter=Q(raised_at__lt=now - 7 * day, raised_at__gte=now - 30 * day)),
+        age_older=Count("id", filter=Q(raised_at__lt=now - 30 * day)),
+        breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
+        escalated=Count("id", filter=Q(escalated_at__isnull=False)),
+    )
+    classes = dict(
+        scope_queryset(user, LoanRisk.objects.filter(loan__status="active"), **CUSTOMER_SCOPE)
+        .order_by()
+        .values_list("final_class")
+        .annotate(n=Count("loan_id"))
+    )
+    from customers.models import Customer
+
+    levels = dict(
+        scope_queryset(user, Customer.objects.all())
+        .order_by()
+        .values_list("risk_level")
+        .annotate(n=Count("id"))
+    )
+    return {
+        "alerts": by_severity,
+        "classes": classes,
+        "levels": levels,
+        "runs": list(JobRun.objects.all()[:5]),
+    }

@@ -1,0 +1,50 @@
+import datetime as dt
+
+from celery import shared_task
+
+from credit.business_date import business_date
+from risk import jobs, services
+
+
+def _fan_out(job: str) -> int | None:
+    on = business_date()
+    ranges = jobs.chunk_ranges()
+    run = jobs.start_run(job, on, len(ranges))
+    if run is None:
+        return None
+    for first, last in ranges:
+        risk_chunk.delay(run.pk, first, last, on.isoformat(), job == jobs.NIGHTLY)
+    return run.pk
+
+
+@shared_task(name="risk.nightly")
+def nightly() -> int | None:
+    """Beat entry point: DPD, classification, grade history, risk levels and the scan for
+    the whole book, one chunk task per customer-id range."""
+    return _fan_out(jobs.NIGHTLY)
+
+
+@shared_task(name="risk.scan")
+def scan() -> int | None:
+    """Beat entry point: the early-warning scan alone (and the risk levels it moves)."""
+    return _fan_out(jobs.SCAN)
+
+
+@shared_task(name="risk.chunk", bind=True, max_retries=3)
+def risk_chunk(self, run_id: int, first: int, last: int, on: str, recompute: bool) -> dict:
+    """One chunk in one transaction; on failure it is retried, and its failure recorded on
+    the run only when retries are exhausted. Other chunks are unaffected either way."""
+    try:
+        result = jobs.run_chunk(run_id, first, last, dt.date.fromisoformat(on), recompute=recompute)
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            jobs.record_chunk(run_id, failure=f"{first}-{last}: {error}")
+            return {}
+        raise self.retry(exc=error, countdown=5 * (self.request.retries + 1)) from error
+    return result.counts
+
+
+@shared_task(name="risk.escalate")
+def escalate() -> int:
+    """Beat entry point: alerts not acknowledged within their SLA go to the manager."""
+    return services.alerts_escalate_overdue()

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from risk import views
+
+app_name = "risk"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("alerts/", views.alert_list, name="alert-list"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert-detail"),
+    path("alerts/<int:pk>/acknowledge/", views.alert_acknowledge, name="alert-acknowledge"),
+    path("alerts/<int:pk>/respond/", views.alert_respond, name="alert-respond"),
+    path("alerts/<int:pk>/resolve/", views.alert_resolve, name="alert-resolve"),
+    path("alerts/<int:pk>/dismiss/", views.alert_dismiss, name="alert-dismiss"),
+    path(
+        "loans/<int:loan_pk>/classification/",
+        views.classification_override,
+        name="classification-override",
+    ),
+    path("customers/<int:customer_pk>/signals/new/", views.signal_add, name="signal-add"),
+    path(
+        "customers/<int:customer_pk>/signals/<int:pk>/withdraw/",
+        views.signal_withdraw,
+        name="signal-withdraw",
+    ),
+]
