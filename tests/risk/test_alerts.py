@@ -1,0 +1,175 @@
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from risk import jobs, services
+from risk.models import Alert
+
+
+@pytest.fixture
+def alert(risky_loan):
+    jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 2, 20))
+    return Alert.objects.get(rule__code="dpd_1")
+
+
+def test_lifecycle_acknowledge_respond_resolve(client_for, alice, alert):
+    client = client_for(alice)
+    client.post(reverse("risk:alert-acknowledge", args=[alert.pk]))
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.acknowledged_at
+    response = client.post(
+        reverse("risk:alert-resolve", args=[alert.pk]), {"text": "Paid"}, follow=True
+    )
+    assert "Record the response first" in response.content.decode()
+    client.post(
+        reverse("risk:alert-respond", args=[alert.pk]),
+        {"action": "closer_contact", "note": "Agreed to pay on Friday", "channel": "phone"},
+    )
+    alert.refresh_from_db()
+    assert alert.status == "in_progress"
+    action = alert.actions.get()
+    assert action.interaction.summary.endswith("Agreed to pay on Friday")
+    assert action.interaction.customer == alert.customer
+    client.post(reverse("risk:alert-resolve", args=[alert.pk]), {"text": "Payment promised"})
+    alert.refresh_from_db()
+    assert (alert.status, alert.close_reason) == ("resolved", "Payment promised")
+    assert AuditEvent.objects.filter(action="risk.alert.resolved").exists()
+
+
+def test_dismissal_needs_a_reason(alice, alert):
+    with pytest.raises(ValidationError):
+        services.alert_dismiss(actor=alice, alert=alert, reason=" ")
+    services.alert_dismiss(actor=alice, alert=alert, reason="Bank error, paid on time")
+    alert.refresh_from_db()
+    assert alert.status == "dismissed"
+
+
+def test_a_new_alert_follows_a_closed_one(alice, alert):
+    services.alert_dismiss(actor=alice, alert=alert, reason="Known")
+    jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 2, 21))
+    assert Alert.objects.filter(rule__code="dpd_1").count() == 2
+    assert Alert.objects.filter(rule__code="dpd_1", status="open").count() == 1
+
+
+def test_escalation_after_the_sla_once(mary, alert, settings, django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mary.email = "mary@bank.example"
+    mary.save(update_fields=["email"])
+    assert services.alerts_escalate_overdue() == 0
+    later = alert.sla_due_at + dt.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.alerts_escalate_overdue(now=later) == 1
+    assert services.alerts_escalate_overdue(now=later) == 0
+    alert.refresh_from_db()
+    assert alert.escalated_to == mary
+    assert mail.outbox[-1].to == ["mary@bank.example"]
+    assert alert.rule.name in mail.outbox[-1].body
+
+
+def test_acknowledged_alerts_are_not_escalated(alice, alert):
+    services.alert_acknowledge(actor=alice, alert=alert)
+    assert services.alerts_escalate_overdue(now=alert.sla_due_at + dt.timedelta(hours=1)) == 0
+
+
+def test_red_alert_mails_the_officer(
+    alice, risky_loan, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    alice.email = "alice@bank.example"
+    alice.save(update_fields=["email"])
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 5, 20))
+    assert any(
+        "alice@bank.example" in message.to and "Red alert" in message.subject
+        for message in mail.outbox
+    )
+
+
+def test_outsiders_get_404_on_alerts(client_for, bob, charlie, alert):
+    for outsider in (bob, charlie):
+        client = client_for(outsider)
+        assert client.get(reverse("risk:alert-detail", args=[alert.pk])).status_code == 404
+        for name in ("alert-acknowledge", "alert-respond", "alert-resolve", "alert-dismiss"):
+            assert (
+                client.post(
+                    reverse(f"risk:{name}", args=[alert.pk]),
+                    {"text": "x", "action": "legal", "note": "x"},
+                ).status_code
+                == 404
+            )
+        assert client.get(reverse("risk:alert-list")).context["alerts"] == []
+        assert (
+            client.get(reverse("risk:classification-override", args=[alert.loan_id])).status_code
+            == 404
+        )
+    alert.refresh_from_db()
+    assert alert.status == "open"
+
+
+def test_manager_sees_branch_alerts_and_the_risk_page(client_for, mary, alert):
+    client = client_for(mary)
+    assert alert in client.get(reverse("risk:alert-list")).context["alerts"]
+    page = client.get(reverse("risk:overview"))
+    assert page.status_code == 200
+    assert page.context["alerts"]["yellow"] >= 1
+
+
+def test_officers_cannot_open_the_risk_page(client_for, alice):
+    assert client_for(alice).get(reverse("risk:overview")).status_code == 403
+
+
+def test_alerts_show_on_today(client_for, alice, alert):
+    page = client_for(alice).get(reverse("today"))
+    assert alert.rule.name in page.content.decode()
+
+
+def test_override_needs_a_manager_or_risk_officer(client_for, alice, rita, alert, settings):
+    settings.BUSINESS_DATE = dt.date(2025, 2, 20)
+    url = reverse("risk:classification-override", args=[alert.loan_id])
+    assert client_for(alice).get(url).status_code == 403
+    client = client_for(rita)
+    response = client.post(url, {"loan_class": "3", "reason": "", "until": ""})
+    assert "reason" in response.context["form"].errors
+    client.post(url, {"loan_class": "3", "reason": "Fraud suspected", "until": ""})
+    state = alert.loan.risk
+    state.refresh_from_db()
+    assert (state.final_class, state.automatic_class) == (3, 2)
+    assert AuditEvent.objects.filter(action="risk.classification.overridden").exists()
+
+
+def test_alert_list_query_count(client_for, alice, alert, django_assert_num_queries):
+    client = client_for(alice)
+    client.get(reverse("risk:alert-list"))
+    # session, user, officer choices, rule choices, the page of alerts with their rule,
+    # customer, loan and people, and the session's expiry (savepoint, update, release).
+    with django_assert_num_queries(8):
+        client.get(reverse("risk:alert-list"))
+
+
+def test_alert_detail_query_count(client_for, alice, alert, django_assert_num_queries):
+    client = client_for(alice)
+    url = reverse("risk:alert-detail", args=[alert.pk])
+    client.get(url)
+    # session, user, alert with its rule, customer, loan and people, responses, the
+    # response form's interactions, and the session's expiry (savepoint, update, release).
+    with django_assert_num_queries(8):
+        client.get(url)
+
+
+def test_bad_filters_do_not_break_the_list(client_for, alice, alert):
+    response = client_for(alice).get(
+        reverse("risk:alert-list"), {"age": "forever", "rule": "x", "status": "nope"}
+    )
+    assert response.status_code == 200
+
+
+def test_recompute_command(alert, capsys):
+    from django.core.management import call_command
+
+    call_command("risk_recompute", "--business-date", "2025-02-20")
+    out = capsys.readouterr().out
+    assert "risk.nightly for 2025-02-20" in out

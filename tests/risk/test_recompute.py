@@ -1,0 +1,226 @@
+"""The nightly recompute in SQL agrees with the pure rules, writes only changes, and is safe
+to run twice, in parallel, and with failing chunks."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from credit import services as credit_services
+from risk import classification, jobs
+from risk.models import Alert, JobRun, LoanRisk, RiskHistory
+from risk.recompute import CHUNK_LOCK_NAMESPACE, process_chunk
+from tests.risk.conftest import disbursed_loan
+
+
+def run(on):
+    result = jobs.run_synchronously(jobs.NIGHTLY, on)
+    assert result.status == "done", result.failures
+    return result
+
+
+@pytest.mark.parametrize(
+    ("on", "dpd"),
+    [
+        (dt.date(2025, 2, 10), 0),
+        (dt.date(2025, 2, 11), 1),
+        (dt.date(2025, 5, 11), 90),
+        (dt.date(2025, 5, 12), 91),
+        (dt.date(2025, 11, 7), 270),
+        (dt.date(2025, 11, 8), 271),
+        (dt.date(2026, 2, 5), 360),
+        (dt.date(2026, 2, 6), 361),
+    ],
+)
+def test_sql_classification_matches_the_rules_at_every_boundary(risky_loan, on, dpd):
+    run(on)
+    state = LoanRisk.objects.get(loan=risky_loan)
+    assert state.dpd == dpd
+    assert state.final_class == classification.classify_loan(dpd=dpd, on=on)
+
+
+def test_a_second_run_with_nothing_changed_writes_nothing(risky_loan):
+    first = run(dt.date(2025, 6, 1))
+    assert first.counts["class_changes"] == 1
+    history = RiskHistory.objects.count()
+    alerts = list(Alert.objects.values_list("id", "value", "last_seen_at", "status"))
+    second = run(dt.date(2025, 6, 1))
+    assert {key: value for key, value in second.counts.items() if value} == {}
+    assert RiskHistory.objects.count() == history
+    assert list(Alert.objects.values_list("id", "value", "last_seen_at", "status")) == alerts
+
+
+def test_changes_leave_dated_history_rows(risky_loan):
+    run(dt.date(2025, 3, 1))
+    run(dt.date(2025, 6, 1))
+    rows = list(
+        RiskHistory.objects.filter(kind="classification", loan=risky_loan)
+        .order_by("changed_on")
+        .values_list("changed_on", "old_value", "new_value")
+    )
+    assert rows == [(dt.date(2025, 3, 1), "1", "2"), (dt.date(2025, 6, 1), "2", "3")]
+    levels = RiskHistory.objects.filter(kind="risk_level", customer=risky_loan.customer)
+    assert levels.exists()
+    assert RiskHistory.objects.filter(kind="grade", customer=risky_loan.customer).exists()
+
+
+def test_contagion_across_a_debtors_loans(
+    alice, mary, graded_customer, consumer_product, risky_loan
+):
+    # A second, current loan of the same debtor, ten times smaller than the bad one.
+    healthy = disbursed_loan(
+        alice, mary, graded_customer, consumer_product, amount="12000", on=dt.date(2025, 5, 1)
+    )
+    on = dt.date(2025, 5, 20)  # the first loan is 99 days past due, the second current
+    for instalment in healthy.instalments.filter(due_date__lte=on):
+        credit_services.repayment_post(
+            actor=alice,
+            loan=healthy,
+            amount=instalment.total_due,
+            paid_on=instalment.due_date,
+            channel="transfer",
+            reference=f"R{instalment.pk}",
+        )
+    run(on)
+    assert LoanRisk.objects.get(loan=risky_loan).final_class == classification.SUBSTANDARD
+    assert LoanRisk.objects.get(loan=healthy).dpd == 0
+    assert LoanRisk.objects.get(loan=healthy).final_class == classification.SUBSTANDARD
+
+
+def test_restructured_loan_in_sql(mary, risky_loan, business_day):
+    business_day(dt.date(2025, 3, 20))
+    credit_services.loan_restructure(
+        actor=mary,
+        loan=risky_loan,
+        new_term_months=24,
+        new_rate=risky_loan.annual_rate,
+        reason="Hardship",
+    )
+    run(dt.date(2025, 3, 20))
+    assert LoanRisk.objects.get(loan=risky_loan).final_class == classification.SPECIAL_MENTION
+    run(dt.date(2025, 4, 25))  # the first new instalment (20 April) is 5 days late
+    assert LoanRisk.objects.get(loan=risky_loan).final_class == classification.SUBSTANDARD
+
+
+def test_override_is_kept_and_expires(rita, risky_loan, business_day):
+    from risk import services
+
+    run(business_day(dt.date(2025, 3, 1)))
+    state = LoanRisk.objects.get(loan=risky_loan)
+    services.classification_override(
+        actor=rita,
+        loan_risk=state,
+        loan_class=4,
+        reason="Borrower absconded",
+        until=dt.date(2025, 4, 30),
+    )
+    run(dt.date(2025, 4, 1))
+    state.refresh_from_db()
+    assert (state.automatic_class, state.final_class) == (2, 4)
+    run(dt.date(2025, 5, 2))
+    state.refresh_from_db()
+    assert state.final_class == state.automatic_class == 2
+
+
+def test_a_failing_chunk_is_retried_and_the_others_commit(
+    alice, mary, graded_customer, second_customer, consumer_product, monkeypatch
+):
+    loan_one = disbursed_loan(alice, mary, graded_customer, consumer_product)
+    loan_two = disbursed_loan(alice, mary, second_customer, consumer_product)
+    attempts = {"count": 0}
+    real = jobs.process_chunk
+
+    def flaky(first, last, on, **kwargs):
+        if first <= graded_customer.pk <= last:
+            attempts["count"] += 1
+            if attempts["count"] == 1:
+                raise RuntimeError("lost the database connection")
+        return real(first, last, on, **kwargs)
+
+    monkeypatch.setattr(jobs, "process_chunk", flaky)
+    result = jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 3, 1), chunk_size=1)
+    assert attempts["count"] == 2
+    assert result.status == "done"
+    assert LoanRisk.objects.get(loan=loan_one).dpd == 19
+    assert LoanRisk.objects.get(loan=loan_two).dpd == 19
+
+
+def test_a_chunk_that_keeps_failing_is_recorded_and_the_others_commit(
+    alice, mary, graded_customer, second_customer, consumer_product, monkeypatch
+):
+    loan_two = disbursed_loan(alice, mary, second_customer, consumer_product)
+    real = jobs.process_chunk
+
+    def broken(first, last, on, **kwargs):
+        if first <= graded_customer.pk <= last:
+            raise RuntimeError("corrupt row")
+        return real(first, last, on, **kwargs)
+
+    monkeypatch.setattr(jobs, "process_chunk", broken)
+    result = jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 3, 1), chunk_size=1)
+    assert result.status == "failed"
+    assert len(result.failures) == 1 and "corrupt row" in result.failures[0]
+    assert LoanRisk.objects.get(loan=loan_two).dpd == 19
+
+
+def test_a_second_run_while_one_is_running_does_nothing(risky_loan):
+    JobRun.objects.create(
+        job=jobs.NIGHTLY, business_date=dt.date(2025, 3, 1), status="running", chunks_total=1
+    )
+    assert jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 3, 1)) is None
+    assert not LoanRisk.objects.filter(loan=risky_loan).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_chunk_held_by_another_worker_is_skipped(risky_loan_committed):
+    first = risky_loan_committed.customer_id
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
+            result = process_chunk(first, first, dt.date(2025, 3, 1))
+            assert result.skipped
+            cursor.execute("ROLLBACK")
+    finally:
+        other.close()
+    assert not process_chunk(first, first, dt.date(2025, 3, 1)).skipped
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_scans_raise_one_alert_per_rule_and_subject(risky_loan_committed):
+    from risk.recompute import ChunkResult, recompute_chunk, scan_chunk
+
+    on = dt.date(2025, 6, 1)
+    customer = risky_loan_committed.customer_id
+    with connection.cursor() as cursor:
+        recompute_chunk(cursor, customer, customer, on, ChunkResult())
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def scan():
+        try:
+            barrier.wait()
+            from django.db import connection as thread_connection
+            from django.db import transaction
+
+            # Both scans bypass the chunk lock on purpose: only the unique index stands
+            # between them and a duplicate.
+            with transaction.atomic(), thread_connection.cursor() as cursor:
+                scan_chunk(cursor, customer, customer, on, ChunkResult())
+        except Exception as error:
+            errors.append(error)
+        finally:
+            from django.db import connection as thread_connection
+
+            thread_connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    codes = list(Alert.objects.values_list("rule__code", flat=True))
+    assert len(codes) == len(set(codes)) > 0
