@@ -156,10 +156,13 @@ class Assessment(models.Model):
     score = models.IntegerField(_("score"))
     grade = models.CharField(_("grade"), max_length=4)
     pd = models.DecimalField(_("PD"), max_digits=9, decimal_places=6)
+    # Empty when the nightly job refreshed the score because the repayment record changed.
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assessed by"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     assessed_at = models.DateTimeField(_("assessed"), default=timezone.now)

@@ -123,6 +123,37 @@ history AS (
 SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
 """
 
+# Customers whose repayment record (late instalments in 12 and 36 months, worst days past
+# due ever; the same definitions as credit.services.repayment_record) no longer matches
+# the inputs of their latest assessment: their score is refreshed.
+STALE_SCORES = """
+WITH latest AS (
+    SELECT DISTINCT ON (a.customer_id) a.customer_id, a.inputs
+    FROM credit_assessment a
+    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+    ORDER BY a.customer_id, a.assessed_at DESC, a.id DESC
+),
+record AS (
+    SELECT l.customer_id,
+           count(*) FILTER (WHERE (i.settled_on > i.due_date OR i.settled_on IS NULL)
+                              AND i.due_date >= %(on)s::date - 365) AS late_12,
+           count(*) FILTER (WHERE (i.settled_on > i.due_date OR i.settled_on IS NULL)
+                              AND i.due_date >= %(on)s::date - 3 * 365) AS late_36,
+           coalesce(max(coalesce(i.settled_on, %(on)s::date) - i.due_date)
+                    FILTER (WHERE i.settled_on > i.due_date OR i.settled_on IS NULL), 0)
+               AS worst
+    FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
+    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND NOT i.superseded
+      AND i.due_date < %(on)s
+    GROUP BY l.customer_id
+)
+SELECT latest.customer_id
+FROM latest JOIN record r ON r.customer_id = latest.customer_id
+WHERE (latest.inputs ->> 'late_payments_12m')::numeric IS DISTINCT FROM r.late_12
+   OR (latest.inputs ->> 'late_payments_36m')::numeric IS DISTINCT FROM r.late_36
+   OR (latest.inputs ->> 'worst_dpd_ever')::numeric IS DISTINCT FROM r.worst
+"""
+
 # Grade and score history from the assessments: a row whenever the latest assessment of a
 # customer differs from the last recorded value.
 GRADE_AND_SCORE_HISTORY = """
@@ -270,6 +301,17 @@ def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkRes
     loans_changed, class_changes = cursor.fetchone()
     result.add("loans_changed", loans_changed)
     result.add("class_changes", class_changes)
+    cursor.execute(STALE_SCORES, params)
+    stale = [row[0] for row in cursor.fetchall()]
+    if stale:
+        # Scoring is Python (the scorecard engine); only the few customers whose record
+        # moved are re-scored, found by the set-based query above.
+        from credit.services import assessment_refresh
+        from customers.models import Customer
+
+        for customer in Customer.objects.filter(pk__in=stale):
+            if assessment_refresh(customer=customer, on=on):
+                result.add("scores_refreshed", 1)
     cursor.execute(GRADE_AND_SCORE_HISTORY, params)
     result.add("grade_history", cursor.rowcount)
 

@@ -224,3 +224,20 @@ def test_two_concurrent_scans_raise_one_alert_per_rule_and_subject(risky_loan_co
     assert errors == []
     codes = list(Alert.objects.values_list("rule__code", flat=True))
     assert len(codes) == len(set(codes)) > 0
+
+
+def test_scores_are_refreshed_when_the_repayment_record_changes(risky_loan):
+    from credit.models import Assessment
+
+    before = Assessment.objects.filter(customer=risky_loan.customer).count()
+    first = run(dt.date(2025, 6, 1))
+    assert first.counts["scores_refreshed"] == 1
+    latest = Assessment.objects.filter(customer=risky_loan.customer).first()
+    assert latest.assessed_by is None
+    assert latest.inputs["late_payments_12m"] == 4
+    assert latest.inputs["worst_dpd_ever"] == 111
+    assert latest.score < Assessment.objects.filter(customer=risky_loan.customer)[1].score
+    assert Assessment.objects.filter(customer=risky_loan.customer).count() == before + 1
+    assert run(dt.date(2025, 6, 1)).counts.get("scores_refreshed", 0) == 0
+    recorded = RiskHistory.objects.get(kind="score", customer=risky_loan.customer)
+    assert recorded.new_value == str(latest.score)
