@@ -290,6 +290,11 @@ def _wait_for_port(port: int, processes: list[subprocess.Popen], timeout: float 
 
 
 def command_run(port: int) -> int:
+    stopping = []
+    # Ctrl-C reaches the children too (same process group); this side only notes it, so
+    # the loop below ends cleanly whichever process notices first.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_args: stopping.append(True))
     services = services_from_environment()
     env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1"), **services.environ()}
     processes: list[subprocess.Popen] = []
@@ -323,8 +328,11 @@ def command_run(port: int) -> int:
             f"  Health: http://127.0.0.1:{port}/healthz   Ctrl-C stops everything.\n",
             flush=True,
         )
-        while all(p.poll() is None for p in processes):
+        while not stopping and all(p.poll() is None for p in processes):
             time.sleep(0.5)
+        time.sleep(0.5)  # a Ctrl-C that stopped a child is noted here a moment later
+        if stopping:
+            return 0
         print("A process stopped; shutting the rest down.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
 from credit.models import Loan
-from risk.models import ACTIVE_ALERT_STATUSES, Alert, JobRun, LoanRisk
+from risk.models import ACTIVE_ALERT_STATUSES, Alert, JobRun, LoanClass, LoanRisk
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 
@@ -83,7 +83,7 @@ def risk_overview(user: User) -> dict:
     )
     return {
         "alerts": by_severity,
-        "classes": classes,
         "levels": levels,
+        "class_rows": [(code, label, classes.get(code, 0)) for code, label in LoanClass.choices],
         "runs": list(JobRun.objects.all()[:5]),
     }

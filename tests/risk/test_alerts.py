@@ -118,6 +118,9 @@ def test_manager_sees_branch_alerts_and_the_risk_page(client_for, mary, alert):
     page = client.get(reverse("risk:overview"))
     assert page.status_code == 200
     assert page.context["alerts"]["yellow"] >= 1
+    rows = {label: count for _code, label, count in page.context["class_rows"]}
+    assert rows["Special mention"] == 1  # the loan 10 days past due
+    assert "Special mention: 1" in page.content.decode()
 
 
 def test_officers_cannot_open_the_risk_page(client_for, alice):
