@@ -44,3 +44,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ScopedReadOnlyAdmin(AuditHistoryMixin, ReadOnlyAdmin):
+    """Business records in admin: read-only, limited to the viewer's data scope like every
+    page, and no COUNT of a large table on each page. `customer_path` leads from the row to
+    its customer ("" for customers themselves)."""
+
+    show_full_result_count = False
+    customer_path = "customer__"
+
+    def get_queryset(self, request):
+        from accounts.scope import scope_queryset
+
+        return scope_queryset(
+            request.user,
+            super().get_queryset(request),
+            officer_field=f"{self.customer_path}officer",
+            branch_field=f"{self.customer_path}branch",
+        )

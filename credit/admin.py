@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_queryset
-from audit.admin_mixins import AuditedReferenceAdmin, AuditHistoryMixin, ReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
 from credit import scoring, services
 from credit.models import (
     Application,
@@ -218,20 +218,8 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
         )
 
 
-class CustomerScopedReadOnly(AuditHistoryMixin, ReadOnlyAdmin):
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        return scope_queryset(
-            request.user,
-            super().get_queryset(request),
-            officer_field="customer__officer",
-            branch_field="customer__branch",
-        )
-
-
 @admin.register(Application)
-class ApplicationAdmin(CustomerScopedReadOnly):
+class ApplicationAdmin(ScopedReadOnlyAdmin):
     list_display = ["id", "customer", "product", "amount", "status", "status_changed_at"]
     list_filter = ["status", "product"]
     search_fields = ["customer__name"]
@@ -240,7 +228,7 @@ class ApplicationAdmin(CustomerScopedReadOnly):
 
 
 @admin.register(Loan)
-class LoanAdmin(CustomerScopedReadOnly):
+class LoanAdmin(ScopedReadOnlyAdmin):
     list_display = [
         "account_number",
         "customer",
@@ -257,7 +245,7 @@ class LoanAdmin(CustomerScopedReadOnly):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(CustomerScopedReadOnly):
+class AssessmentAdmin(ScopedReadOnlyAdmin):
     list_display = ["customer", "grade", "score", "scorecard", "assessed_at", "assessed_by"]
     list_filter = ["grade"]
     list_select_related = ["customer", "scorecard", "assessed_by"]
@@ -265,37 +253,21 @@ class AssessmentAdmin(CustomerScopedReadOnly):
 
 
 @admin.register(FinancialStatement)
-class FinancialStatementAdmin(CustomerScopedReadOnly):
+class FinancialStatementAdmin(ScopedReadOnlyAdmin):
     list_display = ["customer", "period_end", "recorded_by"]
     list_select_related = ["customer", "recorded_by"]
     search_fields = ["customer__name"]
 
 
 @admin.register(Repayment)
-class RepaymentAdmin(AuditHistoryMixin, ReadOnlyAdmin):
+class RepaymentAdmin(ScopedReadOnlyAdmin):
+    customer_path = "loan__customer__"
     list_display = ["loan", "amount", "paid_on", "channel", "reference", "reversed_at"]
     list_select_related = ["loan"]
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        return scope_queryset(
-            request.user,
-            super().get_queryset(request),
-            officer_field="loan__customer__officer",
-            branch_field="loan__customer__branch",
-        )
 
 
 @admin.register(CustomerNotification)
-class CustomerNotificationAdmin(ReadOnlyAdmin):
+class CustomerNotificationAdmin(ScopedReadOnlyAdmin):
+    customer_path = "application__customer__"
     list_display = ["application", "channel", "sent_at", "delivered", "error"]
     list_filter = ["channel", "delivered"]
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        return scope_queryset(
-            request.user,
-            super().get_queryset(request),
-            officer_field="application__customer__officer",
-            branch_field="application__customer__branch",
-        )

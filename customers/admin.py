@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from accounts.scope import scope_queryset
-from audit.admin_mixins import AuditedReferenceAdmin, AuditHistoryMixin, ReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
 from customers.models import (
     Complaint,
     ContactPerson,
@@ -30,21 +29,6 @@ class TagAdmin(AuditedReferenceAdmin):
 @admin.register(RevisitCadence)
 class RevisitCadenceAdmin(AuditedReferenceAdmin):
     list_display = ["risk_level", "days"]
-
-
-class ScopedReadOnlyAdmin(AuditHistoryMixin, ReadOnlyAdmin):
-    """Large tables: no full COUNT on each page; rows limited to the viewer's data scope."""
-
-    show_full_result_count = False
-    customer_path = "customer__"
-
-    def get_queryset(self, request):
-        return scope_queryset(
-            request.user,
-            super().get_queryset(request),
-            officer_field=f"{self.customer_path}officer",
-            branch_field=f"{self.customer_path}branch",
-        )
 
 
 class ContactInline(admin.TabularInline):

@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from accounts.scope import scope_queryset
-from audit.admin_mixins import AuditedReferenceAdmin, AuditHistoryMixin, ReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin, ReadOnlyAdmin, ScopedReadOnlyAdmin
 from risk.models import (
     Alert,
     EarlyWarningRule,
@@ -69,20 +68,8 @@ class JobRunAdmin(ReadOnlyAdmin):
     list_filter = ["job", "status"]
 
 
-class ScopedReadOnly(AuditHistoryMixin, ReadOnlyAdmin):
-    show_full_result_count = False
-
-    def get_queryset(self, request):
-        return scope_queryset(
-            request.user,
-            super().get_queryset(request),
-            officer_field="customer__officer",
-            branch_field="customer__branch",
-        )
-
-
 @admin.register(Alert)
-class AlertAdmin(ScopedReadOnly):
+class AlertAdmin(ScopedReadOnlyAdmin):
     list_display = [
         "raised_at",
         "rule",
@@ -100,7 +87,7 @@ class AlertAdmin(ScopedReadOnly):
 
 
 @admin.register(LoanRisk)
-class LoanRiskAdmin(ScopedReadOnly):
+class LoanRiskAdmin(ScopedReadOnlyAdmin):
     list_display = [
         "loan",
         "customer",
@@ -116,14 +103,14 @@ class LoanRiskAdmin(ScopedReadOnly):
 
 
 @admin.register(RiskHistory)
-class RiskHistoryAdmin(ScopedReadOnly):
+class RiskHistoryAdmin(ScopedReadOnlyAdmin):
     list_display = ["changed_on", "kind", "customer", "loan", "old_value", "new_value"]
     list_filter = ["kind"]
     list_select_related = ["customer"]
 
 
 @admin.register(ManualSignal)
-class ManualSignalAdmin(ScopedReadOnly):
+class ManualSignalAdmin(ScopedReadOnlyAdmin):
     list_display = ["raised_at", "customer", "kind", "active", "raised_by"]
     list_filter = ["kind", "active"]
     list_select_related = ["customer", "raised_by"]

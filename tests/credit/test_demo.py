@@ -15,7 +15,10 @@ def test_seed_demo_builds_a_credit_book_once(settings):
         Loan.objects.count(),
         Repayment.objects.count(),
     )
-    assert counts[0] == 24 and counts[2] >= 8 and counts[3] > 0
+    # One assessment per customer by their officer; the demo's closing risk run adds
+    # refreshed ones where the repayment record moved since.
+    assert Assessment.objects.filter(assessed_by__isnull=False).count() == 24
+    assert counts[2] >= 8 and counts[3] > 0
     statuses = set(Application.objects.values_list("status", flat=True))
     assert {"disbursed", "under_review"} <= statuses
     dpds = [dpd for _loan, dpd in loans_with_dpd(list(Loan.objects.all()))]
