@@ -213,3 +213,58 @@ class PipelineFilterForm(forms.Form):
         choices=[("", _("Open stages")), *ApplicationStatus.choices],
     )
     q = forms.CharField(label=_("Customer"), required=False, max_length=100)
+
+
+DPD_BUCKETS = {
+    "current": (_("Current"), 0, 0),
+    "1-30": (_("1–30 days"), 1, 30),
+    "31-60": (_("31–60 days"), 31, 60),
+    "61-90": (_("61–90 days"), 61, 90),
+    "91-180": (_("91–180 days"), 91, 180),
+    "181-360": (_("181–360 days"), 181, 360),
+    "360+": (_("Over 360 days"), 361, None),
+}
+LOAN_CLASSES = [
+    ("1", _("Normal")),
+    ("2", _("Special mention")),
+    ("3", _("Substandard")),
+    ("4", _("Doubtful")),
+    ("5", _("Loss")),
+]
+
+
+class LoanFilterForm(forms.Form):
+    q = forms.CharField(label=_("Customer"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status")), ("active", _("Active")), ("closed", _("Repaid"))],
+    )
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        required=False,
+        queryset=LoanProduct.objects.all(),
+        empty_label=_("Any product"),
+    )
+    loan_class = forms.ChoiceField(
+        label=_("Class"), required=False, choices=[("", _("Any class")), *LOAN_CLASSES]
+    )
+    dpd = forms.ChoiceField(
+        label=_("Days past due"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            *[(key, label) for key, (label, _low, _high) in DPD_BUCKETS.items()],
+        ],
+    )
+    grade = forms.ChoiceField(
+        label=_("Grade"),
+        required=False,
+        choices=[
+            ("", _("Any grade")),
+            *[(g, g) for g in ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")],
+        ],
+    )
+    page = forms.IntegerField(
+        required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
+    )

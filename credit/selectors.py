@@ -45,6 +45,29 @@ def loans_for(user: User) -> QuerySet[Loan]:
     )
 
 
+def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
+    """Applies cleaned LoanFilterForm values. Class and days past due are the figures of the
+    nightly risk recompute (the `risk` relation), the same ones the dashboard counts."""
+    from credit.forms import DPD_BUCKETS
+
+    if filters.get("q"):
+        queryset = queryset.filter(customer__name__icontains=filters["q"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("product"):
+        queryset = queryset.filter(product=filters["product"])
+    if filters.get("grade"):
+        queryset = queryset.filter(customer__grade=filters["grade"])
+    if filters.get("loan_class"):
+        queryset = queryset.filter(risk__final_class=int(filters["loan_class"]))
+    if filters.get("dpd"):
+        _label, low, high = DPD_BUCKETS[filters["dpd"]]
+        queryset = queryset.filter(risk__dpd__gte=low)
+        if high is not None:
+            queryset = queryset.filter(risk__dpd__lte=high)
+    return queryset
+
+
 def loan_get_for(user: User, pk) -> Loan:
     return get_in_scope_or_404(
         user,

@@ -1,8 +1,10 @@
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_log
 from credit import selectors, services
 from credit.business_date import business_date
 from credit.forms import (
@@ -18,6 +21,7 @@ from credit.forms import (
     CollateralForm,
     DecisionForm,
     GuarantorForm,
+    LoanFilterForm,
     PipelineFilterForm,
     ReasonForm,
     RepaymentForm,
@@ -31,6 +35,7 @@ from credit.models import (
     Collateral,
     Repayment,
 )
+from crm_site import exports
 from crm_site.forms import apply_service_errors
 from customers.selectors import customer_get_for, customer_list_for
 
@@ -414,17 +419,70 @@ def guarantor_add(request, pk: int):
 # --- Loans ----------------------------------------------------------------------------------
 
 
+def _filtered_loans(request):
+    form = LoanFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    loans = selectors.loan_filter(selectors.loans_for(request.user), filters)
+    return form, loans.order_by("-disbursed_on", "-id"), filters
+
+
 def loan_list(request):
-    loans = list(selectors.loans_for(request.user).order_by("-disbursed_on", "-id")[:PAGE_SIZE])
+    form, loans, filters = _filtered_loans(request)
+    page = filters.get("page") or 1
+    rows = list(loans[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    query = {key: value for key, value in request.GET.items() if key != "page" and value}
     return render(
         request,
         "credit/loan_list.html",
         {
-            "loans": selectors.loans_with_dpd(loans),
-            "limited": len(loans) == PAGE_SIZE,
+            "form": form,
+            "loans": selectors.loans_with_dpd(rows[:PAGE_SIZE]),
+            "has_next": len(rows) > PAGE_SIZE,
+            "page": page,
+            "query": urlencode(query),
             "business_date": business_date(),
         },
     )
+
+
+def loan_export(request, fmt: str):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    _form, loans, _filters = _filtered_loans(request)
+    audit_log(
+        actor=request.user,
+        action="credit.loan.exported",
+        object_type="credit.loan",
+        after={"format": fmt, "query": request.GET.urlencode()},
+    )
+    return exports.export(
+        fmt,
+        loans.select_related("customer__officer", "customer__branch", "risk"),
+        loan_columns(),
+        stem="loans",
+        sheet=_("Loans"),
+    )
+
+
+def loan_columns():
+    return [
+        (_("Account"), lambda loan: loan.account_number),
+        (_("Customer"), lambda loan: loan.customer.name),
+        (_("Product"), lambda loan: loan.product.name),
+        (_("Amount disbursed"), lambda loan: loan.principal),
+        (_("Outstanding principal"), lambda loan: loan.outstanding_principal),
+        (_("Annual rate"), lambda loan: loan.annual_rate),
+        (_("Disbursed"), lambda loan: loan.disbursed_on.isoformat()),
+        (_("Maturity"), lambda loan: loan.maturity_date.isoformat()),
+        (_("Days past due"), lambda loan: getattr(getattr(loan, "risk", None), "dpd", "")),
+        (
+            _("Class"),
+            lambda loan: loan.risk.get_final_class_display() if getattr(loan, "risk", None) else "",
+        ),
+        (_("Status"), lambda loan: loan.get_status_display()),
+        (_("Relationship manager"), lambda loan: str(loan.customer.officer)),
+        (_("Branch"), lambda loan: str(loan.customer.branch)),
+    ]
 
 
 def loan_detail(request, pk: int):

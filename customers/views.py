@@ -112,7 +112,7 @@ def customer_export(request, fmt: str):
         *selectors.SORTS.get(filters.get("sort") or "", selectors.SORTS[selectors.DEFAULT_SORT])
     )
     services.customer_export_record(actor=request.user, fmt=fmt, query=request.GET.urlencode())
-    return exports.FORMATS[fmt](ordered)
+    return exports.export(fmt, ordered)
 
 
 def customer_import(request):

@@ -200,3 +200,33 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]
+
+
+def test_loan_list_filters_by_nightly_class_and_dpd_and_exports(client_for, alice, charlie, loan):
+    import io
+
+    from openpyxl import load_workbook
+
+    from risk import jobs
+
+    jobs.run_synchronously(jobs.NIGHTLY, dt.date(2026, 3, 15))  # 28 days past due
+    client = client_for(alice)
+    listed = client.get(reverse("credit:loan-list"), {"loan_class": "2", "dpd": "1-30"})
+    assert [row[0] for row in listed.context["loans"]] == [loan]
+    assert client.get(reverse("credit:loan-list"), {"loan_class": "3"}).context["loans"] == []
+    assert client.get(reverse("credit:loan-list"), {"dpd": "31-60"}).context["loans"] == []
+    response = client.get(reverse("credit:loan-export", args=["xlsx"]), {"loan_class": "2"})
+    rows = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert rows[0][0] == "Account"
+    assert [(row[0], row[8], row[9]) for row in rows[1:]] == [
+        (loan.account_number, 28, "Special mention")
+    ]
+    outsider = client_for(charlie).get(reverse("credit:loan-export", args=["csv"]))
+    assert loan.account_number not in b"".join(outsider.streaming_content).decode("utf-8-sig")
+    assert client.get(reverse("credit:loan-export", args=["pdf"])).status_code == 404
+    bad = client.get(reverse("credit:loan-list"), {"dpd": "forever", "page": "x"})
+    assert bad.status_code == 200
