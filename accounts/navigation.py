@@ -20,6 +20,7 @@ class NavEntry:
 
 NAVIGATION = [
     NavEntry(_("Today"), "today", ALL_ROLES, "calendar-check"),
+    NavEntry(_("Dashboard"), "dashboards:dashboard", ALL_ROLES, "speedometer2"),
     NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
     NavEntry(_("Applications"), "credit:application-list", ALL_ROLES, "file-earmark-text"),
     NavEntry(_("Loans"), "credit:loan-list", ALL_ROLES, "cash-stack"),

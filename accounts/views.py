@@ -45,8 +45,11 @@ SCOPE_DESCRIPTIONS = {
 
 
 def home(request):
-    # Today is every user's landing page: what is due, overdue and newly assigned.
-    return redirect("today")
+    """Officers land on Today (what is due and overdue); managers and head office on the
+    dashboard of their scope."""
+    if request.user.role == Role.OFFICER:
+        return redirect("today")
+    return redirect("dashboards:dashboard")
 
 
 @login_not_required

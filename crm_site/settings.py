@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "customers",
     "credit",
     "risk",
+    "dashboards",
 ]
 
 MIDDLEWARE = [

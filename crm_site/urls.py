@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/", include("customers.urls")),
     path("credit/", include("credit.urls")),
     path("risk/", include("risk.urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path(

@@ -1,0 +1,263 @@
+"""The manager's dashboard: every figure is one indexed aggregate query over the user's scope
+(never a loop over loans), so the page costs the same whatever the size of the book."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+
+from accounts.models import Branch, Role, User
+from accounts.scope import scope_queryset
+from credit.forms import DPD_BUCKETS
+from credit.models import Application, Loan
+from customers.models import Customer, FollowUp, Interaction, Survey
+from risk.models import Alert, LoanClass
+
+CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+ZERO = Decimal("0")
+GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+WINDOW_DAYS = 90
+
+
+@dataclass
+class Scope:
+    """Whose book the dashboard shows: the user's scope, narrowed to a branch on request."""
+
+    user: User
+    branch: Branch | None = None
+
+    def customers(self) -> QuerySet[Customer]:
+        queryset = scope_queryset(self.user, Customer.objects.all())
+        return queryset.filter(branch=self.branch) if self.branch else queryset
+
+    def related(self, queryset: QuerySet, path: str = "customer__") -> QuerySet:
+        queryset = scope_queryset(
+            self.user, queryset, officer_field=f"{path}officer", branch_field=f"{path}branch"
+        )
+        return queryset.filter(**{f"{path}branch": self.branch}) if self.branch else queryset
+
+
+def branches_for(user: User) -> QuerySet[Branch]:
+    if user.sees_all_branches:
+        return Branch.objects.all()
+    return Branch.objects.none()
+
+
+def _ratio(part, whole) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part or 0) / Decimal(whole)).quantize(Decimal("0.0001"))
+
+
+def portfolio_kpis(scope: Scope) -> dict:
+    loans = scope.related(Loan.objects.filter(status="active"))
+    totals = loans.aggregate(
+        loans=Count("id"),
+        exposure=Sum("outstanding_principal"),
+        npl=Sum("outstanding_principal", filter=Q(risk__final_class__gte=LoanClass.SUBSTANDARD)),
+        overdue=Sum("outstanding_principal", filter=Q(risk__dpd__gte=1)),
+        **{
+            f"bucket_{key}": Sum(
+                "outstanding_principal",
+                filter=Q(risk__dpd__gte=low)
+                & (Q(risk__dpd__lte=high) if high is not None else Q()),
+            )
+            for key, (_label, low, high) in DPD_BUCKETS.items()
+            if key != "current"
+        },
+    )
+    return {
+        "customers": scope.customers().count(),
+        "loans": totals["loans"],
+        "exposure": totals["exposure"] or ZERO,
+        "npl": totals["npl"] or ZERO,
+        "npl_ratio": _ratio(totals["npl"], totals["exposure"]),
+        "overdue": totals["overdue"] or ZERO,
+        "buckets": [
+            (key, label, totals[f"bucket_{key}"] or ZERO)
+            for key, (label, _low, _high) in DPD_BUCKETS.items()
+            if key != "current"
+        ],
+    }
+
+
+def exposure_by(scope: Scope, field: str) -> list[tuple[str, Decimal, int]]:
+    """(key, exposure, loans) of active loans grouped by a field path."""
+    rows = (
+        scope.related(Loan.objects.filter(status="active"))
+        .order_by()
+        .values_list(field)
+        .annotate(total=Sum("outstanding_principal"), n=Count("id"))
+    )
+    return [(key, total or ZERO, n) for key, total, n in rows]
+
+
+def alert_kpis(scope: Scope, now: dt.datetime) -> dict:
+    alerts = scope.related(Alert.objects.filter(status__in=["open", "acknowledged", "in_progress"]))
+    day = dt.timedelta(days=1)
+    return alerts.aggregate(
+        red=Count("id", filter=Q(severity="red")),
+        orange=Count("id", filter=Q(severity="orange")),
+        yellow=Count("id", filter=Q(severity="yellow")),
+        breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
+        age_1=Count("id", filter=Q(raised_at__gte=now - day)),
+        age_7=Count("id", filter=Q(raised_at__lt=now - day, raised_at__gte=now - 7 * day)),
+        age_30=Count("id", filter=Q(raised_at__lt=now - 7 * day, raised_at__gte=now - 30 * day)),
+        age_older=Count("id", filter=Q(raised_at__lt=now - 30 * day)),
+    )
+
+
+def pipeline_kpis(scope: Scope) -> dict:
+    applications = scope.related(Application.objects.all())
+    counts = dict(applications.order_by().values_list("status").annotate(n=Count("id")))
+    decided = applications.filter(decided_at__isnull=False, submitted_at__isnull=False)
+    approved = decided.filter(status__in=["approved", "disbursed"]).count()
+    rejected = decided.filter(status="rejected").count()
+    median = None
+    ids = list(decided.values_list("id", flat=True)[:100_000])
+    if ids:
+        with connection.cursor() as cursor:
+            # The median time to decision, in hours, computed by PostgreSQL.
+            cursor.execute(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+                "decided_at - submitted_at) / 3600) FROM credit_application WHERE id = ANY(%s)",
+                [ids],
+            )
+            median = cursor.fetchone()[0]
+    return {
+        "stages": counts,
+        "in_pipeline": sum(counts.get(s, 0) for s in ("submitted", "under_review", "approved")),
+        "approval_rate": _ratio(approved, approved + rejected),
+        "median_hours_to_decision": round(median, 1) if median is not None else None,
+    }
+
+
+def relationship_kpis(scope: Scope, today: dt.date) -> dict:
+    since = today - dt.timedelta(days=WINDOW_DAYS)
+    surveys = scope.related(Survey.objects.filter(responded_on__gte=since)).aggregate(
+        csat=Avg("csat"),
+        nps_answers=Count("id", filter=Q(nps__isnull=False)),
+        promoters=Count("id", filter=Q(nps__gte=9)),
+        detractors=Count("id", filter=Q(nps__lte=6)),
+    )
+    nps = None
+    if surveys["nps_answers"]:
+        nps = round(100 * (surveys["promoters"] - surveys["detractors"]) / surveys["nps_answers"])
+    follow_ups = scope.related(FollowUp.objects.filter(due_on__gte=since, due_on__lt=today))
+    compliance = follow_ups.aggregate(
+        due=Count("id", filter=~Q(status="cancelled")),
+        on_time=Count("id", filter=Q(status="done", closed_at__date__lte=F("due_on"))),
+    )
+    return {
+        "csat": round(surveys["csat"], 2) if surveys["csat"] is not None else None,
+        "nps": nps,
+        "follow_up_compliance": _ratio(compliance["on_time"], compliance["due"]),
+    }
+
+
+def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
+    """One row per officer in scope, each figure a grouped aggregate (a query per figure,
+    not per officer)."""
+    officers = User.objects.filter(role=Role.OFFICER, is_active=True).select_related("branch")
+    if not scope.user.sees_all_branches:
+        officers = officers.filter(branch_id=scope.user.branch_id)
+    if scope.user.role == Role.OFFICER:
+        officers = officers.filter(pk=scope.user.pk)
+    if scope.branch:
+        officers = officers.filter(branch=scope.branch)
+    officers = list(officers.order_by("username"))
+    ids = [officer.pk for officer in officers]
+    since = today - dt.timedelta(days=30)
+
+    def grouped(queryset, key, **aggregates):
+        return {
+            row[key]: row
+            for row in queryset.filter(**{f"{key}__in": ids})
+            .order_by()
+            .values(key)
+            .annotate(**aggregates)
+        }
+
+    portfolio = grouped(Customer.objects.all(), "officer", customers=Count("id"))
+    exposure = grouped(
+        Loan.objects.filter(status="active"),
+        "customer__officer",
+        exposure=Sum("outstanding_principal"),
+        overdue=Sum("outstanding_principal", filter=Q(risk__dpd__gte=1)),
+    )
+    alerts = grouped(
+        Alert.objects.filter(status__in=["open", "acknowledged", "in_progress"]),
+        "assignee",
+        open=Count("id"),
+        breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
+    )
+    contacts = grouped(
+        Interaction.objects.filter(occurred_at__date__gte=since),
+        "officer",
+        interactions=Count("id"),
+    )
+    follow_ups = grouped(
+        FollowUp.objects.filter(due_on__gte=since, due_on__lt=today),
+        "owner",
+        due=Count("id", filter=~Q(status="cancelled")),
+        on_time=Count("id", filter=Q(status="done", closed_at__date__lte=F("due_on"))),
+    )
+    satisfaction = grouped(
+        Survey.objects.filter(responded_on__gte=today - dt.timedelta(days=WINDOW_DAYS)),
+        "customer__officer",
+        csat=Avg("csat"),
+    )
+    rows = []
+    for officer in officers:
+        money = exposure.get(officer.pk, {})
+        follow = follow_ups.get(officer.pk, {})
+        rows.append(
+            {
+                "officer": officer,
+                "customers": portfolio.get(officer.pk, {}).get("customers", 0),
+                "exposure": money.get("exposure") or ZERO,
+                "overdue_ratio": _ratio(money.get("overdue"), money.get("exposure")),
+                "alerts_open": alerts.get(officer.pk, {}).get("open", 0),
+                "alerts_breached": alerts.get(officer.pk, {}).get("breached", 0),
+                "interactions": contacts.get(officer.pk, {}).get("interactions", 0),
+                "follow_up_compliance": _ratio(follow.get("on_time"), follow.get("due")),
+                "csat": satisfaction.get(officer.pk, {}).get("csat"),
+            }
+        )
+    return sorted(rows, key=lambda row: row["exposure"], reverse=True)
+
+
+def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> dict:
+    """Counts of subjects moving from their value on `start` to their value on `end`, read
+    from the dated history rows (the latest row on or before each date), in one query."""
+    subject = "loan_id" if kind == "classification" else "customer_id"
+    customer_sql, customer_params = scope.customers().values("id").query.sql_with_params()
+    # The only interpolations are a column chosen above and the ORM's own scope subquery.
+    latest = (
+        f"SELECT DISTINCT ON ({subject}) {subject} AS subject, new_value "  # noqa: S608
+        "FROM risk_riskhistory WHERE kind = %s AND changed_on <= %s "
+        f"AND customer_id IN ({customer_sql}) "
+        f"ORDER BY {subject}, changed_on DESC, id DESC"
+    )
+    sql = (
+        f"SELECT s.new_value, e.new_value, count(*) FROM ({latest}) s "  # noqa: S608
+        f"JOIN ({latest}) e ON e.subject = s.subject GROUP BY s.new_value, e.new_value"
+    )
+    params = [kind, start, *customer_params, kind, end, *customer_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        cells = {(old, new): count for old, new, count in cursor.fetchall()}
+    if kind == "classification":
+        names = {str(code): label for code, label in LoanClass.choices}
+    else:
+        names = {grade: grade for grade in GRADES}
+    values = list(names)
+    return {
+        "labels": [names[value] for value in values],
+        "rows": [(names[old], [cells.get((old, new), 0) for new in values]) for old in values],
+        "total": sum(cells.values()),
+    }

@@ -1,0 +1,140 @@
+import datetime as dt
+from urllib.parse import urlencode
+
+from django import forms
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from credit.business_date import business_date
+from credit.models import ApplicationStatus, LoanProduct
+from customers.forms import DATE_INPUT
+from customers.models import Industry
+from dashboards import selectors
+from risk.models import LoanClass
+
+
+class DashboardForm(forms.Form):
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), required=False, queryset=None, empty_label=_("All branches")
+    )
+    matrix = forms.ChoiceField(
+        label=_("Migration of"),
+        required=False,
+        choices=[("classification", _("Five-tier class")), ("grade", _("Grade"))],
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = selectors.branches_for(user)
+        if not user.sees_all_branches:
+            del self.fields["branch"]
+
+
+def _bars(rows) -> list[dict]:
+    """Rows of (label, value, drill-down URL) with a width relative to the largest value."""
+    top = max((value for _label, value, _url in rows), default=0) or 1
+    return [
+        {"label": label, "value": value, "url": url, "width": round(100 * value / top)}
+        for label, value, url in rows
+    ]
+
+
+def _url(name: str, **query) -> str:
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+def dashboard(request):
+    user = request.user
+    form = DashboardForm(request.GET or None, user=user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    today = business_date()
+    now = timezone.now()
+    scope = selectors.Scope(user=user, branch=filters.get("branch"))
+    start = filters.get("start") or today - dt.timedelta(days=30)
+    end = filters.get("end") or today
+    matrix_kind = filters.get("matrix") or "classification"
+
+    class_names = dict(LoanClass.choices)
+    products = {product.pk: product.name for product in LoanProduct.objects.all()}
+    industries = {industry.pk: str(industry) for industry in Industry.objects.all()}
+    by_grade = dict(
+        (key or "", (total, n)) for key, total, n in selectors.exposure_by(scope, "customer__grade")
+    )
+    portfolio = selectors.portfolio_kpis(scope)
+    alerts = selectors.alert_kpis(scope, now)
+    pipeline = selectors.pipeline_kpis(scope)
+    context = {
+        "form": form,
+        "today": today,
+        "portfolio": portfolio,
+        "alerts": alerts,
+        "pipeline": pipeline,
+        "relationship": selectors.relationship_kpis(scope, today),
+        "buckets": _bars(
+            [
+                (label, value, _url("credit:loan-list", dpd=key))
+                for key, label, value in portfolio["buckets"]
+            ]
+        ),
+        "by_grade": _bars(
+            [
+                (grade, by_grade[grade][0], _url("credit:loan-list", grade=grade))
+                for grade in selectors.GRADES
+                if grade in by_grade
+            ]
+        ),
+        "by_class": _bars(
+            [
+                (class_names[code], total, _url("credit:loan-list", loan_class=code))
+                for code, total, _n in sorted(
+                    row
+                    for row in selectors.exposure_by(scope, "risk__final_class")
+                    if row[0] is not None
+                )
+            ]
+        ),
+        "by_product": _bars(
+            [
+                (products[key], total, _url("credit:loan-list", product=key))
+                for key, total, _n in selectors.exposure_by(scope, "product")
+            ],
+        ),
+        "by_industry": _bars(
+            [
+                (industries[key], total, _url("customers:list", industry=key, kind="enterprise"))
+                for key, total, _n in selectors.exposure_by(scope, "customer__industry")
+                if key
+            ]
+        ),
+        "alert_ages": _bars(
+            [
+                (label, alerts[key], _url("risk:alert-list", age=age))
+                for key, label, age in (
+                    ("age_1", _("Last 24 hours"), "1"),
+                    ("age_7", _("1–7 days"), "7"),
+                    ("age_30", _("7–30 days"), "30"),
+                    ("age_older", _("Older than 30 days"), "older"),
+                )
+            ]
+        ),
+        "funnel": _bars(
+            [
+                (
+                    label,
+                    pipeline["stages"].get(status, 0),
+                    _url("credit:application-list", status=status),
+                )
+                for status, label in ApplicationStatus.choices
+            ]
+        ),
+        "league": selectors.league_table(scope, today, now),
+        "matrix": selectors.migration_matrix(scope, matrix_kind, start, end),
+        "matrix_kind": matrix_kind,
+        "start": start,
+        "end": end,
+    }
+    return render(request, "dashboards/dashboard.html", context)

@@ -1,0 +1,130 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dashboards import selectors
+from risk import jobs
+from tests.risk.conftest import disbursed_loan
+
+
+@pytest.fixture
+def book(
+    alice, bob, mary, charlie, graded_customer, second_customer, consumer_product, business_day
+):
+    """Three loans: alice's risky one (120,000, unpaid since February 2025), a current
+    60,000 loan of another of alice's customers, and charlie's 30,000 loan in the South."""
+    from tests.customers import factories
+    from tests.risk.conftest import assessed
+
+    risky = disbursed_loan(alice, mary, graded_customer, consumer_product)
+    current = disbursed_loan(
+        alice, mary, second_customer, consumer_product, amount="60000", on=dt.date(2025, 5, 10)
+    )
+    south = assessed(charlie, factories.individual(charlie, name="南方客户"))
+    admin = type(alice).objects.get(username="admin")
+    other = disbursed_loan(
+        charlie, admin, south, consumer_product, amount="30000", on=dt.date(2025, 5, 10)
+    )
+    day = business_day(dt.date(2025, 6, 1))
+    jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 4, 1))
+    jobs.run_synchronously(jobs.NIGHTLY, day)
+    return {"risky": risky, "current": current, "south": other, "day": day}
+
+
+def test_kpis_on_a_known_book(client_for, mary, book):
+    response = client_for(mary).get(reverse("dashboards:dashboard"))
+    portfolio = response.context["portfolio"]
+    assert portfolio["customers"] == 2
+    assert portfolio["loans"] == 2
+    assert portfolio["exposure"] == Decimal("180000.00")
+    # The risky loan is 111 days past due on 1 June 2025: substandard, so NPL.
+    assert portfolio["npl"] == Decimal("120000.00")
+    assert portfolio["npl_ratio"] == Decimal("0.6667")
+    buckets = {key: value for key, _label, value in portfolio["buckets"]}
+    assert buckets["91-180"] == Decimal("120000.00")
+    assert sum(buckets.values()) == Decimal("120000.00")
+    assert response.context["alerts"]["red"] >= 1
+
+
+def test_drill_down_lands_on_exactly_the_counted_loans(client_for, mary, book):
+    client = client_for(mary)
+    response = client.get(reverse("dashboards:dashboard"))
+    substandard = next(bar for bar in response.context["by_class"] if bar["label"] == "Substandard")
+    assert substandard["value"] == Decimal("120000.00")
+    listed = client.get(substandard["url"])
+    assert [loan for loan, _dpd in listed.context["loans"]] == [book["risky"]]
+    bucket = next(bar for bar in response.context["buckets"] if bar["label"] == "91–180 days")
+    assert [loan for loan, _dpd in client.get(bucket["url"]).context["loans"]] == [book["risky"]]
+
+
+def test_scope_officer_manager_and_head_office(client_for, alice, charlie, rita, book):
+    assert client_for(charlie).get(reverse("dashboards:dashboard")).context["portfolio"][
+        "exposure"
+    ] == Decimal("30000.00")
+    assert client_for(alice).get(reverse("dashboards:dashboard")).context["portfolio"][
+        "exposure"
+    ] == Decimal("180000.00")
+    whole = client_for(rita).get(reverse("dashboards:dashboard"))
+    assert whole.context["portfolio"]["exposure"] == Decimal("210000.00")
+    south = client_for(rita).get(reverse("dashboards:dashboard"), {"branch": charlie.branch_id})
+    assert south.context["portfolio"]["exposure"] == Decimal("30000.00")
+    # A branch filter is not a way out of one's scope.
+    mine = client_for(alice).get(reverse("dashboards:dashboard"), {"branch": charlie.branch_id})
+    assert mine.context["portfolio"]["exposure"] == Decimal("180000.00")
+
+
+def test_league_table(client_for, mary, book):
+    rows = {
+        row["officer"].username: row
+        for row in client_for(mary).get(reverse("dashboards:dashboard")).context["league"]
+    }
+    assert set(rows) == {"alice", "bob"}
+    assert rows["alice"]["exposure"] == Decimal("180000.00")
+    assert rows["alice"]["overdue_ratio"] == Decimal("0.6667")
+    assert rows["bob"]["customers"] == 0
+
+
+def test_classification_migration_matrix(mary, book):
+    matrix = selectors.migration_matrix(
+        selectors.Scope(user=mary), "classification", dt.date(2025, 4, 1), dt.date(2025, 6, 1)
+    )
+    cells = {label: counts for label, counts in matrix["rows"]}
+    # The risky loan: special mention on 1 April (50 days), substandard on 1 June.
+    assert cells["Special mention"] == [0, 0, 1, 0, 0]
+    assert matrix["total"] == 1
+
+
+def test_pipeline_and_relationship_kpis(mary, book):
+    scope = selectors.Scope(user=mary)
+    pipeline = selectors.pipeline_kpis(scope)
+    assert pipeline["stages"]["disbursed"] == 2
+    assert pipeline["approval_rate"] == Decimal("1.0000")
+    assert pipeline["median_hours_to_decision"] is not None
+    assert selectors.relationship_kpis(scope, book["day"])["csat"] is None
+
+
+@pytest.mark.parametrize("extra_loans", [0, 3])
+def test_dashboard_query_count_does_not_grow_with_the_book(
+    client_for, mary, alice, book, extra_loans, consumer_product, django_assert_num_queries
+):
+    from tests.customers import factories
+    from tests.risk.conftest import assessed
+
+    for index in range(extra_loans):
+        customer = assessed(alice, factories.individual(alice, name=f"客户{index}"))
+        disbursed_loan(
+            alice, mary, customer, consumer_product, amount="20000", on=dt.date(2025, 5, 10)
+        )
+    client = client_for(mary)
+    client.get(reverse("dashboards:dashboard"))
+    # A fixed set of aggregate queries (KPIs, one per chart, the league table's grouped
+    # figures, the migration matrix) whatever the number of loans.
+    with django_assert_num_queries(29):
+        client.get(reverse("dashboards:dashboard"))
+
+
+def test_managers_land_on_the_dashboard_and_officers_on_today(client_for, alice, mary):
+    assert client_for(mary).get("/").url == reverse("dashboards:dashboard")
+    assert client_for(alice).get("/").url == reverse("today")
