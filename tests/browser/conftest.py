@@ -94,10 +94,10 @@ def browser_page(chromium, live_server, request, _fast_password_hashing):
     context.close()
 
 
-def log_in(page, username: str, password: str = DEMO_PASSWORD):
+def log_in(page, username: str, password: str = DEMO_PASSWORD, landing: str = r".*/today/$"):
     page.visit("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r".*/today/$"))
+    page.wait_for_url(re.compile(landing))
     return page

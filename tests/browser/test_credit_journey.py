@@ -64,7 +64,7 @@ def test_alice_applies_and_mary_approves(browser_page, chromium, live_server, ca
     mary_context = chromium.new_context(viewport={"width": 1280, "height": 900})
     mary = mary_context.new_page()
     mary.visit = lambda path: mary.goto(live_server.url + path)
-    log_in(mary, "mary")
+    log_in(mary, "mary", landing=r".*/dashboard/$")
     mary.goto(application_url)
     mary.get_by_role("button", name="Start review").click()
     expect(mary.get_by_test_id("status")).to_have_text("Under review")
