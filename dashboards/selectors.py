@@ -85,6 +85,44 @@ def portfolio_kpis(scope: Scope) -> dict:
     }
 
 
+def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
+    """The same portfolio figures as they stood on an earlier date, from the nightly
+    snapshots; None when no snapshot was taken that day."""
+    from dashboards.models import PortfolioSnapshot
+
+    rows = PortfolioSnapshot.objects.filter(taken_on=on)
+    if scope.user.role == Role.OFFICER:
+        rows = rows.filter(officer=scope.user)
+    elif not scope.user.sees_all_branches:
+        rows = rows.filter(branch_id=scope.user.branch_id)
+    if scope.branch:
+        rows = rows.filter(branch=scope.branch)
+    totals = rows.aggregate(
+        rows=Count("id"),
+        customers=Sum("customers"),
+        loans=Sum("loans"),
+        exposure=Sum("exposure"),
+        npl=Sum("npl_exposure"),
+        overdue=Sum("overdue_exposure"),
+    )
+    if not totals["rows"]:
+        return None
+    totals["npl_ratio"] = _ratio(totals["npl"], totals["exposure"])
+    return totals
+
+
+def trend(now: dict, then: dict | None) -> dict:
+    """Differences between today's figures and an earlier snapshot's."""
+    if then is None:
+        return {}
+    keys = ("customers", "loans", "exposure", "npl", "overdue", "npl_ratio")
+    return {
+        key: (now[key] or 0) - (then[key] or 0)
+        for key in keys
+        if now.get(key) is not None and then.get(key) is not None
+    }
+
+
 def exposure_by(scope: Scope, field: str) -> list[tuple[str, Decimal, int]]:
     """(key, exposure, loans) of active loans grouped by a field path."""
     rows = (
@@ -157,6 +195,32 @@ def relationship_kpis(scope: Scope, today: dt.date) -> dict:
         "nps": nps,
         "follow_up_compliance": _ratio(compliance["on_time"], compliance["due"]),
     }
+
+
+def nps_trend(scope: Scope, today: dt.date, months: int = 12) -> list[tuple[dt.date, int, int]]:
+    """(month, NPS, answers) for the last `months` months with answers: one grouped query."""
+    from django.db.models.functions import TruncMonth
+
+    since = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = (
+        scope.related(Survey.objects.filter(responded_on__gte=since, nps__isnull=False))
+        .annotate(month=TruncMonth("responded_on"))
+        .order_by("month")
+        .values("month")
+        .annotate(
+            answers=Count("id"),
+            promoters=Count("id", filter=Q(nps__gte=9)),
+            detractors=Count("id", filter=Q(nps__lte=6)),
+        )
+    )
+    return [
+        (
+            row["month"],
+            round(100 * (row["promoters"] - row["detractors"]) / row["answers"]),
+            row["answers"],
+        )
+        for row in rows
+    ]
 
 
 def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:

@@ -24,6 +24,7 @@ class DashboardForm(forms.Form):
         required=False,
         choices=[("classification", _("Five-tier class")), ("grade", _("Grade"))],
     )
+    compare = forms.DateField(label=_("Compare with"), required=False, widget=DATE_INPUT)
     start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
     end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
 
@@ -65,12 +66,17 @@ def dashboard(request):
         (key or "", (total, n)) for key, total, n in selectors.exposure_by(scope, "customer__grade")
     )
     portfolio = selectors.portfolio_kpis(scope)
+    compare = filters.get("compare") or today - dt.timedelta(days=30)
+    earlier = selectors.snapshot_kpis(scope, compare)
     alerts = selectors.alert_kpis(scope, now)
     pipeline = selectors.pipeline_kpis(scope)
     context = {
         "form": form,
         "today": today,
         "portfolio": portfolio,
+        "compare": compare,
+        "earlier": earlier,
+        "trend": selectors.trend(portfolio, earlier),
         "alerts": alerts,
         "pipeline": pipeline,
         "relationship": selectors.relationship_kpis(scope, today),
@@ -132,6 +138,7 @@ def dashboard(request):
             ]
         ),
         "league": selectors.league_table(scope, today, now),
+        "nps_trend": selectors.nps_trend(scope, today),
         "matrix": selectors.migration_matrix(scope, matrix_kind, start, end),
         "matrix_kind": matrix_kind,
         "start": start,

@@ -23,7 +23,7 @@ def pytest_collection_modifyitems(config, items):
     items.extend(browser)
 
 
-PROJECT_APPS = {"accounts", "audit", "customers", "credit", "risk"}
+PROJECT_APPS = {"accounts", "audit", "customers", "credit", "risk", "dashboards"}
 
 
 def replay_data_migrations() -> None:

@@ -119,12 +119,62 @@ def test_dashboard_query_count_does_not_grow_with_the_book(
         )
     client = client_for(mary)
     client.get(reverse("dashboards:dashboard"))
-    # A fixed set of aggregate queries (KPIs, one per chart, the league table's grouped
-    # figures, the migration matrix) whatever the number of loans.
-    with django_assert_num_queries(29):
+    # A fixed set of aggregate queries (KPIs, the earlier snapshot, one per chart, the
+    # NPS by month, the league table's grouped figures, the migration matrix) whatever the
+    # number of loans.
+    with django_assert_num_queries(31):
         client.get(reverse("dashboards:dashboard"))
 
 
 def test_managers_land_on_the_dashboard_and_officers_on_today(client_for, alice, mary):
     assert client_for(mary).get("/").url == reverse("dashboards:dashboard")
     assert client_for(alice).get("/").url == reverse("today")
+
+
+def test_trend_against_an_earlier_snapshot(client_for, mary, book):
+    from dashboards.models import PortfolioSnapshot
+    from dashboards.services import portfolio_snapshot
+
+    earlier = dt.date(2025, 5, 1)
+    assert portfolio_snapshot(on=earlier) > 0
+    assert portfolio_snapshot(on=earlier) == 0  # nothing changed: nothing written
+    PortfolioSnapshot.objects.filter(taken_on=earlier).update(
+        exposure=Decimal("0"), npl_exposure=Decimal("0")
+    )
+    PortfolioSnapshot.objects.filter(taken_on=earlier, officer__username="alice").update(
+        exposure=Decimal("100000"), customers=1
+    )
+    response = client_for(mary).get(reverse("dashboards:dashboard"), {"compare": "2025-05-01"})
+    trend = response.context["trend"]
+    assert trend["exposure"] == Decimal("80000.00")
+    assert trend["customers"] == 1
+    assert trend["npl_ratio"] == Decimal("0.6667")
+    missing = client_for(mary).get(reverse("dashboards:dashboard"), {"compare": "2020-01-01"})
+    assert missing.context["trend"] == {}
+    assert "No snapshot of 2020-01-01" in missing.content.decode()
+
+
+def test_nps_trend_by_month(alice, mary, graded_customer):
+    from customers import services
+    from customers.models import Survey
+
+    for day, score in (
+        (dt.date(2025, 4, 3), 10),
+        (dt.date(2025, 4, 20), 3),
+        (dt.date(2025, 5, 2), 9),
+    ):
+        services.survey_record(
+            actor=alice,
+            survey=Survey(
+                customer=graded_customer,
+                event="periodic",
+                source="call",
+                nps=score,
+                responded_on=day,
+            ),
+        )
+    trend = selectors.nps_trend(selectors.Scope(user=mary), dt.date(2025, 6, 1))
+    assert [(month.strftime("%Y-%m"), nps, n) for month, nps, n in trend] == [
+        ("2025-04", 0, 2),
+        ("2025-05", 100, 1),
+    ]

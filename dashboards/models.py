@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PortfolioSnapshot(models.Model):
+    """One officer's book on one business date, written every night; the dashboard's trends
+    compare today with the snapshots of the earlier date (summed over the user's scope)."""
+
+    taken_on = models.DateField(_("date"))
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
+    customers = models.IntegerField(default=0)
+    loans = models.IntegerField(default=0)
+    exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    npl_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("portfolio snapshot")
+        verbose_name_plural = _("portfolio snapshots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["taken_on", "officer"], name="snapshot_one_per_officer_and_day"
+            )
+        ]
+        indexes = [models.Index(fields=["taken_on", "branch"], name="snapshot_by_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.taken_on} {self.officer_id}"
