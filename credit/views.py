@@ -238,7 +238,12 @@ def application_edit(request, pk: int):
 
 
 def application_detail(request, pk: int):
-    application = selectors.application_get_for(request.user, pk)
+    return _render_application(request, selectors.application_get_for(request.user, pk))
+
+
+def _render_application(request, application, *, forms: dict | None = None, http_status: int = 200):
+    """The application page; after a refused step it comes back with the bound form, its
+    errors next to the fields, and a 400."""
     user = request.user
     offer = services.offer_for(application.product, application.customer.grade)
     collateral = list(application.collateral.all())
@@ -272,30 +277,31 @@ def application_detail(request, pk: int):
             }
         ),
         "reason_form": ReasonForm(),
+        **(forms or {}),
     }
-    return render(request, "credit/application_detail.html", context)
+    return render(request, "credit/application_detail.html", context, status=http_status)
+
+
+FORM_SLOTS = {"DecisionForm": "decision_form", "ReasonForm": "reason_form"}
 
 
 def _transition_view(request, pk: int, action, *, form_class=None, success: str):
-    """Shared POST flow for the pipeline steps: scope (404), form, service, message."""
+    """Shared POST flow for the pipeline steps: scope (404), form, service, message. Bad
+    input or a refused step answers 400 with the page and the reason next to the field."""
     application = selectors.application_get_for(request.user, pk)
     form = form_class(request.POST) if form_class else None
+    slot = {FORM_SLOTS[form_class.__name__]: form} if form is not None else {}
     if form is not None and not form.is_valid():
-        messages.error(
-            request,
-            "; ".join(
-                f"{form.fields[name].label}: {' '.join(errors)}"
-                for name, errors in form.errors.items()
-                if name in form.fields
-            )
-            or _("Check the form."),
-        )
-        return redirect("credit:application-detail", pk=application.pk)
+        return _render_application(request, application, forms=slot, http_status=400)
     try:
         result = action(application, form.cleaned_data if form else {})
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("credit:application-detail", pk=application.pk)
+        if form is not None:
+            apply_service_errors(form, error)
+        else:
+            messages.error(request, " ".join(error.messages))
+        application.refresh_from_db()
+        return _render_application(request, application, forms=slot, http_status=400)
     messages.success(request, success)
     if hasattr(result, "account_number"):
         return redirect("credit:loan-detail", pk=result.pk)
@@ -486,7 +492,10 @@ def loan_columns():
 
 
 def loan_detail(request, pk: int):
-    loan = selectors.loan_get_for(request.user, pk)
+    return _render_loan(request, selectors.loan_get_for(request.user, pk))
+
+
+def _render_loan(request, loan, *, forms: dict | None = None, http_status: int = 200):
     on = business_date()
     rows = selectors.current_schedule(loan)
     collateral = list(loan.application.collateral.all())
@@ -519,30 +528,41 @@ def loan_detail(request, pk: int):
             "repayment_form": RepaymentForm(initial={"paid_on": on}),
             "restructure_form": RestructureForm(initial={"new_rate": loan.annual_rate}),
             "reason_form": ReasonForm(),
+            **(forms or {}),
         },
+        status=http_status,
     )
 
 
+LOAN_FORM_SLOTS = {
+    "RepaymentForm": "repayment_form",
+    "RestructureForm": "restructure_form",
+    "ReasonForm": "reason_form",
+}
+
+
 def _loan_action(request, pk: int, form_class, action, success: str):
+    """Shared POST flow of the loan page; bad input or a refused payment answers 400 with
+    the page and the reason next to the field (never a half-posted payment)."""
     loan = selectors.loan_get_for(request.user, pk)
     form = form_class(request.POST)
+    slot = (
+        {LOAN_FORM_SLOTS[form_class.__name__]: form}
+        if (form_class.__name__ in LOAN_FORM_SLOTS)
+        else {}
+    )
     if form.is_valid():
         try:
             action(loan, form.cleaned_data)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            apply_service_errors(form, error)
         else:
             messages.success(request, success)
-    else:
-        messages.error(
-            request,
-            "; ".join(
-                f"{form.fields[name].label}: {' '.join(errors)}"
-                for name, errors in form.errors.items()
-                if name in form.fields
-            ),
-        )
-    return redirect(f"{reverse('credit:loan-detail', args=[loan.pk])}#repayments")
+            return redirect(f"{reverse('credit:loan-detail', args=[loan.pk])}#repayments")
+    if not slot:
+        messages.error(request, "; ".join(" ".join(errors) for errors in form.errors.values()))
+    loan.refresh_from_db()
+    return _render_loan(request, loan, forms=slot, http_status=400)
 
 
 @require_POST

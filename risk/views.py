@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +50,11 @@ def alert_list(request):
 
 
 def alert_detail(request, pk: int):
-    alert = selectors.alert_get_for(request.user, pk)
+    return _render_alert(request, selectors.alert_get_for(request.user, pk))
+
+
+def _render_alert(request, alert, *, forms: dict | None = None, http_status: int = 200):
+    """The alert page; after a refused step it returns with the bound form and a 400."""
     return render(
         request,
         "risk/alert_detail.html",
@@ -61,18 +66,25 @@ def alert_detail(request, pk: int):
             "response_form": ResponseForm(customer=alert.customer),
             "close_form": CloseForm(),
             "now": timezone.now(),
+            **(forms or {}),
         },
+        status=http_status,
     )
 
 
-def _alert_step(request, pk: int, step, success: str):
+def _alert_step(request, pk: int, step, success: str, form=None):
     alert = selectors.alert_get_for(request.user, pk)
     try:
         step(alert)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, success)
+        if form is None:
+            messages.error(request, " ".join(error.messages))
+            return _render_alert(request, alert, http_status=400)
+        form.is_valid()
+        form.add_error("text", " ".join(error.messages))
+        alert.refresh_from_db()
+        return _render_alert(request, alert, forms={"close_form": form}, http_status=400)
+    messages.success(request, success)
     return redirect("risk:alert-detail", pk=alert.pk)
 
 
@@ -91,41 +103,34 @@ def alert_respond(request, pk: int):
     """Records a response; a contact channel and note also log the call or visit."""
     alert = selectors.alert_get_for(request.user, pk)
     form = ResponseForm(request.POST, customer=alert.customer)
-    if not form.is_valid():
-        messages.error(
-            request,
-            "; ".join(
-                f"{form.fields[name].label}: {' '.join(errors)}"
-                for name, errors in form.errors.items()
-                if name in form.fields
-            ),
-        )
-        return redirect("risk:alert-detail", pk=alert.pk)
-    data = form.cleaned_data
-    try:
-        interaction = data.get("interaction")
-        if data.get("channel"):
-            interaction = customer_services.interaction_log(
-                actor=request.user,
-                interaction=Interaction(
-                    customer=alert.customer,
-                    channel=data["channel"],
-                    summary=f"{alert.rule.name}: {data['note']}",
-                    outcome=dict(form.fields["action"].choices)[data["action"]],
-                ),
-            )
-        services.alert_record_action(
-            actor=request.user,
-            alert=alert,
-            action=data["action"],
-            note=data["note"],
-            interaction=interaction,
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Response recorded."))
-    return redirect("risk:alert-detail", pk=alert.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                interaction = data.get("interaction")
+                if data.get("channel"):
+                    interaction = customer_services.interaction_log(
+                        actor=request.user,
+                        interaction=Interaction(
+                            customer=alert.customer,
+                            channel=data["channel"],
+                            summary=f"{alert.rule.name}: {data['note']}",
+                            outcome=dict(form.fields["action"].choices)[data["action"]],
+                        ),
+                    )
+                services.alert_record_action(
+                    actor=request.user,
+                    alert=alert,
+                    action=data["action"],
+                    note=data["note"],
+                    interaction=interaction,
+                )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Response recorded."))
+            return redirect("risk:alert-detail", pk=alert.pk)
+    return _render_alert(request, alert, forms={"response_form": form}, http_status=400)
 
 
 @require_POST

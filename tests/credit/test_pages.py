@@ -85,16 +85,19 @@ def test_mary_reviews_approves_and_disburses_in_the_ui(
     assert "¥90,000.00" in page
 
 
-def test_bad_approval_input_is_a_message_not_a_500(client_for, mary, under_review):
-    response = client_for(mary).post(
-        reverse("credit:application-approve", args=[under_review.pk]),
-        {"amount": "lots", "term_months": "-1", "rate": ""},
-        follow=True,
-    )
-    assert response.status_code == 200
+def test_bad_approval_input_is_a_400_with_errors_next_to_the_fields(client_for, mary, under_review):
+    client = client_for(mary)
+    url = reverse("credit:application-approve", args=[under_review.pk])
+    response = client.post(url, {"amount": "lots", "term_months": "-1", "rate": ""})
+    assert response.status_code == 400
+    errors = response.context["decision_form"].errors
+    assert {"amount", "term_months", "rate"} <= set(errors)
+    # A refused step (a rate below the grade's price) comes back the same way.
+    response = client.post(url, {"amount": "100000", "term_months": "12", "rate": "0.01"})
+    assert response.status_code == 400
+    assert "at least" in str(response.context["decision_form"].errors["rate"])
     under_review.refresh_from_db()
     assert under_review.status == "under_review"
-    assert "Approved amount" in response.content.decode()
 
 
 def test_application_form_shows_the_offer_and_blocks_too_much(
@@ -155,9 +158,17 @@ def test_repayment_form_posts_and_dpd_updates(client_for, alice, loan):
     response = client.post(
         reverse("credit:repayment-post", args=[loan.pk]),
         {"amount": "-5", "paid_on": "soon", "channel": "x", "reference": ""},
-        follow=True,
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
+    assert {"amount", "paid_on", "channel", "reference"} <= set(
+        response.context["repayment_form"].errors
+    )
+    too_much = client.post(
+        reverse("credit:repayment-post", args=[loan.pk]),
+        {"amount": "999999", "paid_on": "2026-03-15", "channel": "counter", "reference": "X"},
+    )
+    assert too_much.status_code == 400
+    assert "exceeds" in str(too_much.context["repayment_form"].errors["amount"])
     assert loan.repayments.count() == 1
 
 
