@@ -191,6 +191,11 @@ class RepaymentMethod(models.TextChoices):
     BULLET = "bullet", _("Interest only, principal at the end")
 
 
+class RepaymentFrequency(models.IntegerChoices):
+    MONTHLY = 1, _("Monthly")
+    QUARTERLY = 3, _("Quarterly")
+
+
 class CollateralRule(models.TextChoices):
     NONE = "none", _("Not required")
     BY_GRADE = "by_grade", _("As the grade's pricing requires")
@@ -218,6 +223,11 @@ class LoanProduct(models.Model):
     )
     repayment_method = models.CharField(
         _("repayment method"), max_length=20, choices=RepaymentMethod.choices
+    )
+    repayment_frequency = models.PositiveSmallIntegerField(
+        _("repayment frequency"),
+        choices=RepaymentFrequency.choices,
+        default=RepaymentFrequency.MONTHLY,
     )
     collateral_rule = models.CharField(
         _("collateral"),
@@ -548,6 +558,9 @@ class Loan(models.Model):
     term_months = models.PositiveIntegerField(_("term (months)"))
     repayment_method = models.CharField(
         _("repayment method"), max_length=20, choices=RepaymentMethod.choices
+    )
+    months_per_period = models.PositiveSmallIntegerField(
+        _("repayment frequency"), choices=RepaymentFrequency.choices, default=1
     )
     disbursed_on = models.DateField(_("disbursed"))
     maturity_date = models.DateField(_("maturity"))

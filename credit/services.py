@@ -400,6 +400,10 @@ def _check_terms(
             "low": product.min_amount,
             "high": product.max_amount,
         }
+    if term % product.repayment_frequency:
+        errors["term_months"] = _(
+            "The term must be a whole number of %(months)s-month periods."
+        ) % {"months": product.repayment_frequency}
     if not product.min_term_months <= term <= product.max_term_months:
         errors["term_months"] = _("The product's term is %(low)s to %(high)s months.") % {
             "low": product.min_term_months,
@@ -668,12 +672,14 @@ def application_disburse(
         expected=(ApplicationStatus.APPROVED,),
     )
     product = locked.product
+    frequency = product.repayment_frequency
     rows = build_schedule(
         principal=locked.approved_amount,
         annual_rate=locked.approved_rate,
-        periods=locked.approved_term_months,
+        periods=locked.approved_term_months // frequency,
         start=on,
         method=product.repayment_method,
+        months_per_period=frequency,
     )
     loan = Loan.objects.create(
         application=locked,
@@ -683,6 +689,7 @@ def application_disburse(
         annual_rate=locked.approved_rate,
         term_months=locked.approved_term_months,
         repayment_method=product.repayment_method,
+        months_per_period=frequency,
         disbursed_on=on,
         maturity_date=rows[-1].due_date,
         disbursed_by=actor,
@@ -926,7 +933,7 @@ def _respread_future(loan: Loan, rows: list[Instalment], on: dt.date) -> None:
     loan.schedule_version += 1
     _copy_current(loan, exclude=future)
     if loan.outstanding_principal > 0:
-        start = add_months(future[0].due_date, -1)
+        start = add_months(future[0].due_date, -loan.months_per_period)
         new_rows = build_schedule(
             principal=loan.outstanding_principal,
             annual_rate=loan.annual_rate,
@@ -934,6 +941,7 @@ def _respread_future(loan: Loan, rows: list[Instalment], on: dt.date) -> None:
             start=start,
             method=loan.repayment_method,
             first_number=future[0].number,
+            months_per_period=loan.months_per_period,
         )
         Instalment.objects.bulk_create(
             Instalment(
@@ -1054,10 +1062,11 @@ def loan_restructure(
     rows = build_schedule(
         principal=principal,
         annual_rate=new_rate,
-        periods=new_term_months,
+        periods=max(new_term_months // locked.months_per_period, 1),
         start=on,
         method=locked.repayment_method,
         first_number=next_number,
+        months_per_period=locked.months_per_period,
     )
     Instalment.objects.bulk_create(
         Instalment(

@@ -222,3 +222,44 @@ def test_repayment_record_feeds_the_assessment(alice, loan, settings):
     assert record == {"late_payments_12m": 3, "late_payments_36m": 3, "worst_dpd_ever": 36}
     inputs, _statement = services.assessment_prefill(loan.customer)
     assert inputs["worst_dpd_ever"] == 36
+
+
+def test_quarterly_product_schedules_quarters_and_needs_whole_quarters(
+    alice, mary, graded_customer
+):
+    from credit.models import Application, LoanProduct
+
+    product = LoanProduct.objects.get(code="WC-01")
+    LoanProduct.objects.filter(pk=product.pk).update(
+        repayment_frequency=3, customer_kind="individual", repayment_method="annuity"
+    )
+    product.refresh_from_db()
+
+    def apply(term):
+        return services.application_create(
+            actor=alice,
+            application=Application(
+                customer=graded_customer,
+                product=product,
+                amount=D("300000"),
+                term_months=term,
+                purpose="Stock",
+            ),
+        )
+
+    with pytest.raises(ValidationError, match="3-month periods"):
+        apply(10)
+    application = apply(12)
+    services.application_submit(actor=alice, application=application)
+    services.application_start_review(actor=mary, application=application)
+    offer = services.offer_for(product, graded_customer.grade)
+    services.application_approve(
+        actor=mary, application=application, amount=D("300000"), term_months=12, rate=offer["rate"]
+    )
+    loan = services.application_disburse(
+        actor=mary, application=application, on=dt.date(2026, 1, 10)
+    )
+    rows = current_schedule(loan)
+    assert len(rows) == 4
+    assert [row.due_date for row in rows][:2] == [dt.date(2026, 4, 10), dt.date(2026, 7, 10)]
+    assert loan.months_per_period == 3

@@ -41,6 +41,27 @@ def test_mortgage_known_answer():
     assert annuity_payment(Decimal("1000000"), Decimal("0.049"), 360) == Decimal("5307.27")
 
 
+def test_quarterly_annuity_known_answer():
+    # 100,000 at 6% over four quarters: 1.5% a quarter, 25,944.48 a quarter.
+    assert annuity_payment(Decimal("100000"), Decimal("0.06"), 4, 3) == Decimal("25944.48")
+    rows = build_schedule(
+        principal=Decimal("100000"),
+        annual_rate=Decimal("0.06"),
+        periods=4,
+        start=dt.date(2026, 1, 15),
+        method=ANNUITY,
+        months_per_period=3,
+    )
+    assert [row.due_date for row in rows] == [
+        dt.date(2026, 4, 15),
+        dt.date(2026, 7, 15),
+        dt.date(2026, 10, 15),
+        dt.date(2027, 1, 15),
+    ]
+    assert rows[0].interest == Decimal("1500.00")
+    assert sum(row.principal for row in rows) == Decimal("100000.00")
+
+
 def test_equal_principal():
     rows = build_schedule(
         principal=Decimal("10000"),
@@ -110,10 +131,16 @@ def test_bad_parameters_are_refused(bad):
     rate=st.decimals(min_value=Decimal("0"), max_value=Decimal("0.36"), places=4),
     periods=st.integers(min_value=1, max_value=360),
     method=st.sampled_from(METHODS),
+    months=st.sampled_from([1, 3]),
 )
-def test_schedule_properties(principal, rate, periods, method):
+def test_schedule_properties(principal, rate, periods, method, months):
     rows = build_schedule(
-        principal=principal, annual_rate=rate, periods=periods, start=START, method=method
+        principal=principal,
+        annual_rate=rate,
+        periods=periods,
+        start=START,
+        method=method,
+        months_per_period=months,
     )
     assert len(rows) == periods
     assert sum(row.principal for row in rows) == principal
@@ -122,12 +149,12 @@ def test_schedule_properties(principal, rate, periods, method):
     assert rows[-1].closing_principal == 0
     assert [row.due_date for row in rows] == sorted({row.due_date for row in rows})
     for row in rows:
-        expected = (row.opening_principal * rate / 12).quantize(Decimal("0.01"))
+        expected = (row.opening_principal * rate * months / 12).quantize(Decimal("0.01"))
         assert abs(row.interest - expected) <= Decimal("0.01")
     if method == ANNUITY and periods > 1:
         # Level instalments, except where rounding drift has already repaid the principal
         # (tiny loans over long terms): then the instalment takes just what remains.
-        level = annuity_payment(principal, rate, periods)
+        level = annuity_payment(principal, rate, periods, months)
         assert all(
             row.total == level or row.principal == row.opening_principal for row in rows[:-1]
         )
