@@ -268,3 +268,17 @@ class LoanFilterForm(forms.Form):
     page = forms.IntegerField(
         required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
     )
+
+
+class PortfolioImportForm(forms.Form):
+    loans = forms.FileField(label=_("Loans file (CSV or XLSX)"), required=False)
+    repayments = forms.FileField(label=_("Repayments file (CSV or XLSX)"), required=False)
+    strict = forms.BooleanField(
+        label=_("Import nothing from a file unless every row is valid"), required=False
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("loans") and not cleaned.get("repayments"):
+            raise forms.ValidationError(_("Choose a loans file, a repayments file, or both."))
+        return cleaned

@@ -562,6 +562,11 @@ class Loan(models.Model):
     months_per_period = models.PositiveSmallIntegerField(
         _("repayment frequency"), choices=RepaymentFrequency.choices, default=1
     )
+    # The core banking system's account number, for loans imported from it (re-imports
+    # match on it and never duplicate).
+    external_ref = models.CharField(
+        _("core banking reference"), max_length=50, null=True, blank=True, unique=True
+    )
     disbursed_on = models.DateField(_("disbursed"))
     maturity_date = models.DateField(_("maturity"))
     status = models.CharField(

@@ -29,6 +29,7 @@ urlpatterns = [
     path("applications/<int:pk>/collateral/new/", views.collateral_add, name="collateral-add"),
     path("applications/<int:pk>/guarantors/new/", views.guarantor_add, name="guarantor-add"),
     path("loans/", views.loan_list, name="loan-list"),
+    path("loans/import/", views.portfolio_import, name="portfolio-import"),
     path("loans/export/<str:fmt>/", views.loan_export, name="loan-export"),
     path("loans/<int:pk>/", views.loan_detail, name="loan-detail"),
     path("loans/<int:pk>/repayments/new/", views.repayment_post, name="repayment-post"),

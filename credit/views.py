@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_log
-from credit import selectors, services
+from credit import importer, selectors, services
 from credit.business_date import business_date
 from credit.forms import (
     ApplicationForm,
@@ -23,6 +23,7 @@ from credit.forms import (
     GuarantorForm,
     LoanFilterForm,
     PipelineFilterForm,
+    PortfolioImportForm,
     ReasonForm,
     RepaymentForm,
     RestructureForm,
@@ -631,4 +632,49 @@ def collateral_revalue(request, pk: int, collateral_pk: int):
             valued_on=data["valued_on"],
         ),
         _("Collateral revalued."),
+    )
+
+
+def portfolio_import(request):
+    """Upload of core banking exports (loans, then repayments) by managers and admins."""
+    if request.user.role not in ("manager", "admin"):
+        raise PermissionDenied
+    form = PortfolioImportForm(request.POST or None, request.FILES or None)
+    reports = []
+    http_status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            for label, field, read, run in (
+                (_("Loans"), "loans", importer.read_loans, importer.import_loans),
+                (
+                    _("Repayments"),
+                    "repayments",
+                    importer.read_repayments,
+                    importer.import_repayments,
+                ),
+            ):
+                upload = form.cleaned_data.get(field)
+                if not upload:
+                    continue
+                try:
+                    rows = read(upload.read(), upload.name)
+                except importer.tabular.ImportFileError as error:
+                    form.add_error(field, str(error))
+                    http_status = 400
+                    break
+                reports.append(
+                    (label, run(actor=request.user, rows=rows, strict=form.cleaned_data["strict"]))
+                )
+        else:
+            http_status = 400
+    return render(
+        request,
+        "credit/portfolio_import.html",
+        {
+            "form": form,
+            "reports": reports,
+            "loan_columns": importer.LOAN_COLUMNS,
+            "repayment_columns": importer.REPAYMENT_COLUMNS,
+        },
+        status=http_status,
     )

@@ -20,9 +20,7 @@ one transaction, or, in strict mode, nothing commits unless every row is valid.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -32,12 +30,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.scope import scope_queryset
+from crm_site import tabular
+from crm_site.tabular import ImportFileError  # noqa: F401 - raised by read_rows, part of the API
 from customers import services
 from customers.identifiers import IdentifierError, normalize_credit_code, parse_resident_id
 from customers.models import Customer, CustomerKind, EnterpriseSize, Gender, Industry
 
 MAX_ROWS = 50_000
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = tabular.MAX_BYTES
 REQUIRED = ["kind", "name", "officer"]
 TEXT_FIELDS = [
     "name",
@@ -73,10 +73,6 @@ COLUMNS = [
 ]
 
 
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read; nothing was imported."""
-
-
 @dataclass
 class ImportReport:
     created: int = 0
@@ -90,80 +86,8 @@ class ImportReport:
 
 
 def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
-    """The file's rows as dicts of text, header names lower-cased; refuses bad files whole."""
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(_("The file is larger than 20 MB."))
-    name = filename.lower()
-    if name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise ImportFileError(
-                    _("The CSV file is neither UTF-8 nor GB18030 text.")
-                ) from None
-        table = list(csv.reader(io.StringIO(text)))
-    elif name.endswith(".xlsx"):
-        table = _xlsx_table(data)
-    else:
-        raise ImportFileError(_("Upload a .csv or .xlsx file."))
-    if not table:
-        raise ImportFileError(_("The file is empty."))
-    header = [str(cell or "").strip().lower() for cell in table[0]]
-    unknown = [column for column in header if column and column not in COLUMNS]
-    if unknown:
-        raise ImportFileError(_("Unknown columns: %(columns)s.") % {"columns": ", ".join(unknown)})
-    missing = [column for column in REQUIRED if column not in header]
-    if missing:
-        raise ImportFileError(_("Missing columns: %(columns)s.") % {"columns": ", ".join(missing)})
-    rows = [
-        {column: _cell_text(cell) for column, cell in zip(header, row, strict=False) if column}
-        for row in table[1:]
-        if any(_cell_text(cell) for cell in row)
-    ]
-    if len(rows) > MAX_ROWS:
-        raise ImportFileError(_("At most %(count)s rows per file.") % {"count": MAX_ROWS})
-    return rows
-
-
-def _xlsx_table(data: bytes) -> list[list]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        # Refuse zip bombs before openpyxl inflates anything: the unpacked size is declared.
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(item.file_size for item in archive.infolist()) > 10 * MAX_BYTES:
-                raise ImportFileError(_("The spreadsheet unpacks to more than 200 MB."))
-        # read_only streams rows; data_only reads stored values and never evaluates formulas.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        if isinstance(error, ImportFileError):
-            raise
-        raise ImportFileError(_("The file is not a readable XLSX workbook.")) from None
-    sheet = workbook.worksheets[0]
-    table = []
-    for row in sheet.iter_rows(values_only=True):
-        table.append(list(row))
-        if len(table) > MAX_ROWS + 1:
-            break
-    workbook.close()
-    return table
-
-
-def _cell_text(cell) -> str:
-    if cell is None:
-        return ""
-    if isinstance(cell, dt.datetime):
-        return cell.date().isoformat()
-    if isinstance(cell, dt.date):
-        return cell.isoformat()
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
-    return str(cell).strip()
+    """The file's rows as dicts of text; refuses bad files whole (see crm_site.tabular)."""
+    return tabular.read_table(data, filename, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
 
 
 def _row_values(row: dict[str, str], industries: dict[str, Industry]) -> dict:
