@@ -46,7 +46,7 @@ def export_csv(rows, columns: list[Column], *, stem: str) -> StreamingHttpRespon
     def stream():
         # A byte-order mark so Excel opens the Chinese text as UTF-8.
         yield "\ufeff"
-        yield writer.writerow([label for label, _getter in columns])
+        yield writer.writerow([str(label) for label, _getter in columns])
         for row in _rows(_iterate(rows), columns):
             yield writer.writerow(row)
 
@@ -60,7 +60,7 @@ def export_xlsx(rows, columns: list[Column], *, stem: str, sheet: str) -> FileRe
 
     workbook = Workbook(write_only=True)
     worksheet = workbook.create_sheet(sheet)
-    worksheet.append([label for label, _getter in columns])
+    worksheet.append([str(label) for label, _getter in columns])
     for row in _rows(_iterate(rows), columns):
         worksheet.append(row)
     # Write-only mode streams rows to disk; the response then streams the file.

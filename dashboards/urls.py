@@ -4,4 +4,7 @@ from dashboards import views
 
 app_name = "dashboards"
 
-urlpatterns = [path("", views.dashboard, name="dashboard")]
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("reports/<slug:slug>/", views.report, name="report"),
+]

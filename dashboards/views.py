@@ -2,16 +2,19 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django import forms
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audit.services import audit_log
 from credit.business_date import business_date
 from credit.models import ApplicationStatus, LoanProduct
+from crm_site import exports
 from customers.forms import DATE_INPUT
 from customers.models import Industry
-from dashboards import selectors
+from dashboards import reports, selectors
 from risk.models import LoanClass
 
 
@@ -145,3 +148,45 @@ def dashboard(request):
         "end": end,
     }
     return render(request, "dashboards/dashboard.html", context)
+
+
+REPORT_PAGE_ROWS = 100
+
+
+def report(request, slug: str):
+    """A topic report: filters, the first rows on the page, the whole list as CSV or XLSX."""
+    definition = reports.REPORTS.get(slug)
+    if definition is None:
+        raise Http404
+    form = definition.form(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = definition.rows(request.user, filters)
+    columns = definition.columns()
+    fmt = request.GET.get("export")
+    if fmt:
+        if fmt not in exports.FORMATS:
+            raise Http404
+        audit_log(
+            actor=request.user,
+            action="dashboards.report.exported",
+            object_type="dashboards.report",
+            after={"report": slug, "format": fmt, "query": request.GET.urlencode()},
+        )
+        return exports.export(fmt, rows, columns, stem=slug, sheet=str(definition.title))
+    page = list(rows[: REPORT_PAGE_ROWS + 1])
+    query = {key: value for key, value in request.GET.items() if key != "export" and value}
+    return render(
+        request,
+        "dashboards/report.html",
+        {
+            "form": form,
+            "report": definition,
+            "reports": reports.REPORTS.values(),
+            "headers": [label for label, _getter in columns],
+            "table": [
+                [getter(row) for _label, getter in columns] for row in page[:REPORT_PAGE_ROWS]
+            ],
+            "more": len(page) > REPORT_PAGE_ROWS,
+            "query": urlencode(query),
+        },
+    )

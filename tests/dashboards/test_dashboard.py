@@ -178,3 +178,56 @@ def test_nps_trend_by_month(alice, mary, graded_customer):
         ("2025-04", 0, 2),
         ("2025-05", 100, 1),
     ]
+
+
+@pytest.mark.parametrize("slug", ["portfolio", "overdue", "alerts", "pipeline", "relationship"])
+def test_every_report_page_and_export_respects_scope(client_for, mary, charlie, book, slug):
+    import io
+
+    from openpyxl import load_workbook
+
+    url = reverse("dashboards:report", args=[slug])
+    page = client_for(mary).get(url)
+    assert page.status_code == 200
+    csv_body = b"".join(client_for(mary).get(url, {"export": "csv"}).streaming_content)
+    xlsx = client_for(mary).get(url, {"export": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
+    assert [cell for cell in next(sheet.iter_rows(values_only=True))] == page.context["headers"]
+    # charlie's South loan never shows up in mary's North reports, nor North in his.
+    assert "南方客户" not in csv_body.decode("utf-8-sig")
+    theirs = b"".join(client_for(charlie).get(url, {"export": "csv"}).streaming_content)
+    assert "王小明" not in theirs.decode("utf-8-sig")
+
+
+def test_overdue_report_lists_exactly_the_overdue_loans(client_for, mary, book):
+    page = client_for(mary).get(reverse("dashboards:report", args=["overdue"]), {"dpd": "91-180"})
+    assert [row[0] for row in page.context["table"]] == [book["risky"].account_number]
+    empty = client_for(mary).get(reverse("dashboards:report", args=["overdue"]), {"dpd": "1-30"})
+    assert empty.context["table"] == []
+
+
+def test_report_exports_neutralise_formulas(client_for, alice, book):
+    from customers.models import Interaction
+
+    Interaction.objects.create(
+        customer=book["risky"].customer,
+        officer=alice,
+        channel="phone",
+        summary='=HYPERLINK("http://x")',
+    )
+    body = b"".join(
+        client_for(alice)
+        .get(reverse("dashboards:report", args=["relationship"]), {"export": "csv"})
+        .streaming_content
+    ).decode("utf-8-sig")
+    assert "'=HYPERLINK" in body
+
+
+def test_unknown_report_or_format_is_404(client_for, mary):
+    assert client_for(mary).get(reverse("dashboards:report", args=["secrets"])).status_code == 404
+    assert (
+        client_for(mary)
+        .get(reverse("dashboards:report", args=["alerts"]), {"export": "pdf"})
+        .status_code
+        == 404
+    )
