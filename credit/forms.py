@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Branch
 from credit.business_date import business_date
 from credit.models import (
     Application,
@@ -235,6 +236,13 @@ LOAN_CLASSES = [
 
 class LoanFilterForm(forms.Form):
     q = forms.CharField(label=_("Customer"), required=False, max_length=100)
+    # Narrows within the user's scope (the scope is applied first), so it never widens it.
+    branch = forms.ModelChoiceField(
+        label=_("Branch"),
+        required=False,
+        queryset=Branch.objects.all(),
+        empty_label=_("All branches"),
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -54,6 +54,8 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
         queryset = queryset.filter(customer__name__icontains=filters["q"])
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
+    if filters.get("branch"):
+        queryset = queryset.filter(customer__branch=filters["branch"])
     if filters.get("product"):
         queryset = queryset.filter(product=filters["product"])
     if filters.get("grade"):

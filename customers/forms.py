@@ -2,7 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Branch, Role
 from customers import segments
 from customers.models import (
     Complaint,
@@ -103,6 +103,14 @@ class CustomerFilterForm(forms.Form):
     officer = forms.ModelChoiceField(
         label=_("Officer"), required=False, queryset=None, empty_label=_("Any officer")
     )
+    # Narrows within the user's scope (the scope is applied first), so it never widens it.
+    branch = forms.ModelChoiceField(
+        label=_("Branch"),
+        required=False,
+        queryset=None,
+        empty_label=_("All branches"),
+        widget=forms.HiddenInput,
+    )
     risk_level = forms.ChoiceField(
         label=_("Risk level"),
         required=False,
@@ -157,6 +165,7 @@ class CustomerFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers_visible_to(user)
+        self.fields["branch"].queryset = Branch.objects.all()
 
 
 class TransferForm(forms.Form):

@@ -75,6 +75,8 @@ def customer_filter(queryset: QuerySet[Customer], filters: dict) -> QuerySet[Cus
         queryset = queryset.filter(kind=filters["kind"])
     if filters.get("officer"):
         queryset = queryset.filter(officer=filters["officer"])
+    if filters.get("branch"):
+        queryset = queryset.filter(branch=filters["branch"])
     if filters.get("risk_level"):
         queryset = queryset.filter(risk_level=filters["risk_level"])
     if filters.get("grade"):

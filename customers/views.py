@@ -38,6 +38,7 @@ from customers.segments import AGE_BANDS, INCOME_BANDS, REVENUE_BANDS, band_of
 
 FILTER_FIELDS = [
     "q",
+    "branch",
     "kind",
     "officer",
     "risk_level",

@@ -47,7 +47,10 @@ def _bars(rows) -> list[dict]:
     ]
 
 
-def _url(name: str, **query) -> str:
+def _url(name: str, branch=None, **query) -> str:
+    """A drill-down link; the dashboard's branch filter travels with it."""
+    if branch is not None:
+        query["branch"] = branch.pk
     return f"{reverse(name)}?{urlencode(query)}"
 
 
@@ -85,20 +88,28 @@ def dashboard(request):
         "relationship": selectors.relationship_kpis(scope, today),
         "buckets": _bars(
             [
-                (label, value, _url("credit:loan-list", dpd=key))
+                (label, value, _url("credit:loan-list", dpd=key, branch=scope.branch))
                 for key, label, value in portfolio["buckets"]
             ]
         ),
         "by_grade": _bars(
             [
-                (grade, by_grade[grade][0], _url("credit:loan-list", grade=grade))
+                (
+                    grade,
+                    by_grade[grade][0],
+                    _url("credit:loan-list", grade=grade, branch=scope.branch),
+                )
                 for grade in selectors.GRADES
                 if grade in by_grade
             ]
         ),
         "by_class": _bars(
             [
-                (class_names[code], total, _url("credit:loan-list", loan_class=code))
+                (
+                    class_names[code],
+                    total,
+                    _url("credit:loan-list", loan_class=code, branch=scope.branch),
+                )
                 for code, total, _n in sorted(
                     row
                     for row in selectors.exposure_by(scope, "risk__final_class")
@@ -108,13 +119,17 @@ def dashboard(request):
         ),
         "by_product": _bars(
             [
-                (products[key], total, _url("credit:loan-list", product=key))
+                (products[key], total, _url("credit:loan-list", product=key, branch=scope.branch))
                 for key, total, _n in selectors.exposure_by(scope, "product")
             ],
         ),
         "by_industry": _bars(
             [
-                (industries[key], total, _url("customers:list", industry=key, kind="enterprise"))
+                (
+                    industries[key],
+                    total,
+                    _url("customers:list", industry=key, kind="enterprise", branch=scope.branch),
+                )
                 for key, total, _n in selectors.exposure_by(scope, "customer__industry")
                 if key
             ]

@@ -231,3 +231,17 @@ def test_unknown_report_or_format_is_404(client_for, mary):
         .status_code
         == 404
     )
+
+
+def test_branch_filter_travels_with_the_drill_down(client_for, rita, charlie, book):
+    client = client_for(rita)
+    response = client.get(reverse("dashboards:dashboard"), {"branch": charlie.branch_id})
+    bar = next(bar for bar in response.context["by_class"] if bar["value"])
+    assert f"branch={charlie.branch_id}" in bar["url"]
+    listed = client.get(bar["url"])
+    assert [loan for loan, _dpd in listed.context["loans"]] == [book["south"]]
+    # Another branch's filter never widens an officer's scope.
+    alice_view = client_for(book["risky"].customer.officer).get(
+        reverse("credit:loan-list"), {"branch": charlie.branch_id}
+    )
+    assert alice_view.context["loans"] == []
