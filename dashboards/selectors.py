@@ -295,9 +295,27 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
     return sorted(rows, key=lambda row: row["exposure"], reverse=True)
 
 
+# Outstanding principal of each loan on a date: disbursed principal less the principal
+# repaid by then (allocations and prepayments of payments not reversed). Interest that a
+# restructuring capitalised is not counted; every other movement of principal is.
+OUTSTANDING_ON = """
+    SELECT l.id AS loan_id, l.customer_id,
+           l.principal - coalesce((
+               SELECT sum(a.principal) FROM credit_repaymentallocation a
+               JOIN credit_repayment p ON p.id = a.repayment_id
+               WHERE p.loan_id = l.id AND p.paid_on <= %s AND p.reversed_at IS NULL), 0)
+           - coalesce((
+               SELECT sum(p.prepayment) FROM credit_repayment p
+               WHERE p.loan_id = l.id AND p.paid_on <= %s AND p.reversed_at IS NULL), 0)
+           AS outstanding
+    FROM credit_loan l WHERE l.disbursed_on <= %s
+"""
+
+
 def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> dict:
-    """Counts of subjects moving from their value on `start` to their value on `end`, read
-    from the dated history rows (the latest row on or before each date), in one query."""
+    """Subjects moving from their value on `start` to their value on `end`, read from the
+    dated history rows (the latest row on or before each date): counts, and the exposure
+    they carried on `start`. One query."""
     subject = "loan_id" if kind == "classification" else "customer_id"
     customer_sql, customer_params = scope.customers().values("id").query.sql_with_params()
     # The only interpolations are a column chosen above and the ORM's own scope subquery.
@@ -307,14 +325,22 @@ def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> d
         f"AND customer_id IN ({customer_sql}) "
         f"ORDER BY {subject}, changed_on DESC, id DESC"
     )
-    sql = (
-        f"SELECT s.new_value, e.new_value, count(*) FROM ({latest}) s "  # noqa: S608
-        f"JOIN ({latest}) e ON e.subject = s.subject GROUP BY s.new_value, e.new_value"
+    exposure = (
+        f"SELECT {subject} AS subject, sum(outstanding) AS amount "  # noqa: S608
+        f"FROM ({OUTSTANDING_ON}) o GROUP BY {subject}"
     )
-    params = [kind, start, *customer_params, kind, end, *customer_params]
+    sql = (
+        "SELECT s.new_value, e.new_value, count(*), coalesce(sum(x.amount), 0) "  # noqa: S608
+        f"FROM ({latest}) s JOIN ({latest}) e ON e.subject = s.subject "
+        f"LEFT JOIN ({exposure}) x ON x.subject = s.subject "
+        "GROUP BY s.new_value, e.new_value"
+    )
+    params = [kind, start, *customer_params, kind, end, *customer_params, start, start, start]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        cells = {(old, new): count for old, new, count in cursor.fetchall()}
+        found = cursor.fetchall()
+    cells = {(old, new): count for old, new, count, _amount in found}
+    amounts = {(old, new): amount for old, new, _count, amount in found}
     if kind == "classification":
         names = {str(code): label for code, label in LoanClass.choices}
     else:
@@ -323,5 +349,8 @@ def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> d
     return {
         "labels": [names[value] for value in values],
         "rows": [(names[old], [cells.get((old, new), 0) for new in values]) for old in values],
+        "exposure_rows": [
+            (names[old], [amounts.get((old, new), ZERO) for new in values]) for old in values
+        ],
         "total": sum(cells.values()),
     }

@@ -94,6 +94,16 @@ def test_classification_migration_matrix(mary, book):
     # The risky loan: special mention on 1 April (50 days), substandard on 1 June.
     assert cells["Special mention"] == [0, 0, 1, 0, 0]
     assert matrix["total"] == 1
+    amounts = {label: row for label, row in matrix["exposure_rows"]}
+    # Never repaid: on 1 April it still carried its whole 120,000.
+    assert amounts["Special mention"][2] == Decimal("120000.00")
+    # Grade rows are dated by their assessment (made today in these tests).
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    grades = selectors.migration_matrix(selectors.Scope(user=mary), "grade", today, today)
+    diagonal = [row[index] for index, (_label, row) in enumerate(grades["rows"])]
+    assert sum(diagonal) == grades["total"] == 2
 
 
 def test_pipeline_and_relationship_kpis(mary, book):
