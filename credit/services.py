@@ -695,17 +695,7 @@ def application_disburse(
         disbursed_by=actor,
         outstanding_principal=locked.approved_amount,
     )
-    Instalment.objects.bulk_create(
-        Instalment(
-            loan=loan,
-            schedule_version=1,
-            number=row.number,
-            due_date=row.due_date,
-            principal_due=row.principal,
-            interest_due=row.interest,
-        )
-        for row in rows
-    )
+    _save_schedule(loan, rows, version=1)
     audit_log(
         actor=actor,
         action="credit.loan.disbursed",
@@ -724,6 +714,21 @@ def application_disburse(
         ),
     )
     return loan
+
+
+def _save_schedule(loan: Loan, rows, *, version: int) -> None:
+    """Stores the instalments of a computed schedule as one version of the loan's schedule."""
+    Instalment.objects.bulk_create(
+        Instalment(
+            loan=loan,
+            schedule_version=version,
+            number=row.number,
+            due_date=row.due_date,
+            principal_due=row.principal,
+            interest_due=row.interest,
+        )
+        for row in rows
+    )
 
 
 # --- Collateral and guarantors ---------------------------------------------------------------
@@ -943,17 +948,7 @@ def _respread_future(loan: Loan, rows: list[Instalment], on: dt.date) -> None:
             first_number=future[0].number,
             months_per_period=loan.months_per_period,
         )
-        Instalment.objects.bulk_create(
-            Instalment(
-                loan=loan,
-                schedule_version=loan.schedule_version,
-                number=row.number,
-                due_date=row.due_date,
-                principal_due=row.principal,
-                interest_due=row.interest,
-            )
-            for row in new_rows
-        )
+        _save_schedule(loan, new_rows, version=loan.schedule_version)
 
 
 def _copy_current(loan: Loan, *, exclude: list[Instalment]) -> None:
@@ -1068,17 +1063,7 @@ def loan_restructure(
         first_number=next_number,
         months_per_period=locked.months_per_period,
     )
-    Instalment.objects.bulk_create(
-        Instalment(
-            loan=locked,
-            schedule_version=locked.schedule_version,
-            number=row.number,
-            due_date=row.due_date,
-            principal_due=row.principal,
-            interest_due=row.interest,
-        )
-        for row in rows
-    )
+    _save_schedule(locked, rows, version=locked.schedule_version)
     record = Restructuring.objects.create(
         loan=locked,
         restructured_on=on,
@@ -1184,17 +1169,7 @@ def loan_import(
         outstanding_principal=to_cents(amount),
         external_ref=external_ref,
     )
-    Instalment.objects.bulk_create(
-        Instalment(
-            loan=loan,
-            schedule_version=1,
-            number=row.number,
-            due_date=row.due_date,
-            principal_due=row.principal,
-            interest_due=row.interest,
-        )
-        for row in rows
-    )
+    _save_schedule(loan, rows, version=1)
     audit_log(
         actor=actor,
         action="credit.loan.imported",
