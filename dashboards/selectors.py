@@ -111,13 +111,15 @@ def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
     return totals
 
 
-def trend(now: dict, then: dict | None) -> dict:
-    """Differences between today's figures and an earlier snapshot's."""
+PORTFOLIO_TREND = ("customers", "loans", "exposure", "npl", "overdue", "npl_ratio")
+
+
+def trend(now: dict, then: dict | None, keys=PORTFOLIO_TREND) -> dict:
+    """Differences between today's figures and earlier ones (only those known both times)."""
     if then is None:
         return {}
-    keys = ("customers", "loans", "exposure", "npl", "overdue", "npl_ratio")
     return {
-        key: (now[key] or 0) - (then[key] or 0)
+        key: now[key] - then[key]
         for key in keys
         if now.get(key) is not None and then.get(key) is not None
     }
@@ -134,42 +136,71 @@ def exposure_by(scope: Scope, field: str) -> list[tuple[str, Decimal, int]]:
     return [(key, total or ZERO, n) for key, total, n in rows]
 
 
-def alert_kpis(scope: Scope, now: dt.datetime) -> dict:
-    alerts = scope.related(Alert.objects.filter(status__in=["open", "acknowledged", "in_progress"]))
+def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
+    """Alerts active at a moment (raised by then, not yet closed), by severity and age, and
+    those then past their SLA unacknowledged; `at` may be now or an earlier moment."""
+    alerts = scope.related(Alert.objects.filter(raised_at__lte=at)).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gt=at)
+    )
     day = dt.timedelta(days=1)
     return alerts.aggregate(
         red=Count("id", filter=Q(severity="red")),
         orange=Count("id", filter=Q(severity="orange")),
         yellow=Count("id", filter=Q(severity="yellow")),
-        breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
-        age_1=Count("id", filter=Q(raised_at__gte=now - day)),
-        age_7=Count("id", filter=Q(raised_at__lt=now - day, raised_at__gte=now - 7 * day)),
-        age_30=Count("id", filter=Q(raised_at__lt=now - 7 * day, raised_at__gte=now - 30 * day)),
-        age_older=Count("id", filter=Q(raised_at__lt=now - 30 * day)),
+        breached=Count(
+            "id",
+            filter=Q(sla_due_at__lt=at)
+            & (Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=at)),
+        ),
+        age_1=Count("id", filter=Q(raised_at__gte=at - day)),
+        age_7=Count("id", filter=Q(raised_at__lt=at - day, raised_at__gte=at - 7 * day)),
+        age_30=Count("id", filter=Q(raised_at__lt=at - 7 * day, raised_at__gte=at - 30 * day)),
+        age_older=Count("id", filter=Q(raised_at__lt=at - 30 * day)),
     )
 
 
-def pipeline_kpis(scope: Scope) -> dict:
+PIPELINE_STAGES = ("submitted", "under_review", "approved")
+
+
+def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
+    """Stage counts now; applications in the pipeline at `at` (from the stage history);
+    approval rate and median hours to decision over the 90 days up to `at`."""
+    from django.db.models import OuterRef, Subquery
+
+    from credit.models import ApplicationEvent
+
     applications = scope.related(Application.objects.all())
     counts = dict(applications.order_by().values_list("status").annotate(n=Count("id")))
-    decided = applications.filter(decided_at__isnull=False, submitted_at__isnull=False)
-    approved = decided.filter(status__in=["approved", "disbursed"]).count()
-    rejected = decided.filter(status="rejected").count()
-    median = None
-    ids = list(decided.values_list("id", flat=True)[:100_000])
-    if ids:
-        with connection.cursor() as cursor:
-            # The median time to decision, in hours, computed by PostgreSQL.
-            cursor.execute(
-                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
-                "decided_at - submitted_at) / 3600) FROM credit_application WHERE id = ANY(%s)",
-                [ids],
-            )
-            median = cursor.fetchone()[0]
+    stage_then = Subquery(
+        ApplicationEvent.objects.filter(application=OuterRef("pk"), at__lte=at)
+        .order_by("-at", "-id")
+        .values("to_status")[:1]
+    )
+    in_pipeline = applications.annotate(stage=stage_then).filter(stage__in=PIPELINE_STAGES).count()
+    decided = applications.filter(
+        decided_at__isnull=False,
+        submitted_at__isnull=False,
+        decided_at__lte=at,
+        decided_at__gt=at - dt.timedelta(days=WINDOW_DAYS),
+    )
+    outcome = decided.aggregate(
+        approved=Count("id", filter=~Q(status="rejected")),
+        rejected=Count("id", filter=Q(status="rejected")),
+    )
+    decided_sql, decided_params = decided.values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        # The median in PostgreSQL, over the same scoped rows (the ORM's own subquery).
+        cursor.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "  # noqa: S608
+            f"decided_at - submitted_at) / 3600) FROM credit_application WHERE id IN "
+            f"({decided_sql})",
+            decided_params,
+        )
+        median = cursor.fetchone()[0]
     return {
         "stages": counts,
-        "in_pipeline": sum(counts.get(s, 0) for s in ("submitted", "under_review", "approved")),
-        "approval_rate": _ratio(approved, approved + rejected),
+        "in_pipeline": in_pipeline,
+        "approval_rate": _ratio(outcome["approved"], outcome["approved"] + outcome["rejected"]),
         "median_hours_to_decision": round(median, 1) if median is not None else None,
     }
 

@@ -75,7 +75,10 @@ def dashboard(request):
     compare = filters.get("compare") or today - dt.timedelta(days=30)
     earlier = selectors.snapshot_kpis(scope, compare)
     alerts = selectors.alert_kpis(scope, now)
-    pipeline = selectors.pipeline_kpis(scope)
+    pipeline = selectors.pipeline_kpis(scope, now)
+    # The same figures as they stood at the end of the comparison day.
+    then = timezone.make_aware(dt.datetime.combine(compare, dt.time.max))
+    relationship = selectors.relationship_kpis(scope, today)
     context = {
         "form": form,
         "today": today,
@@ -83,9 +86,20 @@ def dashboard(request):
         "compare": compare,
         "earlier": earlier,
         "trend": selectors.trend(portfolio, earlier),
+        "alert_trend": selectors.trend(
+            alerts, selectors.alert_kpis(scope, then), ("red", "orange", "yellow", "breached")
+        ),
+        "pipeline_trend": selectors.trend(
+            pipeline, selectors.pipeline_kpis(scope, then), ("in_pipeline", "approval_rate")
+        ),
+        "relationship_trend": selectors.trend(
+            relationship,
+            selectors.relationship_kpis(scope, compare),
+            ("csat", "nps", "follow_up_compliance"),
+        ),
         "alerts": alerts,
         "pipeline": pipeline,
-        "relationship": selectors.relationship_kpis(scope, today),
+        "relationship": relationship,
         "buckets": _bars(
             [
                 (label, value, _url("credit:loan-list", dpd=key, branch=scope.branch))

@@ -107,8 +107,10 @@ def test_classification_migration_matrix(mary, book):
 
 
 def test_pipeline_and_relationship_kpis(mary, book):
+    from django.utils import timezone
+
     scope = selectors.Scope(user=mary)
-    pipeline = selectors.pipeline_kpis(scope)
+    pipeline = selectors.pipeline_kpis(scope, timezone.now())
     assert pipeline["stages"]["disbursed"] == 2
     assert pipeline["approval_rate"] == Decimal("1.0000")
     assert pipeline["median_hours_to_decision"] is not None
@@ -130,9 +132,10 @@ def test_dashboard_query_count_does_not_grow_with_the_book(
     client = client_for(mary)
     client.get(reverse("dashboards:dashboard"))
     # A fixed set of aggregate queries (KPIs, the earlier snapshot, one per chart, the
-    # NPS by month, the league table's grouped figures, the migration matrix) whatever the
+    # NPS by month, the league table's grouped figures, the migration matrix, and the same
+    # alert, pipeline and relationship figures at the comparison date) whatever the
     # number of loans.
-    with django_assert_num_queries(31):
+    with django_assert_num_queries(37):
         client.get(reverse("dashboards:dashboard"))
 
 
@@ -255,3 +258,24 @@ def test_branch_filter_travels_with_the_drill_down(client_for, rita, charlie, bo
         reverse("credit:loan-list"), {"branch": charlie.branch_id}
     )
     assert alice_view.context["loans"] == []
+
+
+def test_alert_and_pipeline_figures_as_they_stood_earlier(mary, book):
+    from django.utils import timezone
+
+    from risk.models import Alert
+
+    scope = selectors.Scope(user=mary)
+    now = timezone.now()
+    current = selectors.alert_kpis(scope, now)
+    # Before any alert was raised, none was active.
+    before = selectors.alert_kpis(
+        scope, Alert.objects.order_by("raised_at").first().raised_at - dt.timedelta(seconds=1)
+    )
+    assert (before["red"], before["orange"], before["yellow"]) == (0, 0, 0)
+    assert current["red"] + current["orange"] + current["yellow"] > 0
+    deltas = selectors.trend(current, before, ("red", "orange", "yellow"))
+    assert deltas["red"] == current["red"]
+    # Both loans were disbursed through the pipeline today: none in it now, and earlier
+    # today (before the first submission) none either.
+    assert selectors.pipeline_kpis(scope, now)["in_pipeline"] == 0
