@@ -15,7 +15,7 @@ from credit.models import (
     RepaymentChannel,
 )
 from customers.forms import DATE_INPUT
-from customers.models import CustomerKind
+from customers.models import CustomerKind, Industry
 
 INDIVIDUAL_FIGURES = [
     "annual_income",
@@ -208,6 +208,10 @@ class RevalueForm(forms.Form):
 
 
 class PipelineFilterForm(forms.Form):
+    # Narrows within the user's scope (applied first), so it never widens it.
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), required=False, queryset=Branch.objects.all(), widget=forms.HiddenInput
+    )
     status = forms.ChoiceField(
         label=_("Stage"),
         required=False,
@@ -253,6 +257,12 @@ class LoanFilterForm(forms.Form):
         required=False,
         queryset=LoanProduct.objects.all(),
         empty_label=_("Any product"),
+    )
+    industry = forms.ModelChoiceField(
+        label=_("Industry"),
+        required=False,
+        queryset=Industry.objects.all(),
+        empty_label=_("Any industry"),
     )
     loan_class = forms.ChoiceField(
         label=_("Class"), required=False, choices=[("", _("Any class")), *LOAN_CLASSES]

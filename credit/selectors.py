@@ -58,6 +58,8 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
         queryset = queryset.filter(customer__branch=filters["branch"])
     if filters.get("product"):
         queryset = queryset.filter(product=filters["product"])
+    if filters.get("industry"):
+        queryset = queryset.filter(customer__industry=filters["industry"])
     if filters.get("grade"):
         queryset = queryset.filter(customer__grade=filters["grade"])
     if filters.get("loan_class"):

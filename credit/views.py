@@ -166,6 +166,8 @@ def application_list(request):
         applications = applications.filter(status__in=OPEN_APPLICATION_STATUSES)
     if filters.get("q"):
         applications = applications.filter(customer__name__icontains=filters["q"])
+    if filters.get("branch"):
+        applications = applications.filter(customer__branch=filters["branch"])
     rows = list(applications.order_by("-status_changed_at", "-id")[:PAGE_SIZE])
     stages = [(status, label, counts[status]) for status, label in ApplicationStatus.choices]
     return render(

@@ -142,7 +142,7 @@ def dashboard(request):
                 (
                     industries[key],
                     total,
-                    _url("customers:list", industry=key, kind="enterprise", branch=scope.branch),
+                    _url("credit:loan-list", industry=key, branch=scope.branch),
                 )
                 for key, total, _n in selectors.exposure_by(scope, "customer__industry")
                 if key
@@ -150,7 +150,7 @@ def dashboard(request):
         ),
         "alert_ages": _bars(
             [
-                (label, alerts[key], _url("risk:alert-list", age=age))
+                (label, alerts[key], _url("risk:alert-list", age=age, branch=scope.branch))
                 for key, label, age in (
                     ("age_1", _("Last 24 hours"), "1"),
                     ("age_7", _("1–7 days"), "7"),
@@ -164,7 +164,7 @@ def dashboard(request):
                 (
                     label,
                     pipeline["stages"].get(status, 0),
-                    _url("credit:application-list", status=status),
+                    _url("credit:application-list", status=status, branch=scope.branch),
                 )
                 for status, label in ApplicationStatus.choices
             ]

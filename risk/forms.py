@@ -37,9 +37,21 @@ class AlertFilterForm(forms.Form):
         label=_("Officer"), required=False, queryset=None, empty_label=_("Any officer")
     )
 
+    # Narrows within the user's scope (applied first), so it never widens it.
+    branch = forms.ModelChoiceField(
+        label=_("Branch"),
+        required=False,
+        queryset=None,
+        empty_label=_("All branches"),
+        widget=forms.HiddenInput,
+    )
+
     def __init__(self, *args, officers, **kwargs):
         super().__init__(*args, **kwargs)
+        from accounts.models import Branch
+
         self.fields["officer"].queryset = officers
+        self.fields["branch"].queryset = Branch.objects.all()
 
 
 class ResponseForm(forms.Form):

@@ -35,6 +35,8 @@ def alert_list(request):
         alerts = alerts.filter(rule=filters["rule"])
     if filters.get("officer"):
         alerts = alerts.filter(assignee=filters["officer"])
+    if filters.get("branch"):
+        alerts = alerts.filter(customer__branch=filters["branch"])
     age = filters.get("age")
     now = timezone.now()
     if age == "older":

@@ -279,3 +279,49 @@ def test_alert_and_pipeline_figures_as_they_stood_earlier(mary, book):
     # Both loans were disbursed through the pipeline today: none in it now, and earlier
     # today (before the first submission) none either.
     assert selectors.pipeline_kpis(scope, now)["in_pipeline"] == 0
+
+
+def test_every_chart_links_to_the_list_behind_it(client_for, rita, charlie, book):
+    response = client_for(rita).get(reverse("dashboards:dashboard"), {"branch": charlie.branch_id})
+    client = client_for(rita)
+    for bar in response.context["alert_ages"] + response.context["funnel"]:
+        assert f"branch={charlie.branch_id}" in bar["url"]
+        assert client.get(bar["url"]).status_code == 200
+    for chart in ("by_grade", "by_class", "by_product", "buckets"):
+        for bar in response.context[chart]:
+            listed = client.get(bar["url"]).context["loans"]
+            total = sum((loan.outstanding_principal for loan, _dpd in listed), Decimal(0))
+            assert total == bar["value"], (chart, bar["label"])
+    applications = client.get(
+        next(bar["url"] for bar in response.context["funnel"] if bar["value"])
+    )
+    assert {app.customer.branch_id for app in applications.context["applications"]} == {
+        charlie.branch_id
+    }
+
+
+def test_industry_bar_lands_on_the_loans_of_that_industry(
+    client_for, alice, mary, consumer_product, book
+):
+    from credit.models import LoanProduct
+    from tests.customers import factories
+    from tests.risk.conftest import assessed
+
+    firm = factories.enterprise(alice, name="行业客户")
+    assessed(alice, firm)
+    from customers.models import Customer
+
+    Customer.objects.filter(pk=firm.pk).update(grade="A")
+    firm.refresh_from_db()
+    loan = disbursed_loan(
+        alice,
+        mary,
+        firm,
+        LoanProduct.objects.get(code="WC-01"),
+        amount="200000",
+        term=12,
+        on=dt.date(2025, 5, 10),
+    )
+    client = client_for(mary)
+    bar = client.get(reverse("dashboards:dashboard")).context["by_industry"][0]
+    assert [row[0] for row in client.get(bar["url"]).context["loans"]] == [loan]
