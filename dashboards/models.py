@@ -17,6 +17,13 @@ class PortfolioSnapshot(models.Model):
     exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     npl_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     overdue_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    # Overdue exposure by days-past-due bucket (credit.forms.DPD_BUCKETS), for the trend.
+    overdue_1_30 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_31_60 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_61_90 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_91_180 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_181_360 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_360_plus = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("portfolio snapshot")

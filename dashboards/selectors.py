@@ -85,6 +85,16 @@ def portfolio_kpis(scope: Scope) -> dict:
     }
 
 
+SNAPSHOT_BUCKETS = {
+    "1-30": "overdue_1_30",
+    "31-60": "overdue_31_60",
+    "61-90": "overdue_61_90",
+    "91-180": "overdue_91_180",
+    "181-360": "overdue_181_360",
+    "360+": "overdue_360_plus",
+}
+
+
 def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
     """The same portfolio figures as they stood on an earlier date, from the nightly
     snapshots; None when no snapshot was taken that day."""
@@ -104,6 +114,7 @@ def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
         exposure=Sum("exposure"),
         npl=Sum("npl_exposure"),
         overdue=Sum("overdue_exposure"),
+        **{f"bucket_{key}": Sum(column) for key, column in SNAPSHOT_BUCKETS.items()},
     )
     if not totals["rows"]:
         return None

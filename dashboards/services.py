@@ -13,7 +13,17 @@ WITH customers AS (
 loans AS (
     SELECT c.officer_id, count(*) AS loans, sum(l.outstanding_principal) AS exposure,
            coalesce(sum(l.outstanding_principal) FILTER (WHERE r.final_class >= 3), 0) AS npl,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd >= 1), 0) AS overdue
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd >= 1), 0) AS overdue,
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 1 AND 30), 0) AS b1,
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 31 AND 60), 0)
+               AS b2,
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 61 AND 90), 0)
+               AS b3,
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 91 AND 180), 0)
+               AS b4,
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 181 AND 360), 0)
+               AS b5,
+           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd > 360), 0) AS b6
     FROM credit_loan l
     JOIN customers_customer c ON c.id = l.customer_id
     LEFT JOIN risk_loanrisk r ON r.loan_id = l.id
@@ -21,20 +31,33 @@ loans AS (
     GROUP BY c.officer_id
 )
 INSERT INTO dashboards_portfoliosnapshot
-    (taken_on, officer_id, branch_id, customers, loans, exposure, npl_exposure, overdue_exposure)
+    (taken_on, officer_id, branch_id, customers, loans, exposure, npl_exposure, overdue_exposure,
+     overdue_1_30, overdue_31_60, overdue_61_90, overdue_91_180, overdue_181_360,
+     overdue_360_plus)
 SELECT %(on)s, k.officer_id, k.branch_id, k.customers, coalesce(l.loans, 0),
-       coalesce(l.exposure, 0), coalesce(l.npl, 0), coalesce(l.overdue, 0)
+       coalesce(l.exposure, 0), coalesce(l.npl, 0), coalesce(l.overdue, 0),
+       coalesce(l.b1, 0), coalesce(l.b2, 0), coalesce(l.b3, 0), coalesce(l.b4, 0),
+       coalesce(l.b5, 0), coalesce(l.b6, 0)
 FROM customers k LEFT JOIN loans l ON l.officer_id = k.officer_id
 ON CONFLICT (taken_on, officer_id) DO UPDATE SET
     branch_id = EXCLUDED.branch_id, customers = EXCLUDED.customers, loans = EXCLUDED.loans,
     exposure = EXCLUDED.exposure, npl_exposure = EXCLUDED.npl_exposure,
-    overdue_exposure = EXCLUDED.overdue_exposure
+    overdue_exposure = EXCLUDED.overdue_exposure, overdue_1_30 = EXCLUDED.overdue_1_30,
+    overdue_31_60 = EXCLUDED.overdue_31_60, overdue_61_90 = EXCLUDED.overdue_61_90,
+    overdue_91_180 = EXCLUDED.overdue_91_180, overdue_181_360 = EXCLUDED.overdue_181_360,
+    overdue_360_plus = EXCLUDED.overdue_360_plus
 WHERE (dashboards_portfoliosnapshot.customers, dashboards_portfoliosnapshot.loans,
        dashboards_portfoliosnapshot.exposure, dashboards_portfoliosnapshot.npl_exposure,
-       dashboards_portfoliosnapshot.overdue_exposure)
+       dashboards_portfoliosnapshot.overdue_exposure,
+       dashboards_portfoliosnapshot.overdue_1_30, dashboards_portfoliosnapshot.overdue_31_60,
+       dashboards_portfoliosnapshot.overdue_61_90, dashboards_portfoliosnapshot.overdue_91_180,
+       dashboards_portfoliosnapshot.overdue_181_360,
+       dashboards_portfoliosnapshot.overdue_360_plus)
       IS DISTINCT FROM
       (EXCLUDED.customers, EXCLUDED.loans, EXCLUDED.exposure, EXCLUDED.npl_exposure,
-       EXCLUDED.overdue_exposure)
+       EXCLUDED.overdue_exposure, EXCLUDED.overdue_1_30, EXCLUDED.overdue_31_60,
+       EXCLUDED.overdue_61_90, EXCLUDED.overdue_91_180, EXCLUDED.overdue_181_360,
+       EXCLUDED.overdue_360_plus)
 """
 
 

@@ -42,7 +42,13 @@ def _bars(rows) -> list[dict]:
     """Rows of (label, value, drill-down URL) with a width relative to the largest value."""
     top = max((value for _label, value, _url in rows), default=0) or 1
     return [
-        {"label": label, "value": value, "url": url, "width": round(100 * value / top)}
+        {
+            "label": label,
+            "value": value,
+            "url": url,
+            "width": round(100 * value / top),
+            "delta": None,
+        }
         for label, value, url in rows
     ]
 
@@ -100,12 +106,19 @@ def dashboard(request):
         "alerts": alerts,
         "pipeline": pipeline,
         "relationship": relationship,
-        "buckets": _bars(
-            [
-                (label, value, _url("credit:loan-list", dpd=key, branch=scope.branch))
-                for key, label, value in portfolio["buckets"]
-            ]
-        ),
+        "buckets": [
+            {**bar, "delta": value - earlier[f"bucket_{key}"] if earlier else None}
+            for bar, (key, _label, value) in zip(
+                _bars(
+                    [
+                        (label, value, _url("credit:loan-list", dpd=key, branch=scope.branch))
+                        for key, label, value in portfolio["buckets"]
+                    ]
+                ),
+                portfolio["buckets"],
+                strict=True,
+            )
+        ],
         "by_grade": _bars(
             [
                 (

@@ -325,3 +325,15 @@ def test_industry_bar_lands_on_the_loans_of_that_industry(
     client = client_for(mary)
     bar = client.get(reverse("dashboards:dashboard")).context["by_industry"][0]
     assert [row[0] for row in client.get(bar["url"]).context["loans"]] == [loan]
+
+
+def test_overdue_buckets_trend_from_the_snapshot(client_for, mary, book):
+    from dashboards.services import portfolio_snapshot
+
+    portfolio_snapshot(on=dt.date(2025, 6, 1))
+    response = client_for(mary).get(reverse("dashboards:dashboard"), {"compare": "2025-06-01"})
+    deltas = {bar["label"]: bar["delta"] for bar in response.context["buckets"]}
+    # Nothing moved since the snapshot: every bucket's change is zero.
+    assert set(deltas.values()) == {Decimal("0.00")}
+    plain = {bar["label"]: bar["delta"] for bar in response.context["by_grade"]}
+    assert set(plain.values()) == {None}
