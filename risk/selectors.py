@@ -31,10 +31,11 @@ def alert_get_for(user: User, pk) -> Alert:
 
 
 def loan_risk_get_for(user: User, loan_pk) -> LoanRisk:
+    """The loan's risk state; a loan the nightly job has not seen yet gets an unsaved one
+    (the override service creates the row when it writes), so reading never writes."""
     loan = get_in_scope_or_404(user, Loan.objects.all(), pk=loan_pk, **CUSTOMER_SCOPE)
-    return LoanRisk.objects.select_related("loan", "customer", "override_by").get_or_create(
-        loan=loan, defaults={"customer_id": loan.customer_id}
-    )[0]
+    existing = LoanRisk.objects.select_related("override_by").filter(loan=loan).first()
+    return existing or LoanRisk(loan=loan, customer_id=loan.customer_id)
 
 
 def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:

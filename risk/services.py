@@ -203,6 +203,15 @@ def alerts_escalate_overdue(now: dt.datetime | None = None) -> int:
     return len(escalated)
 
 
+def _loan_risk_locked(loan_risk: LoanRisk) -> LoanRisk:
+    """The row, created on the first override of a loan the nightly job has not seen yet,
+    locked so two managers overriding at once apply one after the other."""
+    LoanRisk.objects.get_or_create(
+        loan_id=loan_risk.loan_id, defaults={"customer_id": loan_risk.customer_id}
+    )
+    return LoanRisk.objects.select_for_update().get(pk=loan_risk.loan_id)
+
+
 @transaction.atomic
 def classification_override(
     *, actor: User, loan_risk: LoanRisk, loan_class: int, reason: str, until: dt.date | None
@@ -218,7 +227,7 @@ def classification_override(
         raise ValidationError({"loan_class": _("Choose a class.")})
     if until is not None and until < business_date():
         raise ValidationError({"until": _("The expiry cannot be in the past.")})
-    locked = LoanRisk.objects.select_for_update().get(pk=loan_risk.pk)
+    locked = _loan_risk_locked(loan_risk)
     before = snapshot(
         locked, ["override_class", "override_reason", "override_until", "final_class"]
     )
@@ -256,7 +265,7 @@ def classification_override(
 def classification_override_clear(*, actor: User, loan_risk: LoanRisk) -> LoanRisk:
     if not can_override(actor):
         raise PermissionDenied
-    locked = LoanRisk.objects.select_for_update().get(pk=loan_risk.pk)
+    locked = _loan_risk_locked(loan_risk)
     before = snapshot(locked, ["override_class", "final_class"])
     locked.override_class = None
     locked.override_until = None

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from risk import jobs, services
-from risk.models import Alert
+from risk.models import Alert, LoanRisk
 
 
 @pytest.fixture
@@ -144,6 +144,18 @@ def test_override_needs_a_manager_or_risk_officer(client_for, alice, rita, alert
     state.refresh_from_db()
     assert (state.final_class, state.automatic_class) == (3, 2)
     assert AuditEvent.objects.filter(action="risk.classification.overridden").exists()
+
+
+def test_override_page_of_an_unseen_loan_writes_nothing_until_saved(client_for, rita, risky_loan):
+    loan = risky_loan
+    url = reverse("risk:classification-override", args=[loan.pk])
+    client = client_for(rita)
+    assert client.get(url).status_code == 200
+    assert not LoanRisk.objects.filter(loan=loan).exists()
+    client.post(url, {"loan_class": "2", "reason": "Sector downturn", "until": ""})
+    state = LoanRisk.objects.get(loan=loan)
+    assert (state.final_class, state.override_by) == (2, rita)
+    assert state.customer_id == loan.customer_id
 
 
 def test_alert_list_query_count(client_for, alice, alert, django_assert_num_queries):
