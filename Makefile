@@ -49,8 +49,9 @@ lint: $(VENV)/.installed-test
 
 # Regenerates the zh-hans catalogue from the code and compiles it (needs GNU gettext).
 messages: $(VENV)/.installed-test
-	$(PY) -m crm_site.dev manage makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=static
-	$(PY) -m crm_site.dev manage compilemessages -l zh_Hans --ignore=.venv
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=static \
+		--ignore=tests --ignore=artifacts
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 # Stops the embedded PostgreSQL and Redis if something left them running.
 stop: $(VENV)/.installed-run

@@ -44,6 +44,8 @@ DIMENSIONS = {
     "operational_stability": "Operational stability",
     "development_prospects": "Development prospects",
     "qualitative": "Qualitative (expert)",
+    # Characteristics a fitted scorecard found predictive that belong to none of the above.
+    "other": "Other characteristics",
 }
 GRADE_ORDER = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 

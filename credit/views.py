@@ -47,6 +47,7 @@ DIMENSION_LABELS = {
     "operational_stability": gettext_lazy("Operational stability"),
     "development_prospects": gettext_lazy("Development prospects"),
     "qualitative": gettext_lazy("Qualitative (expert)"),
+    "other": gettext_lazy("Other characteristics"),
 }
 
 
@@ -134,6 +135,7 @@ def assessment_detail(request, pk: int):
     factors = [
         {
             "factor": factor,
+            "dimension": DIMENSION_LABELS.get(factor.dimension, factor.dimension),
             "value": assessment.inputs.get(factor.key),
             "stored": assessment.factor_points.get(factor.key),
             "comment": assessment.expert_comments.get(factor.key, ""),
