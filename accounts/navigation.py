@@ -32,6 +32,12 @@ NAVIGATION = [
         "shield-exclamation",
     ),
     NavEntry(
+        _("Scorecards"),
+        "credit:scorecard-list",
+        frozenset({Role.RISK_OFFICER, Role.ADMIN}),
+        "graph-up",
+    ),
+    NavEntry(
         _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"
     ),
 ]

@@ -1,14 +1,9 @@
-import json
-from collections import Counter
-
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.scope import scope_queryset
 from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
 from credit import scoring, services
 from credit.models import (
@@ -23,8 +18,6 @@ from credit.models import (
     ScorecardStatus,
     ScorecardVersion,
 )
-
-PREVIEW_SAMPLE = 5000
 
 
 class PricingInline(admin.TabularInline):
@@ -83,8 +76,9 @@ class PricingRuleAdmin(AuditedReferenceAdmin):
 
 @admin.register(ScorecardVersion)
 class ScorecardVersionAdmin(admin.ModelAdmin):
-    """Drafts are edited as JSON and previewed against the book; publishing puts a draft in
-    force. Published versions are read-only (the database refuses changes too)."""
+    """Drafts are edited as JSON (or saved by scorecard_fit) and compared with the card in
+    force on the book; publishing puts a draft in force. Published versions are read-only
+    (the database refuses changes too)."""
 
     list_display = ["name", "customer_kind", "version", "status", "published_at", "preview_link"]
     list_filter = ["customer_kind", "status"]
@@ -135,10 +129,20 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
 
         return ValidatingForm
 
-    @admin.display(description=_("preview"))
+    @admin.display(description=_("compare"))
     def preview_link(self, obj):
-        url = reverse("admin:credit_scorecardversion_preview", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, _("Preview on the book"))
+        """Champion–challenger for a draft, monitoring for the rest."""
+        if obj.status == ScorecardStatus.DRAFT:
+            return format_html(
+                '<a href="{}">{}</a>',
+                reverse("credit:scorecard-compare", args=[obj.pk]),
+                _("Compare with the card in force"),
+            )
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("credit:scorecard-monitoring", args=[obj.pk]),
+            _("Monitoring"),
+        )
 
     @admin.action(description=_("Publish the selected draft"))
     def publish(self, request, queryset):
@@ -156,65 +160,6 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
             request,
             _("%(name)s version %(version)s is now in force.")
             % {"name": version.name, "version": version.version},
-        )
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/preview/",
-                self.admin_site.admin_view(self.preview),
-                name="credit_scorecardversion_preview",
-            ),
-            *super().get_urls(),
-        ]
-
-    def preview(self, request, pk: int):
-        """How this version would grade the most recent assessments of its kind, beside the
-        grades they got: a distribution and a migration count, before anyone publishes."""
-        if not self.has_view_permission(request):
-            return redirect("admin:index")
-        version = get_object_or_404(ScorecardVersion, pk=pk)
-        sample = list(
-            scope_queryset(
-                request.user,
-                Assessment.objects.filter(customer__kind=version.customer_kind),
-                officer_field="customer__officer",
-                branch_field="customer__branch",
-            )
-            .order_by("customer_id", "-assessed_at")
-            .distinct("customer_id")
-            .values_list("grade", "inputs")[:PREVIEW_SAMPLE]
-        )
-        current, proposed, moves = Counter(), Counter(), Counter()
-        for grade, inputs in sample:
-            new_grade = scoring.apply(version.definition, inputs).grade
-            current[grade] += 1
-            proposed[new_grade] += 1
-            moves[(grade, new_grade)] += 1
-        grades = scoring.GRADE_ORDER
-        rows = [
-            {
-                "grade": g,
-                "current": current[g],
-                "proposed": proposed[g],
-                "moves": [moves[(g, h)] for h in grades],
-            }
-            for g in grades
-        ]
-        return render(
-            request,
-            "admin/credit/scorecard_preview.html",
-            {
-                **self.admin_site.each_context(request),
-                "version": version,
-                "rows": rows,
-                "grades": grades,
-                "sample_size": len(sample),
-                "limit": PREVIEW_SAMPLE,
-                "definition": json.dumps(version.definition, ensure_ascii=False, indent=1),
-                "title": _("Preview of %(version)s") % {"version": version},
-                "opts": self.model._meta,
-            },
         )
 
 

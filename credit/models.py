@@ -118,6 +118,95 @@ class ScorecardVersion(models.Model):
         return f"{self.name} v{self.version} ({self.get_status_display()})"
 
 
+class ScorecardMonitoring(models.Model):
+    """How a scorecard performed and how stable its population was, as computed for one
+    month (credit/monitoring.py). The monthly job writes one row per version and month;
+    running it again for the same month replaces the figures."""
+
+    version = models.ForeignKey(
+        ScorecardVersion,
+        verbose_name=_("scorecard version"),
+        on_delete=models.CASCADE,
+        related_name="monitoring",
+    )
+    computed_for = models.DateField(_("as of"))
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    horizon_months = models.PositiveSmallIntegerField(_("outcome horizon (months)"), default=12)
+    latest_psi = models.FloatField(_("latest score PSI"), null=True, blank=True)
+    figures = models.JSONField(_("figures"), default=dict)
+
+    class Meta:
+        verbose_name = _("scorecard monitoring")
+        verbose_name_plural = _("scorecard monitoring")
+        ordering = ["-computed_for", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "computed_for"], name="scorecard_monitoring_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.computed_for:%Y-%m}"
+
+
+class ScorecardAlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    CLOSED = "closed", _("Closed")
+
+
+class ScorecardAlert(models.Model):
+    """The population a scorecard scores has shifted (score PSI above 0.25): risk officers
+    decide whether to recalibrate or redevelop. One alert is active per version at a time."""
+
+    version = models.ForeignKey(
+        ScorecardVersion,
+        verbose_name=_("scorecard version"),
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    month = models.DateField(_("month"))
+    psi = models.FloatField(_("score PSI"))
+    status = models.CharField(
+        _("status"),
+        max_length=15,
+        choices=ScorecardAlertStatus.choices,
+        default=ScorecardAlertStatus.OPEN,
+    )
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    note = models.TextField(_("decision"), blank=True)
+
+    class Meta:
+        verbose_name = _("scorecard alert")
+        verbose_name_plural = _("scorecard alerts")
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=~models.Q(status="closed"),
+                name="scorecard_alert_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version}: PSI {self.psi:.2f}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != ScorecardAlertStatus.CLOSED
+
+
 class Assessment(models.Model):
     """A credit assessment: inputs, every factor's points, the score, the grade and the exact
     scorecard version. Re-applying the version to the inputs gives the same result."""

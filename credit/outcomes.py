@@ -35,7 +35,7 @@ WITH sample AS (
        AND l.disbursed_on <= %(disbursed_until)s
 )
 SELECT s.loan_id, s.disbursed_on, s.window_end, a.id, a.scorecard_id, a.score, a.grade,
-       a.inputs,
+       CASE WHEN %(with_inputs)s THEN a.inputs END,
        EXISTS (
            SELECT 1 FROM credit_instalment i
             WHERE i.loan_id = s.loan_id
@@ -47,7 +47,8 @@ SELECT s.loan_id, s.disbursed_on, s.window_end, a.id, a.scorecard_id, a.score, a
   FROM sample s
   JOIN credit_assessment a ON a.id = s.assessment_id
  WHERE %(scorecard)s::bigint IS NULL OR a.scorecard_id = %(scorecard)s::bigint
- ORDER BY s.loan_id
+ ORDER BY s.loan_id DESC
+ LIMIT %(limit)s
 """
 
 
@@ -71,9 +72,12 @@ def loan_outcomes(
     observed_until: dt.date,
     horizon_months: int = 12,
     scorecard_id: int | None = None,
+    with_inputs: bool = True,
+    limit: int | None = None,
 ) -> list[LoanOutcome]:
     """Scored loans of one customer type disbursed by `disbursed_until`, each with whether it
-    went bad within the horizon as far as `observed_until` shows."""
+    went bad within the horizon as far as `observed_until` shows; the newest first, at most
+    `limit` of them."""
     with connection.cursor() as cursor:
         cursor.execute(
             _OUTCOMES_SQL,
@@ -85,11 +89,15 @@ def loan_outcomes(
                 "kind": kind,
                 "dpd": BAD_DPD,
                 "scorecard": scorecard_id,
+                "with_inputs": with_inputs,
+                "limit": limit,
             },
         )
         # Django has psycopg hand jsonb over as text (its JSONField decodes it); so here.
         return [
-            LoanOutcome(*row[:7], json.loads(row[7]) if isinstance(row[7], str) else row[7], row[8])
+            LoanOutcome(
+                *row[:7], json.loads(row[7]) if isinstance(row[7], str) else row[7] or {}, row[8]
+            )
             for row in cursor.fetchall()
         ]
 

@@ -1,6 +1,9 @@
+import datetime as dt
+
 from celery import shared_task
 
-from credit import notifications
+from credit import monitoring, notifications
+from credit.business_date import business_date
 from credit.models import CustomerNotification
 
 
@@ -9,3 +12,10 @@ def send_customer_notification(notification_id: int) -> None:
     notification = CustomerNotification.objects.filter(pk=notification_id, delivered=False).first()
     if notification is not None:
         notifications.deliver(notification)
+
+
+@shared_task(name="credit.scorecard_monitoring")
+def scorecard_monitoring() -> list[int]:
+    """Beat entry point, on the 1st: last month's figures for every scorecard in force."""
+    as_of = business_date() - dt.timedelta(days=1)
+    return [row.pk for row in monitoring.run_monthly(as_of)]

@@ -28,6 +28,27 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/collateral/new/", views.collateral_add, name="collateral-add"),
     path("applications/<int:pk>/guarantors/new/", views.guarantor_add, name="guarantor-add"),
+    path("scorecards/", views.scorecard_list, name="scorecard-list"),
+    path(
+        "scorecards/<int:pk>/monitoring/",
+        views.scorecard_monitoring,
+        name="scorecard-monitoring",
+    ),
+    path(
+        "scorecards/<int:pk>/monitoring/refresh/",
+        views.scorecard_monitoring_refresh,
+        name="scorecard-monitoring-refresh",
+    ),
+    path(
+        "scorecards/<int:pk>/compare/",
+        views.scorecard_compare,
+        name="scorecard-compare",
+    ),
+    path(
+        "scorecard-alerts/<int:pk>/<str:action>/",
+        views.scorecard_alert_update,
+        name="scorecard-alert-update",
+    ),
     path("loans/", views.loan_list, name="loan-list"),
     path("loans/import/", views.portfolio_import, name="portfolio-import"),
     path("loans/export/<str:fmt>/", views.loan_export, name="loan-export"),

@@ -3,7 +3,8 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
+from django.db import transaction
+from django.db.models import Prefetch, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_log
-from credit import importer, selectors, services
+from credit import challenger, importer, monitoring, selectors, services
 from credit.business_date import business_date
 from credit.forms import (
     ApplicationForm,
@@ -35,6 +36,10 @@ from credit.models import (
     ApplicationStatus,
     Collateral,
     Repayment,
+    ScorecardAlert,
+    ScorecardAlertStatus,
+    ScorecardMonitoring,
+    ScorecardVersion,
 )
 from crm_site import exports
 from crm_site.forms import apply_service_errors
@@ -681,4 +686,138 @@ def portfolio_import(request):
             "repayment_columns": importer.REPAYMENT_COLUMNS,
         },
         status=http_status,
+    )
+
+
+# --- Scorecards: monitoring and champion–challenger -------------------------------------------
+
+
+def _require_monitoring(user) -> None:
+    if not monitoring.can_monitor(user):
+        raise PermissionDenied
+
+
+def scorecard_list(request):
+    _require_monitoring(request.user)
+    versions = list(
+        ScorecardVersion.objects.order_by("customer_kind", "-version").prefetch_related(
+            Prefetch(
+                "monitoring",
+                queryset=ScorecardMonitoring.objects.order_by("-computed_for", "-id"),
+                to_attr="reports",
+            ),
+            Prefetch(
+                "alerts",
+                queryset=ScorecardAlert.objects.exclude(status=ScorecardAlertStatus.CLOSED),
+                to_attr="active_alerts",
+            ),
+        )
+    )
+    for version in versions:
+        version.latest_report = version.reports[0] if version.reports else None
+    return render(request, "credit/scorecard_list.html", {"versions": versions})
+
+
+def _psi_chart(months: list[dict]) -> dict:
+    """Bars of the monthly PSI on a scale that always shows the 0.25 line."""
+    top = max([0.3, *(row["psi"] or 0 for row in months)])
+    height = 120
+    width = 28
+    bars = []
+    for index, row in enumerate(months):
+        value = row["psi"] or 0
+        bar_height = round(height * value / top, 1)
+        bars.append(
+            {
+                "x": index * width + 4,
+                "y": round(height - bar_height, 1),
+                "height": bar_height,
+                "width": width - 8,
+                "band": row["band"],
+                "label": row["month"][2:7],
+                "psi": row["psi"],
+            }
+        )
+    return {
+        "bars": bars,
+        "width": len(months) * width + 8,
+        "height": height,
+        "watch_y": round(height - height * 0.1 / top, 1),
+        "shift_y": round(height - height * 0.25 / top, 1),
+    }
+
+
+def _monitoring_page(request, version, *, note_form=None, status=200):
+    report = version.monitoring.order_by("-computed_for", "-id").first()
+    alerts = list(version.alerts.select_related("acknowledged_by")[:10])
+    return render(
+        request,
+        "credit/scorecard_monitoring.html",
+        {
+            "version": version,
+            "report": report,
+            "figures": report.figures if report else None,
+            "chart": _psi_chart(report.figures["psi_months"]) if report else None,
+            "alerts": alerts,
+            "note_form": note_form or ReasonForm(),
+            "min_month_rows": monitoring.MIN_MONTH_ROWS,
+        },
+        status=status,
+    )
+
+
+def scorecard_monitoring(request, pk: int):
+    _require_monitoring(request.user)
+    version = get_object_or_404(ScorecardVersion, pk=pk)
+    return _monitoring_page(request, version)
+
+
+@require_POST
+def scorecard_monitoring_refresh(request, pk: int):
+    _require_monitoring(request.user)
+    version = get_object_or_404(ScorecardVersion, pk=pk)
+    with transaction.atomic():
+        report = monitoring.compute(version, as_of=business_date())
+        alert = monitoring.raise_alert_if_shifted(report)
+    audit_log(actor=request.user, action="credit.scorecard.monitoring_computed", obj=version)
+    messages.success(
+        request,
+        _("Monitoring figures computed as of %(date)s.")
+        % {"date": report.computed_for.isoformat()},
+    )
+    if alert is not None:
+        messages.warning(request, _("The score PSI is above 0.25: an alert is open."))
+    return redirect("credit:scorecard-monitoring", pk=version.pk)
+
+
+@require_POST
+def scorecard_alert_update(request, pk: int, action: str):
+    _require_monitoring(request.user)
+    alert = get_object_or_404(ScorecardAlert.objects.select_related("version"), pk=pk)
+    moves = {"acknowledge": monitoring.alert_acknowledge, "close": monitoring.alert_close}
+    if action not in moves:
+        raise Http404
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            moves[action](actor=request.user, alert=alert, note=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Alert updated."))
+            return redirect("credit:scorecard-monitoring", pk=alert.version_id)
+    return _monitoring_page(request, alert.version, note_form=form, status=400)
+
+
+def scorecard_compare(request, pk: int):
+    _require_monitoring(request.user)
+    version = get_object_or_404(ScorecardVersion, pk=pk)
+    champion = challenger.champion_for(version)
+    comparison = None
+    if champion is not None and champion.pk != version.pk:
+        comparison = challenger.compare(version, champion, request.user)
+    return render(
+        request,
+        "credit/scorecard_compare.html",
+        {"version": version, "champion": champion, "comparison": comparison},
     )

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 logger = logging.getLogger(__name__)
 
 
-def _send(user, subject: str, body: str) -> None:
+def send_staff_mail(user, subject: str, body: str) -> None:
+    """A mail to a colleague in their own language; a mail server outage is logged, not fatal."""
     if not user.email:
         return
     with translation.override(user.language or settings.LANGUAGE_CODE):
@@ -41,7 +42,7 @@ def red_alerts_raised(alert_ids: list[int]) -> None:
                 "response": alert.rule.suggested_response,
                 "url": reverse("risk:alert-detail", args=[alert.pk]),
             }
-            _send(alert.assignee, _("Red alert"), body)
+            send_staff_mail(alert.assignee, _("Red alert"), body)
 
 
 def alerts_escalated(alert_ids: list[int]) -> None:
@@ -59,4 +60,4 @@ def alerts_escalated(alert_ids: list[int]) -> None:
                 "customer": alert.customer.name,
                 "url": reverse("risk:alert-detail", args=[alert.pk]),
             }
-            _send(alert.escalated_to, _("Alert escalated to you"), body)
+            send_staff_mail(alert.escalated_to, _("Alert escalated to you"), body)

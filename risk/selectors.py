@@ -87,4 +87,19 @@ def risk_overview(user: User) -> dict:
         "levels": levels,
         "class_rows": [(code, label, classes.get(code, 0)) for code, label in LoanClass.choices],
         "runs": list(JobRun.objects.all()[:5]),
+        "scorecard_alerts": _scorecard_alerts(user),
     }
+
+
+def _scorecard_alerts(user: User) -> list:
+    """Population-shift alerts on the scorecards, for those who monitor them."""
+    from credit.models import ScorecardAlert, ScorecardAlertStatus
+    from credit.monitoring import can_monitor
+
+    if not can_monitor(user):
+        return []
+    return list(
+        ScorecardAlert.objects.exclude(status=ScorecardAlertStatus.CLOSED).select_related(
+            "version"
+        )
+    )

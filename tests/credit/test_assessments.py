@@ -98,14 +98,13 @@ def test_prefill_comes_from_the_latest_statement(alice, graded_customer, on_busi
     assert inputs["late_payments_12m"] is None  # no loan history yet: scored as missing
 
 
-def test_admin_previews_a_draft_on_the_book_and_publishes_it(
+def test_admin_compares_a_draft_with_the_card_in_force_and_publishes_it(
     client_for, admin_user, graded_customer
 ):
     current = ScorecardVersion.objects.get(customer_kind="individual", status="published")
     client = client_for(admin_user)
-    response = client.get(f"/admin/credit/scorecardversion/{current.pk}/preview/")
-    assert response.status_code == 200
-    assert "Latest assessment of 1 customers" in response.content.decode()
+    changelist = client.get("/admin/credit/scorecardversion/").content.decode()
+    assert f"/credit/scorecards/{current.pk}/monitoring/" in changelist
     definition = copy.deepcopy(current.definition)
     definition["base_points"] = 390
     draft = services.scorecard_draft_save(
@@ -114,9 +113,12 @@ def test_admin_previews_a_draft_on_the_book_and_publishes_it(
             name="Stricter", customer_kind="individual", definition=definition
         ),
     )
-    preview = client.get(f"/admin/credit/scorecardversion/{draft.pk}/preview/")
-    row_a = next(row for row in preview.context["rows"] if row["grade"] == "A")
-    assert row_a["current"] == 1 and row_a["proposed"] == 0
+    assert f"/credit/scorecards/{draft.pk}/compare/" in client.get(
+        "/admin/credit/scorecardversion/"
+    ).content.decode()
+    preview = client.get(f"/credit/scorecards/{draft.pk}/compare/")
+    row_a = next(row for row in preview.context["comparison"]["rows"] if row["grade"] == "A")
+    assert row_a["champion"] == 1 and row_a["challenger"] == 0
     response = client.post(
         "/admin/credit/scorecardversion/", {"action": "publish", "_selected_action": [draft.pk]}
     )
