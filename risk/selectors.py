@@ -99,7 +99,5 @@ def _scorecard_alerts(user: User) -> list:
     if not can_monitor(user):
         return []
     return list(
-        ScorecardAlert.objects.exclude(status=ScorecardAlertStatus.CLOSED).select_related(
-            "version"
-        )
+        ScorecardAlert.objects.exclude(status=ScorecardAlertStatus.CLOSED).select_related("version")
     )

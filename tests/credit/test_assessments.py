@@ -113,9 +113,10 @@ def test_admin_compares_a_draft_with_the_card_in_force_and_publishes_it(
             name="Stricter", customer_kind="individual", definition=definition
         ),
     )
-    assert f"/credit/scorecards/{draft.pk}/compare/" in client.get(
-        "/admin/credit/scorecardversion/"
-    ).content.decode()
+    assert (
+        f"/credit/scorecards/{draft.pk}/compare/"
+        in client.get("/admin/credit/scorecardversion/").content.decode()
+    )
     preview = client.get(f"/credit/scorecards/{draft.pk}/compare/")
     row_a = next(row for row in preview.context["comparison"]["rows"] if row["grade"] == "A")
     assert row_a["champion"] == 1 and row_a["challenger"] == 0
