@@ -12,11 +12,19 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Role, User
 from credit import services
 from credit.business_date import business_date
-from credit.models import Application, Collateral, FinancialStatement, Guarantor, LoanProduct
+from credit.models import (
+    Application,
+    Assessment,
+    Collateral,
+    FinancialStatement,
+    Guarantor,
+    LoanProduct,
+)
 from credit.schedule import add_months
 from customers.models import Customer, CustomerKind
 
@@ -168,6 +176,8 @@ def _advance(application, offer, stage, officer, decider):
 
 # Days past due a stopped borrower is left at, spread over every classification bucket.
 STOPPED_DPD = [430, 45, 200, 5, 330, 100, 75, 280, 20, 150, 450]
+# The chance that a borrower of a grade stops paying (worse grades not listed: 0.6).
+STOP_CHANCE = {"AAA": 0.03, "AA": 0.05, "A": 0.08, "BBB": 0.15, "BB": 0.25, "B": 0.4}
 
 
 def _service_loan(rng, loan, officer, habit, stopped_dpd=0):
@@ -208,7 +218,7 @@ def seed_credit(*, seed: int) -> str:
         .order_by("id")
     )
     today = business_date()
-    loans = applications = 0
+    loans = applications = stopped = 0
     for customer in customers:
         identifier = customer.resident_id or customer.credit_code
         rng = random.Random(f"{seed}-{identifier}")
@@ -229,24 +239,37 @@ def seed_credit(*, seed: int) -> str:
             )
             if stage != "disbursed":
                 continue
-            # Every fourth loan stops paying, at a days-past-due level taken in turn from
-            # STOPPED_DPD, so the demo book always spans every classification bucket.
-            habit = "stopped" if loans % 4 == 3 else "late" if loans % 7 == 5 else "on_time"
-            stopped_dpd = STOPPED_DPD[(loans // 4) % len(STOPPED_DPD)]
+            # Weaker grades stop paying more often, as in a real book, so the scorecard's
+            # monitoring has something to find; a stopped loan takes the next days-past-due
+            # level of STOPPED_DPD, so the book spans every classification bucket.
+            stops = rng.random() < STOP_CHANCE.get(assessment.grade, 0.6)
+            habit = "stopped" if stops else "late" if loans % 7 == 5 else "on_time"
+            stopped_dpd = STOPPED_DPD[stopped % len(STOPPED_DPD)]
             longest = min(application.approved_term_months, 30)
-            # A stopped loan is old enough for its days past due (it may be past maturity).
+            # A stopped loan is old enough for its days past due (it may be past maturity);
+            # it stopped within its first months, as most defaults do.
             months_back = (
                 rng.randrange(2, longest + 1)
                 if habit != "stopped"
-                else max(longest, stopped_dpd // 30 + 2)
+                else stopped_dpd // 30 + rng.randrange(2, 9)
             )
             loan = services.application_disburse(
                 actor=decider,
                 application=application,
                 on=add_months(today, -months_back) - dt.timedelta(days=rng.randrange(0, 20)),
             )
-            _service_loan(rng, loan, officer, habit, STOPPED_DPD[(loans // 4) % len(STOPPED_DPD)])
+            # The assessment was made when the customer applied, days before the money went
+            # out, so what the bank knew then is what its scorecard is judged on.
+            Assessment.objects.filter(pk=assessment.pk).update(
+                assessed_at=timezone.make_aware(
+                    dt.datetime.combine(
+                        loan.disbursed_on - dt.timedelta(days=rng.randrange(3, 21)), dt.time(10)
+                    )
+                )
+            )
+            _service_loan(rng, loan, officer, habit, stopped_dpd)
             loans += 1
+            stopped += habit == "stopped"
             if habit == "stopped" and stopped_dpd < 100 and rng.random() < 0.5:
                 services.loan_restructure(
                     actor=decider,

@@ -4,7 +4,8 @@
   disbursement quarter (credit/outcomes.py says what "bad" means); a cohort younger than the
   horizon is still maturing and says how many months it has been watched.
 - Score PSI month by month over the card's grade bands, against the development sample kept
-  in the card by scorecard_fit, or, for a hand-made card, against its first month of use.
+  in the card by scorecard_fit, or, for a hand-made card, against its first 100 assessments
+  (whole months, from its first month of use).
 - Calibration: each grade's PD against the bad rate observed on matured loans, with a 95%
   Wilson interval, so "the card under-predicts B" is a statement, not an impression.
 - Characteristic stability: for every factor, the PSI of its bin distribution in the latest
@@ -46,6 +47,9 @@ logger = logging.getLogger(__name__)
 
 # Below this many assessments a month's PSI is mostly noise: shown as "too few", never alerted.
 MIN_MONTH_ROWS = 30
+# A hand-made card has no development sample; its first assessments, month by month until
+# there are this many, stand in for one.
+MIN_BASELINE_ROWS = 100
 MONTHS_SHOWN = 12
 # At most this many assessments are re-read per month for the factor distributions.
 FACTOR_SAMPLE = 50_000
@@ -75,15 +79,19 @@ def _grades_by_month(version: ScorecardVersion, as_of: dt.date) -> dict[dt.date,
     return dict(months)
 
 
-def _factor_shares(version: ScorecardVersion, month: dt.date) -> dict[str, dict[str, float]]:
-    """Share of a month's assessments in each bin of each factor, re-read from their inputs."""
+def _factor_shares(
+    version: ScorecardVersion, first: dt.date | None, last: dt.date
+) -> dict[str, dict[str, float]]:
+    """Share of the assessments of months first..last in each bin of each factor, re-read
+    from their inputs (the latest ones when there are more than FACTOR_SAMPLE)."""
     tz = timezone.get_current_timezone()
-    start = timezone.make_aware(dt.datetime.combine(month, dt.time()), tz)
-    end = timezone.make_aware(dt.datetime.combine(add_months(month, 1), dt.time()), tz)
+    start = timezone.make_aware(dt.datetime.combine(first or dt.date(1900, 1, 1), dt.time()), tz)
+    end = timezone.make_aware(dt.datetime.combine(add_months(last, 1), dt.time()), tz)
     counts: dict[str, Counter] = defaultdict(Counter)
     rows = 0
     for inputs in (
         Assessment.objects.filter(scorecard=version, assessed_at__gte=start, assessed_at__lt=end)
+        .order_by("-assessed_at")
         .values_list("inputs", flat=True)[:FACTOR_SAMPLE]
         .iterator(chunk_size=2000)
     ):
@@ -192,19 +200,32 @@ def compute(version: ScorecardVersion, *, as_of: dt.date, horizon_months: int = 
     ]
     monthly = _grades_by_month(version, as_of)
     development = definition.get("development")
+    baseline_end = None
     if development:
-        baseline_label = "development sample"
+        baseline = {"kind": "development", "rows": development.get("rows")}
         baseline_grades = development["grade_shares"]
         baseline_factors = development.get("factor_shares", {})
-        baseline_month = None
-    elif monthly:
-        baseline_month = min(monthly)
-        baseline_label = f"first month of use ({baseline_month:%Y-%m})"
-        total = sum(monthly[baseline_month].values())
-        baseline_grades = {g: n / total for g, n in monthly[baseline_month].items()}
-        baseline_factors = _factor_shares(version, baseline_month)
     else:
-        baseline_label, baseline_grades, baseline_factors, baseline_month = "", {}, {}, None
+        baseline, baseline_grades, baseline_factors = None, {}, {}
+        accumulated: Counter = Counter()
+        for month in sorted(monthly):
+            accumulated.update(monthly[month])
+            if sum(accumulated.values()) >= MIN_BASELINE_ROWS:
+                baseline_end = month
+                break
+        if baseline_end is not None:
+            total = sum(accumulated.values())
+            baseline = {
+                "kind": "first_assessments",
+                "rows": total,
+                "from": f"{min(monthly):%Y-%m}",
+                "to": f"{baseline_end:%Y-%m}",
+            }
+            baseline_grades = {grade: n / total for grade, n in accumulated.items()}
+            baseline_factors = _factor_shares(version, None, baseline_end)
+
+    def after_baseline(month: dt.date) -> bool:
+        return baseline_end is None or month > baseline_end
 
     psi_months = []
     first_shown = add_months(month_start(as_of), -(MONTHS_SHOWN - 1))
@@ -213,7 +234,7 @@ def compute(version: ScorecardVersion, *, as_of: dt.date, horizon_months: int = 
         counts = monthly.get(month, Counter())
         total = sum(counts.values())
         value = None
-        if baseline_grades and total >= MIN_MONTH_ROWS and month != baseline_month:
+        if baseline_grades and total >= MIN_MONTH_ROWS and after_baseline(month):
             value = round(
                 modelling.psi(
                     [baseline_grades.get(g, 0.0) for g in grade_order],
@@ -237,10 +258,12 @@ def compute(version: ScorecardVersion, *, as_of: dt.date, horizon_months: int = 
     latest = judged[-1] if judged else None
 
     characteristics = []
-    months_with_rows = [m for m, c in monthly.items() if sum(c.values()) >= MIN_MONTH_ROWS]
+    months_with_rows = [
+        m for m, c in monthly.items() if sum(c.values()) >= MIN_MONTH_ROWS and after_baseline(m)
+    ]
     latest_month = max(months_with_rows) if months_with_rows else None
-    if baseline_factors and latest_month and latest_month != baseline_month:
-        current = _factor_shares(version, latest_month)
+    if baseline_factors and latest_month:
+        current = _factor_shares(version, latest_month, latest_month)
         for factor in definition["factors"]:
             key = factor["key"]
             if key in baseline_factors and key in current:
@@ -267,7 +290,7 @@ def compute(version: ScorecardVersion, *, as_of: dt.date, horizon_months: int = 
     matured_until = add_months(as_of, -horizon_months)
     mature = [row for row in rows if row.disbursed_on <= matured_until]
     figures = {
-        "baseline": baseline_label,
+        "baseline": baseline,
         "psi_months": psi_months,
         "latest_psi_month": latest["month"] if latest else None,
         "cohorts": _cohorts(rows, as_of, horizon_months),

@@ -761,6 +761,7 @@ def _monitoring_page(request, version, *, note_form=None, status=200):
             "alerts": alerts,
             "note_form": note_form or ReasonForm(),
             "min_month_rows": monitoring.MIN_MONTH_ROWS,
+            "min_baseline_rows": monitoring.MIN_BASELINE_ROWS,
         },
         status=status,
     )

@@ -69,7 +69,7 @@ def shifted_population(business_day, alice, individual_card):
     """A first month of mostly low debt-to-income, a latest month of mostly high."""
     customers = [factories.individual(alice, name=f"客户{i}") for i in range(5)]
     baseline = assess_in_month(
-        individual_card, customers, alice, dt.date(2025, 10, 1), [0.1] * 40 + [0.6] * 10
+        individual_card, customers, alice, dt.date(2025, 10, 1), [0.1] * 80 + [0.6] * 20
     )
     latest = assess_in_month(
         individual_card, customers, alice, dt.date(2026, 2, 1), [0.1] * 10 + [0.6] * 40
@@ -104,7 +104,12 @@ def test_psi_month_by_month_against_the_first_month_of_use(shifted_population, i
     baseline, latest = shifted_population
     report = monitoring.compute(individual_card, as_of=BUSINESS_DATE)
     months = {row["month"]: row for row in report.figures["psi_months"]}
-    assert report.figures["baseline"] == "first month of use (2025-10)"
+    assert report.figures["baseline"] == {
+        "kind": "first_assessments",
+        "rows": 100,
+        "from": "2025-10",
+        "to": "2025-10",
+    }
     assert months["2025-10-01"]["psi"] is None  # the baseline itself
     grades = report.figures["grades"]
     before = Counter(a.grade for a in baseline)
@@ -122,13 +127,24 @@ def test_psi_month_by_month_against_the_first_month_of_use(shifted_population, i
 
 def test_a_month_with_too_few_assessments_is_not_judged(business_day, alice, individual_card):
     customers = [factories.individual(alice)]
+    assess_in_month(individual_card, customers, alice, dt.date(2025, 11, 1), [0.1] * 60)
     assess_in_month(individual_card, customers, alice, dt.date(2025, 12, 1), [0.1] * 40)
     assess_in_month(individual_card, customers, alice, dt.date(2026, 2, 1), [0.6] * 5)
     report = monitoring.compute(individual_card, as_of=BUSINESS_DATE)
     february = next(r for r in report.figures["psi_months"] if r["month"] == "2026-02-01")
     assert february["assessments"] == 5 and february["psi"] is None
     assert report.latest_psi is None
+    assert report.figures["baseline"]["from"] == "2025-11"
+    assert report.figures["baseline"]["to"] == "2025-12"
     assert monitoring.raise_alert_if_shifted(report) is None
+
+
+def test_the_baseline_waits_for_enough_assessments(business_day, alice, individual_card):
+    customers = [factories.individual(alice)]
+    assess_in_month(individual_card, customers, alice, dt.date(2026, 1, 1), [0.1] * 60)
+    report = monitoring.compute(individual_card, as_of=BUSINESS_DATE)
+    assert report.figures["baseline"] is None
+    assert all(row["psi"] is None for row in report.figures["psi_months"])
 
 
 def test_a_development_sample_is_the_baseline_when_the_card_has_one(
@@ -148,7 +164,7 @@ def test_a_development_sample_is_the_baseline_when_the_card_has_one(
     customers = [factories.individual(alice)]
     assess_in_month(fitted, customers, alice, dt.date(2026, 2, 1), [0.1] * 40)
     report = monitoring.compute(fitted, as_of=BUSINESS_DATE)
-    assert report.figures["baseline"] == "development sample"
+    assert report.figures["baseline"] == {"kind": "development", "rows": 1000}
     assert report.latest_psi is not None and report.latest_psi > 0.25
 
 

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--customers", type=int, default=40, help="how many demo customers (default 40)"
+            "--customers", type=int, default=80, help="how many demo customers (default 80)"
         )
         parser.add_argument(
             "--seed", type=int, default=2026, help="random seed: the same seed, the same book"
