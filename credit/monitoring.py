@@ -146,8 +146,9 @@ def _cohorts(rows, as_of: dt.date, horizon: int) -> list[dict]:
         members = by_quarter[quarter]
         last_disbursed = _quarter_end(members[0].disbursed_on)
         matured = add_months(last_disbursed, horizon) <= as_of
-        earliest = min(row.disbursed_on for row in members)
-        watched = (as_of.year - earliest.year) * 12 + as_of.month - earliest.month
+        # How long the cohort's youngest loans have been watched, in whole months.
+        watched = (as_of.year - last_disbursed.year) * 12 + as_of.month - last_disbursed.month
+        watched -= as_of.day < last_disbursed.day
         bads = sum(row.bad for row in members)
         cohorts.append(
             {
@@ -156,7 +157,7 @@ def _cohorts(rows, as_of: dt.date, horizon: int) -> list[dict]:
                 "bads": bads,
                 "bad_rate": round(bads / len(members), 4),
                 "matured": matured,
-                "months_observed": min(watched, horizon),
+                "months_observed": max(0, min(watched, horizon)),
                 **_discrimination(members),
             }
         )
@@ -301,7 +302,7 @@ def compute(version: ScorecardVersion, *, as_of: dt.date, horizon_months: int = 
         },
         "calibration": _calibration(mature, definition["grades"]),
         "characteristics": characteristics,
-        "characteristics_month": latest_month.isoformat() if latest_month else None,
+        "characteristics_month": latest_month.isoformat() if characteristics else None,
         "grades": grade_order,
     }
     monitoring, _is_new = ScorecardMonitoring.objects.update_or_create(

@@ -90,6 +90,8 @@ def test_discrimination_and_calibration_come_from_realised_outcomes(book, indivi
     assert figures["overall"]["auc"] > 0.6  # debt-to-income drives both the card and the book
     assert sum(row["loans"] for row in figures["cohorts"]) == len(book)
     assert any(not row["matured"] for row in figures["cohorts"])
+    for row in figures["cohorts"]:
+        assert row["months_observed"] == 12 if row["matured"] else row["months_observed"] < 12
     by_grade = Counter(item.assessment.grade for item in mature)
     assert {row["grade"]: row["loans"] for row in figures["calibration"]} == dict(by_grade)
     for row in figures["calibration"]:
