@@ -1,13 +1,18 @@
 """alice's day in the browser: find a customer, log a call, plan a visit, record a complaint,
-and see the visit on Today. charlie cannot open her customer."""
+and see the visit on Today. charlie, of another branch, cannot reach any of her book."""
 
+import datetime as dt
 import re
 
 import pytest
 from playwright.sync_api import expect
 
+from credit.models import LoanProduct
+from risk import jobs
+from risk.models import Alert
 from tests.browser.conftest import log_in
 from tests.customers import factories
+from tests.risk.conftest import assessed, disbursed_loan
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,11 +59,36 @@ def test_alice_works_a_customer_and_sees_it_on_today(browser_page, cast):
     )
 
 
-def test_charlie_cannot_open_alices_customer(browser_page, cast):
-    customer = factories.individual(cast["alice"], name="王小明")
+def test_charlie_cannot_reach_alices_customer_application_loan_or_alert(
+    browser_page, cast, settings
+):
+    """An officer of another branch gets 404 for each of alice's objects by URL, and never
+    sees them in a search or an export."""
+    settings.BUSINESS_DATE = dt.date(2025, 6, 1)
+    alice, mary = cast["alice"], cast["mary"]
+    customer = assessed(alice, factories.individual(alice, name="王小明"))
+    loan = disbursed_loan(alice, mary, customer, LoanProduct.objects.get(code="CONS-01"))
+    jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 6, 1))
+    alert = Alert.objects.filter(customer=customer).first()
+    assert alert is not None  # the unpaid loan raised one
+
     page = log_in(browser_page, "charlie")
-    response = page.visit(f"/customers/{customer.pk}/")
-    assert response.status == 404
-    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    for path in (
+        f"/customers/{customer.pk}/",
+        f"/credit/applications/{loan.application_id}/",
+        f"/credit/loans/{loan.pk}/",
+        f"/risk/alerts/{alert.pk}/",
+    ):
+        assert page.visit(path).status == 404, path
+        expect(page.get_by_role("heading", name="Not found")).to_be_visible()
     page.visit("/customers/?q=王小明")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
+    page.visit(f"/credit/loans/?q={loan.account_number}")
+    expect(page.get_by_text(loan.account_number)).to_have_count(0)
+    page.visit("/risk/alerts/")
+    expect(page.get_by_text("王小明")).to_have_count(0)
+    for path in ("/customers/export/csv/", "/credit/loans/export/csv/"):
+        exported = page.request.get(page.base_url + path)
+        assert exported.status == 200
+        body = exported.text()
+        assert "王小明" not in body and loan.account_number not in body
