@@ -44,6 +44,7 @@ from credit.models import (
 from crm_site import exports
 from crm_site.forms import apply_service_errors
 from customers.selectors import customer_get_for, customer_list_for
+from risk.services import can_override as can_override_class
 
 PAGE_SIZE = 50
 DIMENSION_LABELS = {
@@ -535,6 +536,7 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
             "restructurings": list(loan.restructurings.select_related("decided_by")),
             "can_post": services.can_service_loans(request.user) and loan.status == "active",
             "can_manage": can_manage,
+            "can_override": can_override_class(request.user),
             "repayment_form": RepaymentForm(initial={"paid_on": on}),
             "restructure_form": RestructureForm(initial={"new_rate": loan.annual_rate}),
             "reason_form": ReasonForm(),
