@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -26,7 +27,8 @@ class Branch(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        # Seeded names read in the user's language (crm_site/reference_texts.py).
+        return gettext(self.name)
 
 
 class User(AbstractUser):

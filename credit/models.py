@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerKind
@@ -115,7 +116,7 @@ class ScorecardVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} v{self.version} ({self.get_status_display()})"
+        return f"{gettext(self.name)} v{self.version} ({self.get_status_display()})"
 
 
 class ScorecardMonitoring(models.Model):
@@ -348,7 +349,7 @@ class LoanProduct(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {gettext(self.name)}"
 
 
 class PricingRule(models.Model):

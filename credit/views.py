@@ -485,7 +485,7 @@ def loan_columns():
     return [
         (_("Account"), lambda loan: loan.account_number),
         (_("Customer"), lambda loan: loan.customer.name),
-        (_("Product"), lambda loan: loan.product.name),
+        (_("Product"), lambda loan: _(loan.product.name)),
         (_("Amount disbursed"), lambda loan: loan.principal),
         (_("Outstanding principal"), lambda loan: loan.outstanding_principal),
         (_("Annual rate"), lambda loan: loan.annual_rate),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scope import scope_queryset
@@ -132,7 +133,7 @@ def _loan_columns():
     return [
         (_("Account"), lambda loan: loan.account_number),
         (_("Customer"), lambda loan: loan.customer.name),
-        (_("Product"), lambda loan: loan.product.name),
+        (_("Product"), lambda loan: gettext(loan.product.name)),
         (_("Outstanding principal"), lambda loan: loan.outstanding_principal),
         (_("Days past due"), lambda loan: getattr(getattr(loan, "risk", None), "dpd", 0)),
         (
@@ -147,7 +148,7 @@ def _alert_columns():
     return [
         (_("Raised"), lambda alert: _local(alert.raised_at)),
         (_("Severity"), lambda alert: alert.get_severity_display()),
-        (_("Alert"), lambda alert: alert.rule.name),
+        (_("Alert"), lambda alert: gettext(alert.rule.name)),
         (_("Customer"), lambda alert: alert.customer.name),
         (_("Value"), lambda alert: alert.value),
         (_("Status"), lambda alert: alert.get_status_display()),
@@ -161,7 +162,7 @@ def _pipeline_columns():
     return [
         (_("Reference"), lambda app: app.reference),
         (_("Customer"), lambda app: app.customer.name),
-        (_("Product"), lambda app: app.product.name),
+        (_("Product"), lambda app: gettext(app.product.name)),
         (_("Amount"), lambda app: app.amount),
         (_("Stage"), lambda app: app.get_status_display()),
         (_("Created"), lambda app: _local(app.created_at)),

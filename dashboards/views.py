@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_log
@@ -72,7 +73,7 @@ def dashboard(request):
     matrix_kind = filters.get("matrix") or "classification"
 
     class_names = dict(LoanClass.choices)
-    products = {product.pk: product.name for product in LoanProduct.objects.all()}
+    products = {product.pk: gettext(product.name) for product in LoanProduct.objects.all()}
     industries = {industry.pk: str(industry) for industry in Industry.objects.all()}
     by_grade = dict(
         (key or "", (total, n)) for key, total, n in selectors.exposure_by(scope, "customer__grade")

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from credit.models import Loan
@@ -137,7 +138,7 @@ class EarlyWarningRule(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return gettext(self.name)
 
 
 class SignalKind(models.TextChoices):

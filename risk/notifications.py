@@ -37,7 +37,7 @@ def red_alerts_raised(alert_ids: list[int]) -> None:
                 "%(response)s\n%(url)s"
             ) % {
                 "customer": alert.customer.name,
-                "rule": alert.rule.name,
+                "rule": _(alert.rule.name),
                 "value": alert.value,
                 "response": alert.rule.suggested_response,
                 "url": reverse("risk:alert-detail", args=[alert.pk]),
@@ -56,7 +56,7 @@ def alerts_escalated(alert_ids: list[int]) -> None:
                 "Not acknowledged in time by %(officer)s: %(rule)s on %(customer)s.\n%(url)s"
             ) % {
                 "officer": alert.assignee,
-                "rule": alert.rule.name,
+                "rule": _(alert.rule.name),
                 "customer": alert.customer.name,
                 "url": reverse("risk:alert-detail", args=[alert.pk]),
             }

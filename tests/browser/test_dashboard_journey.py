@@ -1,5 +1,5 @@
-"""mary opens the dashboard, clicks the substandard segment, lands on exactly those loans
-and exports them to XLSX."""
+"""mary opens the dashboard, clicks the substandard segment, lands on exactly those loans,
+exports them to XLSX, and reassigns a customer to another officer."""
 
 import datetime as dt
 import io
@@ -24,10 +24,11 @@ def test_mary_drills_down_from_the_dashboard_and_exports(browser_page, cast, set
     late = disbursed_loan(
         alice, mary, assessed(alice, factories.individual(alice, name="欠款人")), product
     )
+    reliable = assessed(alice, factories.individual(alice, name="守信人"))
     disbursed_loan(
         alice,
         mary,
-        assessed(alice, factories.individual(alice, name="守信人")),
+        reliable,
         product,
         amount="50000",
         on=dt.date(2025, 5, 20),
@@ -46,3 +47,13 @@ def test_mary_drills_down_from_the_dashboard_and_exports(browser_page, cast, set
     sheet = load_workbook(io.BytesIO(content)).active
     exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert exported == [late.account_number]
+
+    # mary hands the reliable customer over to bob, who has more time for them.
+    page.visit(f"/customers/{reliable.pk}/")
+    page.get_by_role("link", name="Transfer").click()
+    page.get_by_label("New relationship manager").select_option(label=str(cast["bob"]))
+    page.get_by_label("Reason").fill("Alice's book is full; bob covers the same district")
+    page.get_by_role("button", name="Transfer").click()
+    expect(page.get_by_text(str(cast["bob"])).first).to_be_visible()
+    reliable.refresh_from_db()
+    assert reliable.officer == cast["bob"]

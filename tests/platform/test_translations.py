@@ -24,3 +24,43 @@ def test_compiled_catalogue_matches_the_source():
     with open(LOCALE / "django.mo", "rb") as mo:
         catalog = gettext.GNUTranslations(mo)._catalog
     assert len(catalog) == po_entries(), "run `make messages` (or compile django.po) again"
+
+
+def seeded_reference_texts() -> set[str]:
+    """Every English text the installation seeds into reference data users see."""
+    from accounts.models import Branch
+    from credit.models import LoanProduct, ScorecardVersion
+    from risk.models import EarlyWarningRule, RiskLevelStrategy
+
+    texts = set()
+    for rule in EarlyWarningRule.objects.all():
+        texts |= {rule.name, rule.suggested_response, rule.description}
+    for strategy in RiskLevelStrategy.objects.all():
+        texts |= {strategy.pricing, strategy.collateral, strategy.monitoring}
+    texts |= set(Branch.objects.values_list("name", flat=True))
+    texts |= set(LoanProduct.objects.values_list("name", flat=True))
+    for version in ScorecardVersion.objects.all():
+        texts.add(version.name)
+        for factor in version.definition["factors"]:
+            texts.add(factor["label"])
+            if factor["type"] == "categorical":
+                texts |= {b["label"] for b in factor["bins"]}
+    # Numeric ranges and text already in Chinese need no catalogue entry.
+    return {
+        text
+        for text in texts
+        if text and not re.search(r"[\u4e00-\u9fff]", text) and re.search(r"[A-Za-z]", text)
+    }
+
+
+def test_seeded_reference_data_reads_in_chinese(db):
+    from django.utils import translation
+
+    from crm_site.reference_texts import REFERENCE_TEXTS
+
+    seeded = seeded_reference_texts()
+    assert seeded, "the data migrations seed reference data"
+    assert seeded <= set(REFERENCE_TEXTS), "add them to crm_site/reference_texts.py"
+    with translation.override("zh-hans"):
+        untranslated = [text for text in seeded if translation.gettext(text) == text]
+    assert untranslated == []
