@@ -2,10 +2,12 @@
 (function () {
   "use strict";
 
-  // <form data-confirm="Are you sure?"> asks before a destructive action is sent.
+  // <form data-confirm="Are you sure?"> (or a submit button with data-confirm) asks before
+  // a destructive action is sent.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form.getAttribute("data-confirm");
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
     }

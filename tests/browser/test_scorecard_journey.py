@@ -45,6 +45,25 @@ def test_rita_monitors_a_scorecard_and_compares_a_challenger(browser_page, cast,
     alert.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_text("Alert updated.")).to_be_visible()
     assert ScorecardAlert.objects.get(version=card).status == "acknowledged"
+    # Closing asks first; declining keeps the alert as it was.
+    alert = page.get_by_test_id("scorecard-alert")
+    alert.get_by_label("Reason").fill("Cut-offs recalibrated in version 2")
+    questions = []
+
+    def decline(dialog):
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", decline)
+    alert.get_by_role("button", name="Close").click()
+    assert questions == ["Close this alert? A closed alert cannot be reopened."]
+    page.wait_for_load_state()
+    expect(alert).to_be_visible()
+    assert ScorecardAlert.objects.get(version=card).status == "acknowledged"
+    page.once("dialog", lambda dialog: dialog.accept())
+    alert.get_by_role("button", name="Close").click()
+    expect(page.get_by_test_id("scorecard-alert")).to_have_count(0)
+    assert ScorecardAlert.objects.get(version=card).status == "closed"
 
     definition = copy.deepcopy(card.definition)
     definition["base_points"] -= 30
