@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
@@ -122,7 +123,7 @@ class ScorecardVersionAdmin(admin.ModelAdmin):
         class ValidatingForm(form):
             def clean_definition(self):
                 definition = self.cleaned_data["definition"]
-                problems = scoring.validate(definition)
+                problems = scoring.validate(definition, translate=gettext)
                 if problems:
                     raise ValidationError(problems)
                 return definition

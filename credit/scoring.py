@@ -170,63 +170,85 @@ def apply(definition: dict, inputs: dict) -> ScoreResult:
     )
 
 
-def validate(definition) -> list[str]:
-    """Every problem of a definition, in words an admin can act on; empty when usable."""
+def gettext_noop(message: str) -> str:
+    """Marks a message for the translation catalogue (makemessages looks for this name);
+    the engine stays free of Django, and callers pass a translator to `validate`."""
+    return message
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def validate(definition, translate=_untranslated) -> list[str]:
+    """Every problem of a definition, in words an admin can act on; empty when usable.
+    `translate` (gettext, in the admin) puts the messages in the reader's language."""
     problems: list[str] = []
+
+    def say(message: str, **params) -> None:
+        problems.append(translate(message) % params)
+
     if not isinstance(definition, dict):
-        return ["The definition must be a JSON object."]
+        return [translate(gettext_noop("The definition must be a JSON object."))]
     scaling = definition.get("scaling") or {}
     for key in ("base_score", "base_odds", "pdo"):
         if not isinstance(scaling.get(key), int | float) or scaling.get(key, 0) <= 0:
-            problems.append(f"scaling.{key} must be a positive number.")
+            say(gettext_noop("scaling.%(key)s must be a positive number."), key=key)
     factors = definition.get("factors")
     if not isinstance(factors, list) or not factors:
-        problems.append("There must be at least one factor.")
+        say(gettext_noop("There must be at least one factor."))
         factors = []
     seen = set()
     for position, factor in enumerate(factors, start=1):
-        name = f"Factor {position}"
+        name = translate(gettext_noop("Factor %(key)s")) % {"key": position}
         if not isinstance(factor, dict):
-            problems.append(f"{name} must be an object.")
+            say(gettext_noop("%(factor)s must be an object."), factor=name)
             continue
         key = factor.get("key")
         if not key or not isinstance(key, str):
-            problems.append(f"{name} needs a key.")
+            say(gettext_noop("%(factor)s needs a key."), factor=name)
         elif key in seen:
-            problems.append(f"{name}: the key {key!r} is used twice.")
+            say(gettext_noop("%(factor)s: the key %(key)r is used twice."), factor=name, key=key)
         seen.add(key)
-        name = f"Factor {key or position}"
+        name = translate(gettext_noop("Factor %(key)s")) % {"key": key or position}
         if factor.get("dimension") not in DIMENSIONS:
-            problems.append(f"{name}: dimension must be one of {', '.join(DIMENSIONS)}.")
+            say(
+                gettext_noop("%(factor)s: dimension must be one of %(choices)s."),
+                factor=name,
+                choices=", ".join(DIMENSIONS),
+            )
         if factor.get("type") not in ("numeric", "categorical"):
-            problems.append(f"{name}: type must be numeric or categorical.")
+            say(gettext_noop("%(factor)s: type must be numeric or categorical."), factor=name)
         if not isinstance(factor.get("missing_points"), int | float):
-            problems.append(f"{name}: missing_points must be a number.")
+            say(gettext_noop("%(factor)s: missing_points must be a number."), factor=name)
         if not isinstance(factor.get("weight", 1), int | float) or factor.get("weight", 1) <= 0:
-            problems.append(f"{name}: weight must be a positive number.")
+            say(gettext_noop("%(factor)s: weight must be a positive number."), factor=name)
         bins = factor.get("bins")
         if not isinstance(bins, list) or not bins:
-            problems.append(f"{name}: there must be at least one bin.")
+            say(gettext_noop("%(factor)s: there must be at least one bin."), factor=name)
             continue
         before = len(problems)
         for bin_position, candidate in enumerate(bins, start=1):
-            where = f"{name}, bin {bin_position}"
+            where = translate(gettext_noop("%(factor)s, bin %(position)s")) % {
+                "factor": name,
+                "position": bin_position,
+            }
             if not isinstance(candidate, dict) or not candidate.get("label"):
-                problems.append(f"{where}: needs a label.")
+                say(gettext_noop("%(bin)s: needs a label."), bin=where)
                 continue
             if not isinstance(candidate.get("points"), int | float):
-                problems.append(f"{where}: points must be a number.")
+                say(gettext_noop("%(bin)s: points must be a number."), bin=where)
             if factor.get("type") == "categorical" and not candidate.get("categories"):
-                problems.append(f"{where}: list its categories.")
+                say(gettext_noop("%(bin)s: list its categories."), bin=where)
             if factor.get("type") == "numeric":
                 lower, upper = candidate.get("lower"), candidate.get("upper")
                 if lower is not None and upper is not None and lower >= upper:
-                    problems.append(f"{where}: lower must be below upper.")
+                    say(gettext_noop("%(bin)s: lower must be below upper."), bin=where)
         if factor.get("type") == "numeric" and len(problems) == before:
-            problems.extend(_numeric_gaps(name, bins))
+            _numeric_gaps(name, bins, say)
     grades = definition.get("grades")
     if not isinstance(grades, list) or not grades:
-        problems.append("There must be a grade scale.")
+        say(gettext_noop("There must be a grade scale."))
     else:
         names = [row.get("grade") for row in grades if isinstance(row, dict)]
         if (
@@ -234,7 +256,10 @@ def validate(definition) -> list[str]:
             or len(set(names)) != len(names)
             or any(name not in GRADE_ORDER for name in names)
         ):
-            problems.append(f"Grades must be distinct names from {', '.join(GRADE_ORDER)}.")
+            say(
+                gettext_noop("Grades must be distinct names from %(choices)s."),
+                choices=", ".join(GRADE_ORDER),
+            )
         ordered = sorted(
             (row for row in grades if isinstance(row, dict)),
             key=lambda row: (
@@ -243,32 +268,35 @@ def validate(definition) -> list[str]:
         )
         cutoffs = [row.get("min_score") for row in ordered]
         if any(not isinstance(cut, int | float) for cut in cutoffs):
-            problems.append("Every grade needs a numeric min_score.")
+            say(gettext_noop("Every grade needs a numeric min_score."))
         elif cutoffs != sorted(cutoffs, reverse=True) or len(set(cutoffs)) != len(cutoffs):
-            problems.append("Cut-offs must fall strictly from the best grade to the worst.")
+            say(gettext_noop("Cut-offs must fall strictly from the best grade to the worst."))
         pds = [row.get("pd") for row in ordered]
         if any(not isinstance(pd, int | float) or not 0 < pd < 1 for pd in pds):
-            problems.append("Every grade needs a PD between 0 and 1.")
+            say(gettext_noop("Every grade needs a PD between 0 and 1."))
         elif pds != sorted(pds):
-            problems.append("PDs must rise from the best grade to the worst.")
+            say(gettext_noop("PDs must rise from the best grade to the worst."))
     return problems
 
 
-def _numeric_gaps(name: str, bins: list[dict]) -> list[str]:
+def _numeric_gaps(name: str, bins: list[dict], say) -> None:
     """Numeric bins must cover the line without gaps or overlaps."""
     ordered = sorted(bins, key=lambda b: -math.inf if b.get("lower") is None else b["lower"])
-    problems = []
     if ordered[0].get("lower") is not None:
-        problems.append(f"{name}: the lowest bin must have no lower bound.")
+        say(gettext_noop("%(factor)s: the lowest bin must have no lower bound."), factor=name)
     if ordered[-1].get("upper") is not None:
-        problems.append(f"{name}: the highest bin must have no upper bound.")
+        say(gettext_noop("%(factor)s: the highest bin must have no upper bound."), factor=name)
     for below, above in itertools.pairwise(ordered):
         if below.get("upper") != above.get("lower"):
-            problems.append(f"{name}: bins {below['label']!r} and {above['label']!r} must meet.")
-    return problems
+            say(
+                gettext_noop("%(factor)s: bins %(below)r and %(above)r must meet."),
+                factor=name,
+                below=below["label"],
+                above=above["label"],
+            )
 
 
-def require_valid(definition: dict) -> None:
-    problems = validate(definition)
+def require_valid(definition: dict, translate=_untranslated) -> None:
+    problems = validate(definition, translate)
     if problems:
         raise DefinitionError(" ".join(problems))

@@ -111,7 +111,7 @@ def scorecard_in_force(kind: str) -> ScorecardVersion:
 @transaction.atomic
 def scorecard_draft_save(*, actor: User, version: ScorecardVersion) -> ScorecardVersion:
     """Creates or edits a draft; the definition must be usable before it is saved."""
-    problems = scoring.validate(version.definition)
+    problems = scoring.validate(version.definition, translate=_)
     if problems:
         raise ValidationError({"definition": problems})
     if version.pk is None:
@@ -145,7 +145,7 @@ def scorecard_publish(*, actor: User, version: ScorecardVersion) -> ScorecardVer
     locked = ScorecardVersion.objects.select_for_update().get(pk=version.pk)
     if locked.status != ScorecardStatus.DRAFT:
         raise ValidationError(_("Only a draft can be published."))
-    scoring.require_valid(locked.definition)
+    scoring.require_valid(locked.definition, translate=_)
     previous = list(
         ScorecardVersion.objects.select_for_update().filter(
             customer_kind=locked.customer_kind, status=ScorecardStatus.PUBLISHED

@@ -140,3 +140,21 @@ def test_admin_cannot_save_an_invalid_definition(client_for, admin_user):
     )
     assert response.status_code == 200
     assert "There must be at least one factor." in response.content.decode()
+
+
+def test_definition_problems_read_in_the_admins_language(client_for, admin_user):
+    admin_user.language = "zh-hans"
+    admin_user.save(update_fields=["language"])
+    response = client_for(admin_user).post(
+        "/admin/credit/scorecardversion/add/",
+        {
+            "name": "Bad",
+            "customer_kind": "individual",
+            "notes": "",
+            "definition": '{"factors": []}',
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "至少需要一个因子。" in body and "必须有等级标尺。" in body
+    assert not ScorecardVersion.objects.filter(name="Bad").exists()
