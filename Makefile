@@ -6,6 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_SCALE ?= full
 
 .PHONY: run test browser-deps lint format messages stop bench clean
 
@@ -46,6 +47,11 @@ test: $(VENV)/.installed-test browser-deps
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# The book at scale, timed (bench/run.py): BENCH_SCALE=small (10,000 loans, about a minute),
+# medium (100,000) or full (1,000,000, the default). Never part of `make test`.
+bench: $(VENV)/.installed-run
+	$(PY) bench/run.py --scale $(BENCH_SCALE)
 
 # Regenerates the zh-hans catalogue from the code and compiles it (needs GNU gettext).
 messages: $(VENV)/.installed-test

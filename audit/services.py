@@ -61,6 +61,26 @@ def audit_log(
     )
 
 
+def audit_log_many(*, actor, entries: list[tuple[str, models.Model, dict | None, dict | None]]):
+    """Many audit rows in one INSERT, for batch jobs: (action, object, before, after) each."""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_label=str(obj)[:200],
+                before=json_safe(before) if before is not None else None,
+                after=json_safe(after) if after is not None else None,
+                ip=current_ip.get(),
+            )
+            for action, obj, before, after in entries
+        ],
+        batch_size=2000,
+    )
+
+
 def audit_change(
     *, actor, action: str, obj: models.Model, before: dict, after: dict
 ) -> AuditEvent | None:

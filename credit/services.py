@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
-from audit.services import audit_change, audit_log, snapshot
+from audit.services import audit_change, audit_log, audit_log_many, snapshot
 from credit import notifications, ratios, scoring
 from credit.business_date import business_date
 from credit.models import (
@@ -349,6 +349,77 @@ def assessment_refresh(*, customer: Customer, on: dt.date) -> Assessment | None:
         after={"score": result.score, "grade": result.grade},
     )
     return assessment
+
+
+def assessments_refresh_many(records: dict[int, dict], *, on: dt.date) -> int:
+    """The nightly job's batch form of assessment_refresh: `records` maps a customer id to
+    its repayment record (the three inputs), computed by the job in one query. A customer
+    whose new record leaves score and grade where they were keeps the assessment they have:
+    a new row would say nothing new, and every night would add one for each borrower whose
+    worst days past due grows by a day. Returns how many were re-scored."""
+    if not records:
+        return 0
+    latest = list(
+        Assessment.objects.filter(customer_id__in=list(records))
+        .select_related("customer")
+        .order_by("customer_id", "-assessed_at", "-id")
+        .distinct("customer_id")
+    )
+    versions = {}
+    created, graded, audit = [], [], []
+    for previous in latest:
+        customer = previous.customer
+        inputs = {**previous.inputs, **records[customer.pk]}
+        if all(inputs.get(key) == previous.inputs.get(key) for key in REPAYMENT_RECORD_INPUTS):
+            continue
+        if customer.kind not in versions:
+            versions[customer.kind] = scorecard_in_force(customer.kind)
+        version = versions[customer.kind]
+        result = scoring.apply(version.definition, inputs)
+        if result.score == previous.score and result.grade == previous.grade:
+            continue
+        created.append(
+            Assessment(
+                customer=customer,
+                scorecard=version,
+                statement_id=previous.statement_id,
+                inputs=inputs,
+                factor_points=result.points_by_factor(),
+                expert_comments=previous.expert_comments,
+                score=result.score,
+                grade=result.grade,
+                pd=result.grade_pd,
+                assessed_by=None,
+            )
+        )
+        if customer.grade != result.grade:
+            audit.append(
+                (
+                    "customers.customer.graded",
+                    customer,
+                    {"grade": customer.grade},
+                    {"grade": result.grade},
+                )
+            )
+            customer.grade = result.grade
+            graded.append(customer)
+    with transaction.atomic():
+        Assessment.objects.bulk_create(created, batch_size=2000)
+        Customer.objects.bulk_update(graded, ["grade"], batch_size=2000)
+        audit_log_many(
+            actor=None,
+            entries=audit
+            + [
+                (
+                    "credit.assessment.refreshed",
+                    assessment,
+                    None,
+                    {"score": assessment.score, "grade": assessment.grade},
+                )
+                for assessment in created
+            ],
+        )
+    return len(created)
 
 
 def assessment_rescore(assessment: Assessment) -> scoring.ScoreResult:

@@ -147,7 +147,7 @@ record AS (
       AND i.due_date < %(on)s
     GROUP BY l.customer_id
 )
-SELECT latest.customer_id
+SELECT latest.customer_id, r.late_12, r.late_36, r.worst
 FROM latest JOIN record r ON r.customer_id = latest.customer_id
 WHERE (latest.inputs ->> 'late_payments_12m')::numeric IS DISTINCT FROM r.late_12
    OR (latest.inputs ->> 'late_payments_36m')::numeric IS DISTINCT FROM r.late_36
@@ -302,16 +302,20 @@ def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkRes
     result.add("loans_changed", loans_changed)
     result.add("class_changes", class_changes)
     cursor.execute(STALE_SCORES, params)
-    stale = [row[0] for row in cursor.fetchall()]
+    stale = {
+        customer_id: {
+            "late_payments_12m": late_12,
+            "late_payments_36m": late_36,
+            "worst_dpd_ever": worst,
+        }
+        for customer_id, late_12, late_36, worst in cursor.fetchall()
+    }
     if stale:
-        # Scoring is Python (the scorecard engine); only the few customers whose record
-        # moved are re-scored, found by the set-based query above.
-        from credit.services import assessment_refresh
-        from customers.models import Customer
+        # Scoring is Python (the scorecard engine): the customers whose record moved, found
+        # by the set-based query above with their new record, are scored in one batch.
+        from credit.services import assessments_refresh_many
 
-        for customer in Customer.objects.filter(pk__in=stale):
-            if assessment_refresh(customer=customer, on=on):
-                result.add("scores_refreshed", 1)
+        result.add("scores_refreshed", assessments_refresh_many(stale, on=on))
     cursor.execute(GRADE_AND_SCORE_HISTORY, params)
     result.add("grade_history", cursor.rowcount)
 
@@ -372,8 +376,14 @@ def process_chunk(
             recompute_chunk(cursor, first, last, on, result)
         if scan:
             scan_chunk(cursor, first, last, on, result)
-        # The level reads the alerts, so it comes after the scan.
+        # The level reads the alerts, so it comes after the scan. One rule reads the level
+        # (no contact with a medium or high-risk customer): when levels moved, one more pass
+        # lets both settle tonight instead of in tomorrow's run.
+        moved = result.counts.get("risk_level_changes", 0)
         risk_levels_chunk(cursor, first, last, on, result)
+        if scan and result.counts.get("risk_level_changes", 0) > moved:
+            scan_chunk(cursor, first, last, on, result)
+            risk_levels_chunk(cursor, first, last, on, result)
         if result.new_red_alerts:
             alert_ids = list(result.new_red_alerts)
             transaction.on_commit(lambda: _notify_red(alert_ids))

@@ -48,3 +48,18 @@ def test_next_cannot_send_the_user_to_another_site(client_for, alice):
 
 def test_language_switch_is_post_only(client, db):
     assert client.get(reverse("set-language")).status_code == 405
+
+
+def test_a_streamed_export_is_in_the_users_language_and_the_thread_is_left_as_it_was(
+    client_for, alice
+):
+    from django.utils import translation
+
+    alice.language = "zh-hans"
+    alice.save(update_fields=["language"])
+    before = translation.get_language()
+    response = client_for(alice).get("/customers/export/csv/")
+    assert translation.get_language() == before
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("编号,类型,名称")
+    assert translation.get_language() == before

@@ -241,3 +241,17 @@ def test_scores_are_refreshed_when_the_repayment_record_changes(risky_loan):
     assert run(dt.date(2025, 6, 1)).counts.get("scores_refreshed", 0) == 0
     recorded = RiskHistory.objects.get(kind="score", customer=risky_loan.customer)
     assert recorded.new_value == str(latest.score)
+
+
+def test_a_record_that_leaves_the_score_where_it_was_adds_no_assessment(risky_loan):
+    """A borrower already past 90 days gets one more day each night: the worst days past due
+    moves, but within the same bin, so the score and grade stay and nothing is written."""
+    from credit.models import Assessment
+
+    run(dt.date(2025, 6, 1))
+    count = Assessment.objects.filter(customer=risky_loan.customer).count()
+    latest = Assessment.objects.filter(customer=risky_loan.customer).first()
+    following = run(dt.date(2025, 6, 2))
+    assert following.counts.get("scores_refreshed", 0) == 0
+    assert Assessment.objects.filter(customer=risky_loan.customer).count() == count
+    assert Assessment.objects.filter(customer=risky_loan.customer).first() == latest
