@@ -176,17 +176,41 @@ def rows_written(counts: dict) -> int:
     return sum(int(value) for key, value in counts.items() if key != "chunks_skipped")
 
 
+class QueryTimer:
+    """Seconds spent per SQL statement (by its opening words), to show where a run goes."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            key = " ".join(str(sql).split())[:90]
+            self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+
+    def top(self, count: int = 6) -> list[tuple[str, float]]:
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:count]
+        return [(sql, round(seconds, 2)) for sql, seconds in ranked]
+
+
 def timed_run(job: str, on: dt.date) -> dict:
+    from django.db import connection
+
     from risk import jobs
 
+    timer = QueryTimer()
     started = time.perf_counter()
-    run = jobs.run_synchronously(job, on)
+    with connection.execute_wrapper(timer):
+        run = jobs.run_synchronously(job, on)
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 2),
         "rows_written": rows_written(run.counts),
         "counts": run.counts,
         "status": run.status,
+        "slowest_statements": timer.top(),
     }
 
 
@@ -424,6 +448,9 @@ def render(result: dict) -> str:
             f"{'  worker peak memory (MB)':<46}"
             f"{', '.join(str(m) for m in one['peak_memory_mb'] + two['peak_memory_mb']):>22}",
         ]
+    lines += ["", "where the typical night goes (seconds per statement):"]
+    for sql, seconds in nightly.get("slowest_statements", []):
+        lines.append(f"  {seconds:>7} {sql}")
     lines += ["", f"{'page':<16}{'role':<10}{'p50 ms':>10}{'p95 ms':>10}{'queries':>10}"]
     for page in result["pages"]:
         lines.append(
