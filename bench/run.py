@@ -467,11 +467,21 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
             chunk_size: int, workers: bool, requests: int = PAGE_REQUESTS) -> dict:  # fmt: skip
     from customers.models import Customer
 
+    def progress(label: str, value) -> None:
+        # Long runs report as they go, so an interrupted one still leaves its figures.
+        print(f"[bench] {label}: {value}", file=sys.stderr, flush=True)
+
+    progress("seed", seed_timings)
     warmup = timed_run("risk.nightly", day0 + dt.timedelta(days=1))
+    progress("warm-up night", warmup)
     nightly = timed_run("risk.nightly", day0 + dt.timedelta(days=2))
+    progress("typical night", nightly)
     rerun = timed_run("risk.nightly", day0 + dt.timedelta(days=2))
+    progress("unchanged rerun", rerun)
     naive = naive_recompute(min(NAIVE_SAMPLE, loans), day0 + dt.timedelta(days=2))
+    progress("naive", naive)
     scan = timed_run("risk.scan", day0 + dt.timedelta(days=2))
+    progress("scan", scan)
     book = loans_in_book()
     loans_per_second = round(book / max(nightly["seconds"], 0.001))
     naive_per_second = naive["loans"] / max(naive["seconds"], 0.001)
@@ -493,7 +503,9 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     }
     if workers:
         one = celery_run(1, day0 + dt.timedelta(days=3), url, chunk_size)
+        progress("celery, 1 worker", one)
         two = celery_run(2, day0 + dt.timedelta(days=4), url, chunk_size)
+        progress("celery, 2 workers", two)
         result["celery"] = {
             "one": one,
             "two": two,

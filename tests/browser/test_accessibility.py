@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.demo import DEMO_PASSWORD
 from credit.models import LoanProduct
 from risk import jobs
 from risk.models import Alert
@@ -90,3 +91,27 @@ def test_main_pages_are_accessible_and_fit_a_tablet(browser_page, cast, settings
     for path in ("/risk/", "/credit/scorecards/"):
         problems += check(page, path, titles)
     assert problems == []
+
+
+def test_forms_work_from_the_keyboard(browser_page, cast):
+    """Log in and record a call without touching the mouse: Tab between fields, Enter or
+    Space to send."""
+    customer = factories.individual(cast["alice"], name="键盘客户")
+    page = browser_page
+    page.visit("/accounts/login/")
+    page.keyboard.press("Tab")  # skip link, then the fields in order
+    while page.evaluate("document.activeElement.name") != "username":
+        page.keyboard.press("Tab")
+    page.keyboard.type("alice")
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/today/")
+    page.visit(f"/customers/{customer.pk}/interactions/new/")
+    page.get_by_label("Summary").focus()
+    page.keyboard.type("客户确认下月按时还款")
+    while page.evaluate("document.activeElement.type") != "submit":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/customers/{customer.pk}/")
+    assert customer.interactions.filter(summary="客户确认下月按时还款").exists()
