@@ -108,10 +108,12 @@ def test_forms_work_from_the_keyboard(browser_page, cast):
     page.keyboard.press("Enter")
     page.wait_for_url("**/today/")
     page.visit(f"/customers/{customer.pk}/interactions/new/")
+    page.get_by_label("Channel").focus()
+    page.keyboard.press("ArrowDown")  # the first channel, as a keyboard user picks it
     page.get_by_label("Summary").focus()
     page.keyboard.type("客户确认下月按时还款")
     while page.evaluate("document.activeElement.type") != "submit":
         page.keyboard.press("Tab")
     page.keyboard.press("Enter")
-    page.wait_for_url(f"**/customers/{customer.pk}/")
+    page.wait_for_url(f"**/customers/{customer.pk}/#timeline")
     assert customer.interactions.filter(summary="客户确认下月按时还款").exists()
