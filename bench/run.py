@@ -160,17 +160,6 @@ def setup_django(url: str, chunk_size: int) -> None:
 
 # --- measurements ------------------------------------------------------------------------------
 
-WRITE_COUNTS = (
-    "loans_added",
-    "loans_changed",
-    "scores_refreshed",
-    "grade_history",
-    "alerts_raised",
-    "alerts_updated",
-    "alerts_cleared",
-    "risk_level_changes",
-)
-
 
 def rows_written(counts: dict) -> int:
     return sum(int(value) for key, value in counts.items() if key != "chunks_skipped")

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from credit.fitting import Table
+from credit.schedule import add_months
+
 BAD_DPD = 90
 
 _OUTCOMES_SQL = """
@@ -106,9 +109,6 @@ def history_table(*, kind: str, as_of: dt.date, horizon_months: int):
     """The training table as the data stood on `as_of`: every scored loan disbursed at least
     `horizon_months` before it, the inputs of its assessment, and whether it went bad within
     the horizon. Returns a credit.fitting.Table with the outcome in the column "bad"."""
-    from credit.fitting import Table
-    from credit.schedule import add_months
-
     outcomes = loan_outcomes(
         kind=kind,
         disbursed_until=add_months(as_of, -horizon_months),

@@ -38,6 +38,9 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+# Marks messages for the catalogue without Django; callers pass a translator to `validate`.
+from customers.identifiers import gettext_noop
+
 DIMENSIONS = {
     "financial_condition": "Financial condition",
     "debt_service": "Debt-service capacity",
@@ -168,12 +171,6 @@ def apply(definition: dict, inputs: dict) -> ScoreResult:
         model_pd=pd_from_score(score, definition["scaling"]),
         factors=factors,
     )
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalogue (makemessages looks for this name);
-    the engine stays free of Django, and callers pass a translator to `validate`."""
-    return message
 
 
 def _untranslated(message: str) -> str:

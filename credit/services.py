@@ -306,54 +306,11 @@ def assessment_create(
 REPAYMENT_RECORD_INPUTS = ("late_payments_12m", "late_payments_36m", "worst_dpd_ever")
 
 
-@transaction.atomic
-def assessment_refresh(*, customer: Customer, on: dt.date) -> Assessment | None:
-    """Re-scores a customer whose repayment record changed since their latest assessment:
-    the same inputs and expert scores, the new record, the scorecard in force. Written by
-    the nightly job, so `assessed_by` stays empty."""
-    latest = customer.assessments.select_related("statement").first()
-    if latest is None:
-        return None
-    inputs = {**latest.inputs, **repayment_record(customer, on)}
-    if all(inputs.get(key) == latest.inputs.get(key) for key in REPAYMENT_RECORD_INPUTS):
-        return None
-    version = scorecard_in_force(customer.kind)
-    result = scoring.apply(version.definition, inputs)
-    assessment = Assessment.objects.create(
-        customer=customer,
-        scorecard=version,
-        statement=latest.statement,
-        inputs=inputs,
-        factor_points=result.points_by_factor(),
-        expert_comments=latest.expert_comments,
-        score=result.score,
-        grade=result.grade,
-        pd=result.grade_pd,
-        assessed_by=None,
-    )
-    if customer.grade != result.grade:
-        before = {"grade": customer.grade}
-        Customer.objects.filter(pk=customer.pk).update(grade=result.grade)
-        customer.grade = result.grade
-        audit_change(
-            actor=None,
-            action="customers.customer.graded",
-            obj=customer,
-            before=before,
-            after={"grade": result.grade},
-        )
-    audit_log(
-        actor=None,
-        action="credit.assessment.refreshed",
-        obj=assessment,
-        after={"score": result.score, "grade": result.grade},
-    )
-    return assessment
-
-
 def assessments_refresh_many(records: dict[int, dict], *, on: dt.date) -> int:
-    """The nightly job's batch form of assessment_refresh: `records` maps a customer id to
-    its repayment record (the three inputs), computed by the job in one query. A customer
+    """Re-scores, for the nightly job, customers whose repayment record changed since their
+    latest assessment: the same inputs and expert scores, the new record, the scorecard in
+    force, `assessed_by` left empty. `records` maps a customer id to its repayment record (the
+    three inputs), computed by the job in one query. A customer
     whose new record leaves score and grade where they were keeps the assessment they have:
     a new row would say nothing new, and every night would add one for each borrower whose
     worst days past due grows by a day. Returns how many were re-scored."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from credit.schedule import to_cents
+from customers.identifiers import gettext_noop
 
 ZERO = Decimal("0.00")
 
@@ -89,11 +90,6 @@ class AllocationResult:
     @property
     def total(self) -> Decimal:
         return sum((a.total for a in self.allocations), ZERO) + self.prepayment
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for the translation catalogue without importing Django."""
-    return message
 
 
 class PaymentRefused(ValueError):

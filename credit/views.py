@@ -704,19 +704,21 @@ def scorecard_list(request):
     versions = list(
         ScorecardVersion.objects.order_by("customer_kind", "-version").prefetch_related(
             Prefetch(
-                "monitoring",
-                queryset=ScorecardMonitoring.objects.order_by("-computed_for", "-id"),
-                to_attr="reports",
-            ),
-            Prefetch(
                 "alerts",
                 queryset=ScorecardAlert.objects.exclude(status=ScorecardAlertStatus.CLOSED),
                 to_attr="active_alerts",
             ),
         )
     )
+    # Only each version's latest month: the months before it stay in the database.
+    latest = {
+        report.version_id: report
+        for report in ScorecardMonitoring.objects.order_by(
+            "version_id", "-computed_for", "-id"
+        ).distinct("version_id")
+    }
     for version in versions:
-        version.latest_report = version.reports[0] if version.reports else None
+        version.latest_report = latest.get(version.pk)
     return render(request, "credit/scorecard_list.html", {"versions": versions})
 
 

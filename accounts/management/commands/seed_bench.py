@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credit.business_date import business_date
+from credit.business_date import business_date as current_business_date
 from crm_site import synthetic_book
 from customers.models import Customer
 
@@ -40,7 +40,9 @@ class Command(BaseCommand):
                 "database (or pass --append)."
             )
         try:
-            today = dt.date.fromisoformat(business_date) if business_date else _today()
+            today = (
+                dt.date.fromisoformat(business_date) if business_date else current_business_date()
+            )
         except ValueError:
             raise CommandError(f"--business-date {business_date!r} is not YYYY-MM-DD.") from None
         say = (lambda text: None) if as_json else self.stdout.write
@@ -53,7 +55,3 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(timings))
         else:
             self.stdout.write(self.style.SUCCESS(f"{customers} customers, {loans} loans ready."))
-
-
-def _today() -> dt.date:
-    return business_date()
