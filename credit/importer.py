@@ -39,7 +39,7 @@ from credit import services
 from credit.models import Loan, LoanProduct, Repayment, RepaymentChannel
 from crm_site import tabular
 from customers.identifiers import normalize_credit_code, normalize_resident_id
-from customers.models import Customer
+from customers.models import Customer, resident_id_digest
 
 MAX_ROWS = 50_000
 LOAN_COLUMNS = [
@@ -134,7 +134,9 @@ def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Re
         errors: dict = {}
         identifier = row.get("customer", "")
         customer = (
-            customers.filter(resident_id=normalize_resident_id(identifier)).first()
+            customers.filter(
+                resident_id_hash=resident_id_digest(normalize_resident_id(identifier))
+            ).first()
             or customers.filter(credit_code=normalize_credit_code(identifier) or None).first()
         )
         if customer is None:

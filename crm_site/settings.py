@@ -1,5 +1,7 @@
 """Xindai CRM settings: one module, every value read from the environment (see README)."""
 
+import base64
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,23 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
     SECRET_KEY = "development-only-secret-key-never-use-in-production-xindai-crm"  # noqa: S105
+
+# Resident IDs and phones are encrypted at rest (crm_site/field_crypto.py). The first key
+# encrypts, all decrypt: rotate by putting a new key first and running rotate_field_keys.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+# The key of the hashes that find and deduplicate those identifiers.
+FIELD_HASH_KEY = env_str("FIELD_HASH_KEY")
+if not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG=0"
+        )
+    # Development keys derived from the development secret: data made with them is demo data.
+    _development_digest = hashlib.sha256(b"fields:" + SECRET_KEY.encode()).digest()
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        base64.urlsafe_b64encode(_development_digest).decode()
+    ]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or hashlib.sha256(b"lookup:" + SECRET_KEY.encode()).hexdigest()
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:

@@ -29,8 +29,9 @@ from accounts.demo import seed_cast
 from accounts.models import Branch, Role, User
 from credit import default_scorecards
 from credit.models import ScorecardStatus, ScorecardVersion
+from crm_site import field_crypto
 from customers.identifiers import credit_code_check_char, resident_id_check_char
-from customers.models import Industry
+from customers.models import Industry, phone_digest, resident_id_digest
 
 BENCH_BRANCHES = 20
 OFFICERS_PER_BRANCH = 5
@@ -116,8 +117,9 @@ def _reset_sequence(cursor, table: str) -> None:
 
 
 CUSTOMER_COLUMNS = [
-    "id", "kind", "name", "phone", "email", "address", "risk_level", "grade", "resident_id",
-    "resident_id_tail", "birth_date", "gender", "occupation", "employer", "monthly_income",
+    "id", "kind", "name", "phone", "phone_hash", "email", "address", "risk_level", "grade",
+    "resident_id", "resident_id_hash", "resident_id_tail", "birth_date", "gender", "occupation",
+    "employer", "monthly_income",
     "credit_code", "size", "founded_on", "annual_revenue", "registered_capital",
     "legal_representative", "created_at", "updated_at", "assigned_at", "branch_id",
     "officer_id", "industry_id",
@@ -140,13 +142,18 @@ def _customers(base: int, count: int, seed: int, officers, branch_of, today, std
     now = timezone.now()
     created = [now - dt.timedelta(days=int(days)) for days in rng.integers(30, 2000, count)]
 
+    # Identifiers are written as the application stores them: encrypted, with keyed hashes.
+    cipher = field_crypto.cipher()
+
     def rows():
         for index in range(count):
             pk = base + index + 1
             officer = officers[index % len(officers)]
+            phone = f"13{phones[index]:09d}"
             common = {
                 "id": pk,
-                "phone": f"13{phones[index]:09d}",
+                "phone": cipher.encrypt(phone.encode()).decode(),
+                "phone_hash": phone_digest(phone),
                 "email": "",
                 "address": "",
                 "risk_level": "low",
@@ -166,6 +173,7 @@ def _customers(base: int, count: int, seed: int, officers, branch_of, today, std
                     "name": f"{PLACES[pk % len(PLACES)]}{PLACES[pk // 7 % len(PLACES)]}"
                     f"{TRADES[pk % len(TRADES)]}有限公司{pk}",
                     "resident_id": None,
+                    "resident_id_hash": None,
                     "resident_id_tail": "",
                     "birth_date": None,
                     "gender": "",
@@ -192,7 +200,8 @@ def _customers(base: int, count: int, seed: int, officers, branch_of, today, std
                     "name": SURNAMES[surnames[index]]
                     + GIVEN[given[index, 0]]
                     + GIVEN[given[index, 1]],
-                    "resident_id": number,
+                    "resident_id": cipher.encrypt(number.encode()).decode(),
+                    "resident_id_hash": resident_id_digest(number),
                     "resident_id_tail": number[-4:],
                     "birth_date": birth,
                     "gender": "M" if sequence % 2 else "F",

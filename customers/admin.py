@@ -12,6 +12,7 @@ from customers.models import (
     Survey,
     Tag,
 )
+from customers.selectors import customer_search
 
 
 @admin.register(Industry)
@@ -34,7 +35,9 @@ class RevisitCadenceAdmin(AuditedReferenceAdmin):
 class ContactInline(admin.TabularInline):
     model = ContactPerson
     extra = 0
-    fields = ["name", "role", "phone", "email", "is_primary"]
+    # Admins work with masked personal data, like on the pages.
+    fields = ["name", "role", "masked_phone", "email", "is_primary"]
+    readonly_fields = ["masked_phone"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -60,11 +63,18 @@ class CustomerAdmin(ScopedReadOnlyAdmin):
         "updated_at",
     ]
     list_filter = ["kind", "risk_level", "grade", "branch", "industry", "size"]
-    search_fields = ["name", "=credit_code", "=resident_id_tail", "=phone"]
+    search_fields = ["name", "=credit_code", "=resident_id_tail"]
     list_select_related = ["officer", "branch"]
-    readonly_fields = ["audit_history"]
-    exclude = ["resident_id", "tags"]
+    readonly_fields = ["masked_identifier", "masked_phone", "audit_history"]
+    exclude = ["resident_id", "phone", "tags"]
     inlines = [ContactInline]
+
+    def get_search_results(self, request, queryset, search_term):
+        # Whole phones and resident IDs are encrypted: the page search finds them by hash.
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            found |= customer_search(queryset, search_term)
+        return found, may_have_duplicates
 
 
 @admin.register(Interaction)

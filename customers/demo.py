@@ -34,6 +34,7 @@ from customers.models import (
     Survey,
     SurveyEvent,
     SurveySource,
+    resident_id_digest,
 )
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
@@ -240,7 +241,7 @@ def seed_customers(*, count: int, seed: int) -> int:
     for index, (candidate, history_seed) in enumerate(candidates):
         officer = officers[index % len(officers)]
         lookup = (
-            {"resident_id": candidate.resident_id}
+            {"resident_id_hash": resident_id_digest(candidate.resident_id)}
             if candidate.resident_id
             else {"credit_code": candidate.credit_code}
         )

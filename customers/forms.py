@@ -17,6 +17,7 @@ from customers.models import (
     Industry,
     Interaction,
     NeedsProfile,
+    RevealReason,
     RiskLevel,
     Survey,
     Tag,
@@ -166,6 +167,18 @@ class CustomerFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = officers_visible_to(user)
         self.fields["branch"].queryset = Branch.objects.all()
+
+
+class RevealForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Why do you need the full identifiers?"),
+        choices=[("", "—"), *RevealReason.choices],
+    )
+
+    def __init__(self, *args, **kwargs):
+        # The 360 page holds other forms with a "reason": keep the element ids apart.
+        kwargs.setdefault("auto_id", "reveal_%s")
+        super().__init__(*args, **kwargs)
 
 
 class TransferForm(forms.Form):

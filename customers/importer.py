@@ -34,7 +34,14 @@ from crm_site import tabular
 from crm_site.tabular import ImportFileError  # noqa: F401 - raised by read_rows, part of the API
 from customers import services
 from customers.identifiers import IdentifierError, normalize_credit_code, parse_resident_id
-from customers.models import Customer, CustomerKind, EnterpriseSize, Gender, Industry
+from customers.models import (
+    Customer,
+    CustomerKind,
+    EnterpriseSize,
+    Gender,
+    Industry,
+    resident_id_digest,
+)
 
 MAX_ROWS = 50_000
 MAX_BYTES = tabular.MAX_BYTES
@@ -145,7 +152,7 @@ def _existing(values: dict) -> Customer | None:
             number, _birth, _gender = parse_resident_id(values["resident_id"])
         except IdentifierError:
             return None
-        return Customer.objects.filter(resident_id=number).first()
+        return Customer.objects.filter(resident_id_hash=resident_id_digest(number)).first()
     return Customer.objects.filter(credit_code=values.get("credit_code") or None).first()
 
 

@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -8,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.field_crypto import EncryptedTextField, lookup_hash
 from customers.identifiers import (
     IdentifierError,
     mask_phone,
@@ -80,6 +83,16 @@ class Tag(models.Model):
         return self.name
 
 
+def resident_id_digest(number: str) -> str:
+    """The keyed hash a resident ID is found by (uppercase, as normalised)."""
+    return lookup_hash("resident_id", number.strip().upper())
+
+
+def phone_digest(phone: str) -> str:
+    """The keyed hash a phone is found by: its digits only, so 010-1234 and 0101234 meet."""
+    return lookup_hash("phone", re.sub(r"\D", "", phone))
+
+
 class Customer(models.Model):
     """Individuals and enterprises share one table.
 
@@ -111,7 +124,9 @@ class Customer(models.Model):
         on_delete=models.PROTECT,
         related_name="customers",
     )
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    # Encrypted at rest (crm_site.field_crypto); found by the keyed hash of its digits.
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     risk_level = models.CharField(
@@ -122,9 +137,11 @@ class Customer(models.Model):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="+")
 
     # Individuals.
-    resident_id = models.CharField(
+    # Encrypted at rest; unique and found through the keyed hash next to it.
+    resident_id = EncryptedTextField(
         _("resident ID"), max_length=18, null=True, blank=True, validators=[validate_resident_id]
     )
+    resident_id_hash = models.CharField(max_length=64, null=True, blank=True, editable=False)
     # The last four characters, so officers can find a customer by the masked ID's tail.
     resident_id_tail = models.CharField(max_length=4, blank=True, editable=False)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
@@ -170,7 +187,9 @@ class Customer(models.Model):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         constraints = [
-            models.UniqueConstraint(fields=["resident_id"], name="customer_resident_id_unique"),
+            models.UniqueConstraint(
+                fields=["resident_id_hash"], name="customer_resident_id_hash_unique"
+            ),
             models.UniqueConstraint(fields=["credit_code"], name="customer_credit_code_unique"),
             models.CheckConstraint(
                 condition=(
@@ -194,7 +213,7 @@ class Customer(models.Model):
         ]
         indexes = [
             GinIndex(fields=["name_grams"], name="customer_name_grams"),
-            models.Index(fields=["phone"], name="customer_phone"),
+            models.Index(fields=["phone_hash"], name="customer_phone_hash"),
             models.Index(fields=["resident_id_tail"], name="customer_resident_id_tail"),
             models.Index(fields=["officer", "-updated_at"], name="customer_officer_recent"),
             models.Index(fields=["branch", "-updated_at"], name="customer_branch_recent"),
@@ -206,13 +225,32 @@ class Customer(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.refresh_lookup_columns()
+        super().save(*args, **kwargs)
+
+    def refresh_lookup_columns(self) -> None:
+        """The hashes and the ID tail follow the clear values they are derived from."""
+        self.resident_id_hash = resident_id_digest(self.resident_id) if self.resident_id else None
+        self.resident_id_tail = self.resident_id[-4:] if self.resident_id else ""
+        self.phone_hash = phone_digest(self.phone) if self.phone else ""
+
+    def validate_constraints(self, exclude=None):
+        # The resident ID's uniqueness is checked in clean(), so the message sits next to the
+        # field the user typed rather than next to its hash.
+        super().validate_constraints(exclude={*(exclude or ()), "resident_id_hash"})
+
     def clean(self) -> None:
         """Cross-field rules; the single-field ones are the validators above."""
         errors = {}
+        self.refresh_lookup_columns()
         if self.kind == CustomerKind.INDIVIDUAL:
             if not self.resident_id:
                 errors["resident_id"] = _("An individual needs a resident identity number.")
             else:
+                duplicates = Customer.objects.filter(resident_id_hash=self.resident_id_hash)
+                if duplicates.exclude(pk=self.pk).exists():
+                    errors["resident_id"] = _("A customer with this resident ID already exists.")
                 try:
                     _number, birth_date, gender = parse_resident_id(self.resident_id)
                 except IdentifierError:
@@ -278,7 +316,7 @@ class ContactPerson(models.Model):
     )
     name = models.CharField(_("name"), max_length=100)
     role = models.CharField(_("role"), max_length=100, blank=True)
-    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    phone = EncryptedTextField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-mail"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
 
@@ -296,6 +334,19 @@ class ContactPerson(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class RevealReason(models.TextChoices):
+    """Why someone shows a customer's full resident ID and phone; kept in the audit trail."""
+
+    CALL = "call", _("To call or visit the customer")
+    CONTRACT = "contract", _("To prepare or sign a contract")
+    IDENTITY = "identity", _("To verify the customer's identity")
+    COMPLAINT = "complaint", _("To handle a complaint")
 
 
 class OfficerTransfer(models.Model):

@@ -17,6 +17,8 @@ from customers.models import (
     Customer,
     FollowUp,
     FollowUpStatus,
+    phone_digest,
+    resident_id_digest,
 )
 
 SORTS = {
@@ -60,10 +62,13 @@ def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Custome
     if re.fullmatch(r"\d{3}[\dX]", compact):
         # Four characters: the tail of a masked resident ID, as printed on screens (…1234).
         return queryset.filter(resident_id_tail=compact)
-    if re.fullmatch(r"\d{7,11}", compact):
-        return queryset.filter(phone__startswith=compact)
+    if re.fullmatch(r"\d{7,12}", compact):
+        # Phones are encrypted at rest: a whole number is found through its keyed hash.
+        return queryset.filter(phone_hash=phone_digest(compact))
     if re.fullmatch(r"[0-9A-Z]{18}", compact):
-        return queryset.filter(Q(credit_code=compact) | Q(resident_id=compact))
+        return queryset.filter(
+            Q(credit_code=compact) | Q(resident_id_hash=resident_id_digest(compact))
+        )
     # The GIN index narrows by grams; the ILIKE recheck keeps only true substrings.
     return queryset.filter(name_grams__contains=name_query_grams(text), name__icontains=text)
 

@@ -32,6 +32,7 @@ from customers.models import (
     Interaction,
     NeedsProfile,
     OfficerTransfer,
+    RevealReason,
     SavedFilter,
     Severity,
     Survey,
@@ -118,7 +119,6 @@ def _normalise(customer: Customer) -> None:
             pass  # an invalid ID stays as typed: full_clean reports it next to the field
         else:
             customer.resident_id = number
-            customer.resident_id_tail = number[-4:]
             customer.birth_date = customer.birth_date or birth_date
             customer.gender = customer.gender or gender
     else:
@@ -222,10 +222,18 @@ def customer_transfer(
     return locked
 
 
-def customer_reveal_identifier(*, actor: User, customer: Customer) -> dict[str, str]:
-    """The full resident ID and phone, for a role that needs them; every reveal is audited."""
+def customer_reveal_identifier(*, actor: User, customer: Customer, reason: str) -> dict[str, str]:
+    """The full resident ID and phone, for a role that needs them; every reveal is audited
+    with its reason."""
     _require(can_reveal_identifiers(actor))
-    audit_log(actor=actor, action="customers.customer.identifier_revealed", obj=customer)
+    if reason not in RevealReason.values:
+        raise ValidationError({"reason": _("Say why you need the full identifiers.")})
+    audit_log(
+        actor=actor,
+        action="customers.customer.identifier_revealed",
+        obj=customer,
+        after={"reason": reason},
+    )
     return {
         "identifier": customer.resident_id or customer.credit_code or "",
         "phone": customer.phone,

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
@@ -23,6 +24,7 @@ from customers.forms import (
     ImportForm,
     InteractionForm,
     NeedsForm,
+    RevealForm,
     SavedFilterForm,
     SurveyForm,
     TransferForm,
@@ -186,6 +188,7 @@ def customer_detail(request, pk: int):
             "can_edit": services.can_edit_customers(request.user),
             "can_transfer": services.can_transfer(request.user),
             "can_reveal": services.can_reveal_identifiers(request.user),
+            "reveal_form": RevealForm(),
             "quick_interaction_form": InteractionForm(customer=customer, user=request.user),
             "panels": panels.render_context(customer, request.user),
         }
@@ -193,6 +196,8 @@ def customer_detail(request, pk: int):
     return render(request, "customers/customer_detail.html", context)
 
 
+# Error reports never carry the identifiers typed into these forms.
+@sensitive_post_parameters("resident_id", "phone")
 def customer_create(request):
     _require_edit(request.user)
     kind = request.GET.get("kind") or request.POST.get("kind") or CustomerKind.INDIVIDUAL
@@ -216,6 +221,7 @@ def customer_create(request):
     )
 
 
+@sensitive_post_parameters("resident_id", "phone")
 def customer_edit(request, pk: int):
     customer = selectors.customer_get_for(request.user, pk)
     _require_edit(request.user)
@@ -270,16 +276,25 @@ def customer_transfer(request, pk: int):
 @require_POST
 def customer_reveal(request, pk: int):
     customer = selectors.customer_get_for(request.user, pk)
-    revealed = services.customer_reveal_identifier(actor=request.user, customer=customer)
+    if not services.can_reveal_identifiers(request.user):
+        raise PermissionDenied
+    form = RevealForm(request.POST)
+    revealed = None
+    if form.is_valid():
+        revealed = services.customer_reveal_identifier(
+            actor=request.user, customer=customer, reason=form.cleaned_data["reason"]
+        )
     return render(
         request,
         "customers/customer_identifiers.html",
         {
             "customer": customer,
             "revealed": revealed,
+            "reveal_form": form,
             "can_reveal": True,
             "standalone": not _is_htmx(request),
         },
+        status=200 if revealed else 400,
     )
 
 

@@ -82,3 +82,32 @@ def test_admin_can_read_but_not_edit_the_trail(client_for, admin_user, alice):
 def test_officer_cannot_read_the_trail(client_for, alice):
     response = client_for(alice).get("/admin/audit/auditevent/")
     assert response.status_code == 302
+
+
+def test_an_admin_finds_who_viewed_a_customer_and_why_identifiers_were_shown(
+    client_for, alice, bob, admin_user
+):
+    from django.urls import reverse
+
+    from tests.customers import factories
+
+    customer = factories.individual(alice, name="王小明")
+    other = factories.individual(bob, name="李四")
+    client_for(alice).get(reverse("customers:detail", args=[customer.pk]))
+    client_for(alice).post(reverse("customers:reveal", args=[customer.pk]), {"reason": "call"})
+    client_for(bob).get(reverse("customers:detail", args=[other.pk]))
+
+    page = client_for(admin_user).get(
+        reverse("admin:audit_auditevent_changelist"),
+        {"object_type": "customers.customer", "q": str(customer.pk)},
+    )
+    rows = list(page.context["cl"].result_list)
+    assert {(row.actor, row.action) for row in rows} == {
+        (alice, "customers.customer.created"),
+        (alice, "customers.customer.viewed"),
+        (alice, "customers.customer.identifier_revealed"),
+    }
+    revealed = next(row for row in rows if row.action.endswith("identifier_revealed"))
+    assert revealed.after == {"reason": "call"}
+    # The trail names the customer, never their identifiers.
+    assert customer.resident_id not in page.content.decode()

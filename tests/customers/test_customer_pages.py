@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
-from customers.models import Customer, OfficerTransfer
+from customers.models import Customer, OfficerTransfer, resident_id_digest
 from tests.customers import factories
 
 
@@ -20,7 +20,7 @@ def test_officer_creates_an_individual_and_owns_it(client_for, alice):
         },
     )
     assert response.status_code == 302
-    customer = Customer.objects.get(resident_id=number)
+    customer = Customer.objects.get(resident_id_hash=resident_id_digest(number))
     assert customer.officer == alice and customer.branch == alice.branch
     assert customer.birth_date.isoformat() == "1985-06-15"
     assert customer.phone == "13900001111"
@@ -135,16 +135,24 @@ def test_identifiers_are_masked_until_revealed_and_reveal_is_audited(
     assert alices_customer.resident_id not in page
     assert alices_customer.masked_identifier in page
     assert "13800138000" not in page
-    response = client.post(
+    without_reason = client.post(
         reverse("customers:reveal", args=[alices_customer.pk]), HTTP_HX_REQUEST="true"
     )
-    assert alices_customer.resident_id in response.content.decode()
-    assert (
-        AuditEvent.objects.filter(
-            action="customers.customer.identifier_revealed", actor=alice
-        ).count()
-        == 1
+    assert without_reason.status_code == 400
+    assert alices_customer.resident_id not in without_reason.content.decode()
+    assert "Say why" in without_reason.content.decode() or "required" in (
+        without_reason.content.decode()
     )
+    assert not AuditEvent.objects.filter(action="customers.customer.identifier_revealed").exists()
+    response = client.post(
+        reverse("customers:reveal", args=[alices_customer.pk]),
+        {"reason": "contract"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert alices_customer.resident_id in response.content.decode()
+    assert "13800138000" in response.content.decode()
+    reveal = AuditEvent.objects.get(action="customers.customer.identifier_revealed", actor=alice)
+    assert reveal.after == {"reason": "contract"}
 
 
 def test_reveal_is_post_only(client_for, alice, alices_customer):
@@ -205,7 +213,9 @@ def test_officer_cannot_transfer(client_for, alice, alices_customer):
         ({"q": "小明"}, {"王小明"}),
         ({"q": "明"}, {"王小明"}),
         ({"q": "华盛"}, {"华盛制造有限公司"}),
-        ({"q": "1380013"}, {"王小明"}),
+        ({"q": "138 0013 8000"}, {"王小明"}),
+        # Phones are encrypted at rest: only the whole number finds a customer.
+        ({"q": "1380013"}, set()),
         ({"kind": "enterprise"}, {"华盛制造有限公司"}),
         ({"income_band": "10k-20k"}, {"王小明"}),
         ({"age_band": "40-49"}, {"王小明"}),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from customers.importer import ImportFileError, import_customers, read_rows
-from customers.models import Customer
+from customers.models import Customer, resident_id_digest
 from tests.customers import factories
 
 HEADER = "kind,name,resident_id,credit_code,officer,phone,monthly_income,industry,size\n"
@@ -44,7 +44,7 @@ def test_good_rows_import_and_bad_rows_are_reported(admin_user, good_and_bad_row
     assert "officer" in reasons[5]
     assert "industry" in reasons[6] and "size" in reasons[6]
     assert "repeats the customer of row 2" in reasons[7]
-    assert Customer.objects.get(resident_id=good_id).monthly_income == 8000
+    assert Customer.objects.get(resident_id_hash=resident_id_digest(good_id)).monthly_income == 8000
     assert Customer.objects.get(credit_code=good_code).industry.code == "F"
 
 

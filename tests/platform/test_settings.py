@@ -14,6 +14,8 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3y-" + "x9Lq2Zr7Vt5Wm1Np8Bc4Hd6Jf0Gs3Ya" * 2,
     "ALLOWED_HOSTS": "crm.bank.example",
+    "FIELD_ENCRYPTION_KEYS": "0e3sX0qMHc8V2m6rC9Yq1i7g2kq4Yb6mJ3vQ0u5tXzE=",
+    "FIELD_HASH_KEY": "h4sh-" + "Qm7Tz2Rk9Wp4Lx6Vb1Nc8Hd3Jf5Gs0Ya" * 2,
 }
 
 
@@ -56,6 +58,7 @@ def test_check_deploy_is_clean_in_production_settings():
     [
         ({"DEBUG": "maybe"}, "DEBUG must be one of"),
         ({**PRODUCTION, "SECRET_KEY": ""}, "SECRET_KEY must be set"),
+        ({**PRODUCTION, "FIELD_HASH_KEY": ""}, "FIELD_HASH_KEY must be set"),
         ({**PRODUCTION, "ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must be set"),
         ({"DATABASE_URL": "mysql://root@localhost/crm"}, "DATABASE_URL must start with"),
         ({"REDIS_URL": "memcached://localhost"}, "REDIS_URL must be"),
