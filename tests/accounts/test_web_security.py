@@ -21,9 +21,12 @@ def test_logging_in_issues_a_new_session_key(client, alice, password):
     client.post(reverse("login"), {"username": "alice", "password": password})
 
     assert client.cookies[settings.SESSION_COOKIE_NAME].value != planted_key
-    assert Client(cookies={settings.SESSION_COOKIE_NAME: planted_key}).get(
-        reverse("today")
-    ).status_code == 302  # the planted key is not logged in
+    assert (
+        Client(cookies={settings.SESSION_COOKIE_NAME: planted_key})
+        .get(reverse("today"))
+        .status_code
+        == 302
+    )  # the planted key is not logged in
 
 
 def test_an_htmx_post_without_the_csrf_token_is_refused_and_changes_nothing(alice):
