@@ -1,10 +1,16 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import Branch, User
 from audit.services import snapshot
+
+# django-otp's own device admin shows every secret key and deletes devices past the audit
+# trail and User.two_factor_enabled; the user admin's reset action below replaces it.
+admin.site.unregister(TOTPDevice)
 
 
 @admin.register(Branch)
@@ -34,9 +40,10 @@ class UserAdmin(DjangoUserAdmin):
         "role",
         "branch",
         "is_active",
+        "two_factor_enabled",
         "last_login",
     ]
-    list_filter = ["role", "branch", "is_active"]
+    list_filter = ["role", "branch", "is_active", "two_factor_enabled"]
     list_select_related = ["branch"]
     # The role decides the permission group, so groups are not edited by hand here.
     fieldsets = [
@@ -44,12 +51,14 @@ class UserAdmin(DjangoUserAdmin):
         (_("Personal info"), {"fields": ["first_name", "last_name", "email", "language"]}),
         (_("Role and branch"), {"fields": ["role", "branch", "is_active", "is_superuser"]}),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Log-in"), {"fields": ["two_factor_enabled"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]}),
         (_("Role and branch"), {"fields": ["first_name", "last_name", "email", "role", "branch"]}),
     ]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "two_factor_enabled"]
+    actions = ["reset_two_factor"]
 
     def save_model(self, request, obj, form, change):
         before = (
@@ -60,3 +69,30 @@ class UserAdmin(DjangoUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # People who acted stay in the audit trail: deactivate them instead.
         return False
+
+    @admin.action(
+        description=_("Reset two-factor authentication (lost phone)"), permissions=["change"]
+    )
+    def reset_two_factor(self, request, queryset):
+        reset = [
+            user for user in queryset if services.two_factor_reset(actor=request.user, user=user)
+        ]
+        if not reset:
+            self.message_user(
+                request,
+                _("None of the selected users had two-factor authentication."),
+                messages.WARNING,
+            )
+            return
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor authentication was reset for %(count)d user. Their next log-in "
+                "asks for the password alone, or for a new enrolment if their role requires it.",
+                "Two-factor authentication was reset for %(count)d users. Their next log-in "
+                "asks for the password alone, or for a new enrolment if their role requires it.",
+                len(reset),
+            )
+            % {"count": len(reset)},
+            messages.SUCCESS,
+        )

@@ -1,4 +1,26 @@
+from django.contrib.auth import middleware as auth_middleware
+from django.shortcuts import redirect
 from django.utils import translation
+
+from accounts import two_factor
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's: every view needs a signed-in user unless it is marked login_not_required.
+
+    Extended with the log-in's second step: a user who still owes the authenticator code (or,
+    for a role that requires one, the enrolment of a device) is sent to that step's page from
+    every other view, Django admin's included, so no URL typed in directly skips it.
+    """
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        refused = super().process_view(request, view_func, view_args, view_kwargs)
+        if refused is not None or not getattr(view_func, "login_required", True):
+            return refused
+        step = two_factor.pending_step(request.user)
+        if step is None or step in getattr(view_func, "reachable_during_second_factor", ()):
+            return None
+        return redirect(two_factor.step_url(step, next_url=request.get_full_path()))
 
 
 class UserLanguageMiddleware:

@@ -44,6 +44,11 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
     )
+    # Mirrors "has a confirmed TOTP device" so the log-in check on every page costs no query;
+    # only the two_factor_* services in accounts/services.py change it, with the device.
+    two_factor_enabled = models.BooleanField(
+        _("two-factor authentication"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -1,16 +1,27 @@
+import math
+from urllib.parse import urlencode
+
+import django_otp
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts import services
+from accounts import services, two_factor
+from accounts.forms import AuthenticatorCodeForm
 from accounts.models import Role
+from accounts.two_factor import PendingStep, reachable_during
+from crm_site.forms import apply_service_errors
 
 
 class LoginView(auth_views.LoginView):
@@ -20,6 +31,12 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         services.user_record_login(user=form.get_user())
         return response
+
+    def get_success_url(self):
+        # A user who owes the second step goes straight to it, then on to where they were going.
+        url = super().get_success_url()
+        step = two_factor.pending_step(self.request.user)
+        return two_factor.step_url(step, next_url=url) if step else url
 
 
 class LogoutView(auth_views.LogoutView):
@@ -34,6 +51,145 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         services.user_record_password_change(user=form.user)
         return response
+
+
+# --- Two-factor authentication -------------------------------------------------------------
+
+
+def _next_url(request, default: str = "") -> str:
+    """Where to go once a two-factor step is done: the `next` the step was given, if it points
+    into this site."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+def _code_refusal(check: services.CodeCheck) -> str:
+    if check.retry_at is None:
+        return _("That code is not right. Enter the code your authenticator app shows now.")
+    seconds = max(1, math.ceil((check.retry_at - timezone.now()).total_seconds()))
+    return ngettext(
+        "Too many wrong codes in a row. Wait %(seconds)d second, then enter the current code.",
+        "Too many wrong codes in a row. Wait %(seconds)d seconds, then enter the current code.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+@reachable_during(PendingStep.VERIFY)
+@never_cache
+def two_factor_verify(request):
+    """The log-in's second step: the code from the authenticator app, after the password."""
+    next_url = _next_url(request, resolve_url(settings.LOGIN_REDIRECT_URL))
+    if two_factor.pending_step(request.user) != PendingStep.VERIFY:
+        return redirect(next_url)
+    form = AuthenticatorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            check = services.two_factor_verify(user=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            if check.accepted:
+                # The session gains rights here: a new key, as at the password step.
+                request.session.cycle_key()
+                django_otp.login(request, check.device)
+                return redirect(next_url)
+            form.add_error("code", _code_refusal(check))
+    return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
+
+
+def _two_factor_page(request, *, confirm_form=None, disable_form=None):
+    """The two-factor page in its state: off (with a set-up under way or not), or on."""
+    user = request.user
+    context = {
+        "enabled": user.two_factor_enabled,
+        "required": two_factor.enrolment_required(user),
+        "next": _next_url(request),
+    }
+    if user.two_factor_enabled:
+        context["disable_form"] = disable_form or AuthenticatorCodeForm()
+    elif device := two_factor.unconfirmed_device(user):
+        context.update(
+            secret=two_factor.secret_for_typing(device),
+            qr_code=two_factor.qr_code_data_uri(device),
+            confirm_form=confirm_form or AuthenticatorCodeForm(),
+        )
+    return render(request, "accounts/two_factor.html", context)
+
+
+def _back_to_two_factor_page(request):
+    # A set-up that a role requires happens on the way elsewhere: the page keeps where to.
+    next_url = _next_url(request)
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    return redirect(reverse("two-factor") + query)
+
+
+# Reachable during the enrolment a role requires; the page shows the secret, so never cached.
+@reachable_during(PendingStep.ENROL)
+@never_cache
+def two_factor_settings(request):
+    return _two_factor_page(request)
+
+
+@reachable_during(PendingStep.ENROL)
+@require_POST
+def two_factor_enrol(request):
+    try:
+        services.two_factor_enrolment_start(user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back_to_two_factor_page(request)
+
+
+@reachable_during(PendingStep.ENROL)
+@require_POST
+@never_cache
+def two_factor_confirm(request):
+    form = AuthenticatorCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            check = services.two_factor_enrolment_confirm(
+                user=request.user, code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            if check.accepted:
+                # Confirming proved the user holds the device: this session counts as verified.
+                django_otp.login(request, check.device)
+                messages.success(
+                    request,
+                    _(
+                        "Two-factor authentication is on. From your next log-in on, you will "
+                        "be asked for a code from your authenticator app after your password."
+                    ),
+                )
+                return redirect(_next_url(request, reverse("two-factor")))
+            form.add_error("code", _code_refusal(check))
+    return _two_factor_page(request, confirm_form=form)
+
+
+@require_POST
+@never_cache
+def two_factor_disable(request):
+    form = AuthenticatorCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            check = services.two_factor_disable(user=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            if check.accepted:
+                messages.success(
+                    request,
+                    _("Two-factor authentication is off. You log in with your password alone."),
+                )
+                return redirect("two-factor")
+            form.add_error("code", _code_refusal(check))
+    return _two_factor_page(request, disable_form=form)
 
 
 SCOPE_DESCRIPTIONS = {

@@ -89,7 +89,8 @@ CACHES = {
 # --- Applications ---------------------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django admin with the second-factor check on its permission (accounts/admin_site.py).
+    "accounts.apps.SecondFactorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -102,6 +103,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    # Before accounts: accounts/admin.py takes the plugin's device admin back off the site.
+    "django_otp.plugins.otp_totp",
     "accounts",
     "audit",
     "customers",
@@ -119,8 +123,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user verified when this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Django's LoginRequiredMiddleware, extended with the second step of the log-in.
+    "accounts.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
@@ -190,6 +197,20 @@ AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0, minimum=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
 )
+
+# Second factor (TOTP from an authenticator app, django-otp): optional for everyone, required
+# for the roles listed here (comma-separated role codes, e.g. "manager,risk_officer,admin").
+_ROLE_CODES = ("officer", "manager", "risk_officer", "admin")  # accounts.models.Role
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", [])
+if _unknown_roles := sorted(set(OTP_REQUIRED_ROLES) - set(_ROLE_CODES)):
+    raise ImproperlyConfigured(
+        f"OTP_REQUIRED_ROLES names unknown roles {', '.join(_unknown_roles)}; "
+        f"the roles are {', '.join(_ROLE_CODES)}"
+    )
+# The name authenticator apps show next to the user name.
+OTP_TOTP_ISSUER = "Xindai CRM"
+# After the n-th wrong code in a row the next try waits 2^(n-1) seconds (1, 2, 4, 8…).
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Security -------------------------------------------------------------------------------
 

@@ -64,6 +64,7 @@ def test_check_deploy_is_clean_in_production_settings():
         ({"REDIS_URL": "memcached://localhost"}, "REDIS_URL must be"),
         ({"TIME_ZONE": "Mars/Olympus"}, "not a known time zone"),
         ({"SESSION_IDLE_MINUTES": "soon"}, "must be a whole number"),
+        ({"OTP_REQUIRED_ROLES": "manager,boss"}, "OTP_REQUIRED_ROLES names unknown roles boss"),
     ],
 )
 def test_bad_configuration_fails_loudly_at_start(overrides, message):
