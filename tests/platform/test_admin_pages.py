@@ -19,3 +19,33 @@ def test_risk_officer_reads_the_risk_and_credit_admin(client_for, rita):
     ):
         assert client.get(url).status_code == 200, url
     assert client.get("/admin/accounts/user/add/").status_code == 403
+
+
+def test_large_changelists_page_without_counting_the_table(
+    client_for, admin_user, alice, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.admin_mixins import EstimatedCountPaginator
+    from tests.customers import factories
+
+    for number in range(3):
+        factories.individual(alice, name=f"客户{number}")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer")
+    client = client_for(admin_user)
+    url = reverse("admin:customers_customer_changelist")
+
+    # Small results are counted exactly.
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).context["cl"].result_count == 3
+    assert any("COUNT(" in query["sql"].upper() for query in small.captured_queries)
+
+    # Past the threshold the planner's estimate stands in for COUNT(*).
+    monkeypatch.setattr(EstimatedCountPaginator, "exact_up_to", 0)
+    with CaptureQueriesContext(connection) as large:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert not any("COUNT(" in query["sql"].upper() for query in large.captured_queries)
+    assert response.context["cl"].result_count >= 1
