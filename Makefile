@@ -1,14 +1,17 @@
 # Two commands do all the set-up on a fresh machine with only Python:
 #   make run    start the whole product locally (embedded PostgreSQL and Redis)
 #   make test   run the whole test suite
+#   make backup                          dump PostgreSQL to backups/ (BACKUP_DIR=… or FILE=…)
+#   make restore FILE=… [CONFIRM=yes]    replace the database with a backup
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_SCALE ?= full
+BACKUP_DIR ?= backups
 
-.PHONY: run test browser-deps lint format messages stop bench clean
+.PHONY: run test browser-deps lint format messages stop bench clean backup restore
 
 $(PY):
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -58,6 +61,21 @@ messages: $(VENV)/.installed-test
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=static \
 		--ignore=tests --ignore=artifacts
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+
+# Backup and restore of PostgreSQL (crm_site/backup.py): the embedded database, or the one
+# DATABASE_URL names. PostgreSQL holds every record, the audit trail and the beat schedules;
+# Redis holds only the queue and the cache, so it is not backed up.
+backup: $(VENV)/.installed-run
+	$(PY) -m crm_site.backup backup $(if $(FILE),--file "$(FILE)",--dir "$(BACKUP_DIR)")
+
+# Refused when the database already holds data unless CONFIRM=yes; restores into a scratch
+# database and swaps it in only when complete, so a failure leaves the database as it was.
+restore: $(VENV)/.installed-run
+	@if [ -z "$(FILE)" ]; then \
+		echo "Usage: make restore FILE=backups/crm-YYYYMMDDTHHMMSSZ.dump [CONFIRM=yes]" >&2; \
+		exit 2; \
+	fi
+	$(PY) -m crm_site.backup restore "$(FILE)" $(if $(filter yes,$(CONFIRM)),--force)
 
 # Stops the embedded PostgreSQL and Redis if something left them running.
 stop: $(VENV)/.installed-run
