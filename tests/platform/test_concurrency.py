@@ -702,12 +702,37 @@ def test_two_workers_on_the_same_chunks_at_once_do_each_chunk_once(
         outcomes = overlap.run(worker, worker)
 
     assert [o.error for o in outcomes] == [None, None]
+    state = risk_state()
+    assert_no_duplicates(state)
+    assert state == expected
     first_chunks = [results[0] for results in (o.result for o in outcomes)]
     assert sorted(result.skipped for result in first_chunks) == [False, True]
     assert "risk chunk skipped: another worker is already processing this range" in caplog.messages
+
+
+def test_a_duplicated_chunk_adds_no_second_history_row(book, overlap, monkeypatch):
+    """The range of the customer whose grade changed today (no loan of theirs changes, so no
+    row lock orders the two workers): without the chunk lock both would record the change."""
+    from risk import recompute
+
+    monkeypatch.setattr(recompute, "recompute_chunk", held(overlap, recompute.recompute_chunk))
+    first = last = book.pk
+
+    def chunk():
+        return recompute.process_chunk(first, last, NIGHT)
+
+    with transaction.atomic():
+        chunk()
+        expected = risk_state()
+        transaction.set_rollback(True)
+
+    outcomes = overlap.run(chunk, chunk)
+
+    assert [o.error for o in outcomes] == [None, None]
     state = risk_state()
-    assert state == expected
     assert_no_duplicates(state)
+    assert state == expected
+    assert sorted(o.result.skipped for o in outcomes) == [False, True]
 
 
 def test_a_nightly_chunk_waits_for_a_scan_on_its_range_instead_of_skipping(
