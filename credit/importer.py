@@ -215,6 +215,10 @@ def import_repayments(*, actor: User, rows: list[dict[str, str]], strict: bool) 
             errors["channel"] = _("must be counter, transfer, auto_debit or online")
         if errors:
             raise ValidationError(errors)
+        # The loan is locked before looking for the payment: the same file imported twice at
+        # once then finds the other import's payment (once it commits) and skips the row,
+        # instead of reporting it refused.
+        loan = Loan.objects.select_for_update().get(pk=loan.pk)
         if Repayment.objects.filter(
             loan=loan, reference=reference, reversed_at__isnull=True
         ).exists():

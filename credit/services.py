@@ -460,6 +460,10 @@ def _check_terms(
     return offer
 
 
+DECISIONS = (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
+DECIDED = (*DECISIONS, ApplicationStatus.DISBURSED)
+
+
 def _transition(
     application: Application,
     *,
@@ -475,6 +479,20 @@ def _transition(
         Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
     )
     if locked.status not in expected:
+        if to_status in DECISIONS and locked.status in DECIDED and locked.decided_by_id:
+            # Two managers deciding at once: the row lock lets the first through, and the
+            # second learns who decided what instead of a generic refusal.
+            raise ValidationError(
+                _(
+                    "%(name)s already decided this application (%(status)s); your decision "
+                    "was not recorded."
+                )
+                % {
+                    "name": locked.decided_by.get_full_name() or locked.decided_by.get_username(),
+                    "status": locked.get_status_display(),
+                },
+                code="already_decided",
+            )
         raise ValidationError(
             _("This application is %(status)s; that step is not possible.")
             % {"status": locked.get_status_display()}

@@ -304,14 +304,17 @@ def _transition_view(request, pk: int, action, *, form_class=None, success: str)
     slot = {FORM_SLOTS[form_class.__name__]: form} if form is not None else {}
     if form is not None and not form.is_valid():
         return _render_application(request, application, forms=slot, http_status=400)
+    status = application.status
     try:
         result = action(application, form.cleaned_data if form else {})
     except ValidationError as error:
-        if form is not None:
+        application.refresh_from_db()
+        if form is not None and application.status == status:
             apply_service_errors(form, error)
         else:
+            # Someone else moved the application meanwhile (another manager decided it):
+            # the form is no longer on the page, so the reason goes on top of it.
             messages.error(request, " ".join(error.messages))
-        application.refresh_from_db()
         return _render_application(request, application, forms=slot, http_status=400)
     messages.success(request, success)
     if hasattr(result, "account_number"):

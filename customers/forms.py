@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role
@@ -49,7 +52,11 @@ ENTERPRISE_FIELDS = [
 
 
 class CustomerForm(forms.ModelForm):
-    """One form for both kinds; only the kind's own fields are shown and saved."""
+    """One form for both kinds; only the kind's own fields are shown and saved. An edit
+    carries the version of the record it was opened on (`updated_at`), so that saving over
+    someone else's change made meanwhile is refused instead of silently undoing it."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Customer
@@ -70,7 +77,7 @@ class CustomerForm(forms.ModelForm):
         self.instance.kind = kind
         own = INDIVIDUAL_FIELDS if kind == CustomerKind.INDIVIDUAL else ENTERPRISE_FIELDS
         for name in list(self.fields):
-            if name not in ["officer", *COMMON_FIELDS, *own]:
+            if name not in ["officer", "version", *COMMON_FIELDS, *own]:
                 del self.fields[name]
         if creating and user.role != Role.OFFICER:
             self.fields["officer"].queryset = officers_visible_to(user)
@@ -87,6 +94,24 @@ class CustomerForm(forms.ModelForm):
             self.fields["credit_code"].required = True
         self.fields["tags"].queryset = Tag.objects.all()
         self.fields["tags"].required = False
+        if creating:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
+
+    def clean_version(self) -> dt.datetime | None:
+        """The version the form was opened on; a form without one (or a mangled one) is
+        saved without the check rather than refused."""
+        try:
+            return parse_datetime(self.cleaned_data["version"] or "")
+        except ValueError:
+            return None
+
+    def renew_version(self, version: dt.datetime) -> None:
+        """After a refused save: keeps what the user typed and takes the record's current
+        version, so that saving again (having reviewed the other change) goes through."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = version.isoformat()
 
 
 class CustomerFilterForm(forms.Form):

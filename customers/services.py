@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from audit.models import AuditEvent
 from audit.services import audit_change, audit_log, snapshot
 from customers.identifiers import normalize_credit_code, normalize_phone, parse_resident_id
 from customers.models import (
@@ -157,10 +158,60 @@ def customer_create(*, actor: User, customer: Customer) -> Customer:
     return customer
 
 
+class EditConflict(ValidationError):
+    """The record changed between opening the form and saving it; nothing was saved."""
+
+
+# The changes of a customer's own record that move `updated_at`, and so its edit token.
+RECORD_CHANGES = (
+    "customers.customer.updated",
+    "customers.customer.transferred",
+    "customers.customer.graded",
+)
+
+
+def _changed_by_since(customer: Customer, since: dt.datetime) -> str:
+    """Who last changed the customer's record after `since`, for the conflict message."""
+    event = (
+        AuditEvent.objects.filter(
+            object_type=customer._meta.label_lower,
+            object_id=str(customer.pk),
+            action__in=RECORD_CHANGES,
+            created_at__gt=since,
+            actor__isnull=False,
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if event is None:
+        return _("another user")
+    return event.actor.get_full_name() or event.actor.get_username()
+
+
 @transaction.atomic
-def customer_update(*, actor: User, customer: Customer, changes: dict[str, Any]) -> Customer:
+def customer_update(
+    *,
+    actor: User,
+    customer: Customer,
+    changes: dict[str, Any],
+    expected_version: dt.datetime | None = None,
+) -> Customer:
+    """Saves an edit. `expected_version` is the `updated_at` the editor's form was opened
+    with: when the record changed since, the edit is refused rather than silently writing
+    over the other person's change (optimistic concurrency; the row lock makes the check
+    and the write one step)."""
     _require(can_edit_customers(actor))
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
+    if expected_version is not None and locked.updated_at != expected_version:
+        raise EditConflict(
+            _(
+                "This customer was changed by %(someone)s while you were editing; review "
+                "their change and save again."
+            )
+            % {"someone": _changed_by_since(locked, expected_version)},
+            code="edit_conflict",
+        )
     before = _customer_snapshot(locked)
     protected = {"officer", "officer_id", "branch", "branch_id", "kind", "grade", "risk_level"}
     for field, value in changes.items():

@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +33,7 @@ from customers.forms import (
 from customers.models import (
     Complaint,
     ContactPerson,
+    Customer,
     CustomerKind,
     FollowUp,
     SavedFilter,
@@ -232,21 +234,39 @@ def customer_edit(request, pk: int):
         user=request.user,
         creating=False,
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "tags"}
+        changes = {
+            name: form.cleaned_data[name]
+            for name in form.changed_data
+            if name not in ("tags", "version")
+        }
         try:
-            services.customer_update(actor=request.user, customer=customer, changes=changes)
+            with transaction.atomic():
+                services.customer_update(
+                    actor=request.user,
+                    customer=customer,
+                    changes=changes,
+                    expected_version=form.cleaned_data["version"],
+                )
+                if "tags" in form.changed_data:
+                    customer.tags.set(form.cleaned_data["tags"])
+        except services.EditConflict as conflict:
+            # Someone saved this customer since the form was opened: their change stands,
+            # the user's input stays on the page with the reason, for them to review.
+            apply_service_errors(form, conflict)
+            form.renew_version(Customer.objects.values_list("updated_at", flat=True).get(pk=pk))
+            status = 409
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            if "tags" in form.changed_data:
-                customer.tags.set(form.cleaned_data["tags"])
             messages.success(request, _("Changes saved."))
             return redirect("customers:detail", pk=customer.pk)
     return render(
         request,
         "customers/customer_form.html",
         {"form": form, "kind": customer.kind, "customer": customer, "creating": False},
+        status=status,
     )
 
 

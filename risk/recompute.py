@@ -21,8 +21,13 @@ from risk.rules import GRADES, INDICATORS
 
 logger = logging.getLogger(__name__)
 
-# Advisory-lock namespace of the recompute chunks (pg_try_advisory_xact_lock(ns, first_id)).
+# Advisory-lock namespaces, keyed (namespace, first customer id of the chunk). Every chunk
+# holds CHUNK_LOCK_NAMESPACE while it works; a nightly chunk first takes
+# NIGHTLY_LOCK_NAMESPACE, so that a second nightly worker on the same range skips it (the
+# first does the same work) while a scan on that range is only waited for (a scan does less
+# than the nightly, so skipping it would lose the night's recompute of the range).
 CHUNK_LOCK_NAMESPACE = 7_301
+NIGHTLY_LOCK_NAMESPACE = 7_302
 
 ENSURE_LOAN_RISK = """
 INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, automatic_class,
@@ -364,14 +369,23 @@ def _notify_red(alert_ids: list[int]) -> None:
 def process_chunk(
     first: int, last: int, on: dt.date, *, scan: bool = True, recompute: bool = True
 ) -> ChunkResult:
-    """One chunk, one transaction. A transaction-level advisory lock per chunk makes two
-    workers given the same range at once do it once: the second skips."""
+    """One chunk, one transaction. Transaction-level advisory locks make two workers given
+    the same range at once do it once: a second nightly (or a scan while anything works on
+    the range) skips it and says so in the log; a nightly finding a scan on the range waits
+    for it, then does its whole work. A scan never waits, so the two cannot deadlock."""
     result = ChunkResult()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
+        skip_if_held = NIGHTLY_LOCK_NAMESPACE if recompute else CHUNK_LOCK_NAMESPACE
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [skip_if_held, first])
         if not cursor.fetchone()[0]:
+            logger.info(
+                "risk chunk skipped: another worker is already processing this range",
+                extra={"first": first, "last": last, "on": on.isoformat(), "recompute": recompute},
+            )
             result.skipped = True
             return result
+        if recompute:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
         if recompute:
             recompute_chunk(cursor, first, last, on, result)
         if scan:

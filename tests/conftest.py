@@ -2,6 +2,8 @@
 charlie (South, the outsider for alice's data), manager mary (North), risk officer rita and
 admin (head office)."""
 
+import functools
+
 import pytest
 
 from accounts.demo import DEMO_PASSWORD, seed_cast
@@ -26,11 +28,10 @@ def pytest_collection_modifyitems(config, items):
 PROJECT_APPS = {"accounts", "audit", "customers", "credit", "risk", "dashboards"}
 
 
-def replay_data_migrations() -> None:
-    """Writes again the rows the project's data migrations write (groups, industries,
-    scorecards, products, schedules…). Transactional tests empty every table when they end;
-    browser tests, which must be transactional, call this to start from a migrated book.
-    Every data migration is idempotent, so replaying one that already ran changes nothing."""
+@functools.cache
+def _data_migrations():
+    """The project's data migrations in order, with the models as they run them (read from
+    the migration files once a session: loading them is the slow part of a replay)."""
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
     from django.db.migrations.operations import RunPython
@@ -40,12 +41,24 @@ def replay_data_migrations() -> None:
     plan = []
     for leaf in loader.graph.leaf_nodes():
         plan.extend(node for node in loader.graph.forwards_plan(leaf) if node not in plan)
-    for app_label, name in plan:
-        if app_label not in PROJECT_APPS:
-            continue
-        for operation in loader.graph.nodes[(app_label, name)].operations:
-            if isinstance(operation, RunPython):
-                operation.code(state_apps, None)
+    operations = [
+        operation
+        for app_label, name in plan
+        if app_label in PROJECT_APPS
+        for operation in loader.graph.nodes[(app_label, name)].operations
+        if isinstance(operation, RunPython)
+    ]
+    return state_apps, operations
+
+
+def replay_data_migrations() -> None:
+    """Writes again the rows the project's data migrations write (groups, industries,
+    scorecards, products, schedules…). Transactional tests empty every table when they end;
+    browser tests, which must be transactional, call this to start from a migrated book.
+    Every data migration is idempotent, so replaying one that already ran changes nothing."""
+    state_apps, operations = _data_migrations()
+    for operation in operations:
+        operation.code(state_apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from credit import services as credit_services
 from risk import classification, jobs
 from risk.models import Alert, JobRun, LoanRisk, RiskHistory
-from risk.recompute import CHUNK_LOCK_NAMESPACE, process_chunk
+from risk.recompute import NIGHTLY_LOCK_NAMESPACE, process_chunk
 from tests.risk.conftest import disbursed_loan
 
 
@@ -179,7 +179,8 @@ def test_a_chunk_held_by_another_worker_is_skipped(risky_loan_committed):
     try:
         with other.cursor() as cursor:
             cursor.execute("BEGIN")
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
+            # What another nightly worker on the same range holds.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [NIGHTLY_LOCK_NAMESPACE, first])
             result = process_chunk(first, first, dt.date(2025, 3, 1))
             assert result.skipped
             cursor.execute("ROLLBACK")
