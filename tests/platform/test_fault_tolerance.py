@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -28,6 +29,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from crm_site import dev
 from tests.platform.test_celery_worker import database_url_of_the_test_database
+from tests.risk.conftest import risky_loan_committed  # noqa: F401 - a fixture
 
 BASE_DIR = Path(settings.BASE_DIR)
 WEB_PASSWORD = "fault-tolerance-pw-1"
@@ -354,3 +356,118 @@ def test_the_relay_skips_a_message_another_sender_holds(monkeypatch):
     assert not OutboxMessage.objects.get(pk=held.pk).sent_at
     assert OutboxMessage.objects.get(pk=free.pk).sent_at
     assert outbox.relay() == 1
+
+
+# --- A worker killed mid-chunk --------------------------------------------------------------
+
+NIGHT = "2025-06-01"
+
+
+def risk_state() -> dict:
+    """What the nightly job leaves behind, without ids and clock times."""
+    from credit.models import Assessment
+    from customers.models import Customer
+    from risk.models import Alert, LoanRisk, RiskHistory
+
+    return {
+        "loans": sorted(
+            LoanRisk.objects.values_list(
+                "loan_id", "dpd", "overdue_instalments", "automatic_class", "final_class"
+            )
+        ),
+        "history": sorted(
+            RiskHistory.objects.values_list(
+                "kind", "customer_id", "loan_id", "changed_on", "old_value", "new_value"
+            )
+        ),
+        "alerts": sorted(
+            Alert.objects.values_list(
+                "rule_id", "customer_id", "loan_id", "subject", "severity", "status", "value"
+            )
+        ),
+        "levels": sorted(Customer.objects.values_list("id", "risk_level")),
+        "assessments": Assessment.objects.count(),
+    }
+
+
+class CleanRunRolledBack(Exception):
+    pass
+
+
+def clean_run_state() -> dict:
+    """The state a run without any crash leaves, computed here and rolled back."""
+    import datetime as dt
+
+    from django.db import transaction
+
+    from risk import jobs
+
+    try:
+        with transaction.atomic():
+            run = jobs.run_synchronously(jobs.NIGHTLY, dt.date.fromisoformat(NIGHT), chunk_size=1)
+            assert run.status == "done"
+            state = risk_state()
+            raise CleanRunRolledBack
+    except CleanRunRolledBack:
+        return state
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_chunk_hands_the_chunk_to_the_next_and_nothing_doubles(
+    risky_loan_committed,  # noqa: F811 - the fixture
+    throwaway_redis,
+    processes,
+    tmp_path,
+):
+    from accounts.models import User
+    from credit.models import LoanProduct
+    from risk.models import JobRun, LoanRisk
+    from tests.customers import factories
+    from tests.risk.conftest import assessed, disbursed_loan
+
+    alice, mary = (User.objects.get(username=name) for name in ("alice", "mary"))
+    other = assessed(alice, factories.individual(alice, name="李华"))
+    disbursed_loan(alice, mary, other, LoanProduct.objects.get(code="CONS-01"))
+    clean = clean_run_state()
+    assert clean["history"] and clean["alerts"]
+    assert risk_state() != clean
+
+    _, redis_url = throwaway_redis
+    hold = tmp_path / "chunk-held"
+    env = service_env(
+        redis_url=redis_url,
+        BUSINESS_DATE=NIGHT,
+        RISK_CHUNK_SIZE="1",
+        # Redis hands an unacknowledged message on after this; the default is an hour.
+        CELERY_VISIBILITY_TIMEOUT="2",
+    )
+    first = processes.worker(
+        "first", {**env, "RISK_CHUNK_HOLD_FILE": str(hold)}, env["CELERY_QUEUE"]
+    )
+    from crm_site.celery import app as celery_app
+
+    with celery_app.connection_for_write(redis_url) as connection:
+        celery_app.send_task("risk.nightly", queue=env["CELERY_QUEUE"], connection=connection)
+    wait_for(hold.exists, 60, "the first chunk reaches its commit", first)
+    # The chunk has done all its work, uncommitted: nothing is visible yet.
+    assert not LoanRisk.objects.exists()
+    assert JobRun.objects.get().chunks_done == 0
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(10)
+    held_task = re.findall(r"risk\.chunk\[([0-9a-f-]+)\] received", first.log.read_text())
+    assert len(held_task) == 1, first.log.read_text()
+
+    time.sleep(2.5)  # past the visibility timeout: the next worker takes the message back
+    second = processes.worker("second", env, env["CELERY_QUEUE"])
+    wait_for(
+        lambda: JobRun.objects.filter(status__in=["done", "failed"]).exists(),
+        60,
+        "the run finishes on the second worker",
+        second,
+    )
+    run = JobRun.objects.get()
+    assert run.status == "done", run.failures
+    assert run.chunks_done == run.chunks_total >= 2
+    assert f"risk.chunk[{held_task[0]}] received" in second.log.read_text()
+    assert risk_state() == clean
