@@ -283,7 +283,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 10,
 }
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedule lives in the database (admins edit it); only the beat holding a PostgreSQL
+# advisory lock sends it, so a second beat waits as a standby (crm_site/beat.py).
+CELERY_BEAT_SCHEDULER = "crm_site.beat:SingleBeatScheduler"
+# Each entry's last run is saved as soon as it is sent, so a standby that takes over does not
+# send again what the leader sent just before it died.
+CELERY_BEAT_SYNC_EVERY = 1
 # The queue tasks go to and workers read: installations sharing one Redis keep apart.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Beat heartbeats older than this make /healthz report the scheduler as stale.

@@ -9,6 +9,7 @@ server starts a throwaway one of its own under tmp_path.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -471,3 +472,86 @@ def test_a_worker_killed_mid_chunk_hands_the_chunk_to_the_next_and_nothing_doubl
     assert run.chunks_done == run.chunks_total >= 2
     assert f"risk.chunk[{held_task[0]}] received" in second.log.read_text()
     assert risk_state() == clean
+
+
+# --- Beat started twice ---------------------------------------------------------------------
+
+
+def sent_by(redis_url: str, queue: str) -> list[str]:
+    """The producer of each message waiting in the queue, oldest first: 'gen<pid>@<host>'."""
+    import redis
+
+    from crm_site.env import redis_cache_url
+
+    client = redis.Redis.from_url(redis_cache_url(redis_url))
+    # Kombu pushes on the left and workers pop on the right.
+    return [json.loads(raw)["headers"]["origin"] for raw in reversed(client.lrange(queue, 0, -1))]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_send_each_tick_once_and_the_standby_takes_over(throwaway_redis, processes):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    every_second = IntervalSchedule.objects.create(every=1, period="seconds")
+    PeriodicTask.objects.create(
+        name="Fault test tick", task="audit.beat_heartbeat", interval=every_second
+    )
+    _, redis_url = throwaway_redis
+
+    def two_beats(scheduler: str, env: dict) -> list[subprocess.Popen]:
+        return [
+            processes.start(
+                f"beat-{scheduler.rsplit(':', 1)[1]}-{n}",
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "crm_site",
+                    "beat",
+                    "--loglevel=info",
+                    f"--scheduler={scheduler}",
+                ],
+                env,
+            )
+            for n in (1, 2)
+        ]
+
+    # The same schedule, two pairs of beats, each pair sending to a queue of its own: the
+    # plain database scheduler (the problem) and ours (the fix).
+    plain_env, locked_env = service_env(redis_url=redis_url), service_env(redis_url=redis_url)
+    plain = two_beats("django_celery_beat.schedulers:DatabaseScheduler", plain_env)
+    locked = two_beats("crm_site.beat:SingleBeatScheduler", locked_env)
+    wait_for(
+        lambda: len(set(sent_by(redis_url, plain_env["CELERY_QUEUE"]))) == 2,
+        40,
+        "two plain beats both send the tick",
+        *plain,
+    )
+    wait_for(
+        lambda: (
+            any("waits as a standby" in beat.log.read_text() for beat in locked)
+            and len(sent_by(redis_url, locked_env["CELERY_QUEUE"])) >= 3
+        ),
+        40,
+        "one beat leads, the other stands by",
+        *locked,
+    )
+    senders = set(sent_by(redis_url, locked_env["CELERY_QUEUE"]))
+    assert len(senders) == 1, senders
+    leader = next(beat for beat in locked if f"gen{beat.pid}@" in next(iter(senders)))
+    standby = next(beat for beat in locked if beat is not leader)
+
+    os.killpg(leader.pid, signal.SIGKILL)
+    leader.wait(10)
+    before = len(sent_by(redis_url, locked_env["CELERY_QUEUE"]))
+    wait_for(
+        lambda: len(sent_by(redis_url, locked_env["CELERY_QUEUE"])) >= before + 2,
+        20,
+        "the standby takes over",
+        standby,
+    )
+    after = sent_by(redis_url, locked_env["CELERY_QUEUE"])[before:]
+    assert all(sender.startswith(f"gen{standby.pid}@") for sender in after), after
+    assert "holds the beat lock" in standby.log.read_text()
