@@ -12,10 +12,12 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from http.cookiejar import CookieJar
@@ -555,3 +557,73 @@ def test_two_beats_send_each_tick_once_and_the_standby_takes_over(throwaway_redi
     after = sent_by(redis_url, locked_env["CELERY_QUEUE"])[before:]
     assert all(sender.startswith(f"gen{standby.pid}@") for sender in after), after
     assert "holds the beat lock" in standby.log.read_text()
+
+
+# --- PostgreSQL restarted under the web process ---------------------------------------------
+
+
+@pytest.fixture
+def throwaway_postgres():
+    """A PostgreSQL server of this test's own, in a folder its server user can enter."""
+    folder = Path(tempfile.mkdtemp(prefix="xindai-pg-"))
+    folder.chmod(0o755)
+    try:
+        yield folder, dev.ensure_postgres(folder).url
+    finally:
+        dev.stop_postgres(folder)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def copy_database(source_url: str, target_url: str) -> None:
+    pgserver_bin = Path(dev._import_pgserver()[0].__file__).parent / "pginstall" / "bin"
+    dump = subprocess.run(
+        [str(pgserver_bin / "pg_dump"), "--no-owner", f"--dbname={source_url}"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    subprocess.run(
+        [str(pgserver_bin / "psql"), "-q", "-v", "ON_ERROR_STOP=1", f"--dbname={target_url}"],
+        input=dump.stdout,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_web_process_serves_again_right_after_postgres_restarts(
+    throwaway_postgres, processes, settings
+):
+    from accounts.demo import seed_cast
+    from tests.customers import factories
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    alice = seed_cast()["alice"]
+    hasher = PBKDF2PasswordHasher()
+    alice.password = hasher.encode(WEB_PASSWORD, hasher.salt())
+    alice.save(update_fields=["password"])
+    customer = factories.individual(alice)
+    folder, database_url = throwaway_postgres
+    copy_database(database_url_of_the_test_database(), database_url)
+
+    # Connections are kept between requests (DATABASE_CONN_MAX_AGE), so the web process holds
+    # one across the restart: the health check before the next request replaces it.
+    env = service_env(
+        redis_url=settings.CELERY_BROKER_URL,
+        database_url=database_url,
+        DATABASE_CONN_MAX_AGE="600",
+    )
+    base = processes.web(env)
+    person = Browser(base)
+    person.log_in("alice", WEB_PASSWORD)
+    assert person.request(f"/customers/{customer.pk}/")[0] == 200
+
+    # No request in between: the web process's kept connection is the one that died.
+    dev.stop_postgres(folder)
+    dev.ensure_postgres(folder)
+
+    status, _, page = person.request(f"/customers/{customer.pk}/")
+    assert status == 200 and customer.name in page  # the same session, kept in PostgreSQL
+    assert http_status(base + "/healthz") == 200
