@@ -52,3 +52,32 @@ class JobHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return self.job
+
+
+class OutboxMessage(models.Model):
+    """A Celery task asked for by a transaction, written in that same transaction, so it is
+    sent once the data it names has committed even if Redis is down at that moment.
+
+    `args` and `kwargs` hold ids, never personal data. Sent right after the commit when the
+    broker answers; otherwise the relay (audit.relay_outbox, every minute) sends it later.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The relay reads only what is pending, oldest first.
+            models.Index(
+                fields=["id"], condition=models.Q(sent_at__isnull=True), name="outbox_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} #{self.pk}"

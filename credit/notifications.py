@@ -8,11 +8,11 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
+from audit import outbox
 from customers.identifiers import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -72,9 +72,7 @@ def application_status_changed(application) -> None:
         recipient=recipient,
         message=message_for(application),
     )
-    from credit.tasks import send_customer_notification
-
-    transaction.on_commit(lambda: send_customer_notification.delay(notification.pk))
+    outbox.enqueue("credit.send_customer_notification", notification.pk)
 
 
 def deliver(notification) -> None:

@@ -313,7 +313,7 @@ def command_run(port: int) -> int:
                     *celery,
                     "beat",
                     "--loglevel=info",
-                    "--scheduler=django_celery_beat.schedulers:DatabaseScheduler",
+                    "--scheduler=crm_site.beat:SingleBeatScheduler",
                 ],
                 env=env,
             ),

@@ -264,6 +264,9 @@ if BUSINESS_DATE:
 
 # Customers per chunk of the nightly risk recompute (one Celery task and one transaction).
 RISK_CHUNK_SIZE = env_int("RISK_CHUNK_SIZE", 20_000, minimum=1)
+# Tests only (tests/platform/test_fault_tolerance.py): a chunk writes this file and waits
+# before it commits, so a test can kill its worker mid-chunk. Never set in production.
+RISK_CHUNK_HOLD_FILE = env_str("RISK_CHUNK_HOLD_FILE")
 
 # Text messages to customers: a backend class with send(phone, message); the default logs.
 SMS_BACKEND = env_str("SMS_BACKEND", "credit.notifications.LoggingSmsBackend")
@@ -310,8 +313,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # Redis hands a message that a worker took but never acknowledged (the worker was killed)
+    # to another worker after this many seconds. It must exceed the longest task: a nightly
+    # chunk of RISK_CHUNK_SIZE customers takes well under a minute.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+    # A Redis that is down or unreachable fails a publish in seconds, never hangs a request.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The schedule lives in the database (admins edit it); only the beat holding a PostgreSQL
+# advisory lock sends it, so a second beat waits as a standby (crm_site/beat.py).
+CELERY_BEAT_SCHEDULER = "crm_site.beat:SingleBeatScheduler"
+# Each entry's last run is saved as soon as it is sent, so a standby that takes over does not
+# send again what the leader sent just before it died.
+CELERY_BEAT_SYNC_EVERY = 1
 # The queue tasks go to and workers read: installations sharing one Redis keep apart.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 # Beat heartbeats older than this make /healthz report the scheduler as stale.

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -28,6 +30,8 @@ logger = logging.getLogger(__name__)
 # than the nightly, so skipping it would lose the night's recompute of the range).
 CHUNK_LOCK_NAMESPACE = 7_301
 NIGHTLY_LOCK_NAMESPACE = 7_302
+# How long the test hook holds a chunk open (see _hold_before_commit).
+HOLD_SECONDS = 60
 
 ENSURE_LOAN_RISK = """
 INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, automatic_class,
@@ -401,4 +405,14 @@ def process_chunk(
         if result.new_red_alerts:
             alert_ids = list(result.new_red_alerts)
             transaction.on_commit(lambda: _notify_red(alert_ids))
+        if settings.RISK_CHUNK_HOLD_FILE:
+            _hold_before_commit(settings.RISK_CHUNK_HOLD_FILE)
     return result
+
+
+def _hold_before_commit(path: str) -> None:
+    """Test hook (RISK_CHUNK_HOLD_FILE): all of the chunk is written but not committed; say
+    so in the file and wait, bounded, for the test to kill this worker."""
+    with open(path, "w") as marker:
+        marker.write(str(os.getpid()))
+    time.sleep(HOLD_SECONDS)

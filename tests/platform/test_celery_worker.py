@@ -92,4 +92,7 @@ def test_beat_heartbeat_is_scheduled_in_the_database_where_admins_edit_it():
     task = PeriodicTask.objects.get(task="audit.beat_heartbeat")
     assert task.enabled
     assert task.interval.every == 1
-    assert settings.CELERY_BEAT_SCHEDULER.startswith("django_celery_beat")
+    from celery.utils.imports import symbol_by_name
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    assert issubclass(symbol_by_name(settings.CELERY_BEAT_SCHEDULER), DatabaseScheduler)

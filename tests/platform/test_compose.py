@@ -39,7 +39,7 @@ def test_app_services_run_the_right_programs_and_wait_for_healthy_data_services(
     assert "crm_site.wsgi" in command_of(services["web"])
     assert "celery" in command_of(services["worker"]) and "worker" in command_of(services["worker"])
     beat = command_of(services["beat"])
-    assert "beat" in beat and "django_celery_beat.schedulers:DatabaseScheduler" in beat
+    assert "beat" in beat and "crm_site.beat:SingleBeatScheduler" in beat
     for name in ("web", "worker", "beat"):
         depends = services[name]["depends_on"]
         assert depends["postgres"]["condition"] == "service_healthy"
