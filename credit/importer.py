@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
@@ -60,6 +60,10 @@ class Report:
     unchanged: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
     committed: bool = False
+
+
+# Advisory-lock namespace of loan references being imported: (namespace, hashtext(ref)).
+LOAN_REFERENCE_LOCK = 7_401
 
 
 def read_loans(data: bytes, filename: str) -> list[dict[str, str]]:
@@ -157,6 +161,12 @@ def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Re
             errors["external_ref"] = _("is required")
         if errors:
             raise ValidationError(errors)
+        # Two imports of one file at once: the second waits here for the first to commit,
+        # then finds the loan, instead of colliding on the unique reference.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [LOAN_REFERENCE_LOCK, reference]
+            )
         existing = Loan.objects.filter(external_ref=reference).first()
         if existing is not None:
             same = (

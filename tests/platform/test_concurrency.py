@@ -467,6 +467,37 @@ def test_the_same_repayment_file_imported_twice_at_once_posts_each_payment_once(
     assert Repayment.objects.filter(loan=loan).count() == 1
 
 
+def test_the_same_loan_file_imported_twice_at_once_books_each_loan_once(
+    team, product, overlap, monkeypatch
+):
+    customer = graded(team["alice"])
+    monkeypatch.setattr(
+        credit_services, "loan_import", held(overlap, credit_services.loan_import)
+    )
+    rows = [
+        {
+            "external_ref": "CORE-LOAN-1",
+            "customer": customer.resident_id,
+            "product": product.code,
+            "amount": "50000",
+            "annual_rate": "0.06",
+            "term_months": "12",
+            "disbursed_on": TODAY.isoformat(),
+        }
+    ]
+
+    def import_file():
+        return importer.import_loans(actor=team["mary"], rows=rows, strict=True)
+
+    outcomes = overlap.run(import_file, import_file)
+
+    assert [o.error for o in outcomes] == [None, None]
+    reports = sorted((o.result.created, o.result.unchanged, o.result.rejected) for o in outcomes)
+    # One import books the loan; the other waits for it on the reference and skips it.
+    assert reports == [(0, 1, []), (1, 0, [])]
+    assert Loan.objects.filter(external_ref="CORE-LOAN-1").count() == 1
+
+
 # --- 3. Two people editing one customer ----------------------------------------------------------
 
 
