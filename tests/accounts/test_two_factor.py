@@ -253,7 +253,7 @@ def test_every_page_waits_for_the_code(client, admin_user, password):
     password_login(client, admin_user, password)
     reachable = {"/accounts/login/", "/healthz", "/accounts/language/", VERIFY_URL}
     for path, view in all_paths():
-        if path in reachable or path.startswith("/admin/login"):
+        if path in reachable:
             continue
         response = client.get(path)
         if path == reverse("logout"):
@@ -326,17 +326,55 @@ def test_django_admin_requires_the_second_factor(client, admin_user, password, r
     password_login(client, admin_user, password)
 
     assert client.get("/admin/")["Location"].startswith(VERIFY_URL)
-    # The admin site refuses by itself too, whatever runs in front of it: its own log-in page
-    # (public, so the middleware lets it through) does not let the user in.
-    response = client.get("/admin/login/?next=/admin/")
-    assert response.status_code == 200
-    assert "not authorized to access this page" in response.content.decode()
+    # Django admin's own log-in page (public, so the middleware lets it through) hands over to
+    # the code step, keeping where the user was going.
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{VERIFY_URL}?next=%2Fadmin%2Faccounts%2Fuser%2F"
+    # The admin site refuses by itself too, whatever runs in front of it.
     request = rf.get("/admin/")
     request.user = admin_user
     assert not admin.site.has_permission(request)
 
-    verify(client, code_for(device.bin_key, steps_ahead=1))
+    response = verify(client, code_for(device.bin_key, steps_ahead=1), "/admin/accounts/user/")
+    assert response["Location"] == "/admin/accounts/user/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_django_admin_log_in_hands_over_to_the_product_log_in(client, admin_user, password):
+    # Straight to the log-in page, or sent there by an admin page: the product's log-in it is.
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/admin/accounts/user/"
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('login')}?next=/admin/"
+    assert response.templates[0].name == "registration/login.html"
+
+    # Its log-in form takes no password: a post to it is sent on like a visit, no one signed in.
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": admin_user.username, "password": password, "next": "/admin/"},
+    )
+    assert response["Location"] == f"{reverse('login')}?next=/admin/"
+    assert "_auth_user_id" not in client.session
+    assert not AuditEvent.objects.filter(action="accounts.user.logged_in").exists()
+
+    # The product's log-in brings the admin back to where they were going.
+    response = client.post(
+        f"{reverse('login')}?next=/admin/accounts/user/",
+        {"username": admin_user.username, "password": password},
+    )
+    assert response["Location"] == "/admin/accounts/user/"
+    assert client.get("/admin/accounts/user/").status_code == 200
+
+
+def test_django_admin_log_in_sends_a_signed_in_user_on(client_for, admin_user, alice):
+    client = client_for(admin_user)
+    assert client.get("/admin/login/")["Location"] == "/admin/"
+    assert client.get("/admin/login/?next=/admin/accounts/")["Location"] == "/admin/accounts/"
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/admin/"
+    # A role that does not work in Django admin is told so, not asked to log in again.
+    assert client_for(alice).get("/admin/login/?next=/admin/").status_code == 403
 
 
 def test_admin_without_a_device_uses_django_admin_as_before(client_for, admin_user, rf):
@@ -386,6 +424,8 @@ def test_required_role_without_a_device_cannot_open_django_admin(
     settings.OTP_REQUIRED_ROLES = [Role.ADMIN]
     password_login(client, admin_user, password)
     assert client.get("/admin/")["Location"].startswith(SETTINGS_URL)
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"] == f"{SETTINGS_URL}?next=%2Fadmin%2F"
 
 
 def test_the_setting_knows_every_role():
