@@ -139,12 +139,22 @@ class CodeCheck:
     device: TOTPDevice | None = None
     # Set when refused unchecked after repeated wrong codes: when the next try is allowed.
     retry_at: dt.datetime | None = None
+    # Set when the password asked for with the code was wrong; the code was then not checked.
+    password_rejected: bool = False
 
 
-def _check_code(*, user: User, device: TOTPDevice, code: str, purpose: str) -> CodeCheck:
+def _check_code(
+    *, user: User, device: TOTPDevice, code: str, purpose: str, password: str | None = None
+) -> CodeCheck:
     """Checks `code` against `device`, which the caller locked for update, so that concurrent
     guesses are counted one after another by django-otp's throttling. Every refusal is
-    audited: a run of them is someone guessing."""
+    audited: a run of them is someone guessing.
+
+    Changes to the second factor itself also ask for the user's `password`, so that a session
+    left open is not enough to enrol another phone or to turn the factor off. The password is
+    checked first. A wrong one counts in the device's throttling like a wrong code, so these
+    forms cannot serve to guess passwords around django-axes, and leaves the code unchecked:
+    a right code would reset that throttling and be used up."""
     allowed, refusal = device.verify_is_allowed()
     if not allowed:
         audit_log(
@@ -158,6 +168,15 @@ def _check_code(*, user: User, device: TOTPDevice, code: str, purpose: str) -> C
             },
         )
         return CodeCheck(accepted=False, retry_at=refusal["locked_until"])
+    if password is not None and not user.check_password(password):
+        device.throttle_increment()
+        audit_log(
+            actor=user,
+            action="accounts.user.two_factor_password_rejected",
+            obj=user,
+            after={"purpose": purpose, "failures": device.throttling_failure_count},
+        )
+        return CodeCheck(accepted=False, password_rejected=True)
     if device.verify_token(code):
         return CodeCheck(accepted=True, device=device)
     audit_log(
@@ -208,13 +227,14 @@ def two_factor_enrolment_start(*, user: User) -> TOTPDevice:
 
 
 @transaction.atomic
-def two_factor_enrolment_confirm(*, user: User, code: str) -> CodeCheck:
-    """Confirms the started enrolment with a current code: proof that the app holds the
-    secret. Only then does the second factor apply at log-in."""
+def two_factor_enrolment_confirm(*, user: User, password: str, code: str) -> CodeCheck:
+    """Confirms the started enrolment with the user's password and a current code: proof that
+    it is the user and that the app holds the secret. Only then does the second factor apply
+    at log-in."""
     device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
     if device is None:
         raise ValidationError(_("There is no set-up waiting for a code. Start the set-up again."))
-    check = _check_code(user=user, device=device, code=code, purpose="enrolment")
+    check = _check_code(user=user, device=device, code=code, purpose="enrolment", password=password)
     if check.accepted:
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -235,15 +255,15 @@ def two_factor_verify(*, user: User, code: str) -> CodeCheck:
 
 
 @transaction.atomic
-def two_factor_disable(*, user: User, code: str) -> CodeCheck:
-    """Turns the second factor off for the user, who proves with a current code that it is
-    them and not someone at a session left open."""
+def two_factor_disable(*, user: User, password: str, code: str) -> CodeCheck:
+    """Turns the second factor off for the user, who proves with their password and a current
+    code that it is them and not someone at a session left open."""
     if enrolment_required(user):
         raise ValidationError(
             _("Your role requires two-factor authentication, so it cannot be turned off.")
         )
     device = _confirmed_device_for_update(user)
-    check = _check_code(user=user, device=device, code=code, purpose="disabling")
+    check = _check_code(user=user, device=device, code=code, purpose="disabling", password=password)
     if check.accepted:
         TOTPDevice.objects.filter(user=user).delete()
         _set_two_factor_enabled(

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services, two_factor
-from accounts.forms import AuthenticatorCodeForm
+from accounts.forms import AuthenticatorCodeForm, PasswordAndCodeForm
 from accounts.models import Role
 from accounts.two_factor import PendingStep, reachable_during
 from crm_site.forms import apply_service_errors
@@ -78,6 +78,14 @@ def _code_refusal(check: services.CodeCheck) -> str:
     ) % {"seconds": seconds}
 
 
+def _add_refusal(form, check: services.CodeCheck) -> None:
+    """The reason a password-and-code form was refused, next to the field it is about."""
+    if check.password_rejected:
+        form.add_error("password", _("That password is not right. Enter your current password."))
+    else:
+        form.add_error("code", _code_refusal(check))
+
+
 @reachable_during(PendingStep.VERIFY)
 @never_cache
 def two_factor_verify(request):
@@ -110,12 +118,12 @@ def _two_factor_page(request, *, confirm_form=None, disable_form=None):
         "next": _next_url(request),
     }
     if user.two_factor_enabled:
-        context["disable_form"] = disable_form or AuthenticatorCodeForm()
+        context["disable_form"] = disable_form or PasswordAndCodeForm()
     elif device := two_factor.unconfirmed_device(user):
         context.update(
             secret=two_factor.secret_for_typing(device),
             qr_code=two_factor.qr_code_data_uri(device),
-            confirm_form=confirm_form or AuthenticatorCodeForm(),
+            confirm_form=confirm_form or PasswordAndCodeForm(),
         )
     return render(request, "accounts/two_factor.html", context)
 
@@ -148,11 +156,13 @@ def two_factor_enrol(request):
 @require_POST
 @never_cache
 def two_factor_confirm(request):
-    form = AuthenticatorCodeForm(request.POST)
+    form = PasswordAndCodeForm(request.POST)
     if form.is_valid():
         try:
             check = services.two_factor_enrolment_confirm(
-                user=request.user, code=form.cleaned_data["code"]
+                user=request.user,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -168,17 +178,21 @@ def two_factor_confirm(request):
                     ),
                 )
                 return redirect(_next_url(request, reverse("two-factor")))
-            form.add_error("code", _code_refusal(check))
+            _add_refusal(form, check)
     return _two_factor_page(request, confirm_form=form)
 
 
 @require_POST
 @never_cache
 def two_factor_disable(request):
-    form = AuthenticatorCodeForm(request.POST)
+    form = PasswordAndCodeForm(request.POST)
     if form.is_valid():
         try:
-            check = services.two_factor_disable(user=request.user, code=form.cleaned_data["code"])
+            check = services.two_factor_disable(
+                user=request.user,
+                password=form.cleaned_data["password"],
+                code=form.cleaned_data["code"],
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -188,7 +202,7 @@ def two_factor_disable(request):
                     _("Two-factor authentication is off. You log in with your password alone."),
                 )
                 return redirect("two-factor")
-            form.add_error("code", _code_refusal(check))
+            _add_refusal(form, check)
     return _two_factor_page(request, disable_form=form)
 
 

@@ -13,6 +13,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
+from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role
 from audit.models import AuditEvent
 from tests.urls import all_paths
@@ -34,9 +35,13 @@ def wrong_code_for(key: bytes) -> str:
 
 
 def enrol(user) -> TOTPDevice:
-    """Gives `user` a confirmed device the way the two-factor page does."""
+    """Gives `user` (of the cast, whose password is the demo one) a confirmed device the way
+    the two-factor page does."""
     device = services.two_factor_enrolment_start(user=user)
-    assert services.two_factor_enrolment_confirm(user=user, code=code_for(device.bin_key)).accepted
+    check = services.two_factor_enrolment_confirm(
+        user=user, password=DEMO_PASSWORD, code=code_for(device.bin_key)
+    )
+    assert check.accepted
     device.refresh_from_db()
     return device
 
@@ -47,6 +52,16 @@ def password_login(client, user, password):
 
 def verify(client, code: str, next_url: str = "/"):
     return client.post(VERIFY_URL, {"code": code, "next": next_url})
+
+
+def confirm(client, code: str, password: str = DEMO_PASSWORD, **extra):
+    """Posts the enrolment's confirmation form: the password and the code."""
+    return client.post(reverse("two-factor-confirm"), {"password": password, "code": code, **extra})
+
+
+def disable(client, code: str, password: str = DEMO_PASSWORD):
+    """Posts the form that turns two-factor authentication off: the password and the code."""
+    return client.post(reverse("two-factor-disable"), {"password": password, "code": code})
 
 
 def let_throttle_pass(device: TOTPDevice) -> None:
@@ -90,7 +105,9 @@ def test_user_enrols_with_the_code_of_the_secret_shown_and_it_is_audited(client_
     # Authenticator apps list the account as "Xindai CRM: mary".
     assert device.config_url.startswith("otpauth://totp/Xindai%20CRM%3Amary?")
 
-    response = client.post(reverse("two-factor-confirm"), {"code": code_for(key)})
+    # The form asks for the password first, then the code.
+    assert re.search(r'name="password".*name="code"', page, re.DOTALL)
+    response = confirm(client, code_for(key))
     assert response.status_code == 302
     device.refresh_from_db()
     mary.refresh_from_db()
@@ -111,7 +128,7 @@ def test_a_wrong_code_does_not_confirm_the_enrolment(client_for, mary):
     client = client_for(mary)
     client.post(reverse("two-factor-enrol"))
     device = TOTPDevice.objects.get(user=mary)
-    response = client.post(reverse("two-factor-confirm"), {"code": wrong_code_for(device.bin_key)})
+    response = confirm(client, wrong_code_for(device.bin_key))
 
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
@@ -125,10 +142,58 @@ def test_a_wrong_code_does_not_confirm_the_enrolment(client_for, mary):
     ]
 
 
+def test_a_wrong_password_does_not_confirm_the_enrolment_and_counts_as_a_failure(client_for, mary):
+    # A session left open is not enough to put someone else's phone on the account.
+    client = client_for(mary)
+    client.post(reverse("two-factor-enrol"))
+    device = TOTPDevice.objects.get(user=mary)
+    right = code_for(device.bin_key)
+
+    response = confirm(client, right, password="not-my-password")
+    assert response.status_code == 200
+    errors = response.context["confirm_form"].errors
+    assert errors == {"password": ["That password is not right. Enter your current password."]}
+    assert "That password is not right" in response.content.decode()
+    device.refresh_from_db()
+    mary.refresh_from_db()
+    assert not device.confirmed
+    assert not mary.two_factor_enabled
+    assert actions(mary) == [
+        "accounts.user.two_factor_enrolment_started",
+        "accounts.user.two_factor_password_rejected",
+    ]
+    event = AuditEvent.objects.get(action="accounts.user.two_factor_password_rejected")
+    assert (event.actor, event.after) == (mary, {"purpose": "enrolment", "failures": 1})
+
+    # It counts in the same throttling as a wrong code: straight after, even the right
+    # password and code are refused unchecked.
+    response = confirm(client, right)
+    assert "Too many wrong codes in a row. Wait 1 second" in response.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+
+    # The code was not used up by the refused tries.
+    let_throttle_pass(device)
+    assert confirm(client, right).status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_confirming_the_enrolment_asks_for_the_password(client_for, mary):
+    client = client_for(mary)
+    client.post(reverse("two-factor-enrol"))
+    device = TOTPDevice.objects.get(user=mary)
+    response = client.post(reverse("two-factor-confirm"), {"code": code_for(device.bin_key)})
+    assert response.status_code == 200
+    assert response.context["confirm_form"].errors == {"password": ["This field is required."]}
+    device.refresh_from_db()
+    assert not device.confirmed
+
+
 def test_a_code_that_is_not_six_digits_is_explained(client_for, mary):
     client = client_for(mary)
     client.post(reverse("two-factor-enrol"))
-    response = client.post(reverse("two-factor-confirm"), {"code": "12ab"})
+    response = confirm(client, "12ab")
     assert "Enter the 6 digits your authenticator app shows." in response.content.decode()
 
 
@@ -140,7 +205,7 @@ def test_starting_again_replaces_the_unconfirmed_secret(client_for, mary):
     second = TOTPDevice.objects.get(user=mary)
     assert second.key != first.key
     # The abandoned secret can no longer be confirmed.
-    response = client.post(reverse("two-factor-confirm"), {"code": code_for(first.bin_key)})
+    response = confirm(client, code_for(first.bin_key))
     assert response.status_code == 200
     mary.refresh_from_db()
     assert not mary.two_factor_enabled
@@ -188,7 +253,7 @@ def test_every_page_waits_for_the_code(client, admin_user, password):
     password_login(client, admin_user, password)
     reachable = {"/accounts/login/", "/healthz", "/accounts/language/", VERIFY_URL}
     for path, view in all_paths():
-        if path in reachable or path.startswith("/admin/login"):
+        if path in reachable:
             continue
         response = client.get(path)
         if path == reverse("logout"):
@@ -261,17 +326,55 @@ def test_django_admin_requires_the_second_factor(client, admin_user, password, r
     password_login(client, admin_user, password)
 
     assert client.get("/admin/")["Location"].startswith(VERIFY_URL)
-    # The admin site refuses by itself too, whatever runs in front of it: its own log-in page
-    # (public, so the middleware lets it through) does not let the user in.
-    response = client.get("/admin/login/?next=/admin/")
-    assert response.status_code == 200
-    assert "not authorized to access this page" in response.content.decode()
+    # Django admin's own log-in page (public, so the middleware lets it through) hands over to
+    # the code step, keeping where the user was going.
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{VERIFY_URL}?next=%2Fadmin%2Faccounts%2Fuser%2F"
+    # The admin site refuses by itself too, whatever runs in front of it.
     request = rf.get("/admin/")
     request.user = admin_user
     assert not admin.site.has_permission(request)
 
-    verify(client, code_for(device.bin_key, steps_ahead=1))
+    response = verify(client, code_for(device.bin_key, steps_ahead=1), "/admin/accounts/user/")
+    assert response["Location"] == "/admin/accounts/user/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_django_admin_log_in_hands_over_to_the_product_log_in(client, admin_user, password):
+    # Straight to the log-in page, or sent there by an admin page: the product's log-in it is.
+    response = client.get("/admin/login/?next=/admin/accounts/user/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('login')}?next=/admin/accounts/user/"
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == f"{reverse('login')}?next=/admin/"
+    assert response.templates[0].name == "registration/login.html"
+
+    # Its log-in form takes no password: a post to it is sent on like a visit, no one signed in.
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": admin_user.username, "password": password, "next": "/admin/"},
+    )
+    assert response["Location"] == f"{reverse('login')}?next=/admin/"
+    assert "_auth_user_id" not in client.session
+    assert not AuditEvent.objects.filter(action="accounts.user.logged_in").exists()
+
+    # The product's log-in brings the admin back to where they were going.
+    response = client.post(
+        f"{reverse('login')}?next=/admin/accounts/user/",
+        {"username": admin_user.username, "password": password},
+    )
+    assert response["Location"] == "/admin/accounts/user/"
+    assert client.get("/admin/accounts/user/").status_code == 200
+
+
+def test_django_admin_log_in_sends_a_signed_in_user_on(client_for, admin_user, alice):
+    client = client_for(admin_user)
+    assert client.get("/admin/login/")["Location"] == "/admin/"
+    assert client.get("/admin/login/?next=/admin/accounts/")["Location"] == "/admin/accounts/"
+    assert client.get("/admin/login/?next=https://evil.example/")["Location"] == "/admin/"
+    # A role that does not work in Django admin is told so, not asked to log in again.
+    assert client_for(alice).get("/admin/login/?next=/admin/").status_code == 403
 
 
 def test_admin_without_a_device_uses_django_admin_as_before(client_for, admin_user, rf):
@@ -304,9 +407,7 @@ def test_required_role_must_enrol_before_anything_else(client, mary, password, s
     assert response["Location"] == f"{SETTINGS_URL}?next=%2Fdashboard%2F"
     page = client.get(response["Location"]).content.decode()
     key = secret_on_page(page)
-    response = client.post(
-        reverse("two-factor-confirm"), {"code": code_for(key), "next": "/dashboard/"}
-    )
+    response = confirm(client, code_for(key), next="/dashboard/")
     assert response["Location"] == "/dashboard/"
     assert client.get(reverse("customers:list")).status_code == 200
 
@@ -323,6 +424,8 @@ def test_required_role_without_a_device_cannot_open_django_admin(
     settings.OTP_REQUIRED_ROLES = [Role.ADMIN]
     password_login(client, admin_user, password)
     assert client.get("/admin/")["Location"].startswith(SETTINGS_URL)
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"] == f"{SETTINGS_URL}?next=%2Fadmin%2F"
 
 
 def test_the_setting_knows_every_role():
@@ -344,16 +447,14 @@ def signed_in_with_code(client, user, password) -> TOTPDevice:
 def test_turning_it_off_needs_a_current_code_and_is_audited(client, mary, password):
     device = signed_in_with_code(client, mary, password)
 
-    response = client.post(reverse("two-factor-disable"), {"code": wrong_code_for(device.bin_key)})
+    response = disable(client, wrong_code_for(device.bin_key))
     assert response.status_code == 200
     assert "That code is not right" in response.content.decode()
     mary.refresh_from_db()
     assert mary.two_factor_enabled
 
     let_throttle_pass(device)
-    response = client.post(
-        reverse("two-factor-disable"), {"code": code_for(device.bin_key, steps_ahead=2)}
-    )
+    response = disable(client, code_for(device.bin_key, steps_ahead=2))
     assert response.status_code == 302
     mary.refresh_from_db()
     assert not mary.two_factor_enabled
@@ -365,12 +466,33 @@ def test_turning_it_off_needs_a_current_code_and_is_audited(client, mary, passwo
     assert password_login(client, mary, password)["Location"] == "/"
 
 
+def test_turning_it_off_needs_the_password(client, mary, password):
+    device = signed_in_with_code(client, mary, password)
+    page = client.get(SETTINGS_URL).content.decode()
+    assert re.search(r'name="password".*name="code"', page, re.DOTALL)
+
+    right = code_for(device.bin_key, steps_ahead=2)
+    response = disable(client, right, password="not-my-password")
+    assert response.status_code == 200
+    errors = response.context["disable_form"].errors
+    assert errors == {"password": ["That password is not right. Enter your current password."]}
+    mary.refresh_from_db()
+    assert mary.two_factor_enabled
+    assert TOTPDevice.objects.filter(user=mary, confirmed=True).exists()
+    event = AuditEvent.objects.get(action="accounts.user.two_factor_password_rejected")
+    assert (event.actor, event.after) == (mary, {"purpose": "disabling", "failures": 1})
+    assert "Too many wrong codes in a row" in disable(client, right).content.decode()
+
+    let_throttle_pass(device)
+    assert disable(client, right).status_code == 302
+    mary.refresh_from_db()
+    assert not mary.two_factor_enabled
+
+
 def test_a_required_role_cannot_turn_it_off(client, mary, password, settings):
     device = signed_in_with_code(client, mary, password)
     settings.OTP_REQUIRED_ROLES = [Role.MANAGER]
-    response = client.post(
-        reverse("two-factor-disable"), {"code": code_for(device.bin_key, steps_ahead=2)}
-    )
+    response = disable(client, code_for(device.bin_key, steps_ahead=2))
     assert response.status_code == 200
     assert "Your role requires two-factor authentication" in response.content.decode()
     assert TOTPDevice.objects.filter(user=mary, confirmed=True).exists()
