@@ -471,9 +471,7 @@ def test_the_same_loan_file_imported_twice_at_once_books_each_loan_once(
     team, product, overlap, monkeypatch
 ):
     customer = graded(team["alice"])
-    monkeypatch.setattr(
-        credit_services, "loan_import", held(overlap, credit_services.loan_import)
-    )
+    monkeypatch.setattr(credit_services, "loan_import", held(overlap, credit_services.loan_import))
     rows = [
         {
             "external_ref": "CORE-LOAN-1",
