@@ -48,6 +48,15 @@ def send_pending(*, ids: list[int] | None = None, limit: int = RELAY_BATCH) -> i
         messages = list(pending.order_by("id")[:limit])
         if not messages:
             return 0
+        if current_app.conf.task_always_eager:
+            # Eager mode (a seed into a scratch database, a script) runs tasks in-process
+            # like `delay()` does; send_task would ignore it and publish to a live queue.
+            for message in messages:
+                current_app.tasks[message.task].apply(args=message.args, kwargs=message.kwargs)
+                message.attempts += 1
+                message.sent_at = timezone.now()
+                message.save(update_fields=["attempts", "sent_at"])
+            return len(messages)
         with current_app.connection_for_write() as connection:
             for message in messages:
                 message.attempts += 1
