@@ -9,14 +9,22 @@ test, so no URL ships without a declared access rule.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
+from customers import services as customer_services
+from customers.models import Complaint
 from tests.platform.access_matrix import (
     ADMIN,
     ADMIN_SITE,
@@ -215,3 +223,146 @@ def test_state_changing_urls_refuse_get(access_book, db, key):
     before = rows_written()
     assert client_for(access_book, owner).get(url).status_code == 405
     assert rows_written() == before
+
+
+# --- No out-of-scope row in lists, searches, exports and drill-downs ----------------------------
+
+# Each viewer's own portfolio (whose marker must show where names are listed, so a broken
+# page cannot pass) and the portfolios they must never see a trace of. bob, alice's colleague
+# in the same branch, sees neither.
+VIEWERS = {
+    "alice": ("north", ["south"]),
+    "bob": (None, ["north", "south"]),
+    "charlie": ("south", ["north"]),
+    "mary": ("north", ["south"]),
+    "sonia": ("south", ["north"]),
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    name: str
+    kwargs: dict = field(default_factory=dict)
+    # hidden portfolio -> query string: searches aim straight at what must stay hidden.
+    query: Callable = lambda hidden: {}
+    headers: dict = field(default_factory=dict)
+    # Whether the viewer's own names are listed here (the positive control).
+    lists_own: bool = True
+
+
+def _everything(hidden) -> dict:
+    return {"status": "all"}
+
+
+LISTINGS = {
+    "customer-list": Listing("customers:list"),
+    "customer-search-by-name": Listing(
+        "customers:list", query=lambda h: {"q": h.marker}, lists_own=False
+    ),
+    "customer-search-fragment": Listing(
+        "customers:list",
+        query=lambda h: {"q": h.marker},
+        headers={"HX-Request": "true"},
+        lists_own=False,
+    ),
+    "customer-search-by-phone": Listing(
+        "customers:list", query=lambda h: {"q": h.customer.phone}, lists_own=False
+    ),
+    "customer-search-by-id-tail": Listing(
+        "customers:list", query=lambda h: {"q": h.customer.resident_id[-4:]}, lists_own=False
+    ),
+    "customer-export-csv": Listing("customers:export", {"fmt": "csv"}),
+    "customer-export-xlsx": Listing("customers:export", {"fmt": "xlsx"}),
+    "loan-list": Listing("credit:loan-list"),
+    "loan-search": Listing("credit:loan-list", query=lambda h: {"q": h.marker}, lists_own=False),
+    "loan-export-csv": Listing("credit:loan-export", {"fmt": "csv"}),
+    "loan-export-xlsx": Listing("credit:loan-export", {"fmt": "xlsx"}),
+    "application-list": Listing("credit:application-list"),
+    "application-search": Listing(
+        "credit:application-list", query=lambda h: {"q": h.marker}, lists_own=False
+    ),
+    "alert-list": Listing("risk:alert-list", query=_everything),
+    "today": Listing("today", lists_own=False),
+    "dashboard": Listing("dashboards:dashboard", lists_own=False),
+    # The dashboard's drill-downs, with the hidden portfolio's branch slipped into the query.
+    "drill-down-overdue-loans": Listing(
+        "credit:loan-list",
+        query=lambda h: {"dpd": "1_30", "branch": h.owner.branch_id},
+        lists_own=False,
+    ),
+    "drill-down-grade": Listing(
+        "credit:loan-list",
+        query=lambda h: {"grade": "A", "branch": h.owner.branch_id},
+        lists_own=False,
+    ),
+    "drill-down-alert-age": Listing(
+        "risk:alert-list",
+        query=lambda h: {"age": "older", "branch": h.owner.branch_id},
+        lists_own=False,
+    ),
+    "drill-down-pipeline-stage": Listing(
+        "credit:application-list",
+        query=lambda h: {"status": "submitted", "branch": h.owner.branch_id},
+        lists_own=False,
+    ),
+    **{
+        f"report-{slug}{'-' + fmt if fmt else ''}": Listing(
+            "dashboards:report",
+            {"slug": slug},
+            query=lambda h, fmt=fmt: {"export": fmt} if fmt else {},
+        )
+        for slug in ("portfolio", "overdue", "alerts", "pipeline", "relationship")
+        for fmt in ("", "csv", "xlsx")
+    },
+}
+
+
+def response_text(response) -> str:
+    """The page, CSV or spreadsheet as text (an XLSX is a zip of XML parts)."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    if body[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(body)) as workbook:
+            return "".join(
+                workbook.read(name).decode()
+                for name in workbook.namelist()
+                if name.endswith(".xml")
+            )
+    return body.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("listing", list(LISTINGS))
+@pytest.mark.parametrize("viewer", list(VIEWERS))
+def test_no_out_of_scope_row_is_listed(access_book, db, viewer, listing):
+    own, hidden_portfolios = VIEWERS[viewer]
+    spec = LISTINGS[listing]
+    client = client_for(access_book, viewer)
+    for hidden_key in hidden_portfolios:
+        hidden = access_book.portfolios[hidden_key]
+        response = client.get(
+            reverse(spec.name, kwargs=spec.kwargs), spec.query(hidden), headers=spec.headers
+        )
+        assert response.status_code == 200, response.status_code
+        text = response_text(response)
+        # Names, not the bare marker: a search page rightly echoes the words searched for.
+        for name in (hidden.customer.name, hidden.enterprise.name):
+            assert name not in text, f"{viewer} sees {name} in {listing}"
+        if own and spec.lists_own:
+            assert access_book.portfolios[own].customer.name in text, f"{listing} lists nothing"
+
+
+def test_a_transferred_customer_leaves_the_former_officers_today_page(access_book, db):
+    """alice's open alert and overdue complaint stay assigned to her when mary hands the
+    customer to bob; from then on alice may not see the customer, on Today as anywhere."""
+    north = access_book.portfolios["north"]
+    users = access_book.users
+    Complaint.objects.filter(pk=north.complaint.pk).update(
+        sla_due_at=timezone.now() - dt.timedelta(days=1)
+    )
+    before = response_text(client_for(access_book, "alice").get(reverse("today")))
+    assert before.count(north.customer.name) >= 2, "the alert and the complaint are listed"
+
+    customer_services.customer_transfer(
+        actor=users["mary"], customer=north.customer, to_officer=users["bob"], reason="Leave"
+    )
+    after = response_text(client_for(access_book, "alice").get(reverse("today")))
+    assert north.customer.name not in after
