@@ -132,12 +132,13 @@ def today_for(user: User, *, today: dt.date | None = None) -> dict:
     complaints = Complaint.objects.filter(
         status__in=OPEN_COMPLAINT_STATUSES, sla_due_at__lt=timezone.now()
     ).select_related("customer", "owner")
+    # An officer's own complaints, and only while the customer is still theirs: a complaint
+    # keeps its owner when the customer is transferred away.
+    complaints = complaints.filter(
+        scope_q(user, officer_field="customer__officer", branch_field="customer__branch")
+    )
     if user.role == Role.OFFICER:
         complaints = complaints.filter(owner=user)
-    else:
-        complaints = complaints.filter(
-            scope_q(user, officer_field="customer__officer", branch_field="customer__branch")
-        )
     return {
         "today": today,
         "overdue": list(open_follow_ups.filter(due_on__lt=today).order_by("due_on", "id")[:50]),

@@ -40,10 +40,12 @@ def loan_risk_get_for(user: User, loan_pk) -> LoanRisk:
 
 def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:
     """Today's list: the user's own active alerts, worst first; managers also see the ones
-    escalated to them."""
+    escalated to them. Still within the user's scope: an alert keeps its assignee when its
+    customer is transferred away, and the former officer may no longer see that customer."""
     mine = Q(assignee=user) | Q(escalated_to=user)
     return list(
-        Alert.objects.filter(mine, status__in=ACTIVE_ALERT_STATUSES)
+        scope_queryset(user, Alert.objects.filter(mine), **CUSTOMER_SCOPE)
+        .filter(status__in=ACTIVE_ALERT_STATUSES)
         .select_related("rule", "customer")
         .order_by("sla_due_at")[:limit]
     )
