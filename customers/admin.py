@@ -67,6 +67,8 @@ class CustomerAdmin(ScopedReadOnlyAdmin):
     list_select_related = ["officer", "branch"]
     readonly_fields = ["masked_identifier", "masked_phone", "audit_history"]
     exclude = ["resident_id", "phone", "tags"]
+    # Newest first, by the primary key index; autocomplete pages need a stable order too.
+    ordering = ["-id"]
     inlines = [ContactInline]
 
     def get_search_results(self, request, queryset, search_term):

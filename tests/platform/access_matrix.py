@@ -143,7 +143,9 @@ PRODUCT = {
     "customers:detail": customer_page(_customer),
     "customers:edit": customer_form(),
     "customers:transfer": customer_form(roles=DECIDERS),
-    "customers:reveal": customer_action(REVEALERS, _customer, ok=_ok(post=(200,))),
+    "customers:reveal": customer_action(
+        REVEALERS, _customer, data=lambda p, book: {"reason": "call"}, ok=_ok(post=(200,))
+    ),
     "customers:contact-add": customer_form(kwargs=lambda p, book: {"pk": p.enterprise.pk}),
     "customers:contact-edit": customer_form(
         kwargs=lambda p, book: {"pk": p.enterprise.pk, "contact_pk": p.contact.pk}
@@ -285,6 +287,14 @@ PRODUCT = {
     # Accounts: signed-in pages every role has.
     "password_change": Access(methods=("GET", "POST")),
     "password_change_done": Access(),
+    # Two-factor authentication: every role may turn it on for their own account. The code
+    # step sends a user who owes no code on to their home page.
+    "two-factor": Access(),
+    "two-factor-verify": Access(ok=_ok(get=(302,))),
+    "two-factor-enrol": Access(methods=("POST",), ok=_ok(post=(302,))),
+    # Without a password and a code the form is refused on the page.
+    "two-factor-confirm": Access(methods=("POST",), ok=_ok(post=(200, 400))),
+    "two-factor-disable": Access(methods=("POST",), ok=_ok(post=(200, 400))),
 }
 
 # Reachable without signing in; `ok` is what anyone (signed in or not) gets.
@@ -300,7 +310,9 @@ PUBLIC = {
     ),
     # 503 while the beat has never beaten (no worker runs in the tests); never a login page.
     "healthz": Access(public=True, ok=_ok(get=(200, 503))),
-    "admin:login": Access(public=True, admin=True, ok=_ok(get=(200, 302))),
+    # Hands over to the product's log-in (302); a signed-in user whose role has no admin
+    # is refused there (403) rather than sent round in a loop.
+    "admin:login": Access(public=True, admin=True, ok=_ok(get=(302, 403))),
     # Anyone may sign themselves out of admin (and is sent back to it).
     "admin:logout": Access(public=True, admin=True, methods=("POST",), ok=_ok(post=(302,))),
 }
