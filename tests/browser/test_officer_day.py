@@ -28,6 +28,13 @@ def test_alice_works_a_customer_and_sees_it_on_today(browser_page, cast):
     page.get_by_role("link", name="王小明").click()
     expect(page).to_have_url(re.compile(rf"/customers/{customer.pk}/$"))
 
+    # The resident ID is masked until she says why she needs it; htmx swaps in the full one.
+    identifier = page.get_by_test_id("identifier")
+    expect(identifier).to_have_text(customer.masked_identifier)
+    page.get_by_label("Why do you need the full identifiers?").select_option("call")
+    page.get_by_role("button", name="Show in full (recorded)").click()
+    expect(page.get_by_test_id("identifier")).to_have_text(customer.resident_id)
+
     # Log a call with the quick-add form: htmx swaps in the new timeline.
     page.get_by_text("Log a call, visit or message").click()
     page.get_by_label("Channel").select_option("phone")
