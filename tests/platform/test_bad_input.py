@@ -1,0 +1,719 @@
+"""Bad input never breaks the product: every form, filter and import answers hostile values
+(empty, missing, oversized, wrong types, Unicode edges, injection) with a 4xx or errors next
+to the fields, never a 500, and a refused request writes nothing, audit trail included.
+
+One book is built for the whole module (inside a transaction rolled back at the end), and
+each request runs in a savepoint rolled back after it, so a request that succeeds cannot
+change what the next one meets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+from django.contrib.messages import constants as message_levels
+from django.contrib.messages import get_messages
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.platform.bad_input import CORPUS, LONG, SHARP, VALUES, fingerprint, post_url_names
+
+BUSINESS_DATE = dt.date(2025, 2, 20)
+HYPOTHESIS = settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    database=None,
+)
+
+
+# --- The book ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Every object a form needs, in every state a step needs: customers of both kinds with
+    a contact, follow-up and complaint, applications from draft to approved, a disbursed
+    loan with collateral and a payment, a risk alert, a scorecard alert, a signal, a saved
+    filter, and users with and without a second factor."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            BUSINESS_DATE=BUSINESS_DATE,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        transaction.atomic(),
+    ):
+        objects = _build_world()
+        yield objects
+        transaction.set_rollback(True)
+
+
+def _tomorrow() -> dt.date:
+    # Follow-ups are planned against the calendar, not the business date.
+    from django.utils import timezone
+
+    return timezone.localdate() + dt.timedelta(days=1)
+
+
+def _build_world() -> dict:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import services as account_services
+    from accounts.demo import seed_cast
+    from credit import services as credit_services
+    from credit.models import Collateral, LoanProduct, ScorecardAlert, ScorecardVersion
+    from customers import services as customer_services
+    from customers.models import FollowUp, SavedFilter
+    from risk import jobs
+    from risk import services as risk_services
+    from risk.models import Alert, ManualSignal
+    from tests.credit.conftest import make_application
+    from tests.customers import factories
+    from tests.risk.conftest import GOOD_INPUTS, assessed
+
+    cast = seed_cast()
+    alice, mary = cast["alice"], cast["mary"]
+    product = LoanProduct.objects.get(code="CONS-01")
+    person = assessed(alice, factories.individual(alice, name="王小明"))
+    company = factories.enterprise(alice, name="华盛制造有限公司")
+    contact = customer_services.contact_save(
+        actor=alice,
+        contact=company.contacts.model(customer=company, name="李会计", role="CFO"),
+    )
+    follow_up = customer_services.follow_up_plan(
+        actor=alice,
+        follow_up=FollowUp(customer=person, owner=alice, purpose="Call back", due_on=_tomorrow()),
+    )
+    complaint = customer_services.complaint_record(
+        actor=alice,
+        complaint=person.complaints.model(
+            customer=person, category="process", severity="high", description="Slow answer."
+        ),
+    )
+
+    def application(stage: str):
+        app = make_application(alice, person, product)
+        if stage == "draft":
+            return app
+        credit_services.application_submit(actor=alice, application=app)
+        if stage == "submitted":
+            return app
+        credit_services.application_start_review(actor=mary, application=app)
+        if stage == "under_review":
+            return app
+        credit_services.application_approve(
+            actor=mary,
+            application=app,
+            amount=Decimal("100000"),
+            term_months=12,
+            rate=Decimal("0.0435"),
+        )
+        return app
+
+    draft, submitted, under_review = (
+        application(stage) for stage in ("draft", "submitted", "under_review")
+    )
+    approved = application("approved")
+    # The grade the nightly scan gives the customer asks for collateral before approval.
+    for secured_application in (under_review,):
+        credit_services.collateral_add(
+            actor=alice,
+            collateral=Collateral(
+                application=secured_application,
+                collateral_type="deposit",
+                description="Term deposit",
+                owner_name="王小明",
+                value=Decimal("300000"),
+                valued_on=dt.date(2025, 1, 1),
+            ),
+        )
+    secured = make_application(alice, person, product, amount="120000", term=24)
+    collateral = credit_services.collateral_add(
+        actor=alice,
+        collateral=Collateral(
+            application=secured,
+            collateral_type="real_estate",
+            description="Flat",
+            owner_name="王小明",
+            value=Decimal("300000"),
+            valued_on=dt.date(2025, 1, 1),
+        ),
+    )
+    credit_services.application_submit(actor=alice, application=secured)
+    credit_services.application_start_review(actor=mary, application=secured)
+    credit_services.application_approve(
+        actor=mary,
+        application=secured,
+        amount=Decimal("120000"),
+        term_months=24,
+        rate=Decimal("0.0435"),
+    )
+    loan = credit_services.application_disburse(
+        actor=mary, application=secured, on=dt.date(2025, 1, 10)
+    )
+    signal = risk_services.signal_raise(
+        actor=alice, signal=ManualSignal(customer=person, kind="lawsuit", note="Court notice")
+    )
+    # Unpaid since its first instalment of 10 February: the nightly scan raises an alert for
+    # the loan, and one for the signal.
+    jobs.run_synchronously(jobs.NIGHTLY, BUSINESS_DATE)
+    alert = Alert.objects.get(loan=loan, rule__code="dpd_1")
+    open_alert = Alert.objects.exclude(pk=alert.pk).filter(customer=person).first()
+    repayment = credit_services.repayment_post(
+        actor=alice,
+        loan=loan,
+        amount=Decimal("100"),
+        paid_on=BUSINESS_DATE,
+        channel="transfer",
+        reference="WORLD-1",
+        allow_prepayment=False,
+    )
+    version = ScorecardVersion.objects.get(customer_kind="individual", status="published")
+    scorecard_alert = ScorecardAlert.objects.create(version=version, month=BUSINESS_DATE, psi=0.3)
+    # An alert is resolved once a response is on record.
+    risk_services.alert_record_action(
+        actor=alice, alert=alert, action="closer_contact", note="Called", interaction=None
+    )
+    saved_filter = SavedFilter.objects.create(owner=alice, name="Mine", query="q=王")
+    # bob has a second factor (he owes the code at log-in); charlie has started setting one up.
+    bob_device = account_services.two_factor_enrolment_start(user=cast["bob"])
+    bob_device.confirmed = True
+    bob_device.save()
+    cast["bob"].two_factor_enabled = True
+    cast["bob"].save(update_fields=["two_factor_enabled"])
+    account_services.two_factor_enrolment_start(user=cast["charlie"])
+    assert open_alert is not None and TOTPDevice.objects.filter(user=cast["charlie"]).exists()
+    return {
+        **cast,
+        "bob_device": bob_device,
+        "product": product,
+        "person": person,
+        "company": company,
+        "contact": contact,
+        "follow_up": follow_up,
+        "complaint": complaint,
+        "draft": draft,
+        "submitted": submitted,
+        "under_review": under_review,
+        "approved": approved,
+        "loan": loan,
+        "collateral": collateral,
+        "repayment": repayment,
+        "alert": alert,
+        "open_alert": open_alert,
+        "version": version,
+        "scorecard_alert": scorecard_alert,
+        "signal": signal,
+        "saved_filter": saved_filter,
+        "good_inputs": GOOD_INPUTS,
+    }
+
+
+# --- The forms -------------------------------------------------------------------------------
+
+
+@dataclass
+class Endpoint:
+    """A URL taking a POST: who uses it, on which objects, and a submission it accepts."""
+
+    name: str
+    user: str | None
+    kwargs: callable = lambda w: {}
+    valid: callable = lambda w: {}
+    # Names of fields the form may read beyond the valid submission's.
+    extra_fields: tuple = ()
+    # What an accepted submission answers.
+    success_status: int = 302
+    # False where no submission can be built ahead (a code from an authenticator app).
+    valid_is_accepted: bool = True
+    session: callable = None
+    # Tables and audit actions a refusal writes on purpose.
+    allowed: frozenset = frozenset()
+    headers: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _individual(w):
+    from tests.customers import factories
+
+    return {
+        "kind": "individual",
+        "name": "张三",
+        "resident_id": factories.resident_id(),
+        "phone": "13800138001",
+        "email": "zhang@example.com",
+        "address": "北京市东城区",
+        "gender": "M",
+        "birth_date": "1985-06-15",
+        "occupation": "教师",
+        "employer": "Example School",
+        "monthly_income": "12000.00",
+    }
+
+
+def _assessment(w):
+    return {
+        **{key: str(value) for key, value in w["good_inputs"].items()},
+        "character": "4",
+        "reputation": "4",
+        "character__comment": "Known for years",
+        "reputation__comment": "Clean record",
+    }
+
+
+def _verified_session(w):
+    # bob's session after his code: django_otp keeps the device that verified it.
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    return {DEVICE_ID_SESSION_KEY: w["bob_device"].persistent_id}
+
+
+def _id(w, key):
+    return {"pk": w[key].pk}
+
+
+# A failed log-in is counted towards the lockout (django-axes), a wrong authenticator code
+# is on the audit trail: refusals that write on purpose.
+LOCKOUT_RECORDS = frozenset({"axes_accessattempt", "axes_accessfailurelog"})
+WRONG_CODE_RECORDS = frozenset(
+    {"accounts.user.two_factor_code_rejected", "accounts.user.two_factor_throttled"}
+)
+
+ENDPOINTS = [
+    # Customers
+    Endpoint("customers:create", "alice", valid=_individual, extra_fields=("officer", "tags")),
+    Endpoint(
+        "customers:edit",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {**_individual(w), "name": "王小明二"},
+        extra_fields=("tags",),
+    ),
+    Endpoint(
+        "customers:transfer",
+        "mary",
+        lambda w: _id(w, "person"),
+        lambda w: {"to_officer": w["bob"].pk, "reason": "Alice moves to another branch"},
+    ),
+    Endpoint(
+        "customers:reveal",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {"reason": "call"},
+        success_status=200,
+    ),
+    Endpoint(
+        "customers:contact-add",
+        "alice",
+        lambda w: _id(w, "company"),
+        lambda w: {"name": "王经理", "role": "CEO", "phone": "13900139000", "email": "w@e.cn"},
+        extra_fields=("is_primary",),
+    ),
+    Endpoint(
+        "customers:contact-edit",
+        "alice",
+        lambda w: {"pk": w["company"].pk, "contact_pk": w["contact"].pk},
+        lambda w: {"name": "李会计", "role": "CFO", "phone": "13900139001", "is_primary": "on"},
+        extra_fields=("email",),
+    ),
+    Endpoint(
+        "customers:needs-add",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {
+            "products_of_interest": "Mortgage",
+            "amount": "500000",
+            "term_months": "240",
+            "purpose": "A flat",
+            "risk_appetite": "balanced",
+            "preferred_channel": "phone",
+            "recorded_on": "2025-02-01",
+        },
+    ),
+    Endpoint(
+        "customers:interaction-add",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {
+            "channel": "phone",
+            "direction": "outbound",
+            "occurred_at": "2025-02-01T10:00",
+            "summary": "Talked about the renewal",
+            "outcome": "Interested",
+            "next_step": "Send the offer",
+        },
+        extra_fields=("completes_follow_up",),
+    ),
+    Endpoint(
+        "customers:follow-up-add",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {"kind": "call", "purpose": "Renewal", "due_on": _tomorrow().isoformat()},
+        extra_fields=("owner",),
+    ),
+    Endpoint(
+        "customers:follow-up-complete",
+        "alice",
+        lambda w: {"pk": w["person"].pk, "follow_up_pk": w["follow_up"].pk},
+        lambda w: {"next": "today"},
+    ),
+    Endpoint(
+        "customers:follow-up-cancel",
+        "alice",
+        lambda w: {"pk": w["person"].pk, "follow_up_pk": w["follow_up"].pk},
+        lambda w: {"next": "today"},
+    ),
+    Endpoint(
+        "customers:complaint-add",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {
+            "kind": "complaint",
+            "category": "fees",
+            "severity": "low",
+            "description": "Fee not explained",
+            "received_at": "2025-02-01T09:30",
+        },
+    ),
+    Endpoint(
+        "customers:complaint-update",
+        "alice",
+        lambda w: {"pk": w["person"].pk, "complaint_pk": w["complaint"].pk},
+        lambda w: {"status": "in_progress", "resolution": "Calling back"},
+    ),
+    Endpoint(
+        "customers:survey-add",
+        "alice",
+        lambda w: _id(w, "person"),
+        lambda w: {
+            "event": "periodic",
+            "source": "call",
+            "csat": "4",
+            "nps": "9",
+            "comment": "Fine",
+            "responded_on": "2025-02-01",
+        },
+    ),
+    Endpoint(
+        "customers:filter-save", "alice", valid=lambda w: {"name": "Big", "query": "q=王&kind="}
+    ),
+    Endpoint("customers:filter-delete", "alice", lambda w: _id(w, "saved_filter")),
+    # Credit
+    Endpoint(
+        "credit:statement-add",
+        "alice",
+        lambda w: {"customer_pk": w["person"].pk},
+        lambda w: {
+            "period_end": "2024-12-31",
+            "annual_income": "180000",
+            "annual_expenses": "60000",
+            "personal_assets": "900000",
+            "personal_debts": "100000",
+            "debt_service": "30000",
+        },
+    ),
+    Endpoint(
+        "credit:assess",
+        "alice",
+        lambda w: {"customer_pk": w["person"].pk},
+        _assessment,
+        extra_fields=("application",),
+    ),
+    Endpoint(
+        "credit:application-create",
+        "alice",
+        lambda w: {"customer_pk": w["person"].pk},
+        lambda w: {
+            "product": w["product"].pk,
+            "amount": "50000",
+            "term_months": "12",
+            "purpose": "Car",
+        },
+    ),
+    Endpoint(
+        "credit:application-edit",
+        "alice",
+        lambda w: _id(w, "draft"),
+        lambda w: {
+            "product": w["product"].pk,
+            "amount": "60000",
+            "term_months": "12",
+            "purpose": "Car",
+        },
+    ),
+    Endpoint("credit:application-submit", "alice", lambda w: _id(w, "draft")),
+    Endpoint("credit:application-review", "mary", lambda w: _id(w, "submitted")),
+    Endpoint(
+        "credit:application-approve",
+        "mary",
+        lambda w: _id(w, "under_review"),
+        lambda w: {"amount": "90000", "term_months": "12", "rate": "0.07", "note": "Fine"},
+    ),
+    Endpoint(
+        "credit:application-reject",
+        "mary",
+        lambda w: _id(w, "under_review"),
+        lambda w: {"reason": "Income too low"},
+    ),
+    Endpoint(
+        "credit:application-withdraw",
+        "alice",
+        lambda w: _id(w, "draft"),
+        lambda w: {"reason": "Customer changed their mind"},
+    ),
+    Endpoint("credit:application-disburse", "mary", lambda w: _id(w, "approved")),
+    Endpoint(
+        "credit:collateral-add",
+        "alice",
+        lambda w: _id(w, "draft"),
+        lambda w: {
+            "collateral_type": "vehicle",
+            "description": "Car",
+            "owner_name": "王小明",
+            "value": "80000",
+            "valued_on": "2025-01-01",
+        },
+    ),
+    Endpoint(
+        "credit:guarantor-add",
+        "alice",
+        lambda w: _id(w, "draft"),
+        lambda w: {"name": "王大明", "identifier": "110101198001011234", "amount": "50000"},
+        extra_fields=("guarantor_customer",),
+    ),
+    Endpoint("credit:scorecard-monitoring-refresh", "rita", lambda w: _id(w, "version")),
+    Endpoint(
+        "credit:scorecard-alert-update",
+        "rita",
+        lambda w: {"pk": w["scorecard_alert"].pk, "action": "acknowledge"},
+        lambda w: {"reason": "Expected after the new product"},
+    ),
+    Endpoint(
+        "credit:repayment-post",
+        "alice",
+        lambda w: _id(w, "loan"),
+        lambda w: {
+            "amount": "500",
+            "paid_on": "2025-02-20",
+            "channel": "counter",
+            "reference": "R-2",
+        },
+        extra_fields=("allow_prepayment",),
+    ),
+    Endpoint(
+        "credit:repayment-reverse",
+        "mary",
+        lambda w: {"pk": w["loan"].pk, "repayment_pk": w["repayment"].pk},
+        lambda w: {"reason": "Bounced"},
+    ),
+    Endpoint(
+        "credit:loan-restructure",
+        "mary",
+        lambda w: _id(w, "loan"),
+        lambda w: {"new_term_months": "36", "new_rate": "0.04", "reason": "Hardship"},
+    ),
+    Endpoint(
+        "credit:collateral-revalue",
+        "mary",
+        lambda w: {"pk": w["loan"].pk, "collateral_pk": w["collateral"].pk},
+        lambda w: {"value": "280000", "valued_on": "2025-02-01"},
+    ),
+    # Risk
+    Endpoint("risk:alert-acknowledge", "alice", lambda w: _id(w, "open_alert")),
+    Endpoint(
+        "risk:alert-respond",
+        "alice",
+        lambda w: _id(w, "alert"),
+        lambda w: {"action": "closer_contact", "note": "Called", "channel": "phone"},
+        extra_fields=("interaction",),
+    ),
+    Endpoint("risk:alert-resolve", "alice", lambda w: _id(w, "alert"), lambda w: {"text": "Paid"}),
+    Endpoint("risk:alert-dismiss", "alice", lambda w: _id(w, "alert"), lambda w: {"text": "Error"}),
+    Endpoint(
+        "risk:classification-override",
+        "rita",
+        lambda w: {"loan_pk": w["loan"].pk},
+        lambda w: {"loan_class": "2", "reason": "Watch", "until": "2025-06-30"},
+        extra_fields=("clear",),
+    ),
+    Endpoint(
+        "risk:signal-add",
+        "alice",
+        lambda w: {"customer_pk": w["person"].pk},
+        lambda w: {"kind": "negative_news", "note": "Newspaper"},
+    ),
+    Endpoint(
+        "risk:signal-withdraw",
+        "alice",
+        lambda w: {"customer_pk": w["person"].pk, "pk": w["signal"].pk},
+    ),
+    # Accounts
+    Endpoint(
+        "login",
+        None,
+        valid=lambda w: {"username": "alice", "password": "wrong"},
+        valid_is_accepted=False,
+        allowed=LOCKOUT_RECORDS,
+    ),
+    Endpoint("logout", "alice"),
+    Endpoint(
+        "password_change",
+        "alice",
+        valid=lambda w: {
+            "old_password": "wrong",
+            "new_password1": "Zz9-long-enough",
+            "new_password2": "Zz9-long-enough",
+        },
+        valid_is_accepted=False,
+    ),
+    Endpoint("set-language", "alice", valid=lambda w: {"language": "zh-hans", "next": "/today/"}),
+    Endpoint(
+        "two-factor-verify",
+        "bob",
+        valid=lambda w: {"code": "123456", "next": "/today/"},
+        valid_is_accepted=False,
+        allowed=WRONG_CODE_RECORDS,
+    ),
+    # The page reads `next` from a POST too; it never writes.
+    Endpoint(
+        "two-factor",
+        "alice",
+        valid=lambda w: {"next": "/today/"},
+        success_status=0,
+        valid_is_accepted=False,
+    ),
+    Endpoint("two-factor-enrol", "alice", valid=lambda w: {"next": "/today/"}),
+    Endpoint(
+        "two-factor-confirm",
+        "charlie",
+        valid=lambda w: {"code": "123456", "next": "/today/"},
+        valid_is_accepted=False,
+        allowed=WRONG_CODE_RECORDS,
+    ),
+    Endpoint(
+        "two-factor-disable",
+        "bob",
+        valid=lambda w: {"code": "123456"},
+        valid_is_accepted=False,
+        allowed=WRONG_CODE_RECORDS,
+        session=_verified_session,
+    ),
+]
+# The two imports take files: the import tests below cover them.
+IMPORT_PAGES = {"customers:import", "credit:portfolio-import"}
+
+
+def test_every_url_taking_a_post_is_in_the_list():
+    listed = {endpoint.name for endpoint in ENDPOINTS} | IMPORT_PAGES
+    missing = post_url_names() - listed
+    assert not missing, f"forms the bad-input suite does not know: {sorted(missing)}"
+    assert not listed - post_url_names(), "names listed that take no POST or no longer exist"
+
+
+# --- Posting -----------------------------------------------------------------------------------
+
+
+def _client(world, endpoint: Endpoint) -> Client:
+    client = Client()
+    if endpoint.user:
+        client.force_login(world[endpoint.user])
+        if endpoint.session:
+            session = client.session
+            session.update(endpoint.session(world))
+            session.save()
+    return client
+
+
+def _accepted(endpoint: Endpoint, response) -> bool:
+    """A success answer: the endpoint's success status, and for redirects no error
+    message (some refusals redirect back with one)."""
+    if response.status_code != endpoint.success_status:
+        return False
+    levels = [message.level for message in get_messages(response.wsgi_request)]
+    return message_levels.ERROR not in levels
+
+
+def _submit(world, endpoint: Endpoint, data: dict):
+    """Posts in a savepoint rolled back afterwards; checks the answer is no 500 and that a
+    refusal wrote nothing. Returns whether the submission was accepted."""
+    with transaction.atomic():
+        client = _client(world, endpoint)
+        url = reverse(endpoint.name, kwargs=endpoint.kwargs(world))
+        before = fingerprint(allowed=endpoint.allowed)
+        response = client.post(url, data, headers=endpoint.headers)
+        assert response.status_code < 500, (endpoint.name, data)
+        accepted = _accepted(endpoint, response)
+        if not accepted:
+            assert fingerprint(allowed=endpoint.allowed) == before, (
+                f"{endpoint.name} refused {data!r} but wrote"
+            )
+        transaction.set_rollback(True)
+    return accepted, response
+
+
+def _why(response) -> str:
+    """The form errors and messages of a response, for a failing assertion."""
+    errors = [
+        form.errors
+        for context in response.context or []
+        for value in context.flatten().values()
+        if hasattr(value, "errors") and hasattr(value, "is_bound") and value.is_bound
+        for form in [value]
+    ]
+    messages = [str(message) for message in get_messages(response.wsgi_request)]
+    return f"{response.status_code} {errors} {messages}"
+
+
+def _fields(world, endpoint: Endpoint) -> list[str]:
+    return sorted({*endpoint.valid(world), *endpoint.extra_fields}) or ["anything"]
+
+
+@pytest.fixture
+def book(world, db):
+    return world
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_the_valid_submission_is_accepted(book, endpoint):
+    """The submission the bad values are mixed into passes, so that a bad value in one field
+    is what the endpoint refuses, and the values reach the services, not just the form."""
+    accepted, response = _submit(book, endpoint, endpoint.valid(book))
+    assert accepted == endpoint.valid_is_accepted, _why(response)
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_every_corpus_value_in_every_field_at_once(book, endpoint):
+    fields = _fields(book, endpoint)
+    _submit(book, endpoint, {})
+    for value in CORPUS:
+        _submit(book, endpoint, dict.fromkeys(fields, value))
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_sharp_values_one_field_at_a_time(book, endpoint):
+    valid = endpoint.valid(book)
+    for name in _fields(book, endpoint):
+        without = {key: value for key, value in valid.items() if key != name}
+        _submit(book, endpoint, without)
+        for value in SHARP:
+            _submit(book, endpoint, {**valid, name: value})
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+@HYPOTHESIS
+@given(data=st.data())
+def test_random_values_one_field_at_a_time(book, endpoint, data):
+    valid = endpoint.valid(book)
+    name = data.draw(st.sampled_from(_fields(book, endpoint)), label="field")
+    value = data.draw(VALUES, label="value")
+    _submit(book, endpoint, {**valid, name: value})
