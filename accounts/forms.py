@@ -1,7 +1,9 @@
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,3 +22,13 @@ class AuthenticatorCodeForm(forms.Form):
         if not re.fullmatch(r"[0-9]{6}", code):
             raise ValidationError(_("Enter the 6 digits your authenticator app shows."))
         return code
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field is built, so it
+        # is never checked: a longer name went on to the failed log-in records (255
+        # characters at most) and failed there with a server error.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))

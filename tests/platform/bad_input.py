@@ -17,69 +17,47 @@ LONG = "长" * 10_000
 # Values that break parsers, databases and templates. Each goes into every field.
 CORPUS = [
     "",
-    " ",
     LONG,
-    "x" * 10_001,
     # Wrong types for numbers and dates.
     "abc",
     "2026-13-45",
-    "2026-02-30",
     "-1",
-    "0",
     "1e309",
-    "-1e309",
     "NaN",
     "Infinity",
-    "-Infinity",
     "0x10",
     str(10**30),
-    "2147483648",
-    "99999999999999999999.99",
-    "1.0000000000000000000001",
-    "9999-12-31",
-    "0001-01-01",
-    "1.5",
-    "true",
     # Unicode edges. PostgreSQL refuses NUL in text: psycopg raises, a classic 500.
-    "\x00",
     "a\x00b",
-    "\u202eevil\u202c",
-    "a\u200db\u200c",
-    "😀👨‍👩‍👧",
-    "e\u0301\u0301\u0301",
+    "\u202eevil\u202c a\u200db 😀👨\u200d👩\u200d👧 e\u0301\u0301 王小明",
     "１２３",
-    "王小明",
-    "\ufeff",
-    "\ud7ff\ufffd",
     "line\r\nbreak",
-    "\t",
     # Injection.
-    "' OR 1=1 --",
-    "<script>alert(1)</script>",
-    "{{7*7}}",
-    "{% debug %}",
+    "' OR 1=1 --<script>alert(1)</script>{{7*7}}{% debug %}",
     '=HYPERLINK("http://x")',
     "../../etc/passwd",
-    "%00",
-    "//evil.example",
 ]
 
-# Values that a field's own checks may let through but the layers below may not: huge but
-# well-formed numbers, the ends of the calendar, NUL inside otherwise normal text. Each goes
-# into one field at a time with valid values everywhere else, to reach the services.
-SHARP = [
-    "9999-12-31",
-    "0001-01-01",
-    "2147483648",
-    str(10**30),
-    "99999999999999.99",
-    "-1",
-    "a\x00b",
-    LONG,
-]
+# Values that a field's own checks may let through but the layers below may not: the ends
+# of the calendar, huge but well-formed numbers, NUL inside normal text. Each goes into one
+# field at a time, valid values everywhere else, to reach the services; by the kind of the
+# field's valid value.
+SHARP_DATES = ["9999-12-31", "0001-01-01"]
+SHARP_NUMBERS = ["2147483648", str(10**30)]
+SHARP_TEXT = ["a\x00b", LONG]
 
-# Random text on top of the corpus, NUL and surrogates' neighbours included.
-VALUES = st.one_of(st.sampled_from(CORPUS), st.text(max_size=50))
+
+def sharp_values(valid: str) -> list[str]:
+    text = str(valid)
+    if text[:4].isdigit() and text[4:5] == "-":
+        return [value + text[10:] for value in SHARP_DATES]
+    if text.replace(".", "", 1).isdigit():
+        return SHARP_NUMBERS
+    return SHARP_TEXT
+
+
+# Random text on top of the corpus.
+VALUES = st.one_of(st.sampled_from(CORPUS), st.text(max_size=30))
 
 
 # --- Database fingerprint -----------------------------------------------------------------------
@@ -104,13 +82,11 @@ def fingerprint(*, allowed: frozenset = frozenset()) -> dict[str, int]:
     `allowed` names tables and audit actions a refusal writes on purpose (a failed log-in
     counted for the lockout, a wrong authenticator code on the audit trail)."""
     tables = [table for table in _tables() if table not in allowed | {"audit_auditevent"}]
-    counts = ", ".join(f'(SELECT count(*) FROM "{table}")' for table in tables)
+    # The table names come from the models, never from input.
+    counts = ", ".join(f'(SELECT count(*) FROM "{table}")' for table in tables)  # noqa: S608
+    query = f"SELECT {counts}, count(*), max(id) FROM audit_auditevent"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {counts}, count(*), max(id) FROM audit_auditevent"  # noqa: S608 - names from the models
-            " WHERE NOT (action = ANY(%s))",
-            [sorted(allowed)],
-        )
+        cursor.execute(f"{query} WHERE NOT (action = ANY(%s))", [sorted(allowed)])
         row = cursor.fetchone()
     result = dict(zip(tables, row[:-2], strict=True))
     result["audit events"], result["last audit event"] = row[-2:]
@@ -150,9 +126,9 @@ def _reads_post(function, seen: set) -> bool:
         code = getattr(function, "__code__", None)
         for name in code.co_names if code else ():
             helper = getattr(module, name, None)
-            if inspect.isfunction(helper) and helper.__module__ == function.__module__:
-                if _reads_post(helper, seen):
-                    return True
+            same_module = inspect.isfunction(helper) and helper.__module__ == function.__module__
+            if same_module and _reads_post(helper, seen):
+                return True
         function = getattr(function, "__wrapped__", None)
     return False
 

@@ -8,6 +8,7 @@ change what the next one meets."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import zipfile
@@ -23,11 +24,11 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.platform.bad_input import CORPUS, LONG, SHARP, VALUES, fingerprint, post_url_names
+from tests.platform.bad_input import CORPUS, LONG, VALUES, fingerprint, post_url_names, sharp_values
 
 BUSINESS_DATE = dt.date(2025, 2, 20)
 HYPOTHESIS = settings(
-    max_examples=12,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
@@ -220,6 +221,10 @@ def _build_world() -> dict:
 # --- The forms -------------------------------------------------------------------------------
 
 
+def NO_FIELDS(world) -> dict:
+    return {}
+
+
 @dataclass
 class Endpoint:
     """A URL taking a POST: who uses it, on which objects, and a submission it accepts."""
@@ -227,7 +232,7 @@ class Endpoint:
     name: str
     user: str | None
     kwargs: callable = lambda w: {}
-    valid: callable = lambda w: {}
+    valid: callable = NO_FIELDS
     # Names of fields the form may read beyond the valid submission's.
     extra_fields: tuple = ()
     # What an accepted submission answers.
@@ -643,22 +648,33 @@ def _accepted(endpoint: Endpoint, response) -> bool:
     return message_levels.ERROR not in levels
 
 
-def _submit(world, endpoint: Endpoint, data: dict):
-    """Posts in a savepoint rolled back afterwards; checks the answer is no 500 and that a
-    refusal wrote nothing. Returns whether the submission was accepted."""
-    with transaction.atomic():
-        client = _client(world, endpoint)
-        url = reverse(endpoint.name, kwargs=endpoint.kwargs(world))
-        before = fingerprint(allowed=endpoint.allowed)
-        response = client.post(url, data, headers=endpoint.headers)
-        assert response.status_code < 500, (endpoint.name, data)
-        accepted = _accepted(endpoint, response)
-        if not accepted:
-            assert fingerprint(allowed=endpoint.allowed) == before, (
-                f"{endpoint.name} refused {data!r} but wrote"
-            )
-        transaction.set_rollback(True)
-    return accepted, response
+class Poster:
+    """Posts to one endpoint, each time in a savepoint rolled back afterwards; checks the
+    answer is no 500 and that a refusal wrote nothing."""
+
+    def __init__(self, world, endpoint: Endpoint):
+        self.world = world
+        self.endpoint = endpoint
+        self.url = reverse(endpoint.name, kwargs=endpoint.kwargs(world))
+        # Signing in once per test keeps the sweep fast; logging out ends the session.
+        self.client = None if endpoint.name == "logout" else _client(world, endpoint)
+
+    def __call__(self, data: dict):
+        endpoint = self.endpoint
+        with transaction.atomic():
+            client = self.client or _client(self.world, endpoint)
+            # Messages of earlier answers wait in a cookie; only this answer's count.
+            client.cookies.pop("messages", None)
+            before = fingerprint(allowed=endpoint.allowed)
+            response = client.post(self.url, data)
+            assert response.status_code < 500, (endpoint.name, data)
+            accepted = _accepted(endpoint, response)
+            if not accepted:
+                assert fingerprint(allowed=endpoint.allowed) == before, (
+                    f"{endpoint.name} refused {data!r} but wrote"
+                )
+            transaction.set_rollback(True)
+        return accepted, response
 
 
 def _why(response) -> str:
@@ -675,7 +691,7 @@ def _why(response) -> str:
 
 
 def _fields(world, endpoint: Endpoint) -> list[str]:
-    return sorted({*endpoint.valid(world), *endpoint.extra_fields}) or ["anything"]
+    return sorted({*endpoint.valid(world), *endpoint.extra_fields})
 
 
 @pytest.fixture
@@ -687,33 +703,433 @@ def book(world, db):
 def test_the_valid_submission_is_accepted(book, endpoint):
     """The submission the bad values are mixed into passes, so that a bad value in one field
     is what the endpoint refuses, and the values reach the services, not just the form."""
-    accepted, response = _submit(book, endpoint, endpoint.valid(book))
+    accepted, response = Poster(book, endpoint)(endpoint.valid(book))
     assert accepted == endpoint.valid_is_accepted, _why(response)
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 def test_every_corpus_value_in_every_field_at_once(book, endpoint):
+    post = Poster(book, endpoint)
+    post({})
     fields = _fields(book, endpoint)
-    _submit(book, endpoint, {})
-    for value in CORPUS:
-        _submit(book, endpoint, dict.fromkeys(fields, value))
+    if not fields:
+        # Nothing is read from the body: the whole corpus at once, under made-up names.
+        post({f"field{number}": value for number, value in enumerate(CORPUS)})
+    for value in CORPUS if fields else ():
+        post(dict.fromkeys(fields, value))
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+@pytest.mark.parametrize(
+    "endpoint", [endpoint for endpoint in ENDPOINTS if endpoint.valid is not NO_FIELDS], ids=str
+)
 def test_sharp_values_one_field_at_a_time(book, endpoint):
+    post = Poster(book, endpoint)
     valid = endpoint.valid(book)
     for name in _fields(book, endpoint):
-        without = {key: value for key, value in valid.items() if key != name}
-        _submit(book, endpoint, without)
-        for value in SHARP:
-            _submit(book, endpoint, {**valid, name: value})
+        for value in sharp_values(valid.get(name, "")):
+            post({**valid, name: value})
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
 @HYPOTHESIS
 @given(data=st.data())
-def test_random_values_one_field_at_a_time(book, endpoint, data):
+def test_random_values_one_field_at_a_time(book, data):
+    endpoint = data.draw(st.sampled_from(ENDPOINTS), label="endpoint")
     valid = endpoint.valid(book)
-    name = data.draw(st.sampled_from(_fields(book, endpoint)), label="field")
+    name = data.draw(st.sampled_from(_fields(book, endpoint) or ["anything"]), label="field")
     value = data.draw(VALUES, label="value")
-    _submit(book, endpoint, {**valid, name: value})
+    Poster(book, endpoint)({**valid, name: value})
+
+
+# --- Query parameters and URL arguments --------------------------------------------------------
+
+# A shorter corpus for the query string: the values that reach filters, pages and dates.
+QUERY_CORPUS = [
+    "",
+    LONG,
+    "abc",
+    "2026-13-45",
+    "-1",
+    "1e309",
+    str(10**30),
+    "9999-12-31",
+    "0001-01-01",
+    "a\x00b",
+    "\u202eevil １２３ 😀",
+    "' OR 1=1 --",
+    "<script>alert(1)</script>{{7*7}}",
+    "../../etc/passwd",
+]
+
+
+@dataclass
+class Page:
+    name: str
+    user: str
+    params: tuple
+    kwargs: dict = field(default_factory=dict)
+    # Exports are audited: the only reads that write.
+    writes: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.name}{self.kwargs or ''}"
+
+
+CUSTOMER_FILTERS = (
+    "q",
+    "branch",
+    "kind",
+    "officer",
+    "risk_level",
+    "grade",
+    "industry",
+    "size",
+    "age_band",
+    "income_band",
+    "revenue_band",
+    "tag",
+    "sort",
+    "page",
+)
+LOAN_FILTERS = (
+    "q",
+    "branch",
+    "status",
+    "product",
+    "industry",
+    "loan_class",
+    "dpd",
+    "grade",
+    "page",
+)
+PAGES = [
+    Page("customers:list", "alice", CUSTOMER_FILTERS),
+    Page("customers:export", "mary", CUSTOMER_FILTERS, {"fmt": "csv"}, writes=True),
+    Page("customers:create", "alice", ("kind",)),
+    Page("credit:application-list", "mary", ("branch", "status", "q")),
+    Page("credit:loan-list", "mary", LOAN_FILTERS),
+    Page("credit:loan-export", "mary", LOAN_FILTERS, {"fmt": "csv"}, writes=True),
+    Page("risk:alert-list", "alice", ("status", "severity", "rule", "age", "officer", "branch")),
+    Page("dashboards:dashboard", "rita", ("branch", "matrix", "compare", "start", "end")),
+    Page("dashboards:report", "rita", ("page",), {"slug": "portfolio"}),
+    Page("dashboards:report", "rita", ("dpd", "page"), {"slug": "overdue"}),
+    Page("dashboards:report", "rita", ("since", "until", "severity", "status"), {"slug": "alerts"}),
+    Page("dashboards:report", "mary", ("since", "until", "status"), {"slug": "pipeline"}),
+    Page("dashboards:report", "mary", ("since", "until"), {"slug": "relationship"}),
+    Page("dashboards:report", "mary", ("since", "until", "export"), {"slug": "pipeline"}, True),
+    Page("two-factor", "alice", ("next",)),
+]
+
+
+def _kwargs(world, page: Page) -> dict:
+    return {key: (value(world) if callable(value) else value) for key, value in page.kwargs.items()}
+
+
+def _get(client, url: str, params: dict, *, writes: bool):
+    with transaction.atomic():
+        before = fingerprint()
+        response = client.get(url, params)
+        assert response.status_code < 500, (url, params)
+        if response.streaming:
+            # An export fails while it streams: read it to the end.
+            b"".join(response.streaming_content)
+        if not writes:
+            assert fingerprint() == before, f"{url} wrote on a read: {params!r}"
+        transaction.set_rollback(True)
+    return response
+
+
+@pytest.mark.parametrize(
+    ("name", "user"),
+    [("today", "alice"), ("risk:overview", "rita"), ("credit:scorecard-list", "rita")],
+)
+def test_pages_without_filters_ignore_any_query(book, name, user):
+    client = Client()
+    client.force_login(book[user])
+    params = {f"param{number}": value for number, value in enumerate(QUERY_CORPUS)}
+    assert _get(client, reverse(name), params, writes=False).status_code == 200
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_query_parameters_never_break_a_page(book, page):
+    client = Client()
+    client.force_login(book[page.user])
+    url = reverse(page.name, kwargs=_kwargs(book, page))
+    for value in QUERY_CORPUS:
+        response = _get(client, url, dict.fromkeys(page.params, value), writes=page.writes)
+        assert response.status_code in (200, 400, 404), (value, response.status_code)
+
+
+def test_an_invalid_filter_is_shown_not_crashed_on(book):
+    client = Client()
+    client.force_login(book["alice"])
+    response = _get(client, reverse("customers:list"), {"page": "abc"}, writes=False)
+    assert response.status_code == 200
+    assert response.context["form"].errors["page"]
+    export = _get(
+        client, reverse("customers:export", kwargs={"fmt": "csv"}), {"page": "x"}, writes=False
+    )
+    assert export.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("method", "name", "kwargs", "params"),
+    [
+        ("get", "customers:export", {"fmt": "exe"}, {}),
+        ("get", "credit:loan-export", {"fmt": "exe"}, {}),
+        ("get", "dashboards:report", {"slug": "unknown"}, {}),
+        ("get", "dashboards:report", {"slug": "portfolio"}, {"export": "exe"}),
+        ("get", "customers:create", {}, {"kind": "robot"}),
+        ("get", "customers:create", {}, {"kind": "\x00"}),
+        ("get", "credit:assess", {"customer_pk": "person"}, {"application": "abc"}),
+        ("get", "credit:assess", {"customer_pk": "person"}, {"application": "\x00"}),
+        ("get", "credit:assess", {"customer_pk": "person"}, {"application": str(10**30)}),
+        ("post", "credit:scorecard-alert-update", {"pk": "scorecard_alert", "action": "x"}, {}),
+    ],
+    ids=lambda value: str(value) if not isinstance(value, dict) else "",
+)
+def test_malformed_url_arguments_are_not_found(book, method, name, kwargs, params):
+    users = {"customers:export": "mary", "credit:loan-export": "mary"}
+    client = Client()
+    client.force_login(book[users.get(name, "rita" if "scorecard" in name else "alice")])
+    if name.startswith("dashboards"):
+        client.force_login(book["rita"])
+    url = reverse(name, kwargs={key: getattr(book.get(v), "pk", v) for key, v in kwargs.items()})
+    with transaction.atomic():
+        before = fingerprint()
+        response = getattr(client, method)(url, params)
+        assert response.status_code == 404
+        assert fingerprint() == before
+        transaction.set_rollback(True)
+
+
+# --- Imports ------------------------------------------------------------------------------------
+
+IMPORTS = {
+    "customers:import": ("alice", "file"),
+    "credit:portfolio-import": ("mary", "loans"),
+}
+
+
+def _upload(world, page: str, files: dict, *, strict: bool = False):
+    """Uploads in a savepoint rolled back afterwards; returns the answer and whether the
+    database changed."""
+    user, _field = IMPORTS[page]
+    client = Client()
+    client.force_login(world[user])
+    with transaction.atomic():
+        before = fingerprint()
+        data = {name: _file(content, filename) for name, (content, filename) in files.items()}
+        if strict:
+            data["strict"] = "on"
+        response = client.post(reverse(page), data)
+        assert response.status_code < 500
+        changed = fingerprint() != before
+        transaction.set_rollback(True)
+    return response, changed
+
+
+def _file(content: bytes, name: str):
+    upload = io.BytesIO(content)
+    upload.name = name
+    return upload
+
+
+def _zip_bomb() -> bytes:
+    """A small workbook whose zip directory declares 4 GB unpacked: the size check reads the
+    declaration, so nothing has to be inflated to prove the refusal."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * 1000)
+    data = bytearray(buffer.getvalue())
+    central = data.index(b"PK\x01\x02")
+    data[central + 24 : central + 28] = (0xFFFFFFF0).to_bytes(4, "little")
+    return bytes(data)
+
+
+def _not_a_workbook() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "not a spreadsheet")
+    return buffer.getvalue()
+
+
+WHOLE_FILE_REFUSALS = {
+    "empty file": (b"", "empty.csv"),
+    "binary garbage named .csv": (bytes(range(256)) * 64, "garbage.csv"),
+    "a program": (b"MZ\x90\x00" + b"\x00" * 100, "setup.exe"),
+    "no name": (b"kind,name\n", "noextension"),
+    "just over 20 MB": (b"a" * (20 * 1024 * 1024 + 1), "huge.csv"),
+    "zip bomb": (_zip_bomb(), "bomb.xlsx"),
+    "corrupt workbook": (b"PK\x03\x04" + b"\x00" * 200, "corrupt.xlsx"),
+    "zip that is no workbook": (_not_a_workbook(), "other.xlsx"),
+    "unknown columns": (b"kind,name,password\nindividual,x,y\n", "columns.csv"),
+    "NUL characters": (b"kind,name,officer\nindividual,a\x00b,alice\n", "nul.csv"),
+}
+
+
+@pytest.mark.parametrize("page", IMPORTS)
+@pytest.mark.parametrize("case", WHOLE_FILE_REFUSALS)
+def test_a_bad_file_is_refused_whole_with_a_message(book, page, case):
+    _user, field_name = IMPORTS[page]
+    response, changed = _upload(book, page, {field_name: WHOLE_FILE_REFUSALS[case]})
+    assert response.status_code == 400
+    assert response.context["form"].errors[field_name]
+    assert not changed
+
+
+def _customer_csv(rows: list[dict], encoding: str = "utf-8") -> bytes:
+    columns = list(rows[0])
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(columns)
+    writer.writerows([row[column] for column in columns] for row in rows)
+    return text.getvalue().encode(encoding)
+
+
+def _customer_row(**cells) -> dict:
+    from tests.customers import factories
+
+    return {
+        "kind": "individual",
+        "name": "张三",
+        "resident_id": factories.resident_id(),
+        "officer": "alice",
+        "phone": "13800138002",
+        "email": "z@example.com",
+        "address": "北京",
+        "birth_date": "",
+        "gender": "M",
+        "occupation": "教师",
+        "employer": "学校",
+        "monthly_income": "8000",
+        **cells,
+    }
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("gb18030", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")]
+)
+def test_a_valid_customer_file_in_gb18030_or_utf8_with_a_bom_is_imported(book, encoding, bom):
+    from customers.models import Customer
+
+    content = bom + _customer_csv([_customer_row(name="刘德华")], encoding)
+    with transaction.atomic():
+        response, _changed = _upload(book, "customers:import", {"file": (content, "c.csv")})
+        assert response.status_code == 200
+        assert response.context["report"].created == 1
+        transaction.set_rollback(True)
+    assert not Customer.objects.filter(name="刘德华").exists()
+
+
+def test_formula_cells_stay_text(book):
+    from customers.models import Customer
+
+    client = Client()
+    client.force_login(book["alice"])
+    content = _customer_csv([_customer_row(name="=1+1", occupation='=HYPERLINK("http://x")')])
+    with transaction.atomic():
+        response = client.post(reverse("customers:import"), {"file": _file(content, "f.csv")})
+        assert response.status_code == 200
+        created = Customer.objects.get(occupation='=HYPERLINK("http://x")')
+        assert created.name == "=1+1"
+        transaction.set_rollback(True)
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(book):
+    from customers import importer
+
+    rows = b"kind,name,officer\n" + b"individual,x,alice\n" * (importer.MAX_ROWS + 1)
+    response, changed = _upload(book, "customers:import", {"file": (rows, "many.csv")})
+    assert response.status_code == 400
+    assert "50000" in str(response.context["form"].errors["file"]).replace(",", "")
+    assert not changed
+
+
+def _customer_rows_with_the_corpus() -> list[dict]:
+    from customers import importer
+
+    return [
+        _customer_row(**{column: value})
+        for column in importer.COLUMNS
+        # NUL makes the whole file refused (a case of its own).
+        for value in CORPUS
+        if "\x00" not in value
+    ]
+
+
+def test_customer_rows_with_bad_values_are_rejected_one_by_one(book):
+    content = _customer_csv(_customer_rows_with_the_corpus())
+    response, _changed = _upload(book, "customers:import", {"file": (content, "bad.csv")})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.rejected and report.created
+
+
+def test_a_strict_customer_import_with_a_bad_row_writes_nothing(book):
+    content = _customer_csv(_customer_rows_with_the_corpus())
+    response, changed = _upload(
+        book, "customers:import", {"file": (content, "bad.csv")}, strict=True
+    )
+    assert response.status_code == 200
+    assert response.context["report"].rejected
+    assert not changed
+
+
+def _loan_rows(world) -> list[dict]:
+    from credit import importer
+
+    valid = {
+        "external_ref": "EXT-0",
+        "customer": world["person"].resident_id,
+        "product": "CONS-01",
+        "amount": "50000",
+        "annual_rate": "0.05",
+        "term_months": "12",
+        "disbursed_on": "2025-01-05",
+    }
+    rows = [valid]
+    for column in importer.LOAN_COLUMNS:
+        for number, value in enumerate(value for value in CORPUS if "\x00" not in value):
+            rows.append({**valid, "external_ref": f"EXT-{column}-{number}", column: value})
+    return rows
+
+
+def _repayment_rows() -> list[dict]:
+    from credit import importer
+
+    valid = {
+        "loan_ref": "EXT-0",
+        "paid_on": "2025-02-05",
+        "amount": "100",
+        "reference": "P-0",
+        "channel": "transfer",
+    }
+    rows = [valid]
+    for column in importer.REPAYMENT_COLUMNS:
+        for number, value in enumerate(value for value in CORPUS if "\x00" not in value):
+            rows.append({**valid, "reference": f"P-{column}-{number}", column: value})
+    return rows
+
+
+def test_loan_and_repayment_rows_with_bad_values_are_rejected_one_by_one(book):
+    loans = _customer_csv(_loan_rows(book))
+    repayments = _customer_csv(_repayment_rows())
+    response, _changed = _upload(
+        book,
+        "credit:portfolio-import",
+        {"loans": (loans, "loans.csv"), "repayments": (repayments, "repayments.csv")},
+    )
+    assert response.status_code == 200
+    (_loans, loan_report), (_repayments, repayment_report) = response.context["reports"]
+    assert loan_report.created and loan_report.rejected
+    assert repayment_report.created and repayment_report.rejected
+
+
+def test_a_strict_portfolio_import_with_a_bad_row_writes_nothing(book):
+    loans = _customer_csv(_loan_rows(book))
+    response, changed = _upload(
+        book, "credit:portfolio-import", {"loans": (loans, "loans.csv")}, strict=True
+    )
+    assert response.status_code == 200
+    assert response.context["reports"][0][1].rejected
+    assert not changed
