@@ -28,7 +28,7 @@ from tests.platform.bad_input import CORPUS, LONG, VALUES, fingerprint, post_url
 
 BUSINESS_DATE = dt.date(2025, 2, 20)
 HYPOTHESIS = settings(
-    max_examples=60,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
@@ -124,18 +124,17 @@ def _build_world() -> dict:
     )
     approved = application("approved")
     # The grade the nightly scan gives the customer asks for collateral before approval.
-    for secured_application in (under_review,):
-        credit_services.collateral_add(
-            actor=alice,
-            collateral=Collateral(
-                application=secured_application,
-                collateral_type="deposit",
-                description="Term deposit",
-                owner_name="王小明",
-                value=Decimal("300000"),
-                valued_on=dt.date(2025, 1, 1),
-            ),
-        )
+    credit_services.collateral_add(
+        actor=alice,
+        collateral=Collateral(
+            application=under_review,
+            collateral_type="deposit",
+            description="Term deposit",
+            owner_name="王小明",
+            value=Decimal("300000"),
+            valued_on=dt.date(2025, 1, 1),
+        ),
+    )
     secured = make_application(alice, person, product, amount="120000", term=24)
     collateral = credit_services.collateral_add(
         actor=alice,
@@ -242,7 +241,6 @@ class Endpoint:
     session: callable = None
     # Tables and audit actions a refusal writes on purpose.
     allowed: frozenset = frozenset()
-    headers: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.name
@@ -820,10 +818,6 @@ PAGES = [
 ]
 
 
-def _kwargs(world, page: Page) -> dict:
-    return {key: (value(world) if callable(value) else value) for key, value in page.kwargs.items()}
-
-
 def _get(client, url: str, params: dict, *, writes: bool):
     with transaction.atomic():
         before = fingerprint()
@@ -853,7 +847,7 @@ def test_pages_without_filters_ignore_any_query(book, name, user):
 def test_query_parameters_never_break_a_page(book, page):
     client = Client()
     client.force_login(book[page.user])
-    url = reverse(page.name, kwargs=_kwargs(book, page))
+    url = reverse(page.name, kwargs=page.kwargs)
     for value in QUERY_CORPUS:
         response = _get(client, url, dict.fromkeys(page.params, value), writes=page.writes)
         assert response.status_code in (200, 400, 404), (value, response.status_code)
@@ -872,28 +866,33 @@ def test_an_invalid_filter_is_shown_not_crashed_on(book):
 
 
 @pytest.mark.parametrize(
-    ("method", "name", "kwargs", "params"),
+    ("user", "method", "name", "kwargs", "params"),
     [
-        ("get", "customers:export", {"fmt": "exe"}, {}),
-        ("get", "credit:loan-export", {"fmt": "exe"}, {}),
-        ("get", "dashboards:report", {"slug": "unknown"}, {}),
-        ("get", "dashboards:report", {"slug": "portfolio"}, {"export": "exe"}),
-        ("get", "customers:create", {}, {"kind": "robot"}),
-        ("get", "customers:create", {}, {"kind": "\x00"}),
-        ("get", "credit:assess", {"customer_pk": "person"}, {"application": "abc"}),
-        ("get", "credit:assess", {"customer_pk": "person"}, {"application": "\x00"}),
-        ("get", "credit:assess", {"customer_pk": "person"}, {"application": str(10**30)}),
-        ("post", "credit:scorecard-alert-update", {"pk": "scorecard_alert", "action": "x"}, {}),
+        ("mary", "get", "customers:export", {"fmt": "exe"}, {}),
+        ("mary", "get", "credit:loan-export", {"fmt": "exe"}, {}),
+        ("rita", "get", "dashboards:report", {"slug": "unknown"}, {}),
+        ("rita", "get", "dashboards:report", {"slug": "portfolio"}, {"export": "exe"}),
+        ("alice", "get", "customers:create", {}, {"kind": "robot"}),
+        ("alice", "get", "customers:create", {}, {"kind": "\x00"}),
+        ("alice", "get", "credit:assess", {"customer_pk": "person"}, {"application": "abc"}),
+        ("alice", "get", "credit:assess", {"customer_pk": "person"}, {"application": "\x00"}),
+        ("alice", "get", "credit:assess", {"customer_pk": "person"}, {"application": "1" * 30}),
+        (
+            "rita",
+            "post",
+            "credit:scorecard-alert-update",
+            {"pk": "scorecard_alert", "action": "x"},
+            {},
+        ),
     ],
     ids=lambda value: str(value) if not isinstance(value, dict) else "",
 )
-def test_malformed_url_arguments_are_not_found(book, method, name, kwargs, params):
-    users = {"customers:export": "mary", "credit:loan-export": "mary"}
+def test_malformed_url_arguments_are_not_found(book, user, method, name, kwargs, params):
     client = Client()
-    client.force_login(book[users.get(name, "rita" if "scorecard" in name else "alice")])
-    if name.startswith("dashboards"):
-        client.force_login(book["rita"])
-    url = reverse(name, kwargs={key: getattr(book.get(v), "pk", v) for key, v in kwargs.items()})
+    client.force_login(book[user])
+    # Object names in the arguments stand for the book's objects.
+    kwargs = {key: book[value].pk if value in book else value for key, value in kwargs.items()}
+    url = reverse(name, kwargs=kwargs)
     with transaction.atomic():
         before = fingerprint()
         response = getattr(client, method)(url, params)
@@ -1010,15 +1009,11 @@ def _customer_row(**cells) -> dict:
     ("encoding", "bom"), [("gb18030", b""), ("utf-8", b"\xef\xbb\xbf"), ("utf-8", b"")]
 )
 def test_a_valid_customer_file_in_gb18030_or_utf8_with_a_bom_is_imported(book, encoding, bom):
-    from customers.models import Customer
 
     content = bom + _customer_csv([_customer_row(name="刘德华")], encoding)
-    with transaction.atomic():
-        response, _changed = _upload(book, "customers:import", {"file": (content, "c.csv")})
-        assert response.status_code == 200
-        assert response.context["report"].created == 1
-        transaction.set_rollback(True)
-    assert not Customer.objects.filter(name="刘德华").exists()
+    response, changed = _upload(book, "customers:import", {"file": (content, "c.csv")})
+    assert response.status_code == 200
+    assert response.context["report"].created == 1 and changed
 
 
 def test_formula_cells_stay_text(book):
