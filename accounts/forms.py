@@ -1,7 +1,9 @@
 import re
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,3 +41,13 @@ class PasswordAndCodeForm(AuthenticatorCodeForm):
         super().__init__(*args, **kwargs)
         # The password comes first on the form, and the focus with it.
         self.fields["code"].widget.attrs.pop("autofocus", None)
+
+
+class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets the username's max_length after the field is built, so it
+        # is never checked: a longer name went on to the failed log-in records (255
+        # characters at most) and failed there with a server error.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))

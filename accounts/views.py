@@ -18,13 +18,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts import services, two_factor
-from accounts.forms import AuthenticatorCodeForm, PasswordAndCodeForm
+from accounts.forms import AuthenticatorCodeForm, LoginForm, PasswordAndCodeForm
 from accounts.models import Role
 from accounts.two_factor import PendingStep, reachable_during
 from crm_site.forms import apply_service_errors
 
 
 class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):

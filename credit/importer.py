@@ -78,6 +78,13 @@ def read_repayments(data: bytes, filename: str) -> list[dict[str, str]]:
     )
 
 
+# The largest amount the money columns hold (18 digits, 2 after the point); a larger one
+# would fail in the database instead of being reported on its row.
+MAX_AMOUNT = Decimal("9999999999999999.99")
+# Forty years, the longest term a restructuring may set.
+MAX_TERM_MONTHS = 480
+
+
 def _decimal(row: dict, name: str, errors: dict) -> Decimal | None:
     try:
         value = Decimal(row.get(name, "").replace(",", ""))
@@ -87,6 +94,18 @@ def _decimal(row: dict, name: str, errors: dict) -> Decimal | None:
     if not value.is_finite() or value < 0:
         errors[name] = _("must be zero or more")
         return None
+    if value > MAX_AMOUNT:
+        errors[name] = _("is too large")
+        return None
+    return value
+
+
+def _text(row: dict, name: str, errors: dict, model, field: str) -> str:
+    """The cell's text, stripped; too long for its column is an error of the row."""
+    value = row.get(name, "").strip()
+    limit = model._meta.get_field(field).max_length
+    if len(value) > limit:
+        errors[name] = _("is longer than %(count)s characters") % {"count": limit}
     return value
 
 
@@ -156,7 +175,12 @@ def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Re
         except ValueError:
             errors["term_months"] = _("is not a whole number")
             term = None
-        reference = row.get("external_ref", "").strip()
+        else:
+            if not 1 <= term <= MAX_TERM_MONTHS:
+                errors["term_months"] = _("must be between 1 and %(max)s months") % {
+                    "max": MAX_TERM_MONTHS
+                }
+        reference = _text(row, "external_ref", errors, Loan, "external_ref")
         if not reference:
             errors["external_ref"] = _("is required")
         if errors:
@@ -217,7 +241,7 @@ def import_repayments(*, actor: User, rows: list[dict[str, str]], strict: bool) 
             errors["loan_ref"] = _("no loan with this reference in your scope")
         amount = _decimal(row, "amount", errors)
         paid_on = _date(row, "paid_on", errors)
-        reference = row.get("reference", "").strip()
+        reference = _text(row, "reference", errors, Repayment, "reference")
         if not reference:
             errors["reference"] = _("is required")
         channel = row.get("channel", "").strip() or RepaymentChannel.TRANSFER

@@ -35,6 +35,9 @@ def read_table(
                 raise ImportFileError(
                     _("The CSV file is neither UTF-8 nor GB18030 text.")
                 ) from None
+        if "\x00" in text:
+            # No text column can hold NUL (PostgreSQL refuses it): a file with one is corrupt.
+            raise ImportFileError(_("The CSV file contains NUL characters; export it again."))
         table = list(csv.reader(io.StringIO(text)))
     elif name.endswith(".xlsx"):
         table = _xlsx_table(data, max_rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -111,7 +111,9 @@ def _normalise(customer: Customer) -> None:
     for name in MONEY_FIELDS:
         value = getattr(customer, name)
         if isinstance(value, Decimal) and value.is_finite():
-            setattr(customer, name, value.quantize(CENT, rounding=ROUND_HALF_UP))
+            # Too large to round (an import's 1e30): it stays as typed, full_clean reports it.
+            with contextlib.suppress(InvalidOperation):
+                setattr(customer, name, value.quantize(CENT, rounding=ROUND_HALF_UP))
     if customer.kind == CustomerKind.INDIVIDUAL:
         customer.credit_code = None
         try:

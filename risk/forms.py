@@ -79,8 +79,9 @@ class ResponseForm(forms.Form):
 
 
 class CloseForm(forms.Form):
+    # Not required here: the services say what an empty resolution or reason lacks.
     text = forms.CharField(
-        label=_("Resolution or reason"), widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Resolution or reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -135,26 +135,35 @@ def alert_respond(request, pk: int):
     return _render_alert(request, alert, forms={"response_form": form}, http_status=400)
 
 
+def _close_step(request, pk: int, step, success: str):
+    """Resolve or dismiss: the text goes through the form (which refuses what the database
+    cannot store, such as NUL characters), then the service says whether it is enough."""
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        alert = selectors.alert_get_for(request.user, pk)
+        return _render_alert(request, alert, forms={"close_form": form}, http_status=400)
+    text = form.cleaned_data["text"]
+    return _alert_step(request, pk, lambda alert: step(alert, text), success, form=form)
+
+
 @require_POST
 def alert_resolve(request, pk: int):
-    form = CloseForm(request.POST)
-    text = form.data.get("text", "")
-    return _alert_step(
+    return _close_step(
         request,
         pk,
-        lambda alert: services.alert_resolve(actor=request.user, alert=alert, resolution=text),
+        lambda alert, text: services.alert_resolve(
+            actor=request.user, alert=alert, resolution=text
+        ),
         _("Alert resolved."),
     )
 
 
 @require_POST
 def alert_dismiss(request, pk: int):
-    form = CloseForm(request.POST)
-    text = form.data.get("text", "")
-    return _alert_step(
+    return _close_step(
         request,
         pk,
-        lambda alert: services.alert_dismiss(actor=request.user, alert=alert, reason=text),
+        lambda alert, text: services.alert_dismiss(actor=request.user, alert=alert, reason=text),
         _("Alert dismissed."),
     )
 
