@@ -73,7 +73,13 @@ def prepare_database(loans: int, seed: int) -> tuple[str, dict, dt.date]:
         if _database_exists(base_url, name):
             return url, recorded["timings"], dt.date.fromisoformat(recorded["day0"])
     _recreate_database(base_url, name)
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "0", "SECRET_KEY": "bench-only"}
+    env = {
+        **BENCH_KEYS,
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only",
+    }
     env.setdefault("ALLOWED_HOSTS", "localhost")
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
@@ -130,6 +136,14 @@ def _recreate_database(base_url: str, name: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
+# The bench runs production settings (DEBUG=0), which need the keys of the encrypted
+# identifiers; these fixed ones keep a seeded bench database readable across runs.
+BENCH_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "YmVuY2gtb25seS1maWVsZC1rZXktbm90LWEtc2VjcmU=",
+    "FIELD_HASH_KEY": "bench-only-lookup-key-not-a-secret",
+}
+
+
 def setup_django(url: str, chunk_size: int) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["RISK_CHUNK_SIZE"] = str(chunk_size)
@@ -144,6 +158,8 @@ def setup_django(url: str, chunk_size: int) -> None:
             "SECURE_COOKIES": "0",
         }
     )
+    for name, value in BENCH_KEYS.items():
+        os.environ.setdefault(name, value)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm_site.settings")
     os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
     import django
