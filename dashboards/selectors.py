@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, BooleanField, Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
@@ -64,7 +65,10 @@ class Scope:
                 officer_field="customer__officer",
                 branch_field="customer__branch",
             )
-        customers_sql, customers_params = self.customers().values("id").query.sql_with_params()
+        try:
+            customers_sql, customers_params = self.customers().values("id").query.sql_with_params()
+        except EmptyResultSet:  # a user who may see no customer at all
+            return queryset.none()
         column = f'"{queryset.model._meta.db_table}"."customer_id"'
         # Only the ORM's own SQL is interpolated: the table name and the scope's query.
         return queryset.filter(
@@ -250,12 +254,20 @@ def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
     approval rate and median hours to decision over the 90 days up to `at`. One query."""
     import json
 
-    scoped_sql, scoped_params = (
-        scope.related(Application.objects.all())
-        .order_by()
-        .values("id", "status", "submitted_at", "decided_at")
-        .query.sql_with_params()
-    )
+    try:
+        scoped_sql, scoped_params = (
+            scope.related(Application.objects.all())
+            .order_by()
+            .values("id", "status", "submitted_at", "decided_at")
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # a user who may see no customer at all
+        return {
+            "stages": {},
+            "in_pipeline": 0,
+            "approval_rate": None,
+            "median_hours_to_decision": None,
+        }
     # The ORM's scope query is positional: its parameters are named here for the statement.
     names = [f"scope_{index}" for index in range(len(scoped_params))]
     scoped_sql = scoped_sql % tuple(f"%({name})s" for name in names)

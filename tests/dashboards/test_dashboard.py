@@ -484,3 +484,18 @@ def test_book_figures_follow_payments_disbursements_and_classification(
     kept = _nonzero_figures()
     figures.rebuild()
     assert _nonzero_figures() == kept
+
+
+def test_a_user_who_sees_no_customer_gets_empty_figures(mary, book):
+    from django.utils import timezone
+
+    mary.branch_id = None  # a manager without a branch sees nothing
+    scope = selectors.Scope(user=mary)
+    assert selectors.pipeline_kpis(scope, timezone.now()) == {
+        "stages": {},
+        "in_pipeline": 0,
+        "approval_rate": None,
+        "median_hours_to_decision": None,
+    }
+    assert selectors.alert_kpis(scope, timezone.now())["red"] == 0
+    assert selectors.portfolio_kpis(scope)["exposure"] == Decimal("0")
