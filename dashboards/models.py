@@ -37,3 +37,41 @@ class PortfolioSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.taken_on} {self.officer_id}"
+
+
+class BookFigure(models.Model):
+    """Today's active loans of one officer's customers in one branch, overall (dimension
+    "total") or for one grade, class, product or industry (dimension and key): kept
+    current by PostgreSQL triggers and rebuilt nightly (dashboards/figures.py)."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    branch = models.ForeignKey(
+        "accounts.Branch", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False
+    )
+    dimension = models.CharField(max_length=10)
+    key = models.CharField(max_length=20, blank=True)
+    loans = models.IntegerField(default=0)
+    exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    npl_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_1_30 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_31_60 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_61_90 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_91_180 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_181_360 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_360_plus = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("book figure")
+        verbose_name_plural = _("book figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["officer", "branch", "dimension", "key"], name="book_figure_key"
+            )
+        ]
+        indexes = [models.Index(fields=["branch", "dimension"], name="book_figure_by_branch")]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} {self.branch_id} {self.dimension} {self.key}"

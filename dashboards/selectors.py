@@ -1,19 +1,24 @@
 """The manager's dashboard: every figure is one indexed aggregate query over the user's scope
-(never a loop over loans), so the page costs the same whatever the size of the book."""
+(never a loop over loans), so the page costs the same whatever the size of the book. Today's
+loan figures (KPIs, the charts by class, grade, product and industry, the league table's
+exposure) are read from the book figures kept current by the database (dashboards/figures.py)
+instead of aggregating every active loan in scope."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, BooleanField, Count, F, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 
 from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
 from credit.forms import DPD_BUCKETS
-from credit.models import Application, Loan
+from credit.models import Application
 from customers.models import Customer, FollowUp, Interaction, Survey
 from risk.models import Alert, LoanClass
 
@@ -21,6 +26,18 @@ CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "custome
 ZERO = Decimal("0")
 GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 WINDOW_DAYS = 90
+BOOK_FIGURES = (
+    "loans",
+    "exposure",
+    "npl_exposure",
+    "overdue_exposure",
+    "overdue_1_30",
+    "overdue_31_60",
+    "overdue_61_90",
+    "overdue_91_180",
+    "overdue_181_360",
+    "overdue_360_plus",
+)
 
 
 @dataclass
@@ -29,16 +46,56 @@ class Scope:
 
     user: User
     branch: Branch | None = None
+    _book: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def customers(self) -> QuerySet[Customer]:
         queryset = scope_queryset(self.user, Customer.objects.all())
         return queryset.filter(branch=self.branch) if self.branch else queryset
 
-    def related(self, queryset: QuerySet, path: str = "customer__") -> QuerySet:
-        queryset = scope_queryset(
-            self.user, queryset, officer_field=f"{path}officer", branch_field=f"{path}branch"
+    def related(self, queryset: QuerySet) -> QuerySet:
+        """Rows of a model with a customer, narrowed to the customers in scope. When the
+        scope is an officer's or a branch's, their customers' ids are gathered first (one
+        indexed lookup) and the rows found by customer through its index: joining the
+        customers instead would make PostgreSQL read every row of the book and keep the few
+        in scope."""
+        if self.user.sees_all_branches and not self.branch:
+            return scope_queryset(
+                self.user,
+                queryset,
+                officer_field="customer__officer",
+                branch_field="customer__branch",
+            )
+        try:
+            customers_sql, customers_params = self.customers().values("id").query.sql_with_params()
+        except EmptyResultSet:  # a user who may see no customer at all
+            return queryset.none()
+        column = f'"{queryset.model._meta.db_table}"."customer_id"'
+        # Only the ORM's own SQL is interpolated: the table name and the scope's query.
+        return queryset.filter(
+            RawSQL(  # noqa: S611
+                f"{column} = ANY(ARRAY({customers_sql}))",
+                customers_params,
+                output_field=BooleanField(),
+            )
         )
-        return queryset.filter(**{f"{path}branch": self.branch}) if self.branch else queryset
+
+    def book(self) -> dict[tuple[str, str], dict]:
+        """Today's active-loan figures in scope by (dimension, key), from the book figures:
+        one query, made once per page."""
+        if self._book is None:
+            from dashboards.models import BookFigure
+
+            rows = scope_queryset(self.user, BookFigure.objects.all())
+            if self.branch:
+                rows = rows.filter(branch=self.branch)
+            self._book = {
+                (row.pop("dimension"), row.pop("key")): row
+                for row in rows.order_by()
+                .values("dimension", "key")
+                .annotate(**{name: Sum(name) for name in BOOK_FIGURES})
+                .filter(loans__gt=0)
+            }
+        return self._book
 
 
 def branches_for(user: User) -> QuerySet[Branch]:
@@ -54,31 +111,17 @@ def _ratio(part, whole) -> Decimal | None:
 
 
 def portfolio_kpis(scope: Scope) -> dict:
-    loans = scope.related(Loan.objects.filter(status="active"))
-    totals = loans.aggregate(
-        loans=Count("id"),
-        exposure=Sum("outstanding_principal"),
-        npl=Sum("outstanding_principal", filter=Q(risk__final_class__gte=LoanClass.SUBSTANDARD)),
-        overdue=Sum("outstanding_principal", filter=Q(risk__dpd__gte=1)),
-        **{
-            f"bucket_{key}": Sum(
-                "outstanding_principal",
-                filter=Q(risk__dpd__gte=low)
-                & (Q(risk__dpd__lte=high) if high is not None else Q()),
-            )
-            for key, (_label, low, high) in DPD_BUCKETS.items()
-            if key != "current"
-        },
-    )
+    totals = scope.book().get(("total", ""), {})
+    exposure = totals.get("exposure")
     return {
         "customers": scope.customers().count(),
-        "loans": totals["loans"],
-        "exposure": totals["exposure"] or ZERO,
-        "npl": totals["npl"] or ZERO,
-        "npl_ratio": _ratio(totals["npl"], totals["exposure"]),
-        "overdue": totals["overdue"] or ZERO,
+        "loans": totals.get("loans", 0),
+        "exposure": exposure or ZERO,
+        "npl": totals.get("npl_exposure") or ZERO,
+        "npl_ratio": _ratio(totals.get("npl_exposure"), exposure),
+        "overdue": totals.get("overdue_exposure") or ZERO,
         "buckets": [
-            (key, label, totals[f"bucket_{key}"] or ZERO)
+            (key, label, totals.get(SNAPSHOT_BUCKETS[key]) or ZERO)
             for key, (label, _low, _high) in DPD_BUCKETS.items()
             if key != "current"
         ],
@@ -136,15 +179,24 @@ def trend(now: dict, then: dict | None, keys=PORTFOLIO_TREND) -> dict:
     }
 
 
+# The book figures' dimension for each field the dashboard groups by, and its key as the
+# field's value (an empty key is a loan without that value).
+EXPOSURE_DIMENSIONS = {
+    "customer__grade": ("grade", str),
+    "risk__final_class": ("class", lambda key: int(key) if key else None),
+    "product": ("product", int),
+    "customer__industry": ("industry", lambda key: int(key) if key else None),
+}
+
+
 def exposure_by(scope: Scope, field: str) -> list[tuple[str, Decimal, int]]:
-    """(key, exposure, loans) of active loans grouped by a field path."""
-    rows = (
-        scope.related(Loan.objects.filter(status="active"))
-        .order_by()
-        .values_list(field)
-        .annotate(total=Sum("outstanding_principal"), n=Count("id"))
-    )
-    return [(key, total or ZERO, n) for key, total, n in rows]
+    """(key, exposure, loans) of today's active loans in scope grouped by a field path."""
+    dimension, to_key = EXPOSURE_DIMENSIONS[field]
+    return [
+        (to_key(key), row["exposure"] or ZERO, row["loans"])
+        for (kind, key), row in sorted(scope.book().items())
+        if kind == dimension
+    ]
 
 
 def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
@@ -173,45 +225,67 @@ def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
 PIPELINE_STAGES = ("submitted", "under_review", "approved")
 
 
+# Every pipeline figure in one statement over the applications in scope, gathered first
+# (MATERIALIZED): the stage at a moment is then looked up for those applications only,
+# never for every application of the book before the scope narrows it.
+PIPELINE = """
+WITH scoped AS MATERIALIZED ({scoped}),
+decided AS (
+    SELECT status, extract(epoch FROM decided_at - submitted_at) / 3600 AS hours
+    FROM scoped
+    WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL
+      AND decided_at <= %(at)s AND decided_at > %(since)s
+)
+SELECT
+    (SELECT coalesce(json_object_agg(status, n), '{{}}'::json)
+     FROM (SELECT status, count(*) AS n FROM scoped GROUP BY status) counts),
+    (SELECT count(*) FROM scoped s
+     WHERE (SELECT e.to_status FROM credit_applicationevent e
+            WHERE e.application_id = s.id AND e.at <= %(at)s
+            ORDER BY e.at DESC, e.id DESC LIMIT 1) = ANY(%(stages)s)),
+    (SELECT count(*) FILTER (WHERE status <> 'rejected') FROM decided),
+    (SELECT count(*) FILTER (WHERE status = 'rejected') FROM decided),
+    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM decided)
+"""
+
+
 def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
     """Stage counts now; applications in the pipeline at `at` (from the stage history);
-    approval rate and median hours to decision over the 90 days up to `at`."""
-    from django.db.models import OuterRef, Subquery
+    approval rate and median hours to decision over the 90 days up to `at`. One query."""
+    import json
 
-    from credit.models import ApplicationEvent
-
-    applications = scope.related(Application.objects.all())
-    counts = dict(applications.order_by().values_list("status").annotate(n=Count("id")))
-    stage_then = Subquery(
-        ApplicationEvent.objects.filter(application=OuterRef("pk"), at__lte=at)
-        .order_by("-at", "-id")
-        .values("to_status")[:1]
-    )
-    in_pipeline = applications.annotate(stage=stage_then).filter(stage__in=PIPELINE_STAGES).count()
-    decided = applications.filter(
-        decided_at__isnull=False,
-        submitted_at__isnull=False,
-        decided_at__lte=at,
-        decided_at__gt=at - dt.timedelta(days=WINDOW_DAYS),
-    )
-    outcome = decided.aggregate(
-        approved=Count("id", filter=~Q(status="rejected")),
-        rejected=Count("id", filter=Q(status="rejected")),
-    )
-    decided_sql, decided_params = decided.values("id").query.sql_with_params()
-    with connection.cursor() as cursor:
-        # The median in PostgreSQL, over the same scoped rows (the ORM's own subquery).
-        cursor.execute(
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "  # noqa: S608
-            f"decided_at - submitted_at) / 3600) FROM credit_application WHERE id IN "
-            f"({decided_sql})",
-            decided_params,
+    try:
+        scoped_sql, scoped_params = (
+            scope.related(Application.objects.all())
+            .order_by()
+            .values("id", "status", "submitted_at", "decided_at")
+            .query.sql_with_params()
         )
-        median = cursor.fetchone()[0]
+    except EmptyResultSet:  # a user who may see no customer at all
+        return {
+            "stages": {},
+            "in_pipeline": 0,
+            "approval_rate": None,
+            "median_hours_to_decision": None,
+        }
+    # The ORM's scope query is positional: its parameters are named here for the statement.
+    names = [f"scope_{index}" for index in range(len(scoped_params))]
+    scoped_sql = scoped_sql % tuple(f"%({name})s" for name in names)
+    params = {
+        **dict(zip(names, scoped_params, strict=True)),
+        "at": at,
+        "since": at - dt.timedelta(days=WINDOW_DAYS),
+        "stages": list(PIPELINE_STAGES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(PIPELINE.format(scoped=scoped_sql), params)
+        counts, in_pipeline, approved, rejected, median = cursor.fetchone()
+    if isinstance(counts, str):
+        counts = json.loads(counts)
     return {
         "stages": counts,
         "in_pipeline": in_pipeline,
-        "approval_rate": _ratio(outcome["approved"], outcome["approved"] + outcome["rejected"]),
+        "approval_rate": _ratio(approved, approved + rejected),
         "median_hours_to_decision": round(median, 1) if median is not None else None,
     }
 
@@ -289,11 +363,13 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
         }
 
     portfolio = grouped(Customer.objects.all(), "officer", customers=Count("id"))
+    from dashboards.models import BookFigure
+
     exposure = grouped(
-        Loan.objects.filter(status="active"),
-        "customer__officer",
-        exposure=Sum("outstanding_principal"),
-        overdue=Sum("outstanding_principal", filter=Q(risk__dpd__gte=1)),
+        BookFigure.objects.filter(dimension="total"),
+        "officer",
+        exposure=Sum("exposure"),
+        overdue=Sum("overdue_exposure"),
     )
     alerts = grouped(
         Alert.objects.filter(status__in=["open", "acknowledged", "in_progress"]),

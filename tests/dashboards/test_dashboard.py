@@ -131,11 +131,11 @@ def test_dashboard_query_count_does_not_grow_with_the_book(
         )
     client = client_for(mary)
     client.get(reverse("dashboards:dashboard"))
-    # A fixed set of aggregate queries (KPIs, the earlier snapshot, one per chart, the
-    # NPS by month, the league table's grouped figures, the migration matrix, and the same
-    # alert, pipeline and relationship figures at the comparison date) whatever the
-    # number of loans.
-    with django_assert_num_queries(37):
+    # A fixed set of aggregate queries (today's loan figures and charts from the book
+    # figures in one, the customer count, the earlier snapshot, the NPS by month, the league
+    # table's grouped figures, the migration matrix, and the alert, pipeline (one each) and
+    # relationship figures now and at the comparison date) whatever the number of loans.
+    with django_assert_num_queries(27):
         client.get(reverse("dashboards:dashboard"))
 
 
@@ -337,3 +337,165 @@ def test_overdue_buckets_trend_from_the_snapshot(client_for, mary, book):
     assert set(deltas.values()) == {Decimal("0.00")}
     plain = {bar["label"]: bar["delta"] for bar in response.context["by_grade"]}
     assert set(plain.values()) == {None}
+
+
+# --- today's book figures (dashboards/figures.py) against the live book ---------------------
+
+LIVE_FIELDS = ("customer__grade", "risk__final_class", "product", "customer__industry")
+
+
+def _live(scope):
+    """Today's figures aggregated live over the active loans in scope (the dashboard's
+    former way), to compare with what it now reads from the book figures."""
+    from django.db.models import Count, Q, Sum
+
+    from accounts.scope import scope_queryset
+    from credit.models import Loan
+
+    loans = scope_queryset(
+        scope.user,
+        Loan.objects.filter(status="active"),
+        officer_field="customer__officer",
+        branch_field="customer__branch",
+    )
+    if scope.branch:
+        loans = loans.filter(customer__branch=scope.branch)
+    totals = loans.aggregate(
+        loans=Count("id"),
+        exposure=Sum("outstanding_principal"),
+        npl=Sum("outstanding_principal", filter=Q(risk__final_class__gte=3)),
+        overdue=Sum("outstanding_principal", filter=Q(risk__dpd__gte=1)),
+        b1=Sum("outstanding_principal", filter=Q(risk__dpd__gte=1, risk__dpd__lte=30)),
+        b4=Sum("outstanding_principal", filter=Q(risk__dpd__gte=91, risk__dpd__lte=180)),
+    )
+    by = {
+        field: {
+            key: (total, n)
+            for key, total, n in loans.order_by()
+            .values_list(field)
+            .annotate(total=Sum("outstanding_principal"), n=Count("id"))
+        }
+        for field in LIVE_FIELDS
+    }
+    return totals, by
+
+
+def _assert_figures_match_the_book(*scopes):
+    zero = Decimal("0")
+    for scope in scopes:
+        scope = selectors.Scope(user=scope[0], branch=scope[1])
+        totals, by = _live(scope)
+        kpis = selectors.portfolio_kpis(scope)
+        buckets = {key: value for key, _label, value in kpis["buckets"]}
+        assert (kpis["loans"], kpis["exposure"], kpis["npl"], kpis["overdue"]) == (
+            totals["loans"],
+            totals["exposure"] or zero,
+            totals["npl"] or zero,
+            totals["overdue"] or zero,
+        ), scope
+        assert (buckets["1-30"], buckets["91-180"]) == (totals["b1"] or zero, totals["b4"] or zero)
+        for field in LIVE_FIELDS:
+            read = {key: (total, n) for key, total, n in selectors.exposure_by(scope, field)}
+            assert read == by[field], (scope, field)
+
+
+@pytest.fixture
+def every_scope(alice, bob, charlie, mary, rita):
+    return [
+        (alice, None),
+        (bob, None),
+        (charlie, None),
+        (mary, None),
+        (rita, None),
+        (rita, charlie.branch),
+        (rita, mary.branch),
+        (alice, charlie.branch),  # a branch filter outside one's scope shows nothing more
+    ]
+
+
+def _nonzero_figures():
+    from dashboards.models import BookFigure
+
+    return sorted(
+        (row.officer_id, row.branch_id, row.dimension, row.key, row.loans, row.exposure)
+        for row in BookFigure.objects.exclude(loans=0, exposure=0)
+    )
+
+
+def test_book_figures_equal_the_live_book_after_the_nightly_job(book, every_scope):
+    from dashboards import figures
+
+    _assert_figures_match_the_book(*every_scope)
+    kept = _nonzero_figures()
+    assert kept  # maintained as the book was written, without a rebuild
+    figures.rebuild()
+    assert _nonzero_figures() == kept
+    assert figures.rebuild() == 0  # nothing left to write
+
+
+def test_book_figures_follow_payments_disbursements_and_classification(
+    alice, bob, charlie, mary, book, every_scope, consumer_product
+):
+    from credit import services as credit_services
+    from dashboards import figures
+    from risk import services as risk_services
+    from risk.models import LoanRisk
+    from tests.customers import factories
+    from tests.risk.conftest import assessed
+
+    # A prepayment lowers the outstanding principal; its reversal restores it.
+    payment = credit_services.repayment_post(
+        actor=alice,
+        loan=book["current"],
+        amount=Decimal("10000"),
+        paid_on=book["day"],
+        channel="transfer",
+        reference="PREPAY-1",
+        allow_prepayment=True,
+    )
+    book["current"].refresh_from_db()
+    assert book["current"].outstanding_principal < Decimal("60000")
+    _assert_figures_match_the_book(*every_scope)
+    credit_services.repayment_reverse(actor=mary, repayment=payment, reason="Posted twice")
+    _assert_figures_match_the_book(*every_scope)
+
+    # A disbursement to a new customer of bob's.
+    newcomer = assessed(bob, factories.individual(bob, name="新客户"))
+    disbursed_loan(bob, mary, newcomer, consumer_product, amount="40000", on=book["day"])
+    _assert_figures_match_the_book(*every_scope)
+
+    # A manager's override moves a current loan to doubtful (NPL), then is cleared.
+    risk = LoanRisk.objects.get(loan=book["current"])
+    risk_services.classification_override(
+        actor=mary, loan_risk=risk, loan_class=4, reason="Fraud suspected", until=None
+    )
+    assert selectors.portfolio_kpis(selectors.Scope(user=mary))["npl"] == Decimal("180000.00")
+    _assert_figures_match_the_book(*every_scope)
+    risk_services.classification_override_clear(actor=mary, loan_risk=risk)
+    _assert_figures_match_the_book(*every_scope)
+
+    # The customer passes to another officer, changes grade; a later night reclassifies.
+    from customers.models import Customer
+
+    Customer.objects.filter(pk=book["current"].customer_id).update(officer=bob, grade="B")
+    _assert_figures_match_the_book(*every_scope)
+    jobs.run_synchronously(jobs.NIGHTLY, book["day"] + dt.timedelta(days=40))
+    _assert_figures_match_the_book(*every_scope)
+    kept = _nonzero_figures()
+    figures.rebuild()
+    assert _nonzero_figures() == kept
+
+
+def test_a_user_who_sees_no_customer_gets_empty_figures(mary, book):
+    from django.utils import timezone
+
+    mary.branch_id = None  # a manager without a branch sees nothing
+    scope = selectors.Scope(user=mary)
+    assert selectors.pipeline_kpis(scope, timezone.now()) == {
+        "stages": {},
+        "in_pipeline": 0,
+        "approval_rate": None,
+        "median_hours_to_decision": None,
+    }
+    assert selectors.alert_kpis(scope, timezone.now())["red"] == 0
+    assert selectors.portfolio_kpis(scope)["exposure"] == Decimal("0")

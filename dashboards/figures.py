@@ -1,0 +1,261 @@
+# ruff: noqa: S608 -- every SQL string here is built from this module's constants, never from input.
+"""Today's book figures (active loans: count, exposure, NPL, overdue and its days-past-due
+buckets), summed by officer and branch of the customer, overall and by grade, class, product
+and industry: the table the dashboard reads instead of aggregating the whole scope live.
+
+PostgreSQL keeps it current: statement-level triggers on loans, loan risks and customers
+add the difference each statement makes (the rows it changed, before and after, set-based),
+whichever code writes them: a disbursement, a repayment or its reversal, a restructuring, an
+override, the nightly classification, a customer moving to another officer or grade. Every
+figure is a sum, so the differences add up exactly. The nightly snapshot rebuilds it from
+the book as well (`rebuild`), writing only the rows that differ: a bulk load that skipped
+triggers, or any drift, is put right the same night.
+
+Each trigger reads the other tables as they stand after its statement, so a single statement
+must not change two of these tables at once (no statement in the product does).
+"""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+
+TABLE = "dashboards_bookfigure"
+DIMENSIONS = ("total", "grade", "class", "product", "industry")
+# Figure columns and their value for one loan (s.sign is +1 or -1); the bucket bounds are
+# those of credit.forms.DPD_BUCKETS.
+FIGURES = {
+    "loans": "s.sign",
+    "exposure": "s.sign * s.outstanding",
+    "npl_exposure": "CASE WHEN s.final_class >= 3 THEN s.sign * s.outstanding ELSE 0 END",
+    "overdue_exposure": "CASE WHEN s.dpd >= 1 THEN s.sign * s.outstanding ELSE 0 END",
+    "overdue_1_30": "CASE WHEN s.dpd BETWEEN 1 AND 30 THEN s.sign * s.outstanding ELSE 0 END",
+    "overdue_31_60": "CASE WHEN s.dpd BETWEEN 31 AND 60 THEN s.sign * s.outstanding ELSE 0 END",
+    "overdue_61_90": "CASE WHEN s.dpd BETWEEN 61 AND 90 THEN s.sign * s.outstanding ELSE 0 END",
+    "overdue_91_180": "CASE WHEN s.dpd BETWEEN 91 AND 180 THEN s.sign * s.outstanding ELSE 0 END",
+    "overdue_181_360": (
+        "CASE WHEN s.dpd BETWEEN 181 AND 360 THEN s.sign * s.outstanding ELSE 0 END"
+    ),
+    "overdue_360_plus": "CASE WHEN s.dpd > 360 THEN s.sign * s.outstanding ELSE 0 END",
+}
+KEYS = "officer_id, branch_id, dimension, key"
+
+
+def _contributions(
+    loans: str, sign: int, *, risk: str | None = "r", customer: str = "customers_customer"
+) -> str:
+    """One signed row per active loan of `loans` (a table or transition table aliased l),
+    with its customer and risk from the tables named (or none: risk=None)."""
+    risk_columns = (
+        f"{risk}.final_class AS final_class, {risk}.dpd AS dpd"
+        if risk
+        else "NULL::smallint AS final_class, NULL::int AS dpd"
+    )
+    return (
+        f"SELECT {sign} AS sign, c.officer_id, c.branch_id, l.product_id, c.grade, "
+        f"c.industry_id, {risk_columns}, l.outstanding_principal AS outstanding "
+        f"FROM {loans} l JOIN {customer} c ON c.id = l.customer_id "
+        + ("LEFT JOIN risk_loanrisk r ON r.loan_id = l.id " if risk == "r" else "")
+        + "WHERE l.status = 'active'"
+    )
+
+
+def _aggregate(contributions: list[str]) -> str:
+    """The figures of the signed rows, grouped by officer, branch, dimension and key."""
+    sums = ", ".join(f"sum({expression}) AS {name}" for name, expression in FIGURES.items())
+    return (
+        f"SELECT s.officer_id, s.branch_id, d.dimension, d.key, {sums} "
+        f"FROM ({' UNION ALL '.join(contributions)}) s "
+        "CROSS JOIN LATERAL (VALUES ('total', ''), ('grade', coalesce(s.grade, '')), "
+        "('class', coalesce(s.final_class::text, '')), ('product', s.product_id::text), "
+        "('industry', coalesce(s.industry_id::text, ''))) AS d(dimension, key) "
+        "GROUP BY s.officer_id, s.branch_id, d.dimension, d.key"
+    )
+
+
+def _add(contributions: list[str]) -> str:
+    """Adds the differences to the table (rows in key order, so concurrent writers lock
+    them in the same order); differences that are all zero write nothing."""
+    names = list(FIGURES)
+    nonzero = " OR ".join(f"a.{name} <> 0" for name in names)
+    return (
+        f"INSERT INTO {TABLE} AS f ({KEYS}, {', '.join(names)}) "
+        f"SELECT {KEYS}, {', '.join(names)} FROM ({_aggregate(contributions)}) a "
+        f"WHERE {nonzero} ORDER BY {KEYS} "
+        f"ON CONFLICT ({KEYS}) DO UPDATE SET "
+        + ", ".join(f"{name} = f.{name} + EXCLUDED.{name}" for name in names)
+    )
+
+
+def _changed(alias_old: str, alias_new: str, columns: list[str]) -> str:
+    return " OR ".join(f"{alias_old}.{col} IS DISTINCT FROM {alias_new}.{col}" for col in columns)
+
+
+LOAN_COLUMNS = ["status", "outstanding_principal", "customer_id", "product_id"]
+RISK_COLUMNS = ["loan_id", "final_class", "dpd"]
+CUSTOMER_COLUMNS = ["officer_id", "branch_id", "grade", "industry_id"]
+
+# (trigger name, table, event, REFERENCING clause, statement adding the differences)
+TRIGGERS = [
+    (
+        "loan_insert",
+        "credit_loan",
+        "INSERT",
+        "NEW TABLE AS new_rows",
+        _add([_contributions("new_rows", 1, customer="customers_customer")]),
+    ),
+    (
+        "loan_delete",
+        "credit_loan",
+        "DELETE",
+        "OLD TABLE AS old_rows",
+        _add([_contributions("old_rows", -1, customer="customers_customer")]),
+    ),
+    (
+        "loan_update",
+        "credit_loan",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        _add(
+            [
+                _contributions(
+                    "(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+                    f"WHERE {_changed('o', 'n', LOAN_COLUMNS)})",
+                    -1,
+                    customer="customers_customer",
+                ),
+                _contributions(
+                    "(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+                    f"WHERE {_changed('o', 'n', LOAN_COLUMNS)})",
+                    1,
+                    customer="customers_customer",
+                ),
+            ]
+        ),
+    ),
+]
+
+
+def _risk_side(rows: str, sign: int) -> str:
+    """Active loans of the loan-risk rows `rows` (aliased x), with that row's class and days
+    past due."""
+    return (
+        f"SELECT {sign} AS sign, c.officer_id, c.branch_id, l.product_id, c.grade, "
+        "c.industry_id, x.final_class, x.dpd, l.outstanding_principal AS outstanding "
+        f"FROM {rows} x JOIN credit_loan l ON l.id = x.loan_id "
+        "JOIN customers_customer c ON c.id = l.customer_id WHERE l.status = 'active'"
+    )
+
+
+def _bare(rows: str, sign: int) -> str:
+    """The loans of the loan-risk rows `rows`, counted as having no risk row."""
+    return (
+        f"SELECT {sign} AS sign, c.officer_id, c.branch_id, l.product_id, c.grade, "
+        "c.industry_id, NULL::smallint AS final_class, NULL::int AS dpd, "
+        "l.outstanding_principal AS outstanding "
+        f"FROM {rows} x JOIN credit_loan l ON l.id = x.loan_id "
+        "JOIN customers_customer c ON c.id = l.customer_id WHERE l.status = 'active'"
+    )
+
+
+_risk_changed = (
+    "(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.loan_id = o.loan_id "
+    f"WHERE {_changed('o', 'n', RISK_COLUMNS)})"
+)
+_customer_changed = (
+    "(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+    f"WHERE {_changed('o', 'n', CUSTOMER_COLUMNS)})"
+)
+TRIGGERS += [
+    (
+        "risk_insert",
+        "risk_loanrisk",
+        "INSERT",
+        "NEW TABLE AS new_rows",
+        _add([_bare("new_rows", -1), _risk_side("new_rows", 1)]),
+    ),
+    (
+        "risk_delete",
+        "risk_loanrisk",
+        "DELETE",
+        "OLD TABLE AS old_rows",
+        _add([_risk_side("old_rows", -1), _bare("old_rows", 1)]),
+    ),
+    (
+        "risk_update",
+        "risk_loanrisk",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        _add(
+            [
+                _risk_side(_risk_changed.format(side="o"), -1),
+                _risk_side(_risk_changed.format(side="n"), 1),
+            ]
+        ),
+    ),
+    (
+        "customer_update",
+        "customers_customer",
+        "UPDATE",
+        "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        _add(
+            [
+                _contributions("credit_loan", -1, customer=_customer_changed.format(side="o")),
+                _contributions("credit_loan", 1, customer=_customer_changed.format(side="n")),
+            ]
+        ),
+    ),
+]
+
+
+def install_sql() -> str:
+    """The trigger functions and triggers (for the migration; idempotent)."""
+    statements = []
+    for name, table, event, referencing, body in TRIGGERS:
+        function = f"dashboards_figures_{name}"
+        statements.append(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+            f"BEGIN\n{body};\nRETURN NULL;\nEND\n$$;\n"
+            f"DROP TRIGGER IF EXISTS {function} ON {table};\n"
+            f"CREATE TRIGGER {function} AFTER {event} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+        )
+    return "\n".join(statements)
+
+
+def uninstall_sql() -> str:
+    return "\n".join(
+        f"DROP TRIGGER IF EXISTS dashboards_figures_{name} ON {table}; "
+        f"DROP FUNCTION IF EXISTS dashboards_figures_{name}();"
+        for name, table, _event, _referencing, _body in TRIGGERS
+    )
+
+
+def _rebuild_sql() -> str:
+    names = list(FIGURES)
+    fresh = _aggregate([_contributions("credit_loan", 1)])
+    return (
+        f"WITH fresh AS ({fresh}), "
+        f"gone AS (DELETE FROM {TABLE} f WHERE NOT EXISTS (SELECT 1 FROM fresh a WHERE "
+        "a.officer_id = f.officer_id AND a.branch_id = f.branch_id "
+        "AND a.dimension = f.dimension AND a.key = f.key) RETURNING 1), "
+        f"written AS (INSERT INTO {TABLE} AS f ({KEYS}, {', '.join(names)}) "
+        f"SELECT {KEYS}, {', '.join(names)} FROM fresh ORDER BY {KEYS} "
+        f"ON CONFLICT ({KEYS}) DO UPDATE SET "
+        + ", ".join(f"{name} = EXCLUDED.{name}" for name in names)
+        + f" WHERE ({', '.join('f.' + n for n in names)}) IS DISTINCT FROM "
+        f"({', '.join('EXCLUDED.' + n for n in names)}) RETURNING 1) "
+        "SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM written)"
+    )
+
+
+REBUILD = _rebuild_sql()
+
+
+def rebuild() -> int:
+    """Recomputes the whole table from the book, set-based; returns the rows written (none
+    when it was already right). Writers wait for it (their triggers add to the table), so
+    no difference is lost or counted twice."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {TABLE} IN EXCLUSIVE MODE")
+        cursor.execute(REBUILD)
+        return cursor.fetchone()[0]
