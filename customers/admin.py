@@ -63,7 +63,8 @@ class CustomerAdmin(ScopedReadOnlyAdmin):
         "updated_at",
     ]
     list_filter = ["kind", "risk_level", "grade", "branch", "industry", "size"]
-    search_fields = ["name", "=credit_code", "=resident_id_tail"]
+    # The search box runs the product's customer search (below); this only turns it on.
+    search_fields = ["name"]
     list_select_related = ["officer", "branch"]
     readonly_fields = ["masked_identifier", "masked_phone", "audit_history"]
     exclude = ["resident_id", "phone", "tags"]
@@ -72,11 +73,10 @@ class CustomerAdmin(ScopedReadOnlyAdmin):
     inlines = [ContactInline]
 
     def get_search_results(self, request, queryset, search_term):
-        # Whole phones and resident IDs are encrypted: the page search finds them by hash.
-        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term.strip():
-            found |= customer_search(queryset, search_term)
-        return found, may_have_duplicates
+        # The same search as the customer list: names through the gram index, whole phones
+        # and resident IDs through their keyed hashes (they are encrypted), the ID's last
+        # four characters, credit codes. Django's own name__icontains would scan the table.
+        return customer_search(queryset, search_term), False
 
 
 @admin.register(Interaction)

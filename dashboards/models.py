@@ -3,7 +3,26 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class PortfolioSnapshot(models.Model):
+class LoanFigures(models.Model):
+    """Active loans summed: count, exposure, non-performing and overdue exposure, and the
+    overdue exposure by days-past-due bucket (credit.forms.DPD_BUCKETS)."""
+
+    loans = models.IntegerField(default=0)
+    exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    npl_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_1_30 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_31_60 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_61_90 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_91_180 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_181_360 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    overdue_360_plus = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        abstract = True
+
+
+class PortfolioSnapshot(LoanFigures):
     """One officer's book on one business date, written every night; the dashboard's trends
     compare today with the snapshots of the earlier date (summed over the user's scope)."""
 
@@ -13,17 +32,6 @@ class PortfolioSnapshot(models.Model):
     )
     branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
     customers = models.IntegerField(default=0)
-    loans = models.IntegerField(default=0)
-    exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    npl_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    # Overdue exposure by days-past-due bucket (credit.forms.DPD_BUCKETS), for the trend.
-    overdue_1_30 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_31_60 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_61_90 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_91_180 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_181_360 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_360_plus = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("portfolio snapshot")
@@ -39,7 +47,7 @@ class PortfolioSnapshot(models.Model):
         return f"{self.taken_on} {self.officer_id}"
 
 
-class BookFigure(models.Model):
+class BookFigure(LoanFigures):
     """Today's active loans of one officer's customers in one branch, overall (dimension
     "total") or for one grade, class, product or industry (dimension and key): kept
     current by PostgreSQL triggers and rebuilt nightly (dashboards/figures.py)."""
@@ -52,16 +60,6 @@ class BookFigure(models.Model):
     )
     dimension = models.CharField(max_length=10)
     key = models.CharField(max_length=20, blank=True)
-    loans = models.IntegerField(default=0)
-    exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    npl_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_1_30 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_31_60 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_61_90 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_91_180 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_181_360 = models.DecimalField(max_digits=18, decimal_places=2, default=0)
-    overdue_360_plus = models.DecimalField(max_digits=18, decimal_places=2, default=0)
 
     class Meta:
         verbose_name = _("book figure")
