@@ -675,7 +675,18 @@ class Loan(models.Model):
         verbose_name = _("loan")
         verbose_name_plural = _("loans")
         ordering = ["-disbursed_on", "-id"]
-        indexes = [models.Index(fields=["customer", "status"], name="loan_by_customer")]
+        indexes = [
+            models.Index(fields=["customer", "status"], name="loan_by_customer"),
+            # The nightly job: restructured loans (observation periods) and the maturity window.
+            models.Index(
+                fields=["customer"],
+                condition=models.Q(restructured_on__isnull=False),
+                name="loan_restructured",
+            ),
+            models.Index(
+                fields=["maturity_date"], condition=models.Q(status="active"), name="loan_maturing"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(outstanding_principal__gte=0),
@@ -731,6 +742,18 @@ class Instalment(models.Model):
                 fields=["loan", "due_date"],
                 condition=models.Q(settled_on__isnull=True, superseded=False),
                 name="instalment_unpaid",
+            ),
+            # The nightly job's calendar (risk.pending): instalments falling due unpaid, and
+            # late ones leaving the repayment record's windows, found by date.
+            models.Index(
+                fields=["due_date"],
+                condition=models.Q(settled_on__isnull=True, superseded=False),
+                name="instalment_unpaid_by_date",
+            ),
+            models.Index(
+                fields=["due_date"],
+                condition=models.Q(settled_on__gt=models.F("due_date"), superseded=False),
+                name="instalment_late_by_date",
             ),
         ]
 

@@ -220,6 +220,7 @@ class Customer(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="customer_recent"),
             models.Index(fields=["birth_date"], name="customer_birth_date"),
             models.Index(fields=["monthly_income"], name="customer_monthly_income"),
+            models.Index(fields=["assigned_at"], name="customer_assigned"),
         ]
 
     def __str__(self) -> str:
@@ -543,6 +544,8 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="interaction_timeline"),
             models.Index(fields=["officer", "-occurred_at"], name="interaction_by_officer"),
+            # The no-contact rule's calendar (risk.pending).
+            models.Index(fields=["occurred_at"], name="interaction_by_date"),
         ]
 
     def __str__(self) -> str:

@@ -150,7 +150,7 @@ def _alert_columns():
         (_("Severity"), lambda alert: alert.get_severity_display()),
         (_("Alert"), lambda alert: gettext(alert.rule.name)),
         (_("Customer"), lambda alert: alert.customer.name),
-        (_("Value"), lambda alert: alert.value),
+        (_("Value"), lambda alert: alert.shown_value()),
         (_("Status"), lambda alert: alert.get_status_display()),
         (_("Assignee"), lambda alert: str(alert.assignee)),
         (_("Acknowledged"), lambda alert: _local(alert.acknowledged_at)),

@@ -13,6 +13,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from customers.models import Customer
+from risk import pending
 from risk.models import JobRun
 from risk.recompute import ChunkResult, process_chunk
 
@@ -34,20 +35,39 @@ def chunk_ranges(chunk_size: int | None = None) -> list[tuple[int, int]]:
     ]
 
 
-def start_run(job: str, on: dt.date, chunks: int) -> JobRun | None:
-    """The run's row, or None when the same job is already running (then do nothing)."""
-    JobRun.objects.filter(
-        job=job, status="running", started_at__lt=timezone.now() - STALE_AFTER
-    ).update(status="failed", finished_at=timezone.now())
+def start_run(job: str, on: dt.date, chunks: int, *, full: bool | None = None) -> JobRun | None:
+    """The run's row, or None when the same job is already running (then do nothing).
+
+    In the same transaction, the customers the calendar moved since the previous run (of
+    either job) are marked pending (risk.pending). The run is full, every customer, when no
+    nightly run has completed yet or when it is for an earlier date than the previous run;
+    `full=True` forces it."""
+    now = timezone.now()
+    JobRun.objects.filter(job=job, status="running", started_at__lt=now - STALE_AFTER).update(
+        status="failed", finished_at=now
+    )
+    previous = JobRun.objects.order_by("-business_date", "-started_at").first()
+    if full is None:
+        full = (
+            previous is None
+            or on < previous.business_date
+            or not JobRun.objects.filter(job=NIGHTLY, status="done").exists()
+        )
     try:
         with transaction.atomic():
-            return JobRun.objects.create(
+            run = JobRun.objects.create(
                 job=job,
                 business_date=on,
+                started_at=now,
                 chunks_total=chunks,
+                full=full,
                 status="running" if chunks else "done",
-                finished_at=None if chunks else timezone.now(),
+                finished_at=None if chunks else now,
             )
+            if previous is not None and on >= previous.business_date:
+                marked = pending.mark_calendar(previous.business_date, on, previous.started_at, now)
+                logger.info("calendar marks", extra={"job": job, "marked": marked})
+            return run
     except IntegrityError:
         logger.info("job already running", extra={"job": job})
         return None
@@ -82,18 +102,24 @@ def record_chunk(run_id: int, *, counts: dict | None = None, failure: str | None
 
 
 def run_chunk(run_id: int, first: int, last: int, on: dt.date, *, recompute: bool) -> ChunkResult:
-    result = process_chunk(first, last, on, recompute=recompute)
+    full = JobRun.objects.filter(pk=run_id).values_list("full", flat=True).first()
+    result = process_chunk(first, last, on, recompute=recompute, full=full is not False)
     record_chunk(run_id, counts={**result.counts, "chunks_skipped": int(result.skipped)})
     return result
 
 
 def run_synchronously(
-    job: str, on: dt.date, *, chunk_size: int | None = None, attempts: int = 3
+    job: str,
+    on: dt.date,
+    *,
+    chunk_size: int | None = None,
+    attempts: int = 3,
+    full: bool | None = None,
 ) -> JobRun | None:
     """The whole job in this process, chunk after chunk; a chunk that fails is retried,
     and if it keeps failing it is recorded while the other chunks still commit."""
     ranges = chunk_ranges(chunk_size)
-    run = start_run(job, on, len(ranges))
+    run = start_run(job, on, len(ranges), full=full)
     if run is None:
         return None
     for first, last in ranges:

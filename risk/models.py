@@ -1,5 +1,8 @@
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -50,6 +53,16 @@ class LoanRisk(models.Model):
         indexes = [
             models.Index(fields=["final_class"], name="loanrisk_class"),
             models.Index(fields=["customer"], name="loanrisk_customer"),
+            # The loans the nightly job looks at every night (risk.pending.WATCHED_LOAN_RISK).
+            models.Index(
+                fields=["customer"],
+                condition=models.Q(dpd__gt=0)
+                | models.Q(overdue_instalments__gt=0)
+                | ~models.Q(automatic_class=1)
+                | ~models.Q(final_class=1)
+                | models.Q(override_class__isnull=False),
+                name="loanrisk_watch",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +286,30 @@ class Alert(models.Model):
     def is_active(self) -> bool:
         return self.status in ACTIVE_ALERT_STATUSES
 
+    def shown_value(self, on: dt.date | None = None) -> str:
+        """The value as people read it. Rules counting days store the date they count from or
+        to (see risk.rules), so an open alert is not rewritten every night; the days are
+        counted here, on the business date."""
+        template = DATED_VALUES.get(self.rule.indicator)
+        try:
+            anchor = dt.date.fromisoformat(self.value) if template else None
+        except ValueError:
+            anchor = None
+        if anchor is None:
+            return self.value
+        from credit.business_date import business_date
+
+        days = abs(((on or business_date()) - anchor).days)
+        return template % {"days": days, "date": anchor.isoformat()}
+
+
+# Indicators whose alert value is a date, and how it is shown.
+DATED_VALUES = {
+    "dpd": _("%(days)s days past due (since %(date)s)"),
+    "no_contact": _("%(days)s days without contact (last %(date)s)"),
+    "maturity_no_renewal": _("matures in %(days)s days (%(date)s)"),
+}
+
 
 class ResponseAction(models.TextChoices):
     CLOSER_CONTACT = "closer_contact", _("Closer contact")
@@ -387,6 +424,8 @@ class JobRun(models.Model):
     chunks_done = models.PositiveIntegerField(default=0)
     counts = models.JSONField(_("counts"), default=dict)
     failures = models.JSONField(_("failures"), default=list)
+    # Every customer (True) or only those changed or moved by the calendar (risk.pending).
+    full = models.BooleanField(_("whole book"), default=True)
 
     class Meta:
         verbose_name = _("job run")
@@ -403,3 +442,18 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.business_date} {self.status}"
+
+
+class PendingCustomer(models.Model):
+    """A customer whose risk inputs changed since the nightly job last looked at them.
+    Written by database triggers on the input tables, drained by the job (risk.pending)."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+    marked_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        verbose_name = _("customer pending risk review")
+        verbose_name_plural = _("customers pending risk review")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

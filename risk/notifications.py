@@ -38,7 +38,7 @@ def red_alerts_raised(alert_ids: list[int]) -> None:
             ) % {
                 "customer": alert.customer.name,
                 "rule": _(alert.rule.name),
-                "value": alert.value,
+                "value": alert.shown_value(),
                 "response": alert.rule.suggested_response,
                 "url": reverse("risk:alert-detail", args=[alert.pk]),
             }

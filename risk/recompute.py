@@ -2,8 +2,11 @@
 customer ids at a time (a chunk: one transaction, one Celery task).
 
 Chunks are by customer, not by loan, because the contagion rule and the risk level look at
-all of a debtor's loans together. Every statement writes only rows whose value changes, so
-a second run over an unchanged book writes nothing at all.
+all of a debtor's loans together. Within its range a chunk works on the customers whose
+inputs changed or whose state the calendar moves (risk/pending.py says which and why), or
+on all of them in a full run; its first statement selects them, and every later statement
+reads them as an array parameter through its customer index. Every statement writes only
+rows whose value changes, so a second run over an unchanged book writes nothing at all.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from risk.classification import CONTAGION_SHARE
-from risk.rules import GRADES, INDICATORS
+from risk.pending import JOB_SETTING, WATCHED_LOAN_RISK
+from risk.rules import GRADES, IN_CHUNK, INDICATORS
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +37,41 @@ NIGHTLY_LOCK_NAMESPACE = 7_302
 # How long the test hook holds a chunk open (see _hold_before_commit).
 HOLD_SECONDS = 60
 
-ENSURE_LOAN_RISK = """
+# The chunk's customers, incremental: those marked pending (a nightly chunk takes the marks
+# off in the same transaction; a scan leaves them for the night), those with a loan the
+# calendar moves every day (past due, classified above normal, under an override) and those
+# with a restructured loan (its observation period ends on a date).
+PENDING_TAKEN = """
+    DELETE FROM risk_pendingcustomer WHERE customer_id BETWEEN %(first)s AND %(last)s
+    RETURNING customer_id
+"""
+PENDING_SEEN = """
+    SELECT customer_id FROM risk_pendingcustomer WHERE customer_id BETWEEN %(first)s AND %(last)s
+"""
+CHUNK_CHANGED = f"""
+WITH pending AS ({{pending}})
+SELECT customer_id FROM pending
+UNION
+SELECT customer_id FROM risk_loanrisk
+WHERE customer_id BETWEEN %(first)s AND %(last)s AND {WATCHED_LOAN_RISK}
+UNION
+SELECT customer_id FROM credit_loan
+WHERE customer_id BETWEEN %(first)s AND %(last)s AND restructured_on IS NOT NULL
+"""
+# Full: every customer of the range (pending marks are taken off all the same).
+CHUNK_FULL = """
+WITH pending AS ({pending})
+SELECT id FROM customers_customer WHERE id BETWEEN %(first)s AND %(last)s
+UNION
+SELECT customer_id FROM pending
+"""
+
+ENSURE_LOAN_RISK = f"""
 INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, automatic_class,
                            final_class, override_reason)
 SELECT l.id, l.customer_id, 0, 0, 1, 1, ''
 FROM credit_loan l
-WHERE l.customer_id BETWEEN %(first)s AND %(last)s
+WHERE l.customer_id {IN_CHUNK}
 ON CONFLICT (loan_id) DO NOTHING
 """
 
@@ -51,7 +84,7 @@ WITH unpaid AS (
     SELECT i.loan_id, min(i.due_date) AS oldest, count(*) AS overdue
     FROM credit_instalment i
     JOIN credit_loan l ON l.id = i.loan_id AND i.schedule_version = l.schedule_version
-    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
       AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
     GROUP BY i.loan_id
 ),
@@ -67,7 +100,7 @@ observation AS (
               AND r.restructured_on > l.restructured_on - interval '12 months') > 1
                AS again
     FROM credit_loan l
-    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.restructured_on IS NOT NULL
+    WHERE l.customer_id {IN_CHUNK} AND l.restructured_on IS NOT NULL
 ),
 per_loan AS (
     SELECT l.id AS loan_id, l.customer_id,
@@ -79,7 +112,7 @@ per_loan AS (
     FROM credit_loan l
     LEFT JOIN unpaid u ON u.loan_id = l.id
     LEFT JOIN observation o ON o.loan_id = l.id
-    WHERE l.customer_id BETWEEN %(first)s AND %(last)s
+    WHERE l.customer_id {IN_CHUNK}
 ),
 automatic AS (
     SELECT p.*,
@@ -135,11 +168,11 @@ SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
 # Customers whose repayment record (late instalments in 12 and 36 months, worst days past
 # due ever; the same definitions as credit.services.repayment_record) no longer matches
 # the inputs of their latest assessment: their score is refreshed.
-STALE_SCORES = """
+STALE_SCORES = f"""
 WITH latest AS (
     SELECT DISTINCT ON (a.customer_id) a.customer_id, a.inputs
     FROM credit_assessment a
-    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+    WHERE a.customer_id {IN_CHUNK}
     ORDER BY a.customer_id, a.assessed_at DESC, a.id DESC
 ),
 record AS (
@@ -152,7 +185,7 @@ record AS (
                     FILTER (WHERE i.settled_on > i.due_date OR i.settled_on IS NULL), 0)
                AS worst
     FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
-    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND NOT i.superseded
+    WHERE l.customer_id {IN_CHUNK} AND NOT i.superseded
       AND i.due_date < %(on)s
     GROUP BY l.customer_id
 )
@@ -165,18 +198,18 @@ WHERE (latest.inputs ->> 'late_payments_12m')::numeric IS DISTINCT FROM r.late_1
 
 # Grade and score history from the assessments: a row whenever the latest assessment of a
 # customer differs from the last recorded value.
-GRADE_AND_SCORE_HISTORY = """
+GRADE_AND_SCORE_HISTORY = f"""
 WITH latest AS (
     SELECT DISTINCT ON (a.customer_id) a.customer_id, a.grade, a.score::text AS score,
            (a.assessed_at AT TIME ZONE %(tz)s)::date AS assessed_on
     FROM credit_assessment a
-    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+    WHERE a.customer_id {IN_CHUNK}
     ORDER BY a.customer_id, a.assessed_at DESC, a.id DESC
 ),
 recorded AS (
     SELECT DISTINCT ON (h.customer_id, h.kind) h.customer_id, h.kind, h.new_value
     FROM risk_riskhistory h
-    WHERE h.customer_id BETWEEN %(first)s AND %(last)s AND h.kind IN ('grade', 'score')
+    WHERE h.customer_id {IN_CHUNK} AND h.kind IN ('grade', 'score')
     ORDER BY h.customer_id, h.kind, h.changed_on DESC, h.id DESC
 ),
 values AS (
@@ -199,14 +232,14 @@ WITH policy AS (SELECT * FROM risk_risklevelpolicy ORDER BY id LIMIT 1),
 loans AS (
     SELECT r.customer_id, max(r.dpd) AS worst_dpd, max(r.final_class) AS worst_class
     FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id AND l.status = 'active'
-    WHERE r.customer_id BETWEEN %(first)s AND %(last)s
+    WHERE r.customer_id {IN_CHUNK}
     GROUP BY r.customer_id
 ),
 alerts AS (
     SELECT a.customer_id,
            max(CASE a.severity WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END) AS worst
     FROM risk_alert a
-    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+    WHERE a.customer_id {IN_CHUNK}
       AND a.status IN ('open', 'acknowledged', 'in_progress')
     GROUP BY a.customer_id
 ),
@@ -234,7 +267,7 @@ computed AS (
     CROSS JOIN policy p
     LEFT JOIN loans l ON l.customer_id = c.id
     LEFT JOIN alerts a ON a.customer_id = c.id
-    WHERE c.id BETWEEN %(first)s AND %(last)s
+    WHERE c.id {IN_CHUNK}
 ),
 changed AS (
     UPDATE customers_customer c SET risk_level = k.level
@@ -276,7 +309,7 @@ cleared AS (
         closed_at = CASE WHEN %(auto_resolve)s THEN %(now)s ELSE a.closed_at END,
         close_reason = CASE WHEN %(auto_resolve)s THEN 'The condition cleared.'
                             ELSE a.close_reason END
-    WHERE a.rule_id = %(rule)s AND a.customer_id BETWEEN %(first)s AND %(last)s
+    WHERE a.rule_id = %(rule)s AND a.customer_id {IN_CHUNK}
       AND a.status IN ('open', 'acknowledged', 'in_progress') AND a.cleared_at IS NULL
       AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.subject = a.subject)
     RETURNING 1
@@ -293,17 +326,37 @@ class ChunkResult:
     counts: dict[str, int] = field(default_factory=dict)
     new_red_alerts: list[int] = field(default_factory=list)
     skipped: bool = False
+    # The customers the chunk works on (select_chunk), bound into every statement.
+    customers: list[int] = field(default_factory=list)
 
     def add(self, key: str, value: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + value
 
 
-def _params(first: int, last: int, on: dt.date) -> dict:
-    return {"first": first, "last": last, "on": on, "now": timezone.now(), "tz": settings.TIME_ZONE}
+def _params(first: int, last: int, on: dt.date, result: ChunkResult) -> dict:
+    return {
+        "first": first,
+        "last": last,
+        "on": on,
+        "now": timezone.now(),
+        "tz": settings.TIME_ZONE,
+        "customers": result.customers,
+    }
+
+
+def select_chunk(
+    cursor, first: int, last: int, *, full: bool, take_pending: bool, result: ChunkResult
+) -> None:
+    """The customers the chunk works on (see CHUNK_CHANGED), into `result.customers`."""
+    pending = PENDING_TAKEN if take_pending else PENDING_SEEN
+    template = CHUNK_FULL if full else CHUNK_CHANGED
+    cursor.execute(template.format(pending=pending), {"first": first, "last": last})
+    result.customers = sorted(row[0] for row in cursor.fetchall())
+    result.add("customers_examined", len(result.customers))
 
 
 def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
-    params = _params(first, last, on)
+    params = _params(first, last, on, result)
     cursor.execute(ENSURE_LOAN_RISK, params)
     result.add("loans_added", cursor.rowcount)
     cursor.execute(CLASSIFY, params)
@@ -330,7 +383,7 @@ def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkRes
 
 
 def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
-    cursor.execute(RISK_LEVEL, _params(first, last, on))
+    cursor.execute(RISK_LEVEL, _params(first, last, on, result))
     result.add("risk_level_changes", cursor.fetchone()[0])
 
 
@@ -343,7 +396,7 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
         if query is None:
             continue
         params = {
-            **_params(first, last, on),
+            **_params(first, last, on, result),
             "now": now,
             "rule": rule.pk,
             "severity": rule.severity,
@@ -352,7 +405,7 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
             "auto_resolve": rule.auto_resolve,
             "sla_due": now + dt.timedelta(hours=rule.sla_hours),
         }
-        cursor.execute(SCAN.format(query=query), params)
+        cursor.execute(SCAN.format(query=query, IN_CHUNK=IN_CHUNK), params)
         raised, updated, cleared, red = cursor.fetchone()
         result.add("alerts_raised", raised)
         result.add("alerts_updated", updated)
@@ -371,7 +424,13 @@ def _notify_red(alert_ids: list[int]) -> None:
 
 
 def process_chunk(
-    first: int, last: int, on: dt.date, *, scan: bool = True, recompute: bool = True
+    first: int,
+    last: int,
+    on: dt.date,
+    *,
+    scan: bool = True,
+    recompute: bool = True,
+    full: bool = True,
 ) -> ChunkResult:
     """One chunk, one transaction. Transaction-level advisory locks make two workers given
     the same range at once do it once: a second nightly (or a scan while anything works on
@@ -390,24 +449,35 @@ def process_chunk(
             return result
         if recompute:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
-        if recompute:
-            recompute_chunk(cursor, first, last, on, result)
-        if scan:
-            scan_chunk(cursor, first, last, on, result)
-        # The level reads the alerts, so it comes after the scan. One rule reads the level
-        # (no contact with a medium or high-risk customer): when levels moved, one more pass
-        # lets both settle tonight instead of in tomorrow's run.
-        moved = result.counts.get("risk_level_changes", 0)
-        risk_levels_chunk(cursor, first, last, on, result)
-        if scan and result.counts.get("risk_level_changes", 0) > moved:
-            scan_chunk(cursor, first, last, on, result)
-            risk_levels_chunk(cursor, first, last, on, result)
+        # What this transaction writes are results, not new inputs (risk.pending's triggers).
+        cursor.execute("SELECT set_config(%s, 'on', true)", [JOB_SETTING])
+        select_chunk(cursor, first, last, full=full, take_pending=recompute, result=result)
+        if result.customers:
+            _work(cursor, first, last, on, result, scan=scan, recompute=recompute)
         if result.new_red_alerts:
             alert_ids = list(result.new_red_alerts)
             transaction.on_commit(lambda: _notify_red(alert_ids))
+        # The chunk's writes are done: whatever else this transaction writes (when the
+        # chunk runs inside a wider one) is input again.
+        cursor.execute("SELECT set_config(%s, 'off', true)", [JOB_SETTING])
         if settings.RISK_CHUNK_HOLD_FILE:
             _hold_before_commit(settings.RISK_CHUNK_HOLD_FILE)
     return result
+
+
+def _work(cursor, first, last, on, result: ChunkResult, *, scan: bool, recompute: bool) -> None:
+    if recompute:
+        recompute_chunk(cursor, first, last, on, result)
+    if scan:
+        scan_chunk(cursor, first, last, on, result)
+    # The level reads the alerts, so it comes after the scan. One rule reads the level (no
+    # contact with a medium or high-risk customer): when levels moved, one more pass lets
+    # both settle tonight instead of in tomorrow's run.
+    moved = result.counts.get("risk_level_changes", 0)
+    risk_levels_chunk(cursor, first, last, on, result)
+    if scan and result.counts.get("risk_level_changes", 0) > moved:
+        scan_chunk(cursor, first, last, on, result)
+        risk_levels_chunk(cursor, first, last, on, result)
 
 
 def _hold_before_commit(path: str) -> None:

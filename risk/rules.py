@@ -11,90 +11,100 @@ EarlyWarningRule, seeded by migration and tuned in admin.
 """
 
 GRADES = "ARRAY['AAA','AA','A','BBB','BB','B','CCC','CC','C']"
+# The customers of the chunk at work: the changed and the calendar-moved ones, or the whole
+# range (risk/recompute.py selects them at the start of each chunk). An array parameter, so
+# that every statement reads them through its customer index with an exact row estimate.
+IN_CHUNK = "= ANY(%(customers)s::bigint[])"
 
-ACTIVE_LOANS = """
+ACTIVE_LOANS = f"""
     SELECT l.id, l.customer_id FROM credit_loan l
-    WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
 """
 
-LATEST_TWO_ASSESSMENTS = """
-    SELECT a.customer_id, a.score, a.grade,
-           row_number() OVER (PARTITION BY a.customer_id ORDER BY a.assessed_at DESC, a.id DESC)
-               AS position
-    FROM credit_assessment a
-    WHERE a.customer_id BETWEEN %(first)s AND %(last)s
+# Each customer's latest assessment with the one before it, in one pass (a self-join of two
+# numbered lists makes the planner loop over one of them per row).
+LATEST_ASSESSMENT = f"""
+    SELECT * FROM (
+        SELECT a.customer_id, a.score, a.grade,
+               lead(a.score) OVER newest_first AS previous_score,
+               lead(a.grade) OVER newest_first AS previous_grade,
+               row_number() OVER newest_first AS position
+        FROM credit_assessment a
+        WHERE a.customer_id {IN_CHUNK}
+        WINDOW newest_first AS (PARTITION BY a.customer_id ORDER BY a.assessed_at DESC, a.id DESC)
+    ) numbered WHERE position = 1
 """
 
-LATEST_TWO_STATEMENTS = """
-    SELECT s.*, row_number() OVER (PARTITION BY s.customer_id ORDER BY s.period_end DESC)
-               AS position
-    FROM credit_financialstatement s
-    WHERE s.customer_id BETWEEN %(first)s AND %(last)s
+# Each customer's latest statement, with the revenue (or income) of the one before it.
+LATEST_STATEMENT = f"""
+    SELECT * FROM (
+        SELECT s.*,
+               lead(coalesce(s.revenue, s.annual_income)) OVER newest_first AS previous_income,
+               row_number() OVER newest_first AS position
+        FROM credit_financialstatement s
+        WHERE s.customer_id {IN_CHUNK}
+        WINDOW newest_first AS (PARTITION BY s.customer_id ORDER BY s.period_end DESC)
+    ) numbered WHERE position = 1
 """
 
 INDICATORS: dict[str, str] = {
-    # Days past due at or beyond the threshold (1, 30, 60, 90: four rules).
-    "dpd": """
-        SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id, r.dpd::text
+    # Days past due at or beyond the threshold (1, 30, 60, 90: four rules). The value is the
+    # date the loan has been past due since (the days are counted when shown), so an open
+    # alert is not rewritten every night as the days grow.
+    "dpd": f"""
+        SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id,
+               (%(on)s::date - r.dpd)::text
         FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
-        WHERE r.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+        WHERE r.customer_id {IN_CHUNK} AND l.status = 'active'
           AND r.dpd >= %(threshold)s
     """,
     # Instalments missed: at least `threshold` instalments past due and unpaid.
-    "missed_instalments": """
+    "missed_instalments": f"""
         SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id, r.overdue_instalments::text
         FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
-        WHERE r.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+        WHERE r.customer_id {IN_CHUNK} AND l.status = 'active'
           AND r.overdue_instalments >= %(threshold)s
     """,
     # The latest assessment scored `threshold` points or more below the one before.
     "score_drop": f"""
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
-               (previous.score - latest.score)::text
-        FROM ({LATEST_TWO_ASSESSMENTS}) latest
-        JOIN ({LATEST_TWO_ASSESSMENTS}) previous
-          ON previous.customer_id = latest.customer_id AND previous.position = 2
-        WHERE latest.position = 1 AND previous.score - latest.score >= %(threshold)s
+               (latest.previous_score - latest.score)::text
+        FROM ({LATEST_ASSESSMENT}) latest
+        WHERE latest.previous_score - latest.score >= %(threshold)s
     """,
     # The latest grade is `threshold` notches or more below the one before.
     "grade_downgrade": f"""
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
-               previous.grade || '→' || latest.grade
-        FROM ({LATEST_TWO_ASSESSMENTS}) latest
-        JOIN ({LATEST_TWO_ASSESSMENTS}) previous
-          ON previous.customer_id = latest.customer_id AND previous.position = 2
-        WHERE latest.position = 1
-          AND array_position({GRADES}, latest.grade)
-              - array_position({GRADES}, previous.grade) >= %(threshold)s
+               latest.previous_grade || '→' || latest.grade
+        FROM ({LATEST_ASSESSMENT}) latest
+        WHERE array_position({GRADES}, latest.grade)
+              - array_position({GRADES}, latest.previous_grade) >= %(threshold)s
     """,
     # Individuals: yearly debt service over yearly income on the latest statement.
     "dti_limit": f"""
         SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
                round(s.debt_service / s.annual_income, 4)::text
-        FROM ({LATEST_TWO_STATEMENTS}) s
-        WHERE s.position = 1 AND s.annual_income > 0
+        FROM ({LATEST_STATEMENT}) s
+        WHERE s.annual_income > 0
           AND s.debt_service / s.annual_income > %(threshold)s
     """,
     # Enterprises: cash from operations over debt service below the limit.
     "dscr_limit": f"""
         SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
                round(s.operating_cash_flow / s.debt_service, 4)::text
-        FROM ({LATEST_TWO_STATEMENTS}) s
-        WHERE s.position = 1 AND s.debt_service > 0
+        FROM ({LATEST_STATEMENT}) s
+        WHERE s.debt_service > 0
           AND s.operating_cash_flow / s.debt_service < %(threshold)s
     """,
     # Revenue (enterprises) or income (individuals) down by more than the threshold share.
     "revenue_drop": f"""
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
                round(1 - coalesce(latest.revenue, latest.annual_income)
-                         / coalesce(previous.revenue, previous.annual_income), 4)::text
-        FROM ({LATEST_TWO_STATEMENTS}) latest
-        JOIN ({LATEST_TWO_STATEMENTS}) previous
-          ON previous.customer_id = latest.customer_id AND previous.position = 2
-        WHERE latest.position = 1
-          AND coalesce(previous.revenue, previous.annual_income) > 0
+                         / latest.previous_income, 4)::text
+        FROM ({LATEST_STATEMENT}) latest
+        WHERE latest.previous_income > 0
           AND 1 - coalesce(latest.revenue, latest.annual_income)
-                  / coalesce(previous.revenue, previous.annual_income) > %(threshold)s
+                  / latest.previous_income > %(threshold)s
     """,
     # Outstanding principal over the current value of the loan's collateral.
     "ltv_limit": f"""
@@ -102,25 +112,24 @@ INDICATORS: dict[str, str] = {
                round(l.outstanding_principal / value.total, 4)::text
         FROM ({ACTIVE_LOANS}) loans
         JOIN credit_loan l ON l.id = loans.id
-        JOIN (SELECT c.application_id, sum(c.value) AS total FROM credit_collateral c
-              GROUP BY c.application_id) value ON value.application_id = l.application_id
+        CROSS JOIN LATERAL (SELECT sum(c.value) AS total FROM credit_collateral c
+                            WHERE c.application_id = l.application_id) value
         WHERE value.total > 0 AND l.outstanding_principal / value.total > %(threshold)s
     """,
     # A collateral item revalued down by more than the threshold share.
-    "collateral_down": """
+    "collateral_down": f"""
         SELECT l.customer_id, l.id, 'loan:' || l.id,
                round(max(1 - v.value / v.previous), 4)::text
         FROM credit_loan l
         JOIN credit_collateral c ON c.application_id = l.application_id
-        JOIN (SELECT cv.collateral_id, cv.value,
-                     lag(cv.value) OVER (PARTITION BY cv.collateral_id
-                                         ORDER BY cv.valued_on, cv.id) AS previous,
-                     row_number() OVER (PARTITION BY cv.collateral_id
-                                        ORDER BY cv.valued_on DESC, cv.id DESC) AS position
-              FROM credit_collateralvaluation cv) v
-          ON v.collateral_id = c.id AND v.position = 1
-        WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
-          AND v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
+        CROSS JOIN LATERAL (
+            SELECT cv.value,
+                   lag(cv.value) OVER (ORDER BY cv.valued_on, cv.id) AS previous,
+                   row_number() OVER (ORDER BY cv.valued_on DESC, cv.id DESC) AS position
+            FROM credit_collateralvaluation cv WHERE cv.collateral_id = c.id
+        ) v
+        WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
+          AND v.position = 1 AND v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
         GROUP BY l.customer_id, l.id
     """,
     # An enterprise borrower in an industry on the watch list.
@@ -137,36 +146,38 @@ INDICATORS: dict[str, str] = {
             SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
                    count(*)::text
             FROM risk_manualsignal s
-            WHERE s.customer_id BETWEEN %(first)s AND %(last)s AND s.active
+            WHERE s.customer_id {IN_CHUNK} AND s.active
               AND s.kind = '{kind}'
             GROUP BY s.customer_id
         """
         for kind in ("lawsuit", "negative_news", "ownership_change", "covenant_breach")
     },
-    # A medium or high-risk customer nobody has contacted for `threshold` days.
-    "no_contact": """
+    # A medium or high-risk customer nobody has contacted for `threshold` days. The value is
+    # the date of the last contact (or of the assignment), so it changes only with a contact.
+    "no_contact": f"""
         SELECT c.id, NULL::bigint, 'customer:' || c.id,
-               (%(on)s - (coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date)::text
+               ((coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date)::text
         FROM customers_customer c
         LEFT JOIN LATERAL (SELECT max(i.occurred_at) AS at FROM customers_interaction i
                            WHERE i.customer_id = c.id) last ON true
-        WHERE c.id BETWEEN %(first)s AND %(last)s AND c.risk_level IN ('medium', 'high')
+        WHERE c.id {IN_CHUNK} AND c.risk_level IN ('medium', 'high')
           AND %(on)s - (coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date
               >= %(threshold)s
     """,
     # A complaint still open past its SLA.
-    "complaint_sla": """
+    "complaint_sla": f"""
         SELECT p.customer_id, NULL::bigint, 'customer:' || p.customer_id, count(*)::text
         FROM customers_complaint p
-        WHERE p.customer_id BETWEEN %(first)s AND %(last)s
+        WHERE p.customer_id {IN_CHUNK}
           AND p.status IN ('open', 'in_progress') AND p.sla_due_at < %(now)s
         GROUP BY p.customer_id
     """,
     # A loan maturing within `threshold` days while the customer has no application open.
-    "maturity_no_renewal": """
-        SELECT l.customer_id, l.id, 'loan:' || l.id, (l.maturity_date - %(on)s)::text
+    # The value is the maturity date (the days left are counted when shown).
+    "maturity_no_renewal": f"""
+        SELECT l.customer_id, l.id, 'loan:' || l.id, l.maturity_date::text
         FROM credit_loan l
-        WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
+        WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
           AND l.maturity_date BETWEEN %(on)s AND %(on)s + %(threshold)s::int
           AND NOT EXISTS (SELECT 1 FROM credit_application a
                           WHERE a.customer_id = l.customer_id

@@ -43,10 +43,15 @@ def test_days_past_due_rules(risky_loan, on, fired, silent):
 def test_dpd_alert_is_one_per_loan_updated_then_resolved_when_paid(alice, risky_loan):
     scan(dt.date(2025, 2, 20))
     alert = Alert.objects.get(rule__code="dpd_1")
-    assert (alert.value, alert.loan, alert.assignee) == ("10", risky_loan, alice)
+    # The value is the date the loan is past due since; the days are counted when shown.
+    assert (alert.value, alert.loan, alert.assignee) == ("2025-02-10", risky_loan, alice)
+    assert alert.shown_value(dt.date(2025, 2, 20)) == "10 days past due (since 2025-02-10)"
+    seen = alert.last_seen_at
     scan(dt.date(2025, 2, 25))
     alert.refresh_from_db()
-    assert alert.value == "15"
+    # Five days later the open alert is left as it was: nothing to rewrite every night.
+    assert (alert.value, alert.last_seen_at) == ("2025-02-10", seen)
+    assert alert.shown_value(dt.date(2025, 2, 25)) == "15 days past due (since 2025-02-10)"
     assert Alert.objects.filter(rule__code="dpd_1").count() == 1
     first = risky_loan.instalments.order_by("number").first()
     credit_services.repayment_post(

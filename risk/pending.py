@@ -1,0 +1,252 @@
+# ruff: noqa: S608 -- every SQL string here is built from this module's constants, never from input.
+"""Which customers the nightly risk job has to look at: the ones whose inputs changed since
+it last did, and the ones whose state changes with the calendar alone.
+
+A book of a million loans changes a little every day: a few thousand repayments,
+assessments, statements, signals, contacts. The job recomputes only those customers, plus
+the ones the date itself moves (risk/recompute.py builds each chunk's set from this):
+
+- Changed inputs. Statement-level triggers on every table the job reads (customers, loans,
+  instalments, assessments, statements, applications, collateral and its valuations, manual
+  signals, alerts, loan risks, interactions, complaints, the industry watch list, the risk
+  level policy and the early-warning rules) upsert the customers a statement touched into
+  `risk_pendingcustomer`, whichever code wrote them (a screen, an import, admin, SQL). A
+  nightly chunk deletes its range's rows as its first statement and commits that with its
+  results, so a failed chunk leaves them for the next run. The upsert takes the row lock, so
+  a change committing while a chunk starts is either seen by that chunk or marks the
+  customer again afterwards; never lost. The job's own writes set `xindai.risk_job`, which
+  the triggers skip, so a night does not queue itself for the next one.
+- The calendar. Loans already past due, classified above normal, restructured or under an
+  override stay in every night's set (risk_loanrisk's `loanrisk_watch` index and the
+  restructured loans): their days past due grow each day. The start of each run marks the
+  customers the dates since the previous run moved (`mark_calendar`): an instalment fell due
+  unpaid; a late instalment left the 12 or 36-month window of the repayment record; the last
+  contact became old enough for the no-contact rule; a loan entered or left the maturity
+  window; a complaint passed its SLA.
+
+A run is full (every customer of the range) when no nightly run has completed yet, or when
+it is for an earlier date than one already run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+
+TABLE = "risk_pendingcustomer"
+# Set (SET LOCAL) by the risk job's chunks: their own writes are results, not new inputs.
+JOB_SETTING = "xindai.risk_job"
+
+# (name, table, events, SQL selecting the customer ids of the changed rows `r`)
+SOURCES = [
+    ("customer", "customers_customer", ("INSERT", "UPDATE"), "SELECT r.id FROM {rows} r"),
+    ("loan", "credit_loan", ("INSERT", "UPDATE"), "SELECT r.customer_id FROM {rows} r"),
+    (
+        "instalment",
+        "credit_instalment",
+        ("INSERT", "UPDATE"),
+        "SELECT l.customer_id FROM {rows} r JOIN credit_loan l ON l.id = r.loan_id",
+    ),
+    ("assessment", "credit_assessment", ("INSERT",), "SELECT r.customer_id FROM {rows} r"),
+    (
+        "statement",
+        "credit_financialstatement",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    (
+        "application",
+        "credit_application",
+        ("INSERT", "UPDATE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    (
+        "collateral",
+        "credit_collateral",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT a.customer_id FROM {rows} r JOIN credit_application a ON a.id = r.application_id",
+    ),
+    (
+        "valuation",
+        "credit_collateralvaluation",
+        ("INSERT",),
+        "SELECT a.customer_id FROM {rows} r JOIN credit_collateral c ON c.id = r.collateral_id "
+        "JOIN credit_application a ON a.id = c.application_id",
+    ),
+    (
+        "signal",
+        "risk_manualsignal",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    ("alert", "risk_alert", ("UPDATE", "DELETE"), "SELECT r.customer_id FROM {rows} r"),
+    ("loan_risk", "risk_loanrisk", ("UPDATE",), "SELECT r.customer_id FROM {rows} r"),
+    (
+        "interaction",
+        "customers_interaction",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    (
+        "complaint",
+        "customers_complaint",
+        ("INSERT", "UPDATE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    (
+        "industry_watch",
+        "risk_industrywatch",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT c.id FROM customers_customer c "
+        "WHERE c.industry_id IN (SELECT r.industry_id FROM {rows} r)",
+    ),
+    # A policy or a rule edited in admin can move anyone: the whole book is looked at again.
+    (
+        "policy",
+        "risk_risklevelpolicy",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT c.id FROM customers_customer c",
+    ),
+    (
+        "rule",
+        "risk_earlywarningrule",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT c.id FROM customers_customer c",
+    ),
+]
+
+_REFERENCING = {"INSERT": "NEW TABLE AS {rows}", "UPDATE": "NEW TABLE AS {rows}",
+                "DELETE": "OLD TABLE AS {rows}"}  # fmt: skip
+
+
+def _function(name: str, event: str) -> str:
+    return f"risk_pending_{name}_{event.lower()}"
+
+
+def install_sql() -> str:
+    """The trigger functions and triggers (for the migration; idempotent)."""
+    statements = []
+    for name, table, events, customers in SOURCES:
+        for event in events:
+            function = _function(name, event)
+            rows = "changed_rows"
+            statements.append(
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                f"BEGIN\n"
+                f"IF current_setting('{JOB_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
+                f"INSERT INTO {TABLE} (customer_id, marked_at)\n"
+                f"SELECT DISTINCT x.id, now() FROM ({customers.format(rows=rows)}) x (id)\n"
+                f"WHERE x.id IS NOT NULL\n"
+                f"ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at;\n"
+                f"RETURN NULL;\nEND\n$$;\n"
+                f"DROP TRIGGER IF EXISTS {function} ON {table};\n"
+                f"CREATE TRIGGER {function} AFTER {event} ON {table} "
+                f"REFERENCING {_REFERENCING[event].format(rows=rows)} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+            )
+    return "\n".join(statements)
+
+
+def uninstall_sql() -> str:
+    return "\n".join(
+        f"DROP TRIGGER IF EXISTS {_function(name, event)} ON {table}; "
+        f"DROP FUNCTION IF EXISTS {_function(name, event)}();"
+        for name, table, events, _customers in SOURCES
+        for event in events
+    )
+
+
+# The loans whose risk moves with the date alone: past due, above normal, under an override.
+# Kept in step with the partial index loanrisk_watch (risk/models.py).
+WATCHED_LOAN_RISK = (
+    "(dpd > 0 OR overdue_instalments > 0 OR automatic_class <> 1 OR final_class <> 1 "
+    "OR override_class IS NOT NULL)"
+)
+
+# What the calendar moved between the previous run's date and this one's. The windows are
+# closed at both ends on purpose: marking a customer twice costs a little, missing one does
+# not show until their next change.
+CALENDAR = {
+    # An unpaid instalment fell due: the loan is past due from today.
+    "fell_due": """
+        SELECT l.customer_id FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
+        WHERE i.settled_on IS NULL AND NOT i.superseded
+          AND i.due_date >= %(since_on)s::date - 1 AND i.due_date < %(on)s
+    """,
+    # A late instalment left the 12 or 36 months the repayment record counts.
+    "record_window": """
+        SELECT l.customer_id FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
+        WHERE i.settled_on > i.due_date AND NOT i.superseded
+          AND (i.due_date BETWEEN %(since_on)s::date - 366 AND %(on)s::date - 365
+               OR i.due_date BETWEEN %(since_on)s::date - 1096 AND %(on)s::date - 1095)
+    """,
+    # A complaint passed its SLA.
+    "complaint_sla": """
+        SELECT p.customer_id FROM customers_complaint p
+        WHERE p.status IN ('open', 'in_progress')
+          AND p.sla_due_at BETWEEN %(since_at)s AND %(now)s
+    """,
+}
+# Per enabled rule of the indicator, with its threshold in days.
+CALENDAR_BY_RULE = {
+    # The last contact (or the assignment, for a customer never contacted) became old enough.
+    "no_contact": """
+        SELECT i.customer_id FROM customers_interaction i
+        WHERE i.occurred_at BETWEEN %(contact_from)s AND %(contact_to)s
+        UNION
+        SELECT c.id FROM customers_customer c
+        WHERE c.assigned_at BETWEEN %(contact_from)s AND %(contact_to)s
+    """,
+    # A loan entered the window before maturity, or matured.
+    "maturity_no_renewal": """
+        SELECT l.customer_id FROM credit_loan l
+        WHERE l.status = 'active'
+          AND (l.maturity_date BETWEEN %(since_on)s::date + %(days)s - 1
+                                   AND %(on)s::date + %(days)s
+               OR l.maturity_date BETWEEN %(since_on)s::date - 1 AND %(on)s)
+    """,
+}
+
+
+def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt.datetime) -> int:
+    """Marks the customers whose state the dates from `since_on` to `on` (and the clock from
+    `since_at` to `now`) moved; the number of rows marked. Set-based and idempotent (an
+    upsert); each query is a range scan of an index over a few days of dates."""
+    from django.utils import timezone
+
+    from risk.models import EarlyWarningRule
+
+    zone = timezone.get_current_timezone()
+    params = {"since_on": since_on, "on": on, "since_at": since_at, "now": now}
+    queries = [(CALENDAR["complaint_sla"], params)]
+    if on == since_on:
+        # The same day again: only the clock moved, not the date.
+        return _mark(queries)
+    queries += [(CALENDAR[name], params) for name in ("fell_due", "record_window")]
+    rules = EarlyWarningRule.objects.filter(enabled=True, indicator__in=list(CALENDAR_BY_RULE))
+    for rule in rules:
+        days = int(rule.threshold or 0)
+        window = {**params, "days": days}
+        if rule.indicator == "no_contact":
+            # Local days: a contact on day D is `days` old on D + days.
+            first = dt.datetime.combine(since_on - dt.timedelta(days=days + 1), dt.time.min)
+            last = dt.datetime.combine(on - dt.timedelta(days=days - 1), dt.time.min)
+            window["contact_from"] = timezone.make_aware(first, zone)
+            window["contact_to"] = timezone.make_aware(last, zone)
+        queries.append((CALENDAR_BY_RULE[rule.indicator], window))
+    return _mark(queries)
+
+
+def _mark(queries: list[tuple[str, dict]]) -> int:
+    marked = 0
+    with connection.cursor() as cursor:
+        for sql, query_params in queries:
+            cursor.execute(
+                f"INSERT INTO {TABLE} (customer_id, marked_at) "
+                f"SELECT DISTINCT x.id, now() FROM ({sql}) x (id) "
+                f"ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+                query_params,
+            )
+            marked += cursor.rowcount
+    return marked

@@ -1,0 +1,301 @@
+"""The nightly job looks only at the customers whose inputs changed or whose state the
+calendar moved (risk/pending.py), and that is enough: a full run of the same night after it
+finds nothing left to write."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from credit import services as credit_services
+from credit.models import Collateral, CollateralValuation, FinancialStatement
+from customers.models import Complaint, Customer, Industry, Interaction
+from risk import jobs, services
+from risk.models import (
+    Alert,
+    EarlyWarningRule,
+    IndustryWatch,
+    JobRun,
+    LoanRisk,
+    ManualSignal,
+    PendingCustomer,
+    RiskHistory,
+)
+from tests.customers import factories
+from tests.risk.conftest import assessed, disbursed_loan
+
+
+def night(on: dt.date, *, full: bool | None = None) -> JobRun:
+    run = jobs.run_synchronously(jobs.NIGHTLY, on, full=full)
+    assert run.status == "done", run.failures
+    return run
+
+
+def written(run: JobRun) -> dict:
+    return {k: v for k, v in run.counts.items() if v and k != "customers_examined"}
+
+
+def book_state() -> dict:
+    """Everything the job writes, to compare a night with its full rerun."""
+    return {
+        "risks": list(
+            LoanRisk.objects.order_by("loan_id").values_list(
+                "loan_id", "dpd", "overdue_instalments", "automatic_class", "final_class"
+            )
+        ),
+        "customers": list(Customer.objects.order_by("id").values_list("id", "risk_level", "grade")),
+        "alerts": list(
+            Alert.objects.order_by("id").values_list("id", "rule__code", "value", "status")
+        ),
+        "history": RiskHistory.objects.count(),
+    }
+
+
+def pending() -> set[int]:
+    return set(PendingCustomer.objects.values_list("customer_id", flat=True))
+
+
+def clear_pending() -> None:
+    PendingCustomer.objects.all().delete()
+
+
+def test_a_night_marks_nothing_for_the_next(risky_loan):
+    clear_pending()
+    night(dt.date(2025, 3, 1))
+    # Loan risks, customers, alerts, assessments and history were written by the job: none
+    # of it is a new input.
+    assert pending() == set()
+
+
+def test_every_input_marks_its_customer(alice, mary, risky_loan, second_customer):
+    customer = risky_loan.customer
+    night(dt.date(2025, 3, 1))
+
+    def marks(change) -> set[int]:
+        clear_pending()
+        change()
+        return pending()
+
+    first = risky_loan.instalments.order_by("number").first()
+    assert marks(
+        lambda: credit_services.repayment_post(
+            actor=alice,
+            loan=risky_loan,
+            amount=first.total_due,
+            paid_on=dt.date(2025, 3, 1),
+            channel="transfer",
+            reference="r1",
+        )
+    ) == {customer.pk}
+    assert marks(lambda: assessed(alice, customer)) == {customer.pk}
+    assert marks(
+        lambda: credit_services.statement_record(
+            actor=alice,
+            statement=FinancialStatement(
+                customer=customer,
+                period_end=dt.date(2024, 12, 31),
+                annual_income=Decimal("100000"),
+                debt_service=Decimal("20000"),
+            ),
+        )
+    ) == {customer.pk}
+    collateral = Collateral(
+        application=risky_loan.application,
+        collateral_type="real_estate",
+        description="Flat",
+        owner_name="x",
+        value=Decimal("150000"),
+        valued_on=dt.date(2025, 1, 1),
+    )
+    assert marks(collateral.save) == {customer.pk}
+    assert marks(
+        lambda: CollateralValuation.objects.create(
+            collateral=collateral, value=Decimal("1"), valued_on=dt.date(2025, 2, 1),
+            recorded_by=alice,
+        )
+    ) == {customer.pk}  # fmt: skip
+    assert marks(
+        lambda: services.signal_raise(
+            actor=alice, signal=ManualSignal(customer=customer, kind="lawsuit", note="Court")
+        )
+    ) == {customer.pk}
+    assert marks(
+        lambda: Interaction.objects.create(
+            customer=second_customer, officer=alice, channel="phone", summary="Called"
+        )
+    ) == {second_customer.pk}
+    assert marks(
+        lambda: Complaint.objects.create(
+            customer=second_customer,
+            category="service",
+            description="Slow",
+            sla_due_at=timezone.now(),
+            owner=alice,
+        )
+    ) == {second_customer.pk}
+    assert marks(lambda: LoanRisk.objects.filter(loan=risky_loan).update(override_class=4)) == {
+        customer.pk
+    }
+    alert = Alert.objects.filter(customer=customer).first()
+    assert marks(lambda: Alert.objects.filter(pk=alert.pk).update(status="dismissed")) == {
+        customer.pk
+    }
+    assert marks(lambda: Customer.objects.filter(pk=second_customer.pk).update(grade="CCC")) == {
+        second_customer.pk
+    }
+    enterprise = factories.enterprise(alice)
+    industry = Industry.objects.get(code="C")
+    Customer.objects.filter(pk=enterprise.pk).update(industry=industry)
+    watch = IndustryWatch(industry=industry, reason="Overcapacity")
+    assert marks(watch.save) == {enterprise.pk}
+    # A rule edited in admin can move anyone: everyone is looked at again.
+    assert marks(
+        lambda: EarlyWarningRule.objects.filter(code="dpd_30").update(threshold=31)
+    ) == set(Customer.objects.values_list("id", flat=True))
+
+
+def test_only_the_changed_and_the_watched_are_examined(alice, mary, risky_loan, consumer_product):
+    quiet = [assessed(alice, factories.individual(alice, name=f"客户{n}")) for n in range(5)]
+    for customer in quiet[:2]:
+        disbursed_loan(alice, mary, customer, consumer_product, on=dt.date(2025, 2, 20))
+    night(dt.date(2025, 3, 1))
+    second = night(dt.date(2025, 3, 2))
+    assert not second.full
+    # risky_loan is past due (watched every night); the five quiet customers are not.
+    assert second.counts["customers_examined"] == 1
+    Interaction.objects.create(customer=quiet[4], officer=alice, channel="phone", summary="Hi")
+    third = night(dt.date(2025, 3, 3))
+    assert third.counts["customers_examined"] == 2
+
+
+def test_a_night_after_changes_leaves_nothing_for_a_full_run(
+    alice, mary, risky_loan, second_customer, consumer_product
+):
+    other_loan = disbursed_loan(
+        alice, mary, second_customer, consumer_product, amount="60000", on=dt.date(2025, 1, 20)
+    )
+    late_payer = assessed(alice, factories.individual(alice, name="王五"))
+    third_loan = disbursed_loan(alice, mary, late_payer, consumer_product, on=dt.date(2024, 1, 5))
+    Customer.objects.filter(pk=second_customer.pk).update(
+        assigned_at=timezone.now() - dt.timedelta(days=400)
+    )
+    night(dt.date(2025, 2, 1))
+    # Between nights: a repayment that clears a due instalment, a late one paid, a new
+    # assessment, a statement over the limit, a lawsuit, a complaint already late, an
+    # override; and the calendar moves on by weeks (instalments fall due unpaid).
+    for instalment in third_loan.instalments.filter(due_date__lt=dt.date(2025, 2, 1)):
+        credit_services.repayment_post(
+            actor=alice,
+            loan=third_loan,
+            amount=instalment.total_due,
+            paid_on=instalment.due_date + dt.timedelta(days=3),
+            channel="transfer",
+            reference=f"late-{instalment.number}",
+        )
+    first = other_loan.instalments.order_by("number").first()
+    credit_services.repayment_post(
+        actor=alice,
+        loan=other_loan,
+        amount=first.total_due,
+        paid_on=dt.date(2025, 2, 20),
+        channel="transfer",
+        reference="o1",
+    )
+    credit_services.assessment_create(
+        actor=alice,
+        customer=second_customer,
+        inputs={"net_worth": -1, "monthly_income": 3000, "dti": 0.7, "years_employed": 0},
+        expert_comments={},
+    )
+    credit_services.statement_record(
+        actor=alice,
+        statement=FinancialStatement(
+            customer=late_payer,
+            period_end=dt.date(2024, 12, 31),
+            annual_income=Decimal("100000"),
+            debt_service=Decimal("70000"),
+        ),
+    )
+    services.signal_raise(
+        actor=alice, signal=ManualSignal(customer=late_payer, kind="lawsuit", note="Court")
+    )
+    Complaint.objects.create(
+        customer=second_customer,
+        category="service",
+        description="Slow",
+        sla_due_at=timezone.now() - dt.timedelta(days=1),
+        owner=alice,
+    )
+    LoanRisk.objects.filter(loan=other_loan).update(
+        override_class=3, override_reason="Weak", override_until=dt.date(2025, 5, 1)
+    )
+    for on in (dt.date(2025, 3, 1), dt.date(2025, 5, 15), dt.date(2026, 2, 10)):
+        incremental = night(on)
+        assert not incremental.full
+        after = book_state()
+        full = night(on, full=True)
+        assert full.full
+        assert written(full) == {}, on
+        assert book_state() == after
+
+
+def test_a_failed_chunk_keeps_its_marks(monkeypatch, alice, risky_loan, second_customer):
+    from risk import recompute
+
+    night(dt.date(2025, 3, 1))
+    Interaction.objects.create(customer=second_customer, officer=alice, channel="phone", summary="")
+    assert pending() == {second_customer.pk}
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(recompute, "recompute_chunk", broken)
+    run = jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 3, 2), attempts=1)
+    assert run.status == "failed"
+    assert second_customer.pk in pending()
+    monkeypatch.undo()
+    night(dt.date(2025, 3, 3))
+    assert pending() == set()
+
+
+def test_a_scan_leaves_the_marks_for_the_night(alice, risky_loan, second_customer):
+    night(dt.date(2025, 3, 1))
+    Interaction.objects.create(customer=second_customer, officer=alice, channel="phone", summary="")
+    run = jobs.run_synchronously(jobs.SCAN, dt.date(2025, 3, 1))
+    assert run.counts["customers_examined"] == 2
+    assert pending() == {second_customer.pk}
+    night(dt.date(2025, 3, 2))
+    assert pending() == set()
+
+
+def test_the_calendar_marks_an_instalment_falling_due_unpaid(alice, mary, consumer_product):
+    customer = assessed(alice, factories.individual(alice))
+    loan = disbursed_loan(alice, mary, customer, consumer_product, on=dt.date(2025, 1, 10))
+    night(dt.date(2025, 2, 5))
+    clear_pending()
+    # The first instalment falls due on 10 February and is not paid.
+    night(dt.date(2025, 2, 12))
+    assert LoanRisk.objects.get(loan=loan).dpd == 2
+    assert Alert.objects.filter(loan=loan, rule__code="dpd_1", status="open").exists()
+
+
+def test_first_run_and_a_run_back_in_time_are_full(risky_loan):
+    assert night(dt.date(2025, 3, 1)).full
+    assert not night(dt.date(2025, 3, 2)).full
+    assert night(dt.date(2025, 2, 20)).full
+
+
+@pytest.mark.parametrize(
+    ("value", "indicator", "shown"),
+    [
+        ("2025-02-10", "dpd", "10 days past due (since 2025-02-10)"),
+        ("2024-11-22", "no_contact", "90 days without contact (last 2024-11-22)"),
+        ("2025-03-22", "maturity_no_renewal", "matures in 30 days (2025-03-22)"),
+        ("12", "dpd", "12"),  # a value from before dates were stored is shown as it is
+        ("0.8123", "ltv_limit", "0.8123"),
+    ],
+)
+def test_dated_alert_values_are_counted_when_shown(value, indicator, shown):
+    rule = EarlyWarningRule(indicator=indicator)
+    assert Alert(rule=rule, value=value).shown_value(dt.date(2025, 2, 20)) == shown
