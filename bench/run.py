@@ -235,6 +235,8 @@ def post_the_days_repayments(since: dt.date, on: dt.date) -> dict:
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
+        # Dropped at commit; dropped here too for a day run inside a wider transaction.
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.bench_paid")
         cursor.execute(
             """
             CREATE TEMPORARY TABLE bench_paid ON COMMIT DROP AS

@@ -57,6 +57,9 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     )
     assert result["rerun"]["rows_written"] == 0
     assert result["nightly"]["rows_written"] > 0
+    # The typical night looked only at the customers that moved, not the whole book.
+    assert 0 < result["nightly"]["counts"]["customers_examined"] < 300
+    assert result["warmup"]["counts"]["customers_examined"] <= 300
     assert result["naive"]["loans"] > 0 and result["speedup"] > 0
     pages = {(page["page"], page["role"]) for page in result["pages"]}
     assert ("dashboard", "manager") in pages and ("customer 360", "officer") in pages
@@ -64,3 +67,31 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     text = run.render(result)
     assert "nightly recompute, typical night" in text and "p95 ms" in text
     assert result["verdicts"]["unchanged rerun writes 0 rows"] is True
+
+
+def test_a_day_of_repayments_pays_what_fell_due_on_the_performing_loans(tiny_book):
+    from django.db.models import Sum
+
+    from risk.models import LoanRisk
+
+    until = DAY0 + dt.timedelta(days=31)
+    late = set(LoanRisk.objects.filter(dpd__gt=0).values_list("loan_id", flat=True))
+    due = Instalment.objects.filter(
+        settled_on__isnull=True, superseded=False, due_date__gte=DAY0, due_date__lt=until
+    )
+    expected = due.exclude(loan_id__in=late).filter(loan__status="active")
+    count, principal = expected.count(), expected.aggregate(p=Sum("principal_due"))["p"]
+    outstanding = Loan.objects.aggregate(total=Sum("outstanding_principal"))["total"]
+    repayments = Repayment.objects.count()
+    day = run.post_the_days_repayments(DAY0, until)
+    assert day["instalments_paid"] == count > 0
+    assert Repayment.objects.count() == repayments + count
+    assert Loan.objects.aggregate(total=Sum("outstanding_principal"))["total"] == (
+        outstanding - principal
+    )
+    # The past-due loans kept not paying; running the same day again pays nothing more.
+    assert late
+    assert not Instalment.objects.filter(
+        loan_id__in=late, due_date__gte=DAY0, due_date__lt=until, settled_on__isnull=False
+    ).exists()
+    assert run.post_the_days_repayments(DAY0, until)["instalments_paid"] == 0

@@ -190,3 +190,7 @@ def test_recompute_command(alert, capsys):
     call_command("risk_recompute", "--business-date", "2025-02-20")
     out = capsys.readouterr().out
     assert "risk.nightly for 2025-02-20" in out
+    call_command("risk_recompute", "--business-date", "2025-02-21")
+    assert "changed customers only" in capsys.readouterr().out
+    call_command("risk_recompute", "--business-date", "2025-02-21", "--full")
+    assert "every customer" in capsys.readouterr().out

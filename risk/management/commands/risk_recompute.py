@@ -18,8 +18,22 @@ class Command(BaseCommand):
         )
         parser.add_argument("--chunk-size", type=int, help="customers per chunk")
         parser.add_argument("--scan-only", action="store_true", help="only the early-warning scan")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="every customer, not only those changed or moved by the calendar (after "
+            "restoring a backup, or to check that the incremental nights missed nothing)",
+        )
 
-    def handle(self, *args, day: str | None, chunk_size: int | None, scan_only: bool, **options):
+    def handle(
+        self,
+        *args,
+        day: str | None,
+        chunk_size: int | None,
+        scan_only: bool,
+        full: bool,
+        **options,
+    ):
         try:
             on = dt.date.fromisoformat(day) if day else business_date()
         except ValueError:
@@ -27,7 +41,7 @@ class Command(BaseCommand):
         if chunk_size is not None and chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1")
         job = jobs.SCAN if scan_only else jobs.NIGHTLY
-        run = jobs.run_synchronously(job, on, chunk_size=chunk_size)
+        run = jobs.run_synchronously(job, on, chunk_size=chunk_size, full=full or None)
         if run is None:
             raise CommandError("the job is already running; nothing done")
         for key, value in sorted(run.counts.items()):
@@ -35,5 +49,8 @@ class Command(BaseCommand):
         if run.failures:
             raise CommandError(f"{len(run.failures)} chunk(s) failed: {run.failures}")
         self.stdout.write(
-            self.style.SUCCESS(f"{run.job} for {run.business_date}: {run.chunks_done} chunk(s)")
+            self.style.SUCCESS(
+                f"{run.job} for {run.business_date}: {run.chunks_done} chunk(s), "
+                f"{'every customer' if run.full else 'changed customers only'}"
+            )
         )
