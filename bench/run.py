@@ -5,10 +5,13 @@
 small = 10,000 loans (about a minute), medium = 100,000, full = 1,000,000 (the default).
 The book lives in a database of its own (crm_bench_<loans>) on the same PostgreSQL and is
 generated once by `seed_bench`; later runs reuse it. Dates: the book is as of D0 (two days
-before the business date); the run works the nights that follow.
+before the business date); the run works the nights that follow (after the last night a
+previous run worked on that book), and before each night the performing loans pay the
+instalments that fell due that day, as a working day would.
 
-Figures: seed time; the nightly risk recompute over the whole book (a warm-up night, then a
-typical night: wall time, loans per second, rows written); the same night again with nothing
+Figures: seed time; the nightly risk recompute over the whole book (a warm-up night, the
+first on a new book being a full one, then a typical night: wall time, loans per second,
+customers examined, rows written); the same night again with nothing
 changed (time and rows written, which must be 0); the naive way on a sample of 10,000 loans
 (ORM objects, one save per loan) and the speed-up; the early-warning scan alone; the nightly
 through Celery with one worker and with two (and the ratio), with each worker's peak memory;

@@ -61,11 +61,12 @@ class JobRunAdmin(ReadOnlyAdmin):
         "started_at",
         "finished_at",
         "status",
+        "full",
         "chunks_done",
         "chunks_total",
         "counts",
     ]
-    list_filter = ["job", "status"]
+    list_filter = ["job", "status", "full"]
 
 
 @admin.register(Alert)
