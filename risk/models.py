@@ -259,6 +259,25 @@ class Alert(models.Model):
         blank=True,
         related_name="+",
     )
+    # The customer's officer and branch now (not the assignee, who stays the officer the
+    # alert was raised for), kept equal to the customer's by database triggers
+    # (risk.alert_scope): who may see the alert, and an index for each list's first page.
+    customer_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    customer_branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("alert")
@@ -277,6 +296,22 @@ class Alert(models.Model):
             models.Index(fields=["assignee", "status"], name="alert_by_assignee"),
             models.Index(fields=["status", "sla_due_at"], name="alert_sla"),
             models.Index(fields=["customer", "status"], name="alert_by_customer"),
+            # The alert list's first page, most urgent first: an officer's, a branch's, the bank's.
+            models.Index(
+                fields=["customer_officer", "sla_due_at"],
+                condition=models.Q(status__in=["open", "acknowledged", "in_progress"]),
+                name="alert_open_by_officer",
+            ),
+            models.Index(
+                fields=["customer_branch", "sla_due_at"],
+                condition=models.Q(status__in=["open", "acknowledged", "in_progress"]),
+                name="alert_open_by_branch",
+            ),
+            models.Index(
+                fields=["sla_due_at"],
+                condition=models.Q(status__in=["open", "acknowledged", "in_progress"]),
+                name="alert_open_by_sla",
+            ),
         ]
 
     def __str__(self) -> str:

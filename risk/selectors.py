@@ -11,10 +11,12 @@ from credit.models import Loan
 from risk.models import ACTIVE_ALERT_STATUSES, Alert, JobRun, LoanClass, LoanRisk
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+# An alert's own copy of its customer's officer and branch (risk.alert_scope), indexed.
+ALERT_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_branch"}
 
 
 def alerts_for(user: User) -> QuerySet[Alert]:
-    return scope_queryset(user, Alert.objects.all(), **CUSTOMER_SCOPE).select_related(
+    return scope_queryset(user, Alert.objects.all(), **ALERT_SCOPE).select_related(
         "rule", "customer", "loan", "assignee", "escalated_to"
     )
 
@@ -26,7 +28,7 @@ def alert_get_for(user: User, pk) -> Alert:
             "rule", "customer", "customer__officer", "loan", "assignee", "escalated_to"
         ),
         pk=pk,
-        **CUSTOMER_SCOPE,
+        **ALERT_SCOPE,
     )
 
 
@@ -44,7 +46,7 @@ def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:
     customer is transferred away, and the former officer may no longer see that customer."""
     mine = Q(assignee=user) | Q(escalated_to=user)
     return list(
-        scope_queryset(user, Alert.objects.filter(mine), **CUSTOMER_SCOPE)
+        scope_queryset(user, Alert.objects.filter(mine), **ALERT_SCOPE)
         .filter(status__in=ACTIVE_ALERT_STATUSES)
         .select_related("rule", "customer")
         .order_by("sla_due_at")[:limit]
@@ -56,7 +58,7 @@ def risk_overview(user: User) -> dict:
     risk-level distributions of the user's scope, and the latest job runs."""
     now = timezone.now()
     alerts = scope_queryset(
-        user, Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES), **CUSTOMER_SCOPE
+        user, Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES), **ALERT_SCOPE
     )
     day = timezone.timedelta(days=1)
     by_severity = alerts.aggregate(

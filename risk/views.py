@@ -36,7 +36,7 @@ def alert_list(request):
     if filters.get("officer"):
         alerts = alerts.filter(assignee=filters["officer"])
     if filters.get("branch"):
-        alerts = alerts.filter(customer__branch=filters["branch"])
+        alerts = alerts.filter(customer_branch=filters["branch"])
     age = filters.get("age")
     now = timezone.now()
     if age == "older":

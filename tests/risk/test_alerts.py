@@ -194,3 +194,45 @@ def test_recompute_command(alert, capsys):
     assert "changed customers only" in capsys.readouterr().out
     call_command("risk_recompute", "--business-date", "2025-02-21", "--full")
     assert "every customer" in capsys.readouterr().out
+
+
+def test_an_alert_follows_its_customer_to_another_officer(
+    client_for, alice, bob, charlie, mary, alert
+):
+    """Who may see an alert is its customer's officer and branch now, read from the alert's
+    own indexed copy, which the database keeps equal to the customer's."""
+    from customers.models import Customer
+    from customers.services import customer_transfer
+
+    assert (alert.customer_officer, alert.customer_branch) == (alice, alice.branch)
+    customer_transfer(actor=mary, customer=alert.customer, to_officer=bob, reason="Workload")
+    alert.refresh_from_db()
+    assert (alert.customer_officer, alert.assignee) == (bob, alice)
+    assert client_for(alice).get(reverse("risk:alert-detail", args=[alert.pk])).status_code == 404
+    assert client_for(bob).get(reverse("risk:alert-detail", args=[alert.pk])).status_code == 200
+    listed = client_for(bob).get(reverse("risk:alert-list")).context["alerts"]
+    assert alert.pk in {row.pk for row in listed}
+    assert {row.customer_id for row in listed} == {alert.customer_id}
+    assert client_for(alice).get(reverse("risk:alert-list")).context["alerts"] == []
+    # Moved by a bulk statement to another branch: the alert follows in the same statement.
+    Customer.objects.filter(pk=alert.customer_id).update(officer=charlie, branch=charlie.branch)
+    alert.refresh_from_db()
+    assert (alert.customer_officer, alert.customer_branch) == (charlie, charlie.branch)
+    assert client_for(bob).get(reverse("risk:alert-detail", args=[alert.pk])).status_code == 404
+    assert client_for(mary).get(reverse("risk:alert-detail", args=[alert.pk])).status_code == 404
+
+
+def test_an_alert_written_outside_the_scan_gets_its_customers_scope(alert):
+    copy = Alert.objects.create(
+        rule=alert.rule,
+        customer=alert.customer,
+        subject="customer:test",
+        severity="yellow",
+        risk_type="credit",
+        value="1",
+        assignee=alert.assignee,
+        sla_due_at=alert.sla_due_at,
+    )
+    copy.refresh_from_db()
+    assert copy.customer_officer_id == alert.customer.officer_id
+    assert copy.customer_branch_id == alert.customer.branch_id

@@ -1,0 +1,60 @@
+"""An alert carries its customer's officer and branch (Alert.customer_officer and
+customer_branch), so that an officer's or a branch's open alerts are read from one index in
+the order of their SLA instead of joining every open alert of the bank to its customer.
+
+PostgreSQL keeps them equal to the customer's, whichever code writes: a row trigger fills them
+when an alert is inserted (or moved to another customer), and a statement trigger on
+customers copies a transfer to the customer's alerts in the same transaction, so no request
+ever sees an alert under its former officer.
+"""
+
+FILL = """
+CREATE OR REPLACE FUNCTION risk_alert_fill_scope() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    SELECT c.officer_id, c.branch_id INTO NEW.customer_officer_id, NEW.customer_branch_id
+    FROM customers_customer c WHERE c.id = NEW.customer_id;
+    RETURN NEW;
+END
+$$;
+DROP TRIGGER IF EXISTS risk_alert_fill_scope ON risk_alert;
+CREATE TRIGGER risk_alert_fill_scope BEFORE INSERT OR UPDATE OF customer_id ON risk_alert
+FOR EACH ROW EXECUTE FUNCTION risk_alert_fill_scope();
+"""
+
+# EXECUTE: planned for the rows at hand each time (see dashboards.figures).
+FOLLOW_TRANSFERS = """
+CREATE OR REPLACE FUNCTION risk_alert_follow_customer() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE $statement$
+    UPDATE risk_alert a
+    SET customer_officer_id = n.officer_id, customer_branch_id = n.branch_id
+    FROM new_rows n JOIN old_rows o ON o.id = n.id
+    WHERE a.customer_id = n.id
+      AND (o.officer_id IS DISTINCT FROM n.officer_id OR o.branch_id IS DISTINCT FROM n.branch_id)
+    $statement$;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS risk_alert_follow_customer ON customers_customer;
+CREATE TRIGGER risk_alert_follow_customer AFTER UPDATE ON customers_customer
+REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+FOR EACH STATEMENT EXECUTE FUNCTION risk_alert_follow_customer();
+"""
+
+BACKFILL = """
+UPDATE risk_alert a SET customer_officer_id = c.officer_id, customer_branch_id = c.branch_id
+FROM customers_customer c WHERE c.id = a.customer_id
+"""
+
+
+def install_sql() -> str:
+    return FILL + FOLLOW_TRANSFERS
+
+
+def uninstall_sql() -> str:
+    return (
+        "DROP TRIGGER IF EXISTS risk_alert_follow_customer ON customers_customer; "
+        "DROP FUNCTION IF EXISTS risk_alert_follow_customer(); "
+        "DROP TRIGGER IF EXISTS risk_alert_fill_scope ON risk_alert; "
+        "DROP FUNCTION IF EXISTS risk_alert_fill_scope();"
+    )
