@@ -755,6 +755,12 @@ class Instalment(models.Model):
                 condition=models.Q(settled_on__gt=models.F("due_date"), superseded=False),
                 name="instalment_late_by_date",
             ),
+            # A loan's instalments paid late, for the repayment record.
+            models.Index(
+                fields=["loan"],
+                condition=models.Q(settled_on__gt=models.F("due_date"), superseded=False),
+                name="instalment_paid_late",
+            ),
         ]
 
     def __str__(self) -> str:

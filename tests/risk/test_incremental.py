@@ -299,3 +299,31 @@ def test_first_run_and_a_run_back_in_time_are_full(risky_loan):
 def test_dated_alert_values_are_counted_when_shown(value, indicator, shown):
     rule = EarlyWarningRule(indicator=indicator)
     assert Alert(rule=rule, value=value).shown_value(dt.date(2025, 2, 20)) == shown
+
+
+def test_the_nightly_repayment_record_is_the_services_one(alice, mary, consumer_product):
+    """The night reads only late instalments through partial indexes; the record it gives a
+    customer is exactly credit.services.repayment_record's."""
+    from credit.models import Assessment
+    from credit.services import repayment_record
+
+    customer = assessed(alice, factories.individual(alice, name="赵六"))
+    loan = disbursed_loan(alice, mary, customer, consumer_product, on=dt.date(2023, 1, 5))
+    for instalment in loan.instalments.order_by("number")[:20]:
+        if instalment.number in (3, 4):
+            continue  # never paid: past due ever since
+        late_by = 5 if instalment.number % 4 == 0 else 0
+        credit_services.repayment_post(
+            actor=alice,
+            loan=loan,
+            amount=instalment.total_due,
+            paid_on=min(instalment.due_date + dt.timedelta(days=late_by), dt.date(2025, 3, 1)),
+            channel="transfer",
+            reference=f"p-{instalment.number}",
+        )
+    on = dt.date(2025, 3, 1)
+    night(on, full=True)
+    latest = Assessment.objects.filter(customer=customer).first()
+    expected = repayment_record(customer, on)
+    assert expected["late_payments_36m"] > 0
+    assert {key: latest.inputs[key] for key in expected} == expected
