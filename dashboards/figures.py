@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
+from crm_site.db_triggers import drop_trigger_sql, statement_trigger_sql
+
 TABLE = "dashboards_bookfigure"
 DIMENSIONS = ("total", "grade", "class", "product", "industry")
 # Figure columns and their value for one loan (s.sign is +1 or -1); the bucket bounds are
@@ -209,26 +211,15 @@ TRIGGERS += [
 
 def install_sql() -> str:
     """The trigger functions and triggers (for the migration; idempotent)."""
-    statements = []
-    for name, table, event, referencing, body in TRIGGERS:
-        function = f"dashboards_figures_{name}"
-        # EXECUTE plans the statement for the rows at hand each time: a plan cached from a
-        # one-row statement (a nested loop over the transition tables) reused for a
-        # 10,000-row one took a minute instead of a second.
-        statements.append(
-            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\nEXECUTE $statement${body}$statement$;\nRETURN NULL;\nEND\n$$;\n"
-            f"DROP TRIGGER IF EXISTS {function} ON {table};\n"
-            f"CREATE TRIGGER {function} AFTER {event} ON {table} REFERENCING {referencing} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
-        )
-    return "\n".join(statements)
+    return "\n".join(
+        statement_trigger_sql(f"dashboards_figures_{name}", table, event, referencing, body)
+        for name, table, event, referencing, body in TRIGGERS
+    )
 
 
 def uninstall_sql() -> str:
     return "\n".join(
-        f"DROP TRIGGER IF EXISTS dashboards_figures_{name} ON {table}; "
-        f"DROP FUNCTION IF EXISTS dashboards_figures_{name}();"
+        drop_trigger_sql(f"dashboards_figures_{name}", table)
         for name, table, _event, _referencing, _body in TRIGGERS
     )
 

@@ -8,6 +8,8 @@ customers copies a transfer to the customer's alerts in the same transaction, so
 ever sees an alert under its former officer.
 """
 
+from crm_site.db_triggers import drop_trigger_sql, statement_trigger_sql
+
 FILL = """
 CREATE OR REPLACE FUNCTION risk_alert_fill_scope() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -21,25 +23,19 @@ CREATE TRIGGER risk_alert_fill_scope BEFORE INSERT OR UPDATE OF customer_id ON r
 FOR EACH ROW EXECUTE FUNCTION risk_alert_fill_scope();
 """
 
-# EXECUTE: planned for the rows at hand each time (see dashboards.figures).
-FOLLOW_TRANSFERS = """
-CREATE OR REPLACE FUNCTION risk_alert_follow_customer() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE $statement$
+FOLLOW_TRANSFERS = statement_trigger_sql(
+    "risk_alert_follow_customer",
+    "customers_customer",
+    "UPDATE",
+    "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    """
     UPDATE risk_alert a
     SET customer_officer_id = n.officer_id, customer_branch_id = n.branch_id
     FROM new_rows n JOIN old_rows o ON o.id = n.id
     WHERE a.customer_id = n.id
       AND (o.officer_id IS DISTINCT FROM n.officer_id OR o.branch_id IS DISTINCT FROM n.branch_id)
-    $statement$;
-    RETURN NULL;
-END
-$$;
-DROP TRIGGER IF EXISTS risk_alert_follow_customer ON customers_customer;
-CREATE TRIGGER risk_alert_follow_customer AFTER UPDATE ON customers_customer
-REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-FOR EACH STATEMENT EXECUTE FUNCTION risk_alert_follow_customer();
-"""
+    """,
+)
 
 # A copy, not a change the nightly job has to look at (risk.pending's triggers skip it).
 BACKFILL = """
@@ -51,13 +47,11 @@ SELECT set_config('xindai.risk_job', 'off', true);
 
 
 def install_sql() -> str:
-    return FILL + FOLLOW_TRANSFERS
+    return FILL + "\n" + FOLLOW_TRANSFERS
 
 
 def uninstall_sql() -> str:
-    return (
-        "DROP TRIGGER IF EXISTS risk_alert_follow_customer ON customers_customer; "
-        "DROP FUNCTION IF EXISTS risk_alert_follow_customer(); "
-        "DROP TRIGGER IF EXISTS risk_alert_fill_scope ON risk_alert; "
-        "DROP FUNCTION IF EXISTS risk_alert_fill_scope();"
+    return drop_trigger_sql("risk_alert_follow_customer", "customers_customer") + (
+        " DROP TRIGGER IF EXISTS risk_alert_fill_scope ON risk_alert;"
+        " DROP FUNCTION IF EXISTS risk_alert_fill_scope();"
     )

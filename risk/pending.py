@@ -34,6 +34,8 @@ import datetime as dt
 
 from django.db import connection
 
+from crm_site.db_triggers import drop_trigger_sql, statement_trigger_sql
+
 TABLE = "risk_pendingcustomer"
 # Set (SET LOCAL) by the risk job's chunks: their own writes are results, not new inputs.
 JOB_SETTING = "xindai.risk_job"
@@ -116,8 +118,11 @@ SOURCES = [
     ),
 ]
 
-_REFERENCING = {"INSERT": "NEW TABLE AS {rows}", "UPDATE": "NEW TABLE AS {rows}",
-                "DELETE": "OLD TABLE AS {rows}"}  # fmt: skip
+_REFERENCING = {
+    "INSERT": "NEW TABLE AS changed_rows",
+    "UPDATE": "NEW TABLE AS changed_rows",
+    "DELETE": "OLD TABLE AS changed_rows",
+}
 
 
 def _function(name: str, event: str) -> str:
@@ -126,34 +131,26 @@ def _function(name: str, event: str) -> str:
 
 def install_sql() -> str:
     """The trigger functions and triggers (for the migration; idempotent)."""
-    statements = []
-    for name, table, events, customers in SOURCES:
-        for event in events:
-            function = _function(name, event)
-            rows = "changed_rows"
-            statements.append(
-                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                f"BEGIN\n"
-                f"IF current_setting('{JOB_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
-                # Planned for the rows at hand each time (see dashboards.figures).
-                f"EXECUTE $statement$INSERT INTO {TABLE} (customer_id, marked_at)\n"
-                f"SELECT DISTINCT x.id, now() FROM ({customers.format(rows=rows)}) x (id)\n"
-                f"WHERE x.id IS NOT NULL\n"
-                f"ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at"
-                f"$statement$;\n"
-                f"RETURN NULL;\nEND\n$$;\n"
-                f"DROP TRIGGER IF EXISTS {function} ON {table};\n"
-                f"CREATE TRIGGER {function} AFTER {event} ON {table} "
-                f"REFERENCING {_REFERENCING[event].format(rows=rows)} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
-            )
-    return "\n".join(statements)
+    return "\n".join(
+        statement_trigger_sql(
+            _function(name, event),
+            table,
+            event,
+            _REFERENCING[event],
+            f"INSERT INTO {TABLE} (customer_id, marked_at)\n"
+            f"SELECT DISTINCT x.id, now() FROM ({customers.format(rows='changed_rows')}) x (id)\n"
+            f"WHERE x.id IS NOT NULL\n"
+            f"ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+            skip_if=f"current_setting('{JOB_SETTING}', true) = 'on'",
+        )
+        for name, table, events, customers in SOURCES
+        for event in events
+    )
 
 
 def uninstall_sql() -> str:
     return "\n".join(
-        f"DROP TRIGGER IF EXISTS {_function(name, event)} ON {table}; "
-        f"DROP FUNCTION IF EXISTS {_function(name, event)}();"
+        drop_trigger_sql(_function(name, event), table)
         for name, table, events, _customers in SOURCES
         for event in events
     )

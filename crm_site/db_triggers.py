@@ -1,0 +1,25 @@
+"""Statement-level PostgreSQL triggers, as SQL for a migration (idempotent)."""
+
+
+def statement_trigger_sql(
+    function: str, table: str, event: str, referencing: str, statement: str, *, skip_if: str = ""
+) -> str:
+    """A plpgsql function running `statement` after each `event` statement on `table`, with
+    the transition tables `referencing` names, and the trigger calling it; `skip_if` is a
+    condition under which the function does nothing.
+
+    EXECUTE plans the statement for the rows at hand each time: a plan cached from a one-row
+    statement (a nested loop over the transition tables) reused for a 10,000-row one took a
+    minute instead of a second."""
+    guard = f"IF {skip_if} THEN RETURN NULL; END IF;\n" if skip_if else ""
+    return (
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN\n{guard}EXECUTE $statement${statement}$statement$;\nRETURN NULL;\nEND\n$$;\n"
+        f"DROP TRIGGER IF EXISTS {function} ON {table};\n"
+        f"CREATE TRIGGER {function} AFTER {event} ON {table} REFERENCING {referencing} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+    )
+
+
+def drop_trigger_sql(function: str, table: str) -> str:
+    return f"DROP TRIGGER IF EXISTS {function} ON {table}; DROP FUNCTION IF EXISTS {function}();"
