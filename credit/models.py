@@ -830,6 +830,9 @@ class Repayment(models.Model):
                 name="repayment_reference_once",
             ),
         ]
+        # The default order (admin's changelist, a loan's payments): newest first from the
+        # index, not a sort of every repayment in the book.
+        indexes = [models.Index(fields=["-paid_on", "-id"], name="repayment_recent")]
 
     def __str__(self) -> str:
         return f"{self.amount} on {self.paid_on}"

@@ -33,6 +33,9 @@ NON_PERFORMING = frozenset({SUBSTANDARD, DOUBTFUL, LOSS})
 CONTAGION_SHARE = Decimal("0.10")
 OBSERVATION_MONTHS = 12
 OBSERVATION_PERIODS = 2
+# The days past due at which dpd_floor (and CLASSIFY in risk/recompute.py) moves a loan up:
+# the nightly calendar marks loans reaching them (risk.pending.past_due_thresholds).
+DPD_FLOORS = (1, 90, 270, 360)
 
 
 def dpd_floor(dpd: int) -> int:

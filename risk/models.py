@@ -30,6 +30,9 @@ class LoanRisk(models.Model):
     )
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="loan_risks")
     dpd = models.IntegerField(_("days past due"), default=0)
+    # The due date of the oldest unpaid instalment of an active loan: the nightly job counts
+    # the days past due from it without recomputing the loan (risk.recompute.AGE_PAST_DUE).
+    overdue_since = models.DateField(_("past due since"), null=True, blank=True)
     overdue_instalments = models.IntegerField(_("overdue instalments"), default=0)
     automatic_class = models.SmallIntegerField(
         _("automatic class"), choices=LoanClass.choices, default=LoanClass.NORMAL
@@ -53,15 +56,17 @@ class LoanRisk(models.Model):
         indexes = [
             models.Index(fields=["final_class"], name="loanrisk_class"),
             models.Index(fields=["customer"], name="loanrisk_customer"),
-            # The loans the nightly job looks at every night (risk.pending.WATCHED_LOAN_RISK).
+            # The past-due loans whose days the nightly job moves on (AGE_PAST_DUE).
             models.Index(
                 fields=["customer"],
-                condition=models.Q(dpd__gt=0)
-                | models.Q(overdue_instalments__gt=0)
-                | ~models.Q(automatic_class=1)
-                | ~models.Q(final_class=1)
-                | models.Q(override_class__isnull=False),
-                name="loanrisk_watch",
+                condition=models.Q(overdue_since__isnull=False),
+                name="loanrisk_past_due",
+            ),
+            # Overrides ending: the calendar marks their customers (risk.pending).
+            models.Index(
+                fields=["override_until"],
+                condition=models.Q(override_class__isnull=False),
+                name="loanrisk_override_ends",
             ),
         ]
 

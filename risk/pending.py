@@ -16,14 +16,15 @@ the ones the date itself moves (risk/recompute.py builds each chunk's set from t
   a change committing while a chunk starts is either seen by that chunk or marks the
   customer again afterwards; never lost. The job's own writes set `xindai.risk_job`, which
   the triggers skip, so a night does not queue itself for the next one.
-- The calendar. Loans already past due, classified above normal, restructured or under an
-  override stay in every night's set (risk_loanrisk's `loanrisk_watch` index and the
-  restructured loans): their days past due grow each day. The start of each run marks the
-  customers the dates since the previous run moved (`mark_calendar`): an instalment fell due
-  unpaid; a late instalment left the 12 or 36-month window of the repayment record; the last
-  contact became old enough for the no-contact rule; a loan entered or left the maturity
-  window; a complaint passed its SLA.
-
+- The calendar. The start of each run marks the customers the dates since the previous run
+  moved (`mark_calendar`): an instalment fell due unpaid; an unpaid instalment's days past
+  due reached a threshold something depends on (a class floor, the risk level policy, a
+  days-past-due rule, a scorecard bin); an override ended; a late instalment left the 12 or
+  36-month window of the repayment record; the last contact became old enough for the
+  no-contact rule; a loan entered or left the maturity window; a complaint passed its SLA.
+  Between thresholds a past-due loan is not looked at: the chunk moves its days on from the
+  date it is past due since (risk.recompute.AGE_PAST_DUE). Restructured loans stay in every
+  night's set (their observation period ends on a computed date).
 A run is full (every customer of the range) when no nightly run has completed yet, or when
 it is for an earlier date than one already run.
 """
@@ -31,6 +32,7 @@ it is for an earlier date than one already run.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 from django.db import connection
 
@@ -156,13 +158,6 @@ def uninstall_sql() -> str:
     )
 
 
-# The loans whose risk moves with the date alone: past due, above normal, under an override.
-# Kept in step with the partial index loanrisk_watch (risk/models.py).
-WATCHED_LOAN_RISK = (
-    "(dpd > 0 OR overdue_instalments > 0 OR automatic_class <> 1 OR final_class <> 1 "
-    "OR override_class IS NOT NULL)"
-)
-
 # What the calendar moved between the previous run's date and this one's. The windows are
 # closed at both ends on purpose: marking a customer twice costs a little, missing one does
 # not show until their next change.
@@ -172,6 +167,22 @@ CALENDAR = {
         SELECT l.customer_id FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
         WHERE i.settled_on IS NULL AND NOT i.superseded
           AND i.due_date >= %(since_on)s::date - 1 AND i.due_date < %(on)s
+    """,
+    # An unpaid instalment reached a number of days past due that something depends on
+    # (past_due_thresholds): one window of due dates per threshold.
+    "past_due_threshold": """
+        SELECT l.customer_id
+        FROM unnest(%(window_from)s::date[], %(window_to)s::date[]) w (since, until)
+        JOIN credit_instalment i ON i.due_date BETWEEN w.since AND w.until
+        JOIN credit_loan l ON l.id = i.loan_id
+        WHERE i.settled_on IS NULL AND NOT i.superseded
+    """,
+    # An override ended (it holds up to and including its date): the automatic class
+    # applies again.
+    "override_ends": """
+        SELECT r.customer_id FROM risk_loanrisk r
+        WHERE r.override_class IS NOT NULL
+          AND r.override_until BETWEEN %(since_on)s::date - 1 AND %(on)s::date - 1
     """,
     # A late instalment left the 12 or 36 months the repayment record counts.
     "record_window": """
@@ -222,7 +233,17 @@ def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt
     if on == since_on:
         # The same day again: only the clock moved, not the date.
         return _mark(queries)
-    queries += [(CALENDAR[name], params) for name in ("fell_due", "record_window")]
+    queries += [(CALENDAR[name], params) for name in ("fell_due", "override_ends", "record_window")]
+    # An instalment due on D is N days past due on D + N: the due dates that reach each
+    # threshold on one of the days after the previous run's, up to this one's (each
+    # threshold comes with the day after it, which is the margin here).
+    thresholds = sorted(past_due_thresholds())
+    windows = {
+        **params,
+        "window_from": [since_on - dt.timedelta(days=days - 1) for days in thresholds],
+        "window_to": [on - dt.timedelta(days=days) for days in thresholds],
+    }
+    queries.append((CALENDAR["past_due_threshold"], windows))
     rules = EarlyWarningRule.objects.filter(enabled=True, indicator__in=list(CALENDAR_BY_RULE))
     for rule in rules:
         days = int(rule.threshold or 0)
@@ -235,6 +256,34 @@ def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt
             window["contact_to"] = timezone.make_aware(last, zone)
         queries.append((CALENDAR_BY_RULE[rule.indicator], window))
     return _mark(queries)
+
+
+def past_due_thresholds() -> set[int]:
+    """The days past due at which a customer's risk can change without any other input:
+    the five-tier floors (risk.classification), the risk level policy's limits, the enabled
+    days-past-due rules and the bins of worst days past due in the scorecards in force. Each
+    is taken with the day after it, so "over N" and "N or more" are both caught."""
+    from credit.models import ScorecardStatus, ScorecardVersion
+    from risk.classification import DPD_FLOORS
+    from risk.models import EarlyWarningRule, RiskLevelPolicy
+
+    days = set(DPD_FLOORS)
+    policy = RiskLevelPolicy.objects.order_by("id").first()
+    if policy is not None:
+        days |= {policy.high_dpd_over, policy.medium_dpd_over}
+    rules = EarlyWarningRule.objects.filter(enabled=True, indicator="dpd")
+    days |= {int(rule.threshold or 0) for rule in rules}
+    for definition in ScorecardVersion.objects.filter(status=ScorecardStatus.PUBLISHED).values_list(
+        "definition", flat=True
+    ):
+        for factor in definition.get("factors", []):
+            if factor.get("key") != "worst_dpd_ever":
+                continue
+            for bin_ in factor.get("bins", []):
+                days |= {
+                    math.floor(float(bin_[bound])) for bound in ("lower", "upper") if bound in bin_
+                }
+    return {day + step for day in days if day >= 0 for step in (0, 1)}
 
 
 def _mark(queries: list[tuple[str, dict]]) -> int:

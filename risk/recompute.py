@@ -22,7 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from risk.classification import CONTAGION_SHARE
-from risk.pending import JOB_SETTING, WATCHED_LOAN_RISK
+from risk.pending import JOB_SETTING
 from risk.rules import GRADES, IN_CHUNK, INDICATORS
 
 logger = logging.getLogger(__name__)
@@ -38,9 +38,10 @@ NIGHTLY_LOCK_NAMESPACE = 7_302
 HOLD_SECONDS = 60
 
 # The chunk's customers, incremental: those marked pending (a nightly chunk takes the marks
-# off in the same transaction; a scan leaves them for the night), those with a loan the
-# calendar moves every day (past due, classified above normal, under an override) and those
-# with a restructured loan (its observation period ends on a date).
+# off in the same transaction; a scan leaves them for the night) and those with a
+# restructured loan (its observation period ends on a date). A past-due loan is not looked
+# at again every night: AGE_PAST_DUE moves its days on, and risk.pending's calendar marks
+# its customer on the days those days reach a threshold something depends on.
 PENDING_TAKEN = """
     DELETE FROM risk_pendingcustomer WHERE customer_id BETWEEN %(first)s AND %(last)s
     RETURNING customer_id
@@ -48,12 +49,9 @@ PENDING_TAKEN = """
 PENDING_SEEN = """
     SELECT customer_id FROM risk_pendingcustomer WHERE customer_id BETWEEN %(first)s AND %(last)s
 """
-CHUNK_CHANGED = f"""
-WITH pending AS ({{pending}})
+CHUNK_CHANGED = """
+WITH pending AS ({pending})
 SELECT customer_id FROM pending
-UNION
-SELECT customer_id FROM risk_loanrisk
-WHERE customer_id BETWEEN %(first)s AND %(last)s AND {WATCHED_LOAN_RISK}
 UNION
 SELECT customer_id FROM credit_loan
 WHERE customer_id BETWEEN %(first)s AND %(last)s AND restructured_on IS NOT NULL
@@ -107,6 +105,7 @@ per_loan AS (
            CASE WHEN l.status = 'active' THEN l.outstanding_principal ELSE 0 END AS exposure,
            CASE WHEN l.status = 'active' AND u.oldest IS NOT NULL
                 THEN (%(on)s::date - u.oldest) ELSE 0 END AS dpd,
+           CASE WHEN l.status = 'active' THEN u.oldest END AS overdue_since,
            coalesce(u.overdue, 0) AS overdue,
            o.until AS observation_until, coalesce(o.again, false) AS again
     FROM credit_loan l
@@ -132,22 +131,23 @@ contagion AS (
     FROM automatic a GROUP BY a.customer_id
 ),
 computed AS (
-    SELECT a.loan_id, a.dpd, a.overdue,
+    SELECT a.loan_id, a.dpd, a.overdue_since, a.overdue,
            CASE WHEN c.infected THEN greatest(a.class, 3) ELSE a.class END AS automatic_class
     FROM automatic a JOIN contagion c ON c.customer_id = a.customer_id
 ),
 changed AS (
     UPDATE risk_loanrisk r
-    SET dpd = c.dpd, overdue_instalments = c.overdue, automatic_class = c.automatic_class,
+    SET dpd = c.dpd, overdue_since = c.overdue_since, overdue_instalments = c.overdue,
+        automatic_class = c.automatic_class,
         final_class = CASE WHEN r.override_class IS NOT NULL
                                 AND (r.override_until IS NULL OR r.override_until >= %(on)s)
                            THEN r.override_class ELSE c.automatic_class END,
         computed_on = %(on)s
     FROM computed c, risk_loanrisk prior
     WHERE r.loan_id = c.loan_id AND prior.loan_id = r.loan_id
-      AND (r.dpd, r.overdue_instalments, r.automatic_class, r.final_class)
+      AND (r.dpd, r.overdue_since, r.overdue_instalments, r.automatic_class, r.final_class)
           IS DISTINCT FROM
-          (c.dpd, c.overdue, c.automatic_class,
+          (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
            CASE WHEN r.override_class IS NOT NULL
                      AND (r.override_until IS NULL OR r.override_until >= %(on)s)
                 THEN r.override_class ELSE c.automatic_class END)
@@ -163,6 +163,21 @@ history AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
+"""
+
+# The days past due of every past-due loan of the range, counted from the date it has been
+# past due since (CLASSIFY keeps that date). Its customer's other inputs did not change, or
+# the customer would be in the chunk, so nothing but the count moves; what depends on the
+# count reaching a threshold was marked by the calendar (risk.pending.mark_calendar), so that
+# customer is in the chunk, recomputed in full, and left out here. Runs for every nightly
+# chunk, examined customers or not. Same night again: nothing to write. Partial index
+# loanrisk_past_due.
+AGE_PAST_DUE = """
+UPDATE risk_loanrisk
+SET dpd = %(on)s::date - overdue_since, computed_on = %(on)s
+WHERE customer_id BETWEEN %(first)s AND %(last)s AND overdue_since IS NOT NULL
+  AND dpd <> %(on)s::date - overdue_since
+  AND NOT customer_id = ANY(%(customers)s::bigint[])
 """
 
 # Customers whose repayment record (late instalments in 12 and 36 months, worst days past
@@ -464,6 +479,9 @@ def process_chunk(
         # What this transaction writes are results, not new inputs (risk.pending's triggers).
         cursor.execute("SELECT set_config(%s, 'on', true)", [JOB_SETTING])
         select_chunk(cursor, first, last, full=full, take_pending=recompute, result=result)
+        if recompute:
+            cursor.execute(AGE_PAST_DUE, _params(first, last, on, result))
+            result.add("loans_aged", cursor.rowcount)
         if result.customers:
             _work(cursor, first, last, on, result, scan=scan, recompute=recompute)
         if result.new_red_alerts:

@@ -41,7 +41,12 @@ def book_state() -> dict:
     return {
         "risks": list(
             LoanRisk.objects.order_by("loan_id").values_list(
-                "loan_id", "dpd", "overdue_instalments", "automatic_class", "final_class"
+                "loan_id",
+                "dpd",
+                "overdue_since",
+                "overdue_instalments",
+                "automatic_class",
+                "final_class",
             )
         ),
         "customers": list(Customer.objects.order_by("id").values_list("id", "risk_level", "grade")),
@@ -155,18 +160,82 @@ def test_every_input_marks_its_customer(alice, mary, risky_loan, second_customer
     ) == set(Customer.objects.values_list("id", flat=True))
 
 
-def test_only_the_changed_and_the_watched_are_examined(alice, mary, risky_loan, consumer_product):
+def test_only_the_changed_are_examined_and_past_due_days_move_on(
+    alice, mary, risky_loan, consumer_product
+):
     quiet = [assessed(alice, factories.individual(alice, name=f"客户{n}")) for n in range(5)]
     for customer in quiet[:2]:
         disbursed_loan(alice, mary, customer, consumer_product, on=dt.date(2025, 2, 20))
     night(dt.date(2025, 3, 1))
+    assert LoanRisk.objects.get(loan=risky_loan).overdue_since == dt.date(2025, 2, 10)
     second = night(dt.date(2025, 3, 2))
     assert not second.full
-    # risky_loan is past due (watched every night); the five quiet customers are not.
-    assert second.counts["customers_examined"] == 1
+    # risky_loan is past due, but 20 days is no threshold: its days move on, nobody is
+    # looked at.
+    assert second.counts["customers_examined"] == 0
+    assert second.counts["loans_aged"] == 1
+    assert LoanRisk.objects.get(loan=risky_loan).dpd == 20
     Interaction.objects.create(customer=quiet[4], officer=alice, channel="phone", summary="Hi")
     third = night(dt.date(2025, 3, 3))
-    assert third.counts["customers_examined"] == 2
+    assert third.counts["customers_examined"] == 1
+    assert LoanRisk.objects.get(loan=risky_loan).dpd == 21
+    assert written(night(dt.date(2025, 3, 3))) == {}
+
+
+def test_the_thresholds_of_days_past_due_include_every_rule_policy_and_scorecard(db):
+    from risk.pending import past_due_thresholds
+
+    # Class floors (over 90/270/360), the policy (over 0/90), the rules (1/30/60/90 or
+    # more) and the scorecard bins of worst days past due (1/31/91), each with its next day.
+    assert {1, 2, 30, 31, 32, 60, 61, 90, 91, 92, 270, 271, 360, 361} <= past_due_thresholds()
+    EarlyWarningRule.objects.filter(code="dpd_60").update(threshold=45)
+    assert {45, 46} <= past_due_thresholds()
+
+
+def test_a_past_due_loan_reaching_a_threshold_is_recomputed_that_night(alice, risky_loan):
+    """risky_loan's first instalment (10 February 2025) is unpaid; the others are paid on
+    their dates, so no instalment falling due marks it. Night by night around the days
+    something depends on, each incremental night is what a full night would be."""
+    from django.db.models import F
+
+    risky_loan.instalments.filter(number__gt=1).update(
+        settled_on=F("due_date"), principal_paid=F("principal_due"), interest_paid=F("interest_due")
+    )
+    night(dt.date(2025, 3, 1))
+    LoanRisk.objects.filter(loan=risky_loan).update(
+        override_class=4, override_reason="Fraud suspected", override_until=dt.date(2025, 3, 20)
+    )
+    nights = [dt.date(2025, 3, day) for day in (2, 11, 12, 13, 14, 20, 21, 22)]
+    nights += [dt.date(2025, 4, 11), dt.date(2025, 5, 11), dt.date(2025, 5, 12)]
+    examined = {}
+    for on in nights:
+        incremental = night(on)
+        examined[on.isoformat()] = incremental.counts["customers_examined"]
+        after = book_state()
+        full = night(on, full=True)
+        assert written(full) == {}, on
+        assert book_state() == after, on
+    risk = LoanRisk.objects.get(loan=risky_loan)
+    # 91 days past due on 12 May: substandard, and the override of March has ended.
+    assert (risk.dpd, risk.final_class, risk.override_class) == (91, 3, 4)
+    assert set(
+        Alert.objects.filter(loan=risky_loan, status="open").values_list("rule__code", flat=True)
+    ) >= {"dpd_30", "dpd_60", "dpd_90"}
+    # Looked at on the days a threshold was reached (the override's marking, 30, 31, 32,
+    # the override ended and the day after, 60, 90, 91) and not in between.
+    assert examined == {
+        "2025-03-02": 1,
+        "2025-03-11": 0,
+        "2025-03-12": 1,
+        "2025-03-13": 1,
+        "2025-03-14": 1,
+        "2025-03-20": 0,
+        "2025-03-21": 1,
+        "2025-03-22": 1,
+        "2025-04-11": 1,
+        "2025-05-11": 1,
+        "2025-05-12": 1,
+    }
 
 
 def test_a_night_after_changes_leaves_nothing_for_a_full_run(
@@ -263,7 +332,7 @@ def test_a_scan_leaves_the_marks_for_the_night(alice, risky_loan, second_custome
     night(dt.date(2025, 3, 1))
     Interaction.objects.create(customer=second_customer, officer=alice, channel="phone", summary="")
     run = jobs.run_synchronously(jobs.SCAN, dt.date(2025, 3, 1))
-    assert run.counts["customers_examined"] == 2
+    assert run.counts["customers_examined"] == 1
     assert pending() == {second_customer.pk}
     night(dt.date(2025, 3, 2))
     assert pending() == set()

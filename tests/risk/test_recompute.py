@@ -49,8 +49,8 @@ def test_a_second_run_with_nothing_changed_writes_nothing(risky_loan):
     assert not second.full
     written = {k: v for k, v in second.counts.items() if v and k != "customers_examined"}
     assert written == {}
-    # The past-due loan is looked at every night; nothing else is.
-    assert second.counts["customers_examined"] == 1
+    # Nothing changed and the date did not move: nobody is looked at again.
+    assert second.counts["customers_examined"] == 0
     assert RiskHistory.objects.count() == history
     assert list(Alert.objects.values_list("id", "value", "last_seen_at", "status")) == alerts
 
