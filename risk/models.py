@@ -62,6 +62,12 @@ class LoanRisk(models.Model):
                 condition=models.Q(overdue_since__isnull=False),
                 name="loanrisk_past_due",
             ),
+            # Past-due loans by the date they are past due since (the calendar's thresholds).
+            models.Index(
+                fields=["overdue_since"],
+                condition=models.Q(overdue_since__isnull=False),
+                name="loanrisk_past_due_since",
+            ),
             # Overrides ending: the calendar marks their customers (risk.pending).
             models.Index(
                 fields=["override_until"],

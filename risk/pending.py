@@ -168,13 +168,19 @@ CALENDAR = {
         WHERE i.settled_on IS NULL AND NOT i.superseded
           AND i.due_date >= %(since_on)s::date - 1 AND i.due_date < %(on)s
     """,
-    # An unpaid instalment reached a number of days past due that something depends on
-    # (past_due_thresholds): one window of due dates per threshold.
+    # A loan reached a number of days past due that something depends on
+    # (past_due_thresholds): one window of dates per threshold. The days count from the
+    # oldest unpaid instalment, which the loan risk keeps for an active loan; a loan no longer
+    # active still has its unpaid instalments in the customer's worst days past due.
     "past_due_threshold": """
+        SELECT r.customer_id
+        FROM unnest(%(window_from)s::date[], %(window_to)s::date[]) w (since, until)
+        JOIN risk_loanrisk r ON r.overdue_since BETWEEN w.since AND w.until
+        UNION ALL
         SELECT l.customer_id
         FROM unnest(%(window_from)s::date[], %(window_to)s::date[]) w (since, until)
         JOIN credit_instalment i ON i.due_date BETWEEN w.since AND w.until
-        JOIN credit_loan l ON l.id = i.loan_id
+        JOIN credit_loan l ON l.id = i.loan_id AND l.status <> 'active'
         WHERE i.settled_on IS NULL AND NOT i.superseded
     """,
     # An override ended (it holds up to and including its date): the automatic class
@@ -234,7 +240,7 @@ def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt
         # The same day again: only the clock moved, not the date.
         return _mark(queries)
     queries += [(CALENDAR[name], params) for name in ("fell_due", "override_ends", "record_window")]
-    # An instalment due on D is N days past due on D + N: the due dates that reach each
+    # A loan past due since D is N days past due on D + N: the dates that reach each
     # threshold on one of the days after the previous run's, up to this one's (each
     # threshold comes with the day after it, which is the margin here).
     thresholds = sorted(past_due_thresholds())
