@@ -206,13 +206,22 @@ CALENDAR = {
 }
 # Per enabled rule of the indicator, with its threshold in days.
 CALENDAR_BY_RULE = {
-    # The last contact (or the assignment, for a customer never contacted) became old enough.
+    # The last contact (or the assignment, for a customer never contacted) of a medium or
+    # high-risk customer became old enough. (A customer whose level rises is checked by the
+    # same chunk that raises it: risk.recompute._work.)
     "no_contact": """
         SELECT i.customer_id FROM customers_interaction i
+        JOIN customers_customer c ON c.id = i.customer_id
         WHERE i.occurred_at BETWEEN %(contact_from)s AND %(contact_to)s
+          AND c.risk_level IN ('medium', 'high')
+          AND NOT EXISTS (SELECT 1 FROM customers_interaction later
+                          WHERE later.customer_id = i.customer_id
+                            AND later.occurred_at > i.occurred_at)
         UNION
         SELECT c.id FROM customers_customer c
         WHERE c.assigned_at BETWEEN %(contact_from)s AND %(contact_to)s
+          AND c.risk_level IN ('medium', 'high')
+          AND NOT EXISTS (SELECT 1 FROM customers_interaction i WHERE i.customer_id = c.id)
     """,
     # A loan entered the window before maturity, or matured.
     "maturity_no_renewal": """
@@ -255,8 +264,9 @@ def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt
         days = int(rule.threshold or 0)
         window = {**params, "days": days}
         if rule.indicator == "no_contact":
-            # Local days: a contact on day D is `days` old on D + days.
-            first = dt.datetime.combine(since_on - dt.timedelta(days=days + 1), dt.time.min)
+            # Local days: a contact on day D is `days` old on D + days. The contacts reaching
+            # it after the previous run's date up to this one's, and one day more as margin.
+            first = dt.datetime.combine(since_on - dt.timedelta(days=days), dt.time.min)
             last = dt.datetime.combine(on - dt.timedelta(days=days - 1), dt.time.min)
             window["contact_from"] = timezone.make_aware(first, zone)
             window["contact_to"] = timezone.make_aware(last, zone)

@@ -238,6 +238,35 @@ def test_a_past_due_loan_reaching_a_threshold_is_recomputed_that_night(alice, ri
     }
 
 
+def test_the_last_contact_growing_old_is_marked_on_its_day(alice, risky_loan):
+    """risky_loan's customer is medium risk (past due). Their contacts on 15 and 20 January
+    2025: the no-contact rule (90 days) counts from the later, so the night of 20 April
+    looks at them and raises the alert, not the nights before it."""
+    customer = risky_loan.customer
+    zone = timezone.get_current_timezone()
+    for day in (15, 20):
+        Interaction.objects.create(
+            customer=customer,
+            officer=alice,
+            channel="phone",
+            summary="Reminder",
+            occurred_at=dt.datetime(2025, 1, day, 10, tzinfo=zone),
+        )
+    night(dt.date(2025, 4, 12))
+    assert Customer.objects.get(pk=customer.pk).risk_level == "medium"
+    examined = {}
+    for day in (15, 16, 19, 20, 21, 22):
+        on = dt.date(2025, 4, day)
+        examined[day] = night(on).counts["customers_examined"]
+        after = book_state()
+        assert written(night(on, full=True)) == {}, on
+        assert book_state() == after, on
+    # The 20th, and the 21st as the calendar's one day of margin.
+    assert examined == {15: 0, 16: 0, 19: 0, 20: 1, 21: 1, 22: 0}
+    alert = Alert.objects.get(customer=customer, rule__code="no_contact", status="open")
+    assert alert.value == "2025-01-20"
+
+
 def test_a_night_after_changes_leaves_nothing_for_a_full_run(
     alice, mary, risky_loan, second_customer, consumer_product
 ):
