@@ -407,6 +407,7 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
         "workers": workers,
         "seconds": round(seconds, 2),
         "rows_written": rows_written(run.counts),
+        "customers_examined": run.counts.get("customers_examined", 0),
         "peak_memory_mb": memory,
         "status": run.status,
     }
@@ -542,13 +543,16 @@ def render(result: dict) -> str:
         f"{'naive ORM way on ' + format(result['naive']['loans'], ',') + ' loans':<46}"
         f"{result['naive']['seconds']:>20} s",
         f"{'  speed-up of the set-based job':<46}{result['speedup']:>21}×",
-        f"{'early-warning scan':<46}{scan['seconds']:>20} s",
+        f"{'early-warning scan, after a day of repayments':<46}{scan['seconds']:>20} s",
+        f"{'  customers examined':<46}{scan['counts'].get('customers_examined', 0):>22,}",
     ]
     if result.get("celery"):
         one, two = result["celery"]["one"], result["celery"]["two"]
         lines += [
             f"{'nightly through Celery, 1 worker':<46}{one['seconds']:>20} s",
             f"{'nightly through Celery, 2 workers':<46}{two['seconds']:>20} s",
+            f"{'  customers examined, 1 / 2 workers':<46}"
+            f"{one.get('customers_examined', 0):>10,} / {two.get('customers_examined', 0):>9,}",
             f"{'  ratio':<46}{result['celery']['ratio']:>21}×",
             f"{'  worker peak memory (MB)':<46}"
             f"{', '.join(str(m) for m in one['peak_memory_mb'] + two['peak_memory_mb']):>22}",
@@ -601,7 +605,11 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     progress("unchanged rerun", rerun)
     naive = naive_recompute(min(NAIVE_SAMPLE, loans), night(2))
     progress("naive", naive)
-    scan = timed_run("risk.scan", night(2))
+    # The scan runs during the working day: it looks at what the day changed so far (here
+    # the next day's repayments), which tonight's run then takes up.
+    day_of_scan = post_the_days_repayments(night(2), night(3))
+    scan = timed_run("risk.scan", night(3))
+    scan["day_before"] = day_of_scan
     progress("scan", scan)
     book = loans_in_book()
     loans_per_second = round(book / max(nightly["seconds"], 0.001))
@@ -623,7 +631,6 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         "scan": scan,
     }
     if workers:
-        post_the_days_repayments(night(2), night(3))
         one = celery_run(1, night(3), url, chunk_size)
         progress("celery, 1 worker", one)
         post_the_days_repayments(night(3), night(4))

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
+from customers.forms import GRADES
 from customers.models import (
     Complaint,
     ContactPerson,
@@ -49,6 +51,19 @@ class ContactInline(admin.TabularInline):
         return False
 
 
+class GradeFilter(admin.SimpleListFilter):
+    """The grades of the master scale, not a DISTINCT over every customer in the book."""
+
+    title = _("grade")
+    parameter_name = "grade"
+
+    def lookups(self, request, model_admin):
+        return [(grade, grade) for grade in GRADES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(grade=self.value()) if self.value() else queryset
+
+
 @admin.register(Customer)
 class CustomerAdmin(ScopedReadOnlyAdmin):
     customer_path = ""
@@ -62,7 +77,7 @@ class CustomerAdmin(ScopedReadOnlyAdmin):
         "grade",
         "updated_at",
     ]
-    list_filter = ["kind", "risk_level", "grade", "branch", "industry", "size"]
+    list_filter = ["kind", "risk_level", GradeFilter, "branch", "industry", "size"]
     # The search box runs the product's customer search (below); this only turns it on.
     search_fields = ["name"]
     list_select_related = ["officer", "branch"]

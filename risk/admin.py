@@ -107,7 +107,7 @@ class LoanRiskAdmin(ScopedReadOnlyAdmin):
 class RiskHistoryAdmin(ScopedReadOnlyAdmin):
     list_display = ["changed_on", "kind", "customer", "loan", "old_value", "new_value"]
     list_filter = ["kind"]
-    list_select_related = ["customer"]
+    list_select_related = ["customer", "loan"]
 
 
 @admin.register(ManualSignal)

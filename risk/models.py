@@ -106,6 +106,8 @@ class RiskHistory(models.Model):
         verbose_name_plural = _("risk history")
         ordering = ["-changed_on", "-id"]
         indexes = [
+            # The default order (admin's changelist): newest first from the index.
+            models.Index(fields=["-changed_on", "-id"], name="history_recent"),
             models.Index(fields=["kind", "customer", "changed_on"], name="history_customer"),
             models.Index(fields=["kind", "loan", "changed_on"], name="history_loan"),
             models.Index(fields=["kind", "changed_on"], name="history_by_date"),
@@ -305,6 +307,8 @@ class Alert(models.Model):
         ]
         indexes = [
             models.Index(fields=["assignee", "status"], name="alert_by_assignee"),
+            # The default order (admin's changelist): newest first from the index.
+            models.Index(fields=["-raised_at", "-id"], name="alert_recent"),
             models.Index(fields=["status", "sla_due_at"], name="alert_sla"),
             models.Index(fields=["customer", "status"], name="alert_by_customer"),
             # The alert list's first page, most urgent first: an officer's, a branch's, the bank's.
