@@ -158,30 +158,28 @@ def uninstall_sql() -> str:
     )
 
 
+# The customer of instalment `i`, looked up by the loan's primary key: the calendar finds a
+# few thousand instalments by date, and the planner would rather hash-join every loan.
+CUSTOMER_OF_INSTALMENT = "(SELECT l.customer_id FROM credit_loan l WHERE l.id = i.loan_id)"
+
 # What the calendar moved between the previous run's date and this one's. The windows are
 # closed at both ends on purpose: marking a customer twice costs a little, missing one does
 # not show until their next change.
 CALENDAR = {
     # An unpaid instalment fell due: the loan is past due from today.
-    "fell_due": """
-        SELECT l.customer_id FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
+    "fell_due": f"""
+        SELECT {CUSTOMER_OF_INSTALMENT} FROM credit_instalment i
         WHERE i.settled_on IS NULL AND NOT i.superseded
           AND i.due_date >= %(since_on)s::date - 1 AND i.due_date < %(on)s
     """,
     # A loan reached a number of days past due that something depends on
     # (past_due_thresholds): one window of dates per threshold. The days count from the
-    # oldest unpaid instalment, which the loan risk keeps for an active loan; a loan no longer
-    # active still has its unpaid instalments in the customer's worst days past due.
+    # oldest unpaid instalment of an active loan, which the loan risk keeps (a repaid loan
+    # has nothing unpaid).
     "past_due_threshold": """
         SELECT r.customer_id
         FROM unnest(%(window_from)s::date[], %(window_to)s::date[]) w (since, until)
         JOIN risk_loanrisk r ON r.overdue_since BETWEEN w.since AND w.until
-        UNION ALL
-        SELECT l.customer_id
-        FROM unnest(%(window_from)s::date[], %(window_to)s::date[]) w (since, until)
-        JOIN credit_instalment i ON i.due_date BETWEEN w.since AND w.until
-        JOIN credit_loan l ON l.id = i.loan_id AND l.status <> 'active'
-        WHERE i.settled_on IS NULL AND NOT i.superseded
     """,
     # An override ended (it holds up to and including its date): the automatic class
     # applies again.
@@ -191,8 +189,8 @@ CALENDAR = {
           AND r.override_until BETWEEN %(since_on)s::date - 1 AND %(on)s::date - 1
     """,
     # A late instalment left the 12 or 36 months the repayment record counts.
-    "record_window": """
-        SELECT l.customer_id FROM credit_instalment i JOIN credit_loan l ON l.id = i.loan_id
+    "record_window": f"""
+        SELECT {CUSTOMER_OF_INSTALMENT} FROM credit_instalment i
         WHERE i.settled_on > i.due_date AND NOT i.superseded
           AND (i.due_date BETWEEN %(since_on)s::date - 366 AND %(on)s::date - 365
                OR i.due_date BETWEEN %(since_on)s::date - 1096 AND %(on)s::date - 1095)
@@ -227,7 +225,7 @@ CALENDAR_BY_RULE = {
     "maturity_no_renewal": """
         SELECT l.customer_id FROM credit_loan l
         WHERE l.status = 'active'
-          AND (l.maturity_date BETWEEN %(since_on)s::date + %(days)s - 1
+          AND (l.maturity_date BETWEEN %(since_on)s::date + %(days)s
                                    AND %(on)s::date + %(days)s
                OR l.maturity_date BETWEEN %(since_on)s::date - 1 AND %(on)s)
     """,
