@@ -88,51 +88,81 @@ def _add(contributions: list[str]) -> str:
     )
 
 
+# The nightly risk job's chunks defer their differences (defer_in_this_transaction): the
+# triggers collect them in a temporary table and the chunk adds them all at its end, so two
+# chunks at once hold the figure rows for a moment each, not for their whole transaction.
+DEFERRED_SETTING = "xindai.figures_deferred"
+DEFERRED_TABLE = "pg_temp.dashboards_figure_differences"
+
+
+def _collect(contributions: list[str]) -> str:
+    names = list(FIGURES)
+    nonzero = " OR ".join(f"a.{name} <> 0" for name in names)
+    return (
+        f"INSERT INTO {DEFERRED_TABLE} ({KEYS}, {', '.join(names)}) "
+        f"SELECT {KEYS}, {', '.join(names)} FROM ({_aggregate(contributions)}) a "
+        f"WHERE {nonzero}"
+    )
+
+
 def _changed(alias_old: str, alias_new: str, columns: list[str]) -> str:
     return " OR ".join(f"{alias_old}.{col} IS DISTINCT FROM {alias_new}.{col}" for col in columns)
 
 
 LOAN_COLUMNS = ["status", "outstanding_principal", "customer_id", "product_id"]
-RISK_COLUMNS = ["loan_id", "final_class", "dpd"]
+
+
+def _dpd_bucket(column: str) -> str:
+    """The overdue bucket of FIGURES a days-past-due value falls in (0: current)."""
+    bounds = [1, 31, 61, 91, 181, 361]
+    steps = " ".join(f"WHEN {column} < {bound} THEN {n}" for n, bound in enumerate(bounds))
+    return f"CASE WHEN {column} IS NULL THEN NULL {steps} ELSE {len(bounds)} END"
+
+
+# A loan risk row changes the figures when its class or its overdue bucket changes: the
+# nightly moves the days of every past-due loan on, and most stay in their bucket.
+RISK_CHANGED = (
+    "o.final_class IS DISTINCT FROM n.final_class "
+    f"OR {_dpd_bucket('o.dpd')} IS DISTINCT FROM {_dpd_bucket('n.dpd')}"
+)
 CUSTOMER_COLUMNS = ["officer_id", "branch_id", "grade", "industry_id"]
 
-# (trigger name, table, event, REFERENCING clause, statement adding the differences)
+# (trigger name, table, event, REFERENCING clause, the signed contributions of the changed
+# rows, whose sums are the differences to add)
 TRIGGERS = [
     (
         "loan_insert",
         "credit_loan",
         "INSERT",
         "NEW TABLE AS new_rows",
-        _add([_contributions("new_rows", 1, customer="customers_customer")]),
+        [_contributions("new_rows", 1, customer="customers_customer")],
     ),
     (
         "loan_delete",
         "credit_loan",
         "DELETE",
         "OLD TABLE AS old_rows",
-        _add([_contributions("old_rows", -1, customer="customers_customer")]),
+        [_contributions("old_rows", -1, customer="customers_customer")],
     ),
     (
         "loan_update",
         "credit_loan",
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        _add(
-            [
-                _contributions(
-                    "(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                    f"WHERE {_changed('o', 'n', LOAN_COLUMNS)})",
-                    -1,
-                    customer="customers_customer",
-                ),
-                _contributions(
-                    "(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
-                    f"WHERE {_changed('o', 'n', LOAN_COLUMNS)})",
-                    1,
-                    customer="customers_customer",
-                ),
-            ]
-        ),
+        [
+            _contributions(
+                "(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+                f"WHERE {_changed('o', 'n', LOAN_COLUMNS)})",
+                -1,
+                customer="customers_customer",
+            ),
+            _contributions(
+                "(SELECT n.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
+                f"WHERE {_changed('o', 'n', LOAN_COLUMNS)})",
+                1,
+                customer="customers_customer",
+            ),
+        ],
     ),
 ]
 
@@ -161,7 +191,7 @@ def _bare(rows: str, sign: int) -> str:
 
 _risk_changed = (
     "(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.loan_id = o.loan_id "
-    f"WHERE {_changed('o', 'n', RISK_COLUMNS)})"
+    f"WHERE {RISK_CHANGED})"
 )
 _customer_changed = (
     "(SELECT {side}.* FROM old_rows o JOIN new_rows n ON n.id = o.id "
@@ -173,47 +203,77 @@ TRIGGERS += [
         "risk_loanrisk",
         "INSERT",
         "NEW TABLE AS new_rows",
-        _add([_bare("new_rows", -1), _risk_side("new_rows", 1)]),
+        [_bare("new_rows", -1), _risk_side("new_rows", 1)],
     ),
     (
         "risk_delete",
         "risk_loanrisk",
         "DELETE",
         "OLD TABLE AS old_rows",
-        _add([_risk_side("old_rows", -1), _bare("old_rows", 1)]),
+        [_risk_side("old_rows", -1), _bare("old_rows", 1)],
     ),
     (
         "risk_update",
         "risk_loanrisk",
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        _add(
-            [
-                _risk_side(_risk_changed.format(side="o"), -1),
-                _risk_side(_risk_changed.format(side="n"), 1),
-            ]
-        ),
+        [
+            _risk_side(_risk_changed.format(side="o"), -1),
+            _risk_side(_risk_changed.format(side="n"), 1),
+        ],
     ),
     (
         "customer_update",
         "customers_customer",
         "UPDATE",
         "OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        _add(
-            [
-                _contributions("credit_loan", -1, customer=_customer_changed.format(side="o")),
-                _contributions("credit_loan", 1, customer=_customer_changed.format(side="n")),
-            ]
-        ),
+        [
+            _contributions("credit_loan", -1, customer=_customer_changed.format(side="o")),
+            _contributions("credit_loan", 1, customer=_customer_changed.format(side="n")),
+        ],
     ),
 ]
 
 
 def install_sql() -> str:
     """The trigger functions and triggers (for the migration; idempotent)."""
+    deferred = f"current_setting('{DEFERRED_SETTING}', true) = 'on'"
     return "\n".join(
-        statement_trigger_sql(f"dashboards_figures_{name}", table, event, referencing, body)
-        for name, table, event, referencing, body in TRIGGERS
+        statement_trigger_sql(
+            f"dashboards_figures_{name}",
+            table,
+            event,
+            referencing,
+            _add(contributions),
+            instead=(deferred, _collect(contributions)),
+        )
+        for name, table, event, referencing, contributions in TRIGGERS
+    )
+
+
+def defer_in_this_transaction(cursor) -> None:
+    """From here to add_deferred, this transaction's differences wait in a temporary table."""
+    names = ", ".join(f"{name} numeric" for name in FIGURES)
+    cursor.execute(
+        f"DROP TABLE IF EXISTS {DEFERRED_TABLE}; "
+        f"CREATE TEMPORARY TABLE {DEFERRED_TABLE.removeprefix('pg_temp.')} "
+        f"(officer_id bigint, branch_id bigint, dimension text, key text, {names}) "
+        "ON COMMIT DROP"
+    )
+    cursor.execute("SELECT set_config(%s, 'on', true)", [DEFERRED_SETTING])
+
+
+def add_deferred(cursor) -> None:
+    """Adds the differences collected since defer_in_this_transaction, in one statement."""
+    names = list(FIGURES)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in names)
+    cursor.execute("SELECT set_config(%s, 'off', true)", [DEFERRED_SETTING])
+    cursor.execute(
+        f"INSERT INTO {TABLE} AS f ({KEYS}, {', '.join(names)}) "
+        f"SELECT {KEYS}, {sums} FROM {DEFERRED_TABLE} GROUP BY {KEYS} ORDER BY {KEYS} "
+        f"ON CONFLICT ({KEYS}) DO UPDATE SET "
+        + ", ".join(f"{name} = f.{name} + EXCLUDED.{name}" for name in names)
+        + f"; DROP TABLE {DEFERRED_TABLE}"
     )
 
 

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from dashboards import figures
 from risk.classification import CONTAGION_SHARE
 from risk.pending import JOB_SETTING
 from risk.rules import GRADES, IN_CHUNK, INDICATORS
@@ -70,6 +71,8 @@ INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, autom
 SELECT l.id, l.customer_id, 0, 0, 1, 1, ''
 FROM credit_loan l
 WHERE l.customer_id {IN_CHUNK}
+  -- Nearly every loan has its row: an anti-join, not a conflicting insert attempt per loan.
+  AND NOT EXISTS (SELECT 1 FROM risk_loanrisk r WHERE r.loan_id = l.id)
 ON CONFLICT (loan_id) DO NOTHING
 """
 
@@ -478,6 +481,7 @@ def process_chunk(
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
         # What this transaction writes are results, not new inputs (risk.pending's triggers).
         cursor.execute("SELECT set_config(%s, 'on', true)", [JOB_SETTING])
+        figures.defer_in_this_transaction(cursor)
         select_chunk(cursor, first, last, full=full, take_pending=recompute, result=result)
         if recompute:
             cursor.execute(AGE_PAST_DUE, _params(first, last, on, result))
@@ -487,6 +491,9 @@ def process_chunk(
         if result.new_red_alerts:
             alert_ids = list(result.new_red_alerts)
             transaction.on_commit(lambda: _notify_red(alert_ids))
+        # The dashboard's book figures take the chunk's differences last, so a concurrent
+        # chunk waits for those rows only for as long as this one takes to commit.
+        figures.add_deferred(cursor)
         # The chunk's writes are done: whatever else this transaction writes (when the
         # chunk runs inside a wider one) is input again.
         cursor.execute("SELECT set_config(%s, 'off', true)", [JOB_SETTING])

@@ -50,10 +50,12 @@ LATEST_STATEMENT = f"""
 INDICATORS: dict[str, str] = {
     # Days past due at or beyond the threshold (1, 30, 60, 90: four rules). The value is the
     # date the loan has been past due since (the days are counted when shown), so an open
-    # alert is not rewritten every night as the days grow.
+    # alert is not rewritten every night as the days grow, nor by a scan in the day after
+    # (the date as of the loan's last recompute; a row from before the date was kept is
+    # dated from its days).
     "dpd": f"""
         SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id,
-               (%(on)s::date - r.dpd)::text
+               coalesce(r.overdue_since, coalesce(r.computed_on, %(on)s::date) - r.dpd)::text
         FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
         WHERE r.customer_id {IN_CHUNK} AND l.status = 'active'
           AND r.dpd >= %(threshold)s

@@ -11,6 +11,7 @@ from django.utils import timezone
 from credit import services as credit_services
 from credit.models import Collateral, CollateralValuation, FinancialStatement
 from customers.models import Complaint, Customer, Industry, Interaction
+from dashboards import figures
 from risk import jobs, services
 from risk.models import (
     Alert,
@@ -55,6 +56,19 @@ def book_state() -> dict:
         ),
         "history": RiskHistory.objects.count(),
     }
+
+
+def figure_values(row) -> tuple:
+    return tuple(getattr(row, name) for name in figures.FIGURES)
+
+
+def book_figures() -> list[tuple]:
+    from dashboards.models import BookFigure
+
+    return sorted(
+        (row.officer_id, row.branch_id, row.dimension, row.key, *figure_values(row))
+        for row in BookFigure.objects.exclude(loans=0, exposure=0)
+    )
 
 
 def pending() -> set[int]:
@@ -207,17 +221,24 @@ def test_a_past_due_loan_reaching_a_threshold_is_recomputed_that_night(alice, ri
     )
     nights = [dt.date(2025, 3, day) for day in (2, 11, 12, 13, 14, 20, 21, 22)]
     nights += [dt.date(2025, 4, 11), dt.date(2025, 5, 11), dt.date(2025, 5, 12)]
+    # 180 and 181 days: no threshold, but another overdue bucket of the dashboard.
+    nights += [dt.date(2025, 8, 9), dt.date(2025, 8, 10)]
     examined = {}
     for on in nights:
         incremental = night(on)
         examined[on.isoformat()] = incremental.counts["customers_examined"]
+        # The dashboard's book figures followed the days moved on: a rebuild from the book
+        # changes none of them.
+        kept = book_figures()
+        figures.rebuild()
+        assert book_figures() == kept, on
         after = book_state()
         full = night(on, full=True)
         assert written(full) == {}, on
         assert book_state() == after, on
     risk = LoanRisk.objects.get(loan=risky_loan)
-    # 91 days past due on 12 May: substandard, and the override of March has ended.
-    assert (risk.dpd, risk.final_class, risk.override_class) == (91, 3, 4)
+    # 181 days past due on 10 August: substandard, and the override of March has ended.
+    assert (risk.dpd, risk.final_class, risk.override_class) == (181, 3, 4)
     assert set(
         Alert.objects.filter(loan=risky_loan, status="open").values_list("rule__code", flat=True)
     ) >= {"dpd_30", "dpd_60", "dpd_90"}
@@ -235,6 +256,8 @@ def test_a_past_due_loan_reaching_a_threshold_is_recomputed_that_night(alice, ri
         "2025-04-11": 1,
         "2025-05-11": 1,
         "2025-05-12": 1,
+        "2025-08-09": 1,  # the thresholds since 12 May (270 is not reached)
+        "2025-08-10": 0,
     }
 
 
@@ -365,6 +388,19 @@ def test_a_scan_leaves_the_marks_for_the_night(alice, risky_loan, second_custome
     assert pending() == {second_customer.pk}
     night(dt.date(2025, 3, 2))
     assert pending() == set()
+
+
+def test_a_scan_the_day_after_the_night_rewrites_no_alert(alice, risky_loan):
+    """The days past due are as of the last night; the alerts a scan finds the next day
+    carry the same dates, so a working day's scan changes only what the day changed."""
+    night(dt.date(2025, 3, 1))
+    alerts = list(Alert.objects.order_by("id").values_list("id", "value", "status"))
+    assert any(code == "dpd_1" for code in Alert.objects.values_list("rule__code", flat=True))
+    Interaction.objects.create(customer=risky_loan.customer, officer=alice, channel="visit")
+    run = jobs.run_synchronously(jobs.SCAN, dt.date(2025, 3, 2))
+    assert run.counts["customers_examined"] == 1
+    assert run.counts.get("alerts_updated", 0) == 0
+    assert list(Alert.objects.order_by("id").values_list("id", "value", "status")) == alerts
 
 
 def test_the_calendar_marks_an_instalment_falling_due_unpaid(alice, mary, consumer_product):
