@@ -413,6 +413,22 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
     }
 
 
+def scale_out(one: dict, two: dict) -> dict:
+    """The Celery runs with one and two workers, and how much faster two are. The two nights
+    follow two different days, so they examine different numbers of customers: the scale-out
+    is the ratio of customers examined per second (the ratio of wall times is shown too)."""
+
+    def per_second(run: dict) -> float:
+        return run["customers_examined"] / max(run["seconds"], 0.001)
+
+    return {
+        "one": one,
+        "two": two,
+        "ratio": round(one["seconds"] / max(two["seconds"], 0.001), 2),
+        "throughput_ratio": round(per_second(two) / max(per_second(one), 0.001), 2),
+    }
+
+
 def page_latency(requests: int = PAGE_REQUESTS) -> list[dict]:
     from accounts.models import User
     from credit.models import Loan
@@ -511,7 +527,7 @@ def verdicts(result: dict) -> dict:
     }
     if result.get("celery"):
         checks["2 workers ≥ 1.5× 1 worker"] = (
-            result["celery"]["ratio"] >= TARGETS["two_workers_ratio"]
+            result["celery"]["throughput_ratio"] >= TARGETS["two_workers_ratio"]
         )
     for page in result["pages"]:
         limit = TARGETS["dashboard_p95_ms" if page["page"] == "dashboard" else "page_p95_ms"]
@@ -553,7 +569,9 @@ def render(result: dict) -> str:
             f"{'nightly through Celery, 2 workers':<46}{two['seconds']:>20} s",
             f"{'  customers examined, 1 / 2 workers':<46}"
             f"{one.get('customers_examined', 0):>10,} / {two.get('customers_examined', 0):>9,}",
-            f"{'  ratio':<46}{result['celery']['ratio']:>21}×",
+            f"{'  ratio of wall times':<46}{result['celery']['ratio']:>21}×",
+            f"{'  ratio of customers examined per second':<46}"
+            f"{result['celery']['throughput_ratio']:>21}×",
             f"{'  worker peak memory (MB)':<46}"
             f"{', '.join(str(m) for m in one['peak_memory_mb'] + two['peak_memory_mb']):>22}",
         ]
@@ -636,11 +654,7 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         post_the_days_repayments(night(3), night(4))
         two = celery_run(2, night(4), url, chunk_size)
         progress("celery, 2 workers", two)
-        result["celery"] = {
-            "one": one,
-            "two": two,
-            "ratio": round(one["seconds"] / max(two["seconds"], 0.001), 2),
-        }
+        result["celery"] = scale_out(one, two)
     result["pages"] = page_latency(requests)
     progress("pages", result["pages"])
     result["admin_pages"] = admin_latency()

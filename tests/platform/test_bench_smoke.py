@@ -67,6 +67,17 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     text = run.render(result)
     assert "nightly recompute, typical night" in text and "p95 ms" in text
     assert result["verdicts"]["unchanged rerun writes 0 rows"] is True
+    # The scan runs after a day of repayments: it looks at the customers who paid.
+    assert result["scan"]["counts"]["customers_examined"] > 0
+    assert result["scan"]["day_before"]["instalments_paid"] > 0
+
+
+def test_scale_out_compares_customers_examined_per_second():
+    one = {"seconds": 10.0, "customers_examined": 1000}
+    two = {"seconds": 8.0, "customers_examined": 1200}
+    # 150 customers a second against 100, though the second night was only 1.25× shorter.
+    assert run.scale_out(one, two)["throughput_ratio"] == 1.5
+    assert run.scale_out(one, two)["ratio"] == 1.25
 
 
 def test_a_day_of_repayments_pays_what_fell_due_on_the_performing_loans(tiny_book):
