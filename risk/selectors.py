@@ -45,11 +45,19 @@ def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:
     escalated to them. Still within the user's scope: an alert keeps its assignee when its
     customer is transferred away, and the former officer may no longer see that customer."""
     mine = Q(assignee=user) | Q(escalated_to=user)
-    return list(
+    # The first `limit` alerts are chosen from the alert rows alone, then joined to their
+    # rule and customer: an officer with thousands of open alerts would otherwise have every
+    # one of them joined before the sort.
+    first = (
         scope_queryset(user, Alert.objects.filter(mine), **ALERT_SCOPE)
         .filter(status__in=ACTIVE_ALERT_STATUSES)
+        .order_by("sla_due_at", "id")
+        .values("id")[:limit]
+    )
+    return list(
+        Alert.objects.filter(pk__in=first)
         .select_related("rule", "customer")
-        .order_by("sla_due_at")[:limit]
+        .order_by("sla_due_at", "id")
     )
 
 
