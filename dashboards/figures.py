@@ -74,17 +74,28 @@ def _aggregate(contributions: list[str]) -> str:
     )
 
 
+NAMES = ", ".join(FIGURES)
+# Adds incoming rows to the figures already there.
+ADD_ON_CONFLICT = f"ON CONFLICT ({KEYS}) DO UPDATE SET " + ", ".join(
+    f"{name} = f.{name} + EXCLUDED.{name}" for name in FIGURES
+)
+
+
+def _differences(contributions: list[str]) -> str:
+    """The differences of the signed rows, one row per key; those all zero are left out."""
+    nonzero = " OR ".join(f"a.{name} <> 0" for name in FIGURES)
+    return (
+        f"SELECT {KEYS}, {NAMES} FROM ({_aggregate(contributions)}) a "
+        f"WHERE {nonzero} ORDER BY {KEYS}"
+    )
+
+
 def _add(contributions: list[str]) -> str:
     """Adds the differences to the table (rows in key order, so concurrent writers lock
-    them in the same order); differences that are all zero write nothing."""
-    names = list(FIGURES)
-    nonzero = " OR ".join(f"a.{name} <> 0" for name in names)
+    them in the same order)."""
     return (
-        f"INSERT INTO {TABLE} AS f ({KEYS}, {', '.join(names)}) "
-        f"SELECT {KEYS}, {', '.join(names)} FROM ({_aggregate(contributions)}) a "
-        f"WHERE {nonzero} ORDER BY {KEYS} "
-        f"ON CONFLICT ({KEYS}) DO UPDATE SET "
-        + ", ".join(f"{name} = f.{name} + EXCLUDED.{name}" for name in names)
+        f"INSERT INTO {TABLE} AS f ({KEYS}, {NAMES}) {_differences(contributions)} "
+        + ADD_ON_CONFLICT
     )
 
 
@@ -96,13 +107,7 @@ DEFERRED_TABLE = "pg_temp.dashboards_figure_differences"
 
 
 def _collect(contributions: list[str]) -> str:
-    names = list(FIGURES)
-    nonzero = " OR ".join(f"a.{name} <> 0" for name in names)
-    return (
-        f"INSERT INTO {DEFERRED_TABLE} ({KEYS}, {', '.join(names)}) "
-        f"SELECT {KEYS}, {', '.join(names)} FROM ({_aggregate(contributions)}) a "
-        f"WHERE {nonzero}"
-    )
+    return f"INSERT INTO {DEFERRED_TABLE} ({KEYS}, {NAMES}) {_differences(contributions)}"
 
 
 def _changed(alias_old: str, alias_new: str, columns: list[str]) -> str:
@@ -265,15 +270,12 @@ def defer_in_this_transaction(cursor) -> None:
 
 def add_deferred(cursor) -> None:
     """Adds the differences collected since defer_in_this_transaction, in one statement."""
-    names = list(FIGURES)
-    sums = ", ".join(f"sum({name}) AS {name}" for name in names)
+    sums = ", ".join(f"sum({name}) AS {name}" for name in FIGURES)
     cursor.execute("SELECT set_config(%s, 'off', true)", [DEFERRED_SETTING])
     cursor.execute(
-        f"INSERT INTO {TABLE} AS f ({KEYS}, {', '.join(names)}) "
+        f"INSERT INTO {TABLE} AS f ({KEYS}, {NAMES}) "
         f"SELECT {KEYS}, {sums} FROM {DEFERRED_TABLE} GROUP BY {KEYS} ORDER BY {KEYS} "
-        f"ON CONFLICT ({KEYS}) DO UPDATE SET "
-        + ", ".join(f"{name} = f.{name} + EXCLUDED.{name}" for name in names)
-        + f"; DROP TABLE {DEFERRED_TABLE}"
+        f"{ADD_ON_CONFLICT}; DROP TABLE {DEFERRED_TABLE}"
     )
 
 

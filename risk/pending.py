@@ -17,8 +17,8 @@ the ones the date itself moves (risk/recompute.py builds each chunk's set from t
   customer again afterwards; never lost. The job's own writes set `xindai.risk_job`, which
   the triggers skip, so a night does not queue itself for the next one.
 - The calendar. The start of each run marks the customers the dates since the previous run
-  moved (`mark_calendar`): an instalment fell due unpaid; an unpaid instalment's days past
-  due reached a threshold something depends on (a class floor, the risk level policy, a
+  moved (`mark_calendar`): an instalment fell due unpaid; a past-due loan's days past due
+  reached a threshold something depends on (a class floor, the risk level policy, a
   days-past-due rule, a scorecard bin); an override ended; a late instalment left the 12 or
   36-month window of the repayment record; the last contact became old enough for the
   no-contact rule; a loan entered or left the maturity window; a complaint passed its SLA.
@@ -287,16 +287,17 @@ def past_due_thresholds() -> set[int]:
         days |= {policy.high_dpd_over, policy.medium_dpd_over}
     rules = EarlyWarningRule.objects.filter(enabled=True, indicator="dpd")
     days |= {int(rule.threshold or 0) for rule in rules}
-    for definition in ScorecardVersion.objects.filter(status=ScorecardStatus.PUBLISHED).values_list(
-        "definition", flat=True
-    ):
-        for factor in definition.get("factors", []):
-            if factor.get("key") != "worst_dpd_ever":
-                continue
-            for bin_ in factor.get("bins", []):
-                days |= {
-                    math.floor(float(bin_[bound])) for bound in ("lower", "upper") if bound in bin_
-                }
+    published = ScorecardVersion.objects.filter(status=ScorecardStatus.PUBLISHED)
+    edges = [
+        bin_[bound]
+        for definition in published.values_list("definition", flat=True)
+        for factor in definition.get("factors", [])
+        if factor.get("key") == "worst_dpd_ever"
+        for bin_ in factor.get("bins", [])
+        for bound in ("lower", "upper")
+        if bound in bin_
+    ]
+    days |= {math.floor(float(edge)) for edge in edges}
     return {day + step for day in days if day >= 0 for step in (0, 1)}
 
 
