@@ -15,9 +15,21 @@ CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "custome
 ALERT_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_branch"}
 
 
+# What a row of the alert list shows. A page of 50 alerts with every column of the customer,
+# the loan and the assignee made 250 full model instances (and decrypted 100 phone and ID
+# numbers nobody sees): two thirds of the page's server time.
+ALERT_LIST_COLUMNS = (
+    *("severity", "value", "status", "raised_at", "sla_due_at", "cleared_at", "escalated_at"),
+    *("rule__name", "rule__indicator", "customer__name", "loan__id"),
+    *("assignee__username", "assignee__first_name", "assignee__last_name"),
+)
+
+
 def alerts_for(user: User) -> QuerySet[Alert]:
-    return scope_queryset(user, Alert.objects.all(), **ALERT_SCOPE).select_related(
-        "rule", "customer", "loan", "assignee", "escalated_to"
+    return (
+        scope_queryset(user, Alert.objects.all(), **ALERT_SCOPE)
+        .select_related("rule", "customer", "loan", "assignee")
+        .only(*ALERT_LIST_COLUMNS)
     )
 
 

@@ -3,9 +3,12 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import middleware
 from audit.models import AuditEvent
 from tests.urls import all_paths
 
@@ -71,11 +74,18 @@ def test_session_expires_after_inactivity(client, alice):
     assert reverse("login") in response["Location"]
 
 
-def test_each_request_extends_the_session(client, alice):
+def test_requests_extend_the_session_once_a_minute(client, alice, monkeypatch):
     client.force_login(alice)
     client.get(reverse("today"))
     first = Session.objects.get().expire_date
     Session.objects.update(expire_date=first - dt.timedelta(minutes=10))
+    # Within the minute the session row is left alone (no write on every page)...
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("today"))
+    assert not [q for q in queries.captured_queries if 'UPDATE "django_session"' in q["sql"]]
+    assert Session.objects.get().expire_date < first
+    # ...once the minute has passed, the next request moves the expiry forward again.
+    monkeypatch.setattr(middleware, "SESSION_RENEW_SECONDS", 0)
     client.get(reverse("today"))
     assert Session.objects.get().expire_date >= first
     assert settings.SESSION_COOKIE_AGE == 30 * 60

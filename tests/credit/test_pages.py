@@ -183,8 +183,8 @@ def test_pipeline_query_count_does_not_grow(
     client = client_for(alice)
     client.get(reverse("credit:application-list"))
     # session, user with branch, stage counts, the page of applications (customer,
-    # product and submitter joined), and the session's expiry (savepoint, update, release).
-    with django_assert_num_queries(7):
+    # product and submitter joined).
+    with django_assert_num_queries(4):
         client.get(reverse("credit:application-list"))
 
 
@@ -194,9 +194,8 @@ def test_application_page_query_count(client_for, mary, under_review, django_ass
     url = reverse("credit:application-detail", args=[under_review.pk])
     client.get(url)
     # session, user, application with its customer and people, pricing, collateral,
-    # events, notifications, assessment, guarantors, and the session's expiry (savepoint,
-    # update, release).
-    with django_assert_num_queries(12):
+    # events, notifications, assessment, guarantors.
+    with django_assert_num_queries(9):
         client.get(url)
 
 
@@ -205,9 +204,8 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     url = reverse("credit:loan-detail", args=[loan.pk])
     client.get(url)
     # session, user, loan with customer/product/application, schedule, collateral,
-    # repayments, totals, guarantors, restructurings, its five-tier classification, and the
-    # session's expiry (savepoint, update, release).
-    with django_assert_num_queries(13):
+    # repayments, totals, guarantors, restructurings, its five-tier classification.
+    with django_assert_num_queries(10):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]

@@ -252,9 +252,9 @@ def test_list_pages_without_counting_the_table(client_for, alice, django_assert_
     client = client_for(alice)
     client.get(reverse("customers:list"))  # warm the session
     # session, user with branch, the page of 26 rows (25 shown, one to know a next page
-    # exists), saved filters, the officer, industry and tag choices of the filter form, and
-    # the session's expiry pushed forward (savepoint, update, release). No COUNT.
-    with django_assert_num_queries(10):
+    # exists), saved filters, the officer, industry and tag choices of the filter form. No
+    # COUNT.
+    with django_assert_num_queries(7):
         response = client.get(reverse("customers:list"))
     assert len(response.context["customers"]) == 25
     assert response.context["has_next"] is True
@@ -284,9 +284,9 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     # averages, needs, contacts, interactions, open follow-ups, complaints, transfers, tags,
     # the quick interaction form's follow-up choices, the credit panel (assessments, loans,
     # open applications; no days-past-due query without loans), the risk panel (strategy,
-    # open alerts, loan classes, history, signals), and the session's expiry pushed forward
-    # (savepoint, update, release). One query per section, whatever their size.
-    with django_assert_num_queries(25):
+    # open alerts, loan classes, history, signals). One query per section, whatever their
+    # size.
+    with django_assert_num_queries(22):
         assert client.get(url).status_code == 200
 
 

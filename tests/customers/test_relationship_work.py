@@ -231,7 +231,7 @@ def test_today_query_count(client_for, alice, django_assert_num_queries):
     client = client_for(alice)
     client.get(reverse("today"))
     # session, user with branch, overdue, due today, this week, recently assigned,
-    # complaints past SLA, the user's open alerts, and the session's expiry pushed forward
-    # (savepoint, update, release): the same whatever the number of follow-ups.
-    with django_assert_num_queries(11):
+    # complaints past SLA, the user's open alerts: the same whatever the number of
+    # follow-ups.
+    with django_assert_num_queries(8):
         client.get(reverse("today"))

@@ -135,7 +135,7 @@ def test_dashboard_query_count_does_not_grow_with_the_book(
     # figures in one, the customer count, the earlier snapshot, the NPS by month, the league
     # table's grouped figures, the migration matrix, and the alert, pipeline (one each) and
     # relationship figures now and at the comparison date) whatever the number of loans.
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(24):
         client.get(reverse("dashboards:dashboard"))
 
 
