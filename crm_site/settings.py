@@ -270,6 +270,10 @@ RISK_CHUNK_SIZE = env_int("RISK_CHUNK_SIZE", 20_000, minimum=1)
 # before it commits, so a test can kill its worker mid-chunk. Never set in production.
 RISK_CHUNK_HOLD_FILE = env_str("RISK_CHUNK_HOLD_FILE")
 
+# How old the dashboard's activity figures (alerts, pipeline, league table...) may be before
+# a page computes them again; Celery refreshes the bank's and each branch's every 5 minutes.
+DASHBOARD_FIGURES_MAX_AGE = env_int("DASHBOARD_FIGURES_MAX_AGE", 600, minimum=0)
+
 # Text messages to customers: a backend class with send(phone, message); the default logs.
 SMS_BACKEND = env_str("SMS_BACKEND", "credit.notifications.LoggingSmsBackend")
 

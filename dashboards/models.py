@@ -73,3 +73,24 @@ class BookFigure(LoanFigures):
 
     def __str__(self) -> str:
         return f"{self.officer_id} {self.branch_id} {self.dimension} {self.key}"
+
+
+class ActivityFigures(models.Model):
+    """The dashboard figures that count activity rows rather than loans (alerts, the
+    application pipeline, relationship figures, the officers' league table, customer count
+    and NPS by month), as computed for one scope and comparison date at `computed_at`.
+
+    At a million loans these take a second to aggregate; a manager's dashboard reads them
+    from here while they are younger than DASHBOARD_FIGURES_MAX_AGE, and Celery refreshes the
+    bank's and every branch's ahead of time (dashboards/activity.py)."""
+
+    key = models.CharField(max_length=100, unique=True)
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        verbose_name = _("dashboard activity figures")
+        verbose_name_plural = _("dashboard activity figures")
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"

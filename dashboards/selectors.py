@@ -14,6 +14,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Avg, BooleanField, Count, F, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
@@ -110,11 +111,13 @@ def _ratio(part, whole) -> Decimal | None:
     return (Decimal(part or 0) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
-def portfolio_kpis(scope: Scope) -> dict:
+def portfolio_kpis(scope: Scope, *, customers: int | None = None) -> dict:
+    """Today's loan figures from the book figures; the customer count when not given (the
+    dashboard passes the one kept with its activity figures)."""
     totals = scope.book().get(("total", ""), {})
     exposure = totals.get("exposure")
     return {
-        "customers": scope.customers().count(),
+        "customers": scope.customers().count() if customers is None else customers,
         "loans": totals.get("loans", 0),
         "exposure": exposure or ZERO,
         "npl": totals.get("npl_exposure") or ZERO,
@@ -202,9 +205,16 @@ def exposure_by(scope: Scope, field: str) -> list[tuple[str, Decimal, int]]:
 def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
     """Alerts active at a moment (raised by then, not yet closed), by severity and age, and
     those then past their SLA unacknowledged; `at` may be now or an earlier moment."""
-    alerts = scope.related(Alert.objects.filter(raised_at__lte=at)).filter(
-        Q(closed_at__isnull=True) | Q(closed_at__gt=at)
-    )
+    # Alerts carry their customer's officer and branch, so the scope is a filter on the alert
+    # rows themselves (their customers gathered first cost a heap visit per customer).
+    alerts = scope_queryset(
+        scope.user,
+        Alert.objects.filter(raised_at__lte=at),
+        officer_field="customer_officer",
+        branch_field="customer_branch",
+    ).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
+    if scope.branch:
+        alerts = alerts.filter(customer_branch=scope.branch)
     day = dt.timedelta(days=1)
     return alerts.aggregate(
         red=Count("id", filter=Q(severity="red")),
@@ -378,7 +388,11 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
         breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
     )
     contacts = grouped(
-        Interaction.objects.filter(occurred_at__date__gte=since),
+        # From the start of that day as a moment, so the officer-and-time index serves it
+        # (a local date computed per row would read every interaction of the book).
+        Interaction.objects.filter(
+            occurred_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+        ),
         "officer",
         interactions=Count("id"),
     )

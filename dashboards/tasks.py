@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from credit.business_date import business_date
-from dashboards import figures
+from dashboards import activity, figures
 from dashboards.services import portfolio_snapshot
 
 
@@ -12,3 +12,10 @@ def snapshot() -> int:
     portfolio snapshot."""
     figures.rebuild()
     return portfolio_snapshot(on=business_date())
+
+
+@shared_task(name="dashboards.refresh_activity_figures")
+def refresh_activity_figures() -> int:
+    """Beat entry point (every 5 minutes): the bank's and each branch's dashboard activity
+    figures computed ahead of the page (dashboards/activity.py)."""
+    return activity.refresh(today=business_date())

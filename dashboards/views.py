@@ -5,7 +5,6 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +15,7 @@ from crm_site import exports
 from customers.forms import DATE_INPUT
 from customers.models import Industry
 from dashboards import reports, selectors
+from dashboards.activity import figures_for
 from risk.models import LoanClass
 
 
@@ -66,7 +66,6 @@ def dashboard(request):
     form = DashboardForm(request.GET or None, user=user)
     filters = form.cleaned_data if form.is_valid() else {}
     today = business_date()
-    now = timezone.now()
     scope = selectors.Scope(user=user, branch=filters.get("branch"))
     start = filters.get("start") or today - dt.timedelta(days=30)
     end = filters.get("end") or today
@@ -78,30 +77,33 @@ def dashboard(request):
     by_grade = dict(
         (key or "", (total, n)) for key, total, n in selectors.exposure_by(scope, "customer__grade")
     )
-    portfolio = selectors.portfolio_kpis(scope)
     compare = filters.get("compare") or today - dt.timedelta(days=30)
+    activity, figures_at = figures_for(
+        scope, today=today, compare=compare, refresh=request.GET.get("refresh") == "1"
+    )
+    portfolio = selectors.portfolio_kpis(scope, customers=activity["customers"])
     earlier = selectors.snapshot_kpis(scope, compare)
-    alerts = selectors.alert_kpis(scope, now)
-    pipeline = selectors.pipeline_kpis(scope, now)
-    # The same figures as they stood at the end of the comparison day.
-    then = timezone.make_aware(dt.datetime.combine(compare, dt.time.max))
-    relationship = selectors.relationship_kpis(scope, today)
+    alerts = activity["alerts"]
+    pipeline = activity["pipeline"]
+    relationship = activity["relationship"]
     context = {
         "form": form,
         "today": today,
+        "figures_at": figures_at,
+        "refresh_query": urlencode({**request.GET.dict(), "refresh": "1"}),
         "portfolio": portfolio,
         "compare": compare,
         "earlier": earlier,
         "trend": selectors.trend(portfolio, earlier),
         "alert_trend": selectors.trend(
-            alerts, selectors.alert_kpis(scope, then), ("red", "orange", "yellow", "breached")
+            alerts, activity["alerts_then"], ("red", "orange", "yellow", "breached")
         ),
         "pipeline_trend": selectors.trend(
-            pipeline, selectors.pipeline_kpis(scope, then), ("in_pipeline", "approval_rate")
+            pipeline, activity["pipeline_then"], ("in_pipeline", "approval_rate")
         ),
         "relationship_trend": selectors.trend(
             relationship,
-            selectors.relationship_kpis(scope, compare),
+            activity["relationship_then"],
             ("csat", "nps", "follow_up_compliance"),
         ),
         "alerts": alerts,
@@ -183,8 +185,8 @@ def dashboard(request):
                 for status, label in ApplicationStatus.choices
             ]
         ),
-        "league": selectors.league_table(scope, today, now),
-        "nps_trend": selectors.nps_trend(scope, today),
+        "league": activity["league"],
+        "nps_trend": activity["nps_trend"],
         "matrix": selectors.migration_matrix(scope, matrix_kind, start, end),
         "matrix_kind": matrix_kind,
         "start": start,
