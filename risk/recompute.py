@@ -24,7 +24,7 @@ from django.utils import timezone
 from dashboards import figures
 from risk.classification import CONTAGION_SHARE
 from risk.pending import JOB_SETTING
-from risk.rules import GRADES, IN_CHUNK, INDICATORS
+from risk.rules import GRADES, IN_CHUNK, INDICATORS, MEASURED
 
 logger = logging.getLogger(__name__)
 
@@ -314,14 +314,28 @@ history AS (
 SELECT (SELECT count(*) FROM changed)
 """
 
+# The alerts of one indicator's enabled rules, from one evaluation of its query: `found` has
+# the query's rows with the measure (NULL for an indicator whose query applies its single
+# rule's threshold itself, see risk.rules.MEASURED); a row matches each rule whose threshold
+# its measure reaches.
 SCAN = """
-WITH matches (customer_id, loan_id, subject, value) AS ({query}),
+WITH rules (rule_id, threshold, severity, risk_type, sla_due, auto_resolve) AS (
+    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(thresholds)s::numeric[],
+                         %(severities)s::text[], %(risk_types)s::text[],
+                         %(sla_dues)s::timestamptz[], %(auto_resolves)s::boolean[])
+),
+found (customer_id, loan_id, subject, value, measure) AS ({query}),
+matches AS (
+    SELECT r.rule_id, r.severity, r.risk_type, r.sla_due, f.customer_id, f.loan_id, f.subject,
+           f.value
+    FROM found f JOIN rules r ON f.measure IS NULL OR f.measure >= r.threshold
+),
 raised AS (
     INSERT INTO risk_alert (rule_id, customer_id, loan_id, subject, severity, risk_type, value,
                             status, assignee_id, raised_at, last_seen_at, sla_due_at,
                             close_reason)
-    SELECT %(rule)s, m.customer_id, m.loan_id, m.subject, %(severity)s, %(risk_type)s,
-           m.value, 'open', c.officer_id, %(now)s, %(now)s, %(sla_due)s, ''
+    SELECT m.rule_id, m.customer_id, m.loan_id, m.subject, m.severity, m.risk_type,
+           m.value, 'open', c.officer_id, %(now)s, %(now)s, m.sla_due, ''
     FROM matches m JOIN customers_customer c ON c.id = m.customer_id
     -- The partial unique index allows one active alert per (rule, subject): an alert that is
     -- already open only takes the new value, and only when it changed.
@@ -335,13 +349,15 @@ raised AS (
 cleared AS (
     UPDATE risk_alert a
     SET cleared_at = %(now)s,
-        status = CASE WHEN %(auto_resolve)s THEN 'resolved' ELSE a.status END,
-        closed_at = CASE WHEN %(auto_resolve)s THEN %(now)s ELSE a.closed_at END,
-        close_reason = CASE WHEN %(auto_resolve)s THEN 'The condition cleared.'
+        status = CASE WHEN r.auto_resolve THEN 'resolved' ELSE a.status END,
+        closed_at = CASE WHEN r.auto_resolve THEN %(now)s ELSE a.closed_at END,
+        close_reason = CASE WHEN r.auto_resolve THEN 'The condition cleared.'
                             ELSE a.close_reason END
-    WHERE a.rule_id = %(rule)s AND a.customer_id {IN_CHUNK}
+    FROM rules r
+    WHERE a.rule_id = r.rule_id AND a.customer_id {IN_CHUNK}
       AND a.status IN ('open', 'acknowledged', 'in_progress') AND a.cleared_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM matches m WHERE m.subject = a.subject)
+      AND NOT EXISTS (SELECT 1 FROM matches m
+                      WHERE m.rule_id = a.rule_id AND m.subject = a.subject)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM raised WHERE inserted),
@@ -421,19 +437,17 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
     from risk.models import EarlyWarningRule
 
     now = timezone.now()
-    for rule in EarlyWarningRule.objects.filter(enabled=True).order_by("code"):
-        query = INDICATORS.get(rule.indicator)
-        if query is None:
-            continue
+    for query, rules in _rule_groups(EarlyWarningRule.objects.filter(enabled=True)):
         params = {
             **_params(first, last, on, result),
             "now": now,
-            "rule": rule.pk,
-            "severity": rule.severity,
-            "risk_type": rule.risk_type,
-            "threshold": rule.threshold,
-            "auto_resolve": rule.auto_resolve,
-            "sla_due": now + dt.timedelta(hours=rule.sla_hours),
+            "threshold": min(rule.threshold for rule in rules),
+            "rule_ids": [rule.pk for rule in rules],
+            "thresholds": [rule.threshold for rule in rules],
+            "severities": [rule.severity for rule in rules],
+            "risk_types": [rule.risk_type for rule in rules],
+            "sla_dues": [now + dt.timedelta(hours=rule.sla_hours) for rule in rules],
+            "auto_resolves": [rule.auto_resolve for rule in rules],
         }
         cursor.execute(SCAN.format(query=query, IN_CHUNK=IN_CHUNK), params)
         raised, updated, cleared, red = cursor.fetchone()
@@ -441,6 +455,22 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
         result.add("alerts_updated", updated)
         result.add("alerts_cleared", cleared)
         result.new_red_alerts.extend(red)
+
+
+def _rule_groups(rules) -> list[tuple[str, list]]:
+    """(query, rules) to evaluate together: all the rules of a measured indicator in one
+    group, every other rule on its own with its query given an empty measure."""
+    measured: dict[str, list] = {}
+    groups = []
+    for rule in rules.order_by("code"):
+        query = INDICATORS.get(rule.indicator)
+        if query is None:
+            continue
+        if rule.indicator in MEASURED:
+            measured.setdefault(rule.indicator, []).append(rule)
+        else:
+            groups.append((f"SELECT q.*, NULL::numeric FROM ({query}) q", [rule]))
+    return [(INDICATORS[indicator], group) for indicator, group in measured.items()] + groups
 
 
 def _notify_red(alert_ids: list[int]) -> None:

@@ -47,15 +47,21 @@ LATEST_STATEMENT = f"""
     ) numbered WHERE position = 1
 """
 
+# Indicators whose query returns a fifth column, the measure each rule's threshold applies to:
+# all the enabled rules of such an indicator are evaluated in one pass, the query run with
+# the lowest threshold (the four days-past-due rules read the loans once, not four times).
+MEASURED = frozenset({"dpd"})
+
 INDICATORS: dict[str, str] = {
-    # Days past due at or beyond the threshold (1, 30, 60, 90: four rules). The value is the
-    # date the loan has been past due since (the days are counted when shown), so an open
-    # alert is not rewritten every night as the days grow, nor by a scan in the day after
-    # (the date as of the loan's last recompute; a row from before the date was kept is
-    # dated from its days).
+    # Days past due at or beyond the threshold (1, 30, 60, 90: four rules, see MEASURED).
+    # The value is the date the loan has been past due since (the days are counted when
+    # shown), so an open alert is not rewritten every night as the days grow, nor by a scan
+    # in the day after (the date as of the loan's last recompute; a row from before the date
+    # was kept is dated from its days).
     "dpd": f"""
         SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id,
-               coalesce(r.overdue_since, coalesce(r.computed_on, %(on)s::date) - r.dpd)::text
+               coalesce(r.overdue_since, coalesce(r.computed_on, %(on)s::date) - r.dpd)::text,
+               r.dpd
         FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
         WHERE r.customer_id {IN_CHUNK} AND l.status = 'active'
           AND r.dpd >= %(threshold)s
@@ -109,14 +115,15 @@ INDICATORS: dict[str, str] = {
                   / latest.previous_income > %(threshold)s
     """,
     # Outstanding principal over the current value of the loan's collateral.
+    # (The loans read once and joined to their collateral: a loan without any has no ratio.)
     "ltv_limit": f"""
-        SELECT loans.customer_id, loans.id, 'loan:' || loans.id,
-               round(l.outstanding_principal / value.total, 4)::text
-        FROM ({ACTIVE_LOANS}) loans
-        JOIN credit_loan l ON l.id = loans.id
-        CROSS JOIN LATERAL (SELECT sum(c.value) AS total FROM credit_collateral c
-                            WHERE c.application_id = l.application_id) value
-        WHERE value.total > 0 AND l.outstanding_principal / value.total > %(threshold)s
+        SELECT l.customer_id, l.id, 'loan:' || l.id,
+               round(l.outstanding_principal / sum(c.value), 4)::text
+        FROM credit_loan l
+        JOIN credit_collateral c ON c.application_id = l.application_id
+        WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
+        GROUP BY l.customer_id, l.id, l.outstanding_principal
+        HAVING sum(c.value) > 0 AND l.outstanding_principal / sum(c.value) > %(threshold)s
     """,
     # A collateral item revalued down by more than the threshold share.
     "collateral_down": f"""

@@ -68,6 +68,44 @@ def test_dpd_alert_is_one_per_loan_updated_then_resolved_when_paid(alice, risky_
     assert alert.status == "resolved" and alert.cleared_at is not None
 
 
+def test_rules_of_one_indicator_keep_their_own_severity_sla_and_resolution(alice, risky_loan):
+    """The days-past-due rules are evaluated in one pass (risk.rules.MEASURED); each alert
+    still takes its own rule's severity, acknowledgement deadline and auto-resolution."""
+    from risk.models import EarlyWarningRule
+
+    EarlyWarningRule.objects.filter(code="dpd_1").update(auto_resolve=True, sla_hours=24)
+    EarlyWarningRule.objects.filter(code="dpd_30").update(auto_resolve=False, sla_hours=72)
+    before = timezone.now()
+    scan(dt.date(2025, 3, 14))  # 32 days past due
+    rules = {rule.code: rule for rule in EarlyWarningRule.objects.all()}
+    alerts = {
+        alert.rule.code: alert for alert in Alert.objects.filter(rule__code__startswith="dpd")
+    }
+    assert set(alerts) == {"dpd_1", "dpd_30"}
+    for code, alert in alerts.items():
+        assert alert.severity == rules[code].severity
+        assert alert.risk_type == rules[code].risk_type
+        hours = (alert.sla_due_at - before).total_seconds() / 3600
+        assert rules[code].sla_hours <= hours < rules[code].sla_hours + 1
+    assert alerts["dpd_1"].severity != alerts["dpd_30"].severity
+    # Paid in full: both clear; the one rule resolves its alert, the other leaves it open.
+    for instalment in risky_loan.instalments.filter(due_date__lte=dt.date(2025, 3, 14)):
+        credit_services.repayment_post(
+            actor=alice,
+            loan=risky_loan,
+            amount=instalment.total_due,
+            paid_on=dt.date(2025, 3, 14),
+            channel="transfer",
+            reference=f"catch-up {instalment.number}",
+        )
+    scan(dt.date(2025, 3, 15))
+    for alert in alerts.values():
+        alert.refresh_from_db()
+        assert alert.cleared_at is not None
+    assert alerts["dpd_1"].status == "resolved"
+    assert alerts["dpd_30"].status == "open"
+
+
 def assess(officer, customer, **inputs):
     base = {
         "net_worth": 500000,
