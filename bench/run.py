@@ -229,6 +229,21 @@ def timed_run(job: str, on: dt.date) -> dict:
     }
 
 
+# The synthetic book's instalments fall due on days 2–30 of a month (few on the 2nd). The
+# measured nights follow days with instalments due: a night after the 31st or the 1st would
+# measure a day without repayments.
+LAST_START_DAY = 25
+FIRST_START_DAY = 3
+
+
+def measured_days_start(carried_on: dt.date) -> dt.date:
+    """The night to start from: `carried_on`, or the 3rd of the next month when the four
+    measured days would run past the 29th."""
+    if carried_on.day > LAST_START_DAY:
+        return (carried_on.replace(day=1) + dt.timedelta(days=32)).replace(day=FIRST_START_DAY)
+    return max(carried_on, carried_on.replace(day=FIRST_START_DAY))
+
+
 def post_the_days_repayments(since: dt.date, on: dt.date) -> dict:
     """The day's business before a night: every loan that is not past due pays, on the due
     date, the instalments that fell due since the previous night (an auto debit each), and
@@ -635,12 +650,14 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     from risk.models import JobRun
 
     last_night = JobRun.objects.aggregate(last=Max("business_date"))["last"]
-    start = max(day0, last_night or day0)
+    carried_on = max(day0, last_night or day0)
+    start = measured_days_start(carried_on)
 
     def night(days: int) -> dt.date:
         return start + dt.timedelta(days=days)
 
-    post_the_days_repayments(night(0), night(1))
+    # The days skipped to reach `start` are paid too: the warm-up night takes them in.
+    post_the_days_repayments(carried_on, night(1))
     warmup = timed_run("risk.nightly", night(1))
     progress("warm-up night", warmup)
     day = post_the_days_repayments(night(1), night(2))

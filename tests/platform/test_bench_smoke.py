@@ -80,6 +80,17 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert "dashboard figures, bank + " in text
 
 
+def test_measured_days_have_instalments_falling_due():
+    # Carrying on from the 30th would measure the scan after the 31st, a day nothing falls due.
+    assert run.measured_days_start(dt.date(2026, 12, 29)) == dt.date(2027, 1, 3)
+    assert run.measured_days_start(dt.date(2027, 2, 1)) == dt.date(2027, 2, 3)
+    assert run.measured_days_start(dt.date(2027, 2, 10)) == dt.date(2027, 2, 10)
+    for carried_on in (dt.date(2026, 12, 1) + dt.timedelta(days=n) for n in range(62)):
+        start = run.measured_days_start(carried_on)
+        assert start >= carried_on
+        assert all(3 <= (start + dt.timedelta(days=n)).day <= 29 for n in range(5))
+
+
 def test_scale_out_compares_customers_examined_per_second():
     one = {"seconds": 10.0, "customers_examined": 1000}
     two = {"seconds": 8.0, "customers_examined": 1200}
