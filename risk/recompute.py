@@ -314,21 +314,26 @@ history AS (
 SELECT (SELECT count(*) FROM changed)
 """
 
-# The alerts of one indicator's enabled rules, from one evaluation of its query: `found` has
-# the query's rows with the measure (NULL for an indicator whose query applies its single
-# rule's threshold itself, see risk.rules.MEASURED); a row matches each rule whose threshold
-# its measure reaches.
+# The alerts of every enabled rule, in one statement per chunk. The rules come in groups
+# (risk.recompute._rule_groups): all the rules of a measured indicator (risk.rules.MEASURED)
+# share one evaluation of its query, every other rule has its own. `found` has each group's
+# rows with the measure (NULL when the query applied its single rule's threshold itself) and
+# the group's number; a row matches each rule of its group whose threshold its measure
+# reaches. One statement rather than one per rule: the chunk's alerts are read once to find
+# those that cleared, and the planning is done once.
 SCAN = """
-WITH rules (rule_id, threshold, severity, risk_type, sla_due, auto_resolve) AS (
-    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(thresholds)s::numeric[],
-                         %(severities)s::text[], %(risk_types)s::text[],
-                         %(sla_dues)s::timestamptz[], %(auto_resolves)s::boolean[])
+WITH rules (rule_id, rule_group, threshold, severity, risk_type, sla_due, auto_resolve) AS (
+    SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_groups)s::int[],
+                         %(thresholds)s::numeric[], %(severities)s::text[],
+                         %(risk_types)s::text[], %(sla_dues)s::timestamptz[],
+                         %(auto_resolves)s::boolean[])
 ),
-found (customer_id, loan_id, subject, value, measure) AS ({query}),
+found (customer_id, loan_id, subject, value, measure, rule_group) AS ({query}),
 matches AS (
     SELECT r.rule_id, r.severity, r.risk_type, r.sla_due, f.customer_id, f.loan_id, f.subject,
            f.value
-    FROM found f JOIN rules r ON f.measure IS NULL OR f.measure >= r.threshold
+    FROM found f JOIN rules r
+      ON r.rule_group = f.rule_group AND (f.measure IS NULL OR f.measure >= r.threshold)
 ),
 raised AS (
     INSERT INTO risk_alert (rule_id, customer_id, loan_id, subject, severity, risk_type, value,
@@ -436,25 +441,36 @@ def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkR
 def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
     from risk.models import EarlyWarningRule
 
+    groups = _rule_groups(EarlyWarningRule.objects.filter(enabled=True))
+    if not groups:
+        return
     now = timezone.now()
-    for query, rules in _rule_groups(EarlyWarningRule.objects.filter(enabled=True)):
-        params = {
-            **_params(first, last, on, result),
-            "now": now,
-            "threshold": min(rule.threshold for rule in rules),
+    params = {**_params(first, last, on, result), "now": now}
+    parts, rules, rule_groups = [], [], []
+    for number, (query, group) in enumerate(groups):
+        # Each group's query with its own threshold parameter, its rows tagged with its number.
+        params[f"threshold_{number}"] = min(rule.threshold for rule in group)
+        own_threshold = query.replace("%(threshold)s", f"%(threshold_{number})s")
+        parts.append(f"SELECT g.*, {number} FROM ({own_threshold}) g")
+        rules += group
+        rule_groups += [number] * len(group)
+    params.update(
+        {
             "rule_ids": [rule.pk for rule in rules],
+            "rule_groups": rule_groups,
             "thresholds": [rule.threshold for rule in rules],
             "severities": [rule.severity for rule in rules],
             "risk_types": [rule.risk_type for rule in rules],
             "sla_dues": [now + dt.timedelta(hours=rule.sla_hours) for rule in rules],
             "auto_resolves": [rule.auto_resolve for rule in rules],
         }
-        cursor.execute(SCAN.format(query=query, IN_CHUNK=IN_CHUNK), params)
-        raised, updated, cleared, red = cursor.fetchone()
-        result.add("alerts_raised", raised)
-        result.add("alerts_updated", updated)
-        result.add("alerts_cleared", cleared)
-        result.new_red_alerts.extend(red)
+    )
+    cursor.execute(SCAN.format(query="\nUNION ALL\n".join(parts), IN_CHUNK=IN_CHUNK), params)
+    raised, updated, cleared, red = cursor.fetchone()
+    result.add("alerts_raised", raised)
+    result.add("alerts_updated", updated)
+    result.add("alerts_cleared", cleared)
+    result.new_red_alerts.extend(red)
 
 
 def _rule_groups(rules) -> list[tuple[str, list]]:

@@ -66,8 +66,11 @@ def test_escalation_after_the_sla_once(mary, alert, settings, django_capture_on_
     assert services.alerts_escalate_overdue(now=later) == 0
     alert.refresh_from_db()
     assert alert.escalated_to == mary
-    assert mail.outbox[-1].to == ["mary@bank.example"]
-    assert alert.rule.name in mail.outbox[-1].body
+    # Other alerts of the customer may escalate in the same run: one mail names this one.
+    assert any(
+        message.to == ["mary@bank.example"] and alert.rule.name in message.body
+        for message in mail.outbox
+    )
 
 
 def test_acknowledged_alerts_are_not_escalated(alice, alert):
