@@ -669,10 +669,11 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     progress("unchanged rerun", rerun)
     naive = naive_recompute(min(NAIVE_SAMPLE, loans), night(2))
     progress("naive", naive)
-    # The scan runs during the working day: it looks at what the day changed so far (here
-    # the next day's repayments), which tonight's run then takes up.
+    # The scan runs during the working day, after that day's night: it looks at what the day
+    # changed so far (here the repayments of the day, paid on their due date), which the next
+    # night then takes up. Same business date as the night, so no calendar day to mark.
     day_of_scan = post_the_days_repayments(night(2), night(3))
-    scan = timed_run("risk.scan", night(3))
+    scan = timed_run("risk.scan", night(2))
     scan["day_before"] = day_of_scan
     progress("scan", scan)
     book = loans_in_book()

@@ -1,10 +1,11 @@
 """The early-warning indicators: one set-based query each over a range of customers.
 
 Each query returns the subjects that meet the rule now, as rows of
-(customer_id, loan_id or NULL, subject, value); the scan (risk/recompute.py) turns them
-into alerts with one INSERT … ON CONFLICT and clears the alerts of subjects that no longer
-match. Parameters: %(first)s and %(last)s bound the customer ids, %(on)s is the business
-date, %(threshold)s the rule's threshold, %(now)s the scan time.
+(customer_id, loan_id or NULL, subject, value) (and the measure, for MEASURED indicators);
+the scan (risk/recompute.py) runs every enabled rule's query in one statement per chunk,
+turns the rows into alerts with one INSERT … ON CONFLICT and clears the alerts of subjects
+that no longer match. Parameters: %(first)s and %(last)s bound the customer ids, %(on)s is
+the business date, %(threshold)s the rule's threshold, %(now)s the scan time.
 
 The catalogue itself (severity, risk type, thresholds, SLA, suggested response) is data in
 EarlyWarningRule, seeded by migration and tuned in admin.
