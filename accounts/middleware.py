@@ -55,8 +55,8 @@ def _in_language(chunks, language):
 
 
 # How often a signed-in user's requests push the session's idle expiry on. Saving it on every
-# request cost three round trips per page (BEGIN, UPDATE, COMMIT); once a minute keeps the
-# idle timeout (SESSION_IDLE_MINUTES) exact to the minute.
+# request cost a write and a commit (with its write-ahead-log flush) per page; once a minute
+# keeps the idle timeout (SESSION_IDLE_MINUTES) exact to the minute.
 SESSION_RENEW_SECONDS = 60
 _RENEWED_AT = "_renewed_at"
 

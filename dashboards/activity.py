@@ -23,13 +23,20 @@ from accounts.models import Branch, Role, User
 from dashboards import selectors
 from dashboards.models import ActivityFigures
 
-# Kept a day after the comparison they were computed for; older rows are removed by refresh.
+# Rows computed more than this long ago are removed by `refresh`.
 KEEP_DAYS = 1
+# The comparison date when none is asked for: this many days before the business date.
+DEFAULT_COMPARE_DAYS = 30
+
+
+def default_compare(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=DEFAULT_COMPARE_DAYS)
 
 
 def scope_key(scope: selectors.Scope) -> str | None:
-    """Who sees the same figures: the bank, a branch or one officer. None for a user who may
-    see nothing, whose empty figures are not worth keeping."""
+    """Who sees the same figures: the bank, a branch or one officer, as accounts.scope.scope_q
+    draws the scopes. None for a user who may see nothing, whose empty figures are not worth
+    keeping."""
     user = scope.user
     if user.sees_all_branches:
         return f"branch:{scope.branch.pk}" if scope.branch else "bank"
@@ -81,9 +88,9 @@ def figures_for(
 
 
 def refresh(*, today: dt.date) -> int:
-    """Beat entry point: the bank's and each branch's figures for the default comparison
-    (30 days back), computed now; rows of earlier days removed. Returns the scopes done."""
-    compare = today - dt.timedelta(days=30)
+    """Beat entry point: the bank's and each branch's figures for the default comparison,
+    computed now; rows of earlier days removed. Returns the scopes done."""
+    compare = default_compare(today)
     # The head office's view: what a risk officer or admin sees, with or without a branch.
     head_office = User(role=Role.RISK_OFFICER, is_active=True)
     scopes = [selectors.Scope(user=head_office)]

@@ -22,6 +22,7 @@ from credit.forms import DPD_BUCKETS
 from credit.models import Application
 from customers.models import Customer, FollowUp, Interaction, Survey
 from risk.models import Alert, LoanClass
+from risk.selectors import ALERT_SCOPE
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 ZERO = Decimal("0")
@@ -208,10 +209,7 @@ def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
     # Alerts carry their customer's officer and branch, so the scope is a filter on the alert
     # rows themselves (their customers gathered first cost a heap visit per customer).
     alerts = scope_queryset(
-        scope.user,
-        Alert.objects.filter(raised_at__lte=at),
-        officer_field="customer_officer",
-        branch_field="customer_branch",
+        scope.user, Alert.objects.filter(raised_at__lte=at), **ALERT_SCOPE
     ).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
     if scope.branch:
         alerts = alerts.filter(customer_branch=scope.branch)

@@ -15,7 +15,7 @@ from crm_site import exports
 from customers.forms import DATE_INPUT
 from customers.models import Industry
 from dashboards import reports, selectors
-from dashboards.activity import figures_for
+from dashboards.activity import default_compare, figures_for
 from risk.models import LoanClass
 
 
@@ -77,7 +77,7 @@ def dashboard(request):
     by_grade = dict(
         (key or "", (total, n)) for key, total, n in selectors.exposure_by(scope, "customer__grade")
     )
-    compare = filters.get("compare") or today - dt.timedelta(days=30)
+    compare = filters.get("compare") or default_compare(today)
     activity, figures_at = figures_for(
         scope, today=today, compare=compare, refresh=request.GET.get("refresh") == "1"
     )

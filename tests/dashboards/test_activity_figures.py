@@ -109,6 +109,9 @@ def test_beat_task_computes_the_bank_and_every_branch_ahead(
 def test_bad_refresh_value_is_ignored(client_for, mary, book):
     client = client_for(mary)
     client.get(reverse("dashboards:dashboard"))
+    computed_at = ActivityFigures.objects.get().computed_at
     response = client.get(reverse("dashboards:dashboard"), {"refresh": "<script>"})
     assert response.status_code == 200
-    assert ActivityFigures.objects.count() == 1
+    # Only refresh=1 recomputes: the kept figures are served as they were.
+    assert response.context["figures_at"] == computed_at
+    assert ActivityFigures.objects.get().computed_at == computed_at
