@@ -215,6 +215,7 @@ def timed_run(job: str, on: dt.date) -> dict:
 
     from risk import jobs
 
+    settle()
     timer = QueryTimer()
     started = time.perf_counter()
     with connection.execute_wrapper(timer):
@@ -232,12 +233,12 @@ def timed_run(job: str, on: dt.date) -> dict:
 # The synthetic book's instalments fall due on days 2–30 of a month (few on the 2nd). The
 # measured nights follow days with instalments due: a night after the 31st or the 1st would
 # measure a day without repayments.
-LAST_START_DAY = 25
+LAST_START_DAY = 23
 FIRST_START_DAY = 3
 
 
 def measured_days_start(carried_on: dt.date) -> dt.date:
-    """The night to start from: `carried_on`, or the 3rd of the next month when the four
+    """The night to start from: `carried_on`, or the 3rd of the next month when the six
     measured days would run past the 29th."""
     if carried_on.day > LAST_START_DAY:
         return (carried_on.replace(day=1) + dt.timedelta(days=32)).replace(day=FIRST_START_DAY)
@@ -300,6 +301,56 @@ def post_the_days_repayments(since: dt.date, on: dt.date) -> dict:
             """
         )
     return {"instalments_paid": paid, "seconds": round(time.perf_counter() - started, 2)}
+
+
+def warm_the_book() -> dict:
+    """Reads the bench database's files once before the runs, so that they find the book in
+    memory as on a server that has been running (the book is smaller than the machine's
+    memory). On a freshly started machine the first nights would measure the disk instead,
+    and whichever Celery run came first would be the colder one. Only where the database's
+    files are on this machine (the embedded server); elsewhere the result says so."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_setting('data_directory'), array_agg(pg_relation_filepath(c.oid))"
+                " FROM pg_class c WHERE c.relkind IN ('r', 'i', 't', 'm')"
+                " AND pg_relation_filepath(c.oid) IS NOT NULL"
+            )
+            data_directory, relations = cursor.fetchone()
+    except Exception as error:  # no right to read the setting: a server elsewhere
+        return {"warmed": False, "reason": str(error).strip()}
+    if not Path(data_directory).is_dir():
+        return {"warmed": False, "reason": f"{data_directory} is not on this machine"}
+    read = 0
+    for relation in relations:
+        # A relation is a file per gigabyte: path, path.1, path.2...
+        for segment in sorted(Path(data_directory).glob(relation + "*")):
+            if segment.name != Path(relation).name and not segment.name.split(".")[-1].isdigit():
+                continue  # the free-space and visibility maps: not read by the night
+            with segment.open("rb") as data:
+                while chunk := data.read(1 << 20):
+                    read += len(chunk)
+    return {
+        "warmed": True,
+        "megabytes": round(read / (1 << 20)),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def settle() -> None:
+    """Before each timed run: the writes posted just before it are flushed to disk, as the
+    checkpoints of a working day would have done, so that one does not land inside the
+    measured night (the same for every run, 1 and 2 workers alike)."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except Exception as error:  # CHECKPOINT needs a superuser or pg_checkpoint
+        print(f"[bench] no checkpoint before the run: {error}", file=sys.stderr, flush=True)
 
 
 def loans_in_book() -> int:
@@ -399,11 +450,15 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
     processes = [_worker(env, log) for log in logs]
     try:
         time.sleep(4)  # let the workers connect before the clock starts
+        settle()
         ranges = jobs.chunk_ranges(chunk_size)
         started = time.perf_counter()
         run = jobs.start_run(jobs.NIGHTLY, on, len(ranges))
         for first, last in ranges:
             risk_chunk.apply_async((run.pk, first, last, on.isoformat(), True), queue=queue)
+        # The part no worker can share: the run's start (with its calendar marks) and the
+        # chunks sent.
+        fan_out_seconds = time.perf_counter() - started
         while True:
             run = JobRun.objects.get(pk=run.pk)
             if run.status != "running":
@@ -421,6 +476,7 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
     return {
         "workers": workers,
         "seconds": round(seconds, 2),
+        "fan_out_seconds": round(fan_out_seconds, 2),
         "rows_written": rows_written(run.counts),
         "customers_examined": run.counts.get("customers_examined", 0),
         "peak_memory_mb": memory,
@@ -428,19 +484,28 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
     }
 
 
-def scale_out(one: dict, two: dict) -> dict:
-    """The Celery runs with one and two workers, and how much faster two are. The two nights
-    follow two different days, so they examine different numbers of customers: the scale-out
-    is the ratio of customers examined per second (the ratio of wall times is shown too)."""
+# The Celery nights, one after the other: each worker count twice, alternately, so that
+# neither count always gets the days with more to do.
+CELERY_ROUNDS = (1, 2, 1, 2)
 
-    def per_second(run: dict) -> float:
-        return run["customers_examined"] / max(run["seconds"], 0.001)
+
+def scale_out(ones: list[dict], twos: list[dict]) -> dict:
+    """The Celery runs with one worker and with two, and how much faster two are. The nights
+    follow different days, so they examine different numbers of customers: the scale-out is
+    the ratio of customers examined per second over all the runs of each count (the ratio
+    of mean wall times is shown too)."""
+
+    def seconds(runs: list[dict]) -> float:
+        return max(sum(run["seconds"] for run in runs), 0.001)
+
+    def per_second(runs: list[dict]) -> float:
+        return sum(run["customers_examined"] for run in runs) / seconds(runs)
 
     return {
-        "one": one,
-        "two": two,
-        "ratio": round(one["seconds"] / max(two["seconds"], 0.001), 2),
-        "throughput_ratio": round(per_second(two) / max(per_second(one), 0.001), 2),
+        "one": ones,
+        "two": twos,
+        "ratio": round(seconds(ones) / len(ones) / (seconds(twos) / len(twos)), 2),
+        "throughput_ratio": round(per_second(twos) / max(per_second(ones), 0.001), 2),
     }
 
 
@@ -575,6 +640,12 @@ def verdicts(result: dict) -> dict:
     return checks
 
 
+def _warm_summary(warm: dict) -> str:
+    if not warm.get("warmed"):
+        return "no (server elsewhere)"
+    return f"{warm['megabytes']:,} MB, {warm['seconds']} s"
+
+
 def render(result: dict) -> str:
     loans = result["loans"]
     nightly, rerun, scan = result["nightly"], result["rerun"], result["scan"]
@@ -584,6 +655,7 @@ def render(result: dict) -> str:
         "",
         f"{'measure':<46}{'value':>22}",
         f"{'seed (generate the book)':<46}{result['seed']['total']:>20} s",
+        f"{'book read into memory before the runs':<46}{_warm_summary(result['warm']):>22}",
         f"{'nightly recompute, warm-up night':<46}{result['warmup']['seconds']:>20} s",
         f"{'the day before: instalments paid on time':<46}"
         f"{nightly.get('day_before', {}).get('instalments_paid', 0):>22,}",
@@ -600,17 +672,21 @@ def render(result: dict) -> str:
         f"{'  customers examined':<46}{scan['counts'].get('customers_examined', 0):>22,}",
     ]
     if result.get("celery"):
-        one, two = result["celery"]["one"], result["celery"]["two"]
+        celery = result["celery"]
+        for count, runs in ((1, celery["one"]), (2, celery["two"])):
+            label = f"nightly through Celery, {count} worker{'s' if count > 1 else ''}"
+            lines += [
+                f"{label:<46}{' / '.join(str(run['seconds']) for run in runs):>20} s",
+                f"{'  customers examined':<46}"
+                f"{' / '.join(format(run['customers_examined'], ',') for run in runs):>22}",
+                f"{'  run start and chunks sent (not shared)':<46}"
+                f"{' / '.join(str(run.get('fan_out_seconds', 0)) for run in runs):>20} s",
+            ]
+        memory = [m for run in celery["one"] + celery["two"] for m in run["peak_memory_mb"]]
         lines += [
-            f"{'nightly through Celery, 1 worker':<46}{one['seconds']:>20} s",
-            f"{'nightly through Celery, 2 workers':<46}{two['seconds']:>20} s",
-            f"{'  customers examined, 1 / 2 workers':<46}"
-            f"{one.get('customers_examined', 0):>10,} / {two.get('customers_examined', 0):>9,}",
-            f"{'  ratio of wall times':<46}{result['celery']['ratio']:>21}×",
-            f"{'  ratio of customers examined per second':<46}"
-            f"{result['celery']['throughput_ratio']:>21}×",
-            f"{'  worker peak memory (MB)':<46}"
-            f"{', '.join(str(m) for m in one['peak_memory_mb'] + two['peak_memory_mb']):>22}",
+            f"{'  ratio of mean wall times':<46}{celery['ratio']:>21}×",
+            f"{'  ratio of customers examined per second':<46}{celery['throughput_ratio']:>21}×",
+            f"{'  worker peak memory (MB)':<46}{max(memory, default=0):>22}",
         ]
     lines += ["", "where the typical night goes (seconds per statement):"]
     for sql, seconds in nightly.get("slowest_statements", []):
@@ -643,6 +719,8 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         print(f"[bench] {label}: {value}", file=sys.stderr, flush=True)
 
     progress("seed", seed_timings)
+    warm = warm_the_book()
+    progress("book read into memory", warm)
     # The nights follow the book's date, or the last night a previous bench run worked on
     # that book (the job treats a night earlier than one already run as a full one).
     from django.db.models import Max
@@ -687,6 +765,7 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         f"{platform.python_version()}",
         "date": dt.date.today().isoformat(),
         "seed": seed_timings,
+        "warm": warm,
         "warmup": warmup,
         "nightly": nightly,
         "loans_per_second": loans_per_second,
@@ -696,12 +775,13 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         "scan": scan,
     }
     if workers:
-        one = celery_run(1, night(3), url, chunk_size)
-        progress("celery, 1 worker", one)
-        post_the_days_repayments(night(3), night(4))
-        two = celery_run(2, night(4), url, chunk_size)
-        progress("celery, 2 workers", two)
-        result["celery"] = scale_out(one, two)
+        runs: dict[int, list[dict]] = {1: [], 2: []}
+        for number, count in enumerate(CELERY_ROUNDS):
+            if number:
+                post_the_days_repayments(night(2 + number), night(3 + number))
+            runs[count].append(celery_run(count, night(3 + number), url, chunk_size))
+            progress(f"celery, {count} worker{'s' if count > 1 else ''}", runs[count][-1])
+        result["celery"] = scale_out(runs[1], runs[2])
     result["dashboard_refresh"] = dashboard_refresh()
     progress("dashboard activity figures", result["dashboard_refresh"])
     result["pages"] = page_latency(requests)
