@@ -4,6 +4,7 @@ measure it. Speed is not asserted here (bench/README and the README report it)."
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from bench import run
 from credit.models import Assessment, Instalment, Loan, Repayment
@@ -42,6 +43,22 @@ def test_the_synthetic_book_is_complete_and_consistent(tiny_book):
     # A few percent of the book is overdue, across the buckets.
     overdue = Instalment.objects.filter(settled_on__isnull=True, due_date__lt=DAY0)
     assert 0 < overdue.values("loan").distinct().count() < 60
+
+
+def test_generating_a_book_leaves_every_index_as_it_was(db):
+    # The load drops the secondary indexes of the big tables and builds them at its end.
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                [synthetic_book.BULK_TABLES],
+            )
+            return set(cursor.fetchall())
+
+    before = indexes()
+    assert any(name == "instalment_unpaid" for name, _definition in before)
+    synthetic_book.generate(customers=20, loans=20, seed=3, today=DAY0, stdout=lambda text: None)
+    assert indexes() == before
 
 
 def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
