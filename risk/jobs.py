@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from customers.models import Customer
 from risk import pending
-from risk.models import JobRun
+from risk.models import JobChunk, JobRun
 from risk.recompute import ChunkResult, process_chunk
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,9 @@ NIGHTLY = "risk.nightly"
 SCAN = "risk.scan"
 # A run still "running" after this long died with its worker; it no longer blocks the next.
 STALE_AFTER = dt.timedelta(hours=6)
+# A chunk is delivered again within the broker's visibility timeout (an hour by default):
+# the record of a run's chunks is kept a day after the run.
+CHUNKS_KEPT = dt.timedelta(days=1)
 
 
 def chunk_ranges(chunk_size: int | None = None) -> list[tuple[int, int]]:
@@ -46,6 +49,7 @@ def start_run(job: str, on: dt.date, chunks: int, *, full: bool | None = None) -
     JobRun.objects.filter(job=job, status="running", started_at__lt=now - STALE_AFTER).update(
         status="failed", finished_at=now
     )
+    JobChunk.objects.filter(run__finished_at__lt=now - CHUNKS_KEPT).delete()
     previous = JobRun.objects.order_by("-business_date", "-started_at").first()
     if full is None:
         full = (
@@ -73,7 +77,27 @@ def start_run(job: str, on: dt.date, chunks: int, *, full: bool | None = None) -
         return None
 
 
-def record_chunk(run_id: int, *, counts: dict | None = None, failure: str | None = None) -> None:
+def _claim(run_id: int, first: int) -> bool:
+    """Records the chunk starting at customer `first` as this transaction's; False when it is
+    recorded already. A second delivery running at the same time waits here for the first
+    to commit (the unique index), then finds it recorded."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO risk_jobchunk (run_id, first_customer_id) VALUES (%s, %s) "
+            "ON CONFLICT (run_id, first_customer_id) DO NOTHING",
+            [run_id, first],
+        )
+        return cursor.rowcount == 1
+
+
+def record_failure(run_id: int, first: int, failure: str) -> None:
+    """The chunk failed for good: recorded on the run, once."""
+    with transaction.atomic():
+        if _claim(run_id, first):
+            _add_to_run(run_id, failure=failure)
+
+
+def _add_to_run(run_id: int, *, counts: dict | None = None, failure: str | None = None) -> None:
     """Adds one chunk's counts (or failure) to the run; the last chunk closes the run."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -102,9 +126,16 @@ def record_chunk(run_id: int, *, counts: dict | None = None, failure: str | None
 
 
 def run_chunk(run_id: int, first: int, last: int, on: dt.date, *, recompute: bool) -> ChunkResult:
+    """The chunk's work and its record on the run in one transaction: done and counted once,
+    however many times it is delivered."""
     full = JobRun.objects.filter(pk=run_id).values_list("full", flat=True).first()
-    result = process_chunk(first, last, on, recompute=recompute, full=full is not False)
-    record_chunk(run_id, counts={**result.counts, "chunks_skipped": int(result.skipped)})
+    with transaction.atomic():
+        if not _claim(run_id, first):
+            logger.info("risk chunk already done", extra={"run": run_id, "first": first})
+            return ChunkResult(skipped=True)
+        result = process_chunk(first, last, on, recompute=recompute, full=full is not False)
+        # Last: the run's row is locked from here to the commit only.
+        _add_to_run(run_id, counts={**result.counts, "chunks_skipped": int(result.skipped)})
     return result
 
 
@@ -133,6 +164,6 @@ def run_synchronously(
                     extra={"job": job, "first": first, "attempt": attempt, "error": str(error)},
                 )
                 if attempt == attempts:
-                    record_chunk(run.pk, failure=f"{first}-{last}: {error}")
+                    record_failure(run.pk, first, f"{first}-{last}: {error}")
     run.refresh_from_db()
     return run

@@ -494,6 +494,27 @@ class JobRun(models.Model):
         return f"{self.job} {self.business_date} {self.status}"
 
 
+class JobChunk(models.Model):
+    """A chunk of a run, recorded in the chunk's own transaction (risk.jobs.run_chunk): a
+    chunk delivered twice (a worker lost after its commit, before the broker heard of it)
+    finds itself recorded and neither works nor counts again."""
+
+    run = models.ForeignKey(JobRun, on_delete=models.CASCADE, related_name="chunks")
+    first_customer_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = _("job run chunk")
+        verbose_name_plural = _("job run chunks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "first_customer_id"], name="jobchunk_once_per_run"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.first_customer_id}"
+
+
 class PendingCustomer(models.Model):
     """A customer whose risk inputs changed since the nightly job last looked at them.
     Written by database triggers on the input tables, drained by the job (risk.pending)."""

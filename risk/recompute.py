@@ -24,7 +24,7 @@ from django.utils import timezone
 from dashboards import figures
 from risk.classification import CONTAGION_SHARE
 from risk.pending import JOB_SETTING
-from risk.rules import GRADES, IN_CHUNK, INDICATORS, MEASURED
+from risk.rules import GRADES, IN_CHUNK, INDICATORS, MEASURED, SHARED
 
 logger = logging.getLogger(__name__)
 
@@ -321,6 +321,8 @@ SELECT (SELECT count(*) FROM changed)
 # the group's number; a row matches each rule of its group whose threshold its measure
 # reaches. One statement rather than one per rule: the chunk's alerts are read once to find
 # those that cleared, and the planning is done once.
+# What several rules read, once per statement; a part no enabled rule reads is not run.
+SHARED_IN_SCAN = ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query in SHARED.items())
 SCAN = """
 WITH rules (rule_id, rule_group, threshold, severity, risk_type, sla_due, auto_resolve) AS (
     SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_groups)s::int[],
@@ -328,6 +330,7 @@ WITH rules (rule_id, rule_group, threshold, severity, risk_type, sla_due, auto_r
                          %(risk_types)s::text[], %(sla_dues)s::timestamptz[],
                          %(auto_resolves)s::boolean[])
 ),
+{shared},
 found (customer_id, loan_id, subject, value, measure, rule_group) AS ({query}),
 matches AS (
     SELECT r.rule_id, r.severity, r.risk_type, r.sla_due, f.customer_id, f.loan_id, f.subject,
@@ -465,7 +468,10 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
             "auto_resolves": [rule.auto_resolve for rule in rules],
         }
     )
-    cursor.execute(SCAN.format(query="\nUNION ALL\n".join(parts), IN_CHUNK=IN_CHUNK), params)
+    statement = SCAN.format(
+        query="\nUNION ALL\n".join(parts), IN_CHUNK=IN_CHUNK, shared=SHARED_IN_SCAN
+    )
+    cursor.execute(statement, params)
     raised, updated, cleared, red = cursor.fetchone()
     result.add("alerts_raised", raised)
     result.add("alerts_updated", updated)

@@ -5,7 +5,9 @@ Each query returns the subjects that meet the rule now, as rows of
 the scan (risk/recompute.py) runs every enabled rule's query in one statement per chunk,
 turns the rows into alerts with one INSERT … ON CONFLICT and clears the alerts of subjects
 that no longer match. Parameters: %(first)s and %(last)s bound the customer ids, %(on)s is
-the business date, %(threshold)s the rule's threshold, %(now)s the scan time.
+the business date, %(threshold)s the rule's threshold, %(now)s the scan time. What several
+queries read (each customer's latest assessment and latest statement) is computed once per
+scan statement: the queries read it by name (SHARED).
 
 The catalogue itself (severity, risk type, thresholds, SLA, suggested response) is data in
 EarlyWarningRule, seeded by migration and tuned in admin.
@@ -48,6 +50,10 @@ LATEST_STATEMENT = f"""
     ) numbered WHERE position = 1
 """
 
+# Common table expressions of the scan statement (risk.recompute.SCAN), each computed once
+# for all the rules that read it: the two assessment rules, the three statement rules.
+SHARED = {"latest_assessment": LATEST_ASSESSMENT, "latest_statement": LATEST_STATEMENT}
+
 # Indicators whose query returns a fifth column, the measure each rule's threshold applies to:
 # all the enabled rules of such an indicator are evaluated in one pass, the query run with
 # the lowest threshold (the four days-past-due rules read the loans once, not four times).
@@ -75,42 +81,42 @@ INDICATORS: dict[str, str] = {
           AND r.overdue_instalments >= %(threshold)s
     """,
     # The latest assessment scored `threshold` points or more below the one before.
-    "score_drop": f"""
+    "score_drop": """
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
                (latest.previous_score - latest.score)::text
-        FROM ({LATEST_ASSESSMENT}) latest
+        FROM latest_assessment latest
         WHERE latest.previous_score - latest.score >= %(threshold)s
     """,
     # The latest grade is `threshold` notches or more below the one before.
     "grade_downgrade": f"""
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
                latest.previous_grade || '→' || latest.grade
-        FROM ({LATEST_ASSESSMENT}) latest
+        FROM latest_assessment latest
         WHERE array_position({GRADES}, latest.grade)
               - array_position({GRADES}, latest.previous_grade) >= %(threshold)s
     """,
     # Individuals: yearly debt service over yearly income on the latest statement.
-    "dti_limit": f"""
+    "dti_limit": """
         SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
                round(s.debt_service / s.annual_income, 4)::text
-        FROM ({LATEST_STATEMENT}) s
+        FROM latest_statement s
         WHERE s.annual_income > 0
           AND s.debt_service / s.annual_income > %(threshold)s
     """,
     # Enterprises: cash from operations over debt service below the limit.
-    "dscr_limit": f"""
+    "dscr_limit": """
         SELECT s.customer_id, NULL::bigint, 'customer:' || s.customer_id,
                round(s.operating_cash_flow / s.debt_service, 4)::text
-        FROM ({LATEST_STATEMENT}) s
+        FROM latest_statement s
         WHERE s.debt_service > 0
           AND s.operating_cash_flow / s.debt_service < %(threshold)s
     """,
     # Revenue (enterprises) or income (individuals) down by more than the threshold share.
-    "revenue_drop": f"""
+    "revenue_drop": """
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
                round(1 - coalesce(latest.revenue, latest.annual_income)
                          / latest.previous_income, 4)::text
-        FROM ({LATEST_STATEMENT}) latest
+        FROM latest_statement latest
         WHERE latest.previous_income > 0
           AND 1 - coalesce(latest.revenue, latest.annual_income)
                   / latest.previous_income > %(threshold)s

@@ -38,7 +38,7 @@ def risk_chunk(self, run_id: int, first: int, last: int, on: str, recompute: boo
         result = jobs.run_chunk(run_id, first, last, dt.date.fromisoformat(on), recompute=recompute)
     except Exception as error:
         if self.request.retries >= self.max_retries:
-            jobs.record_chunk(run_id, failure=f"{first}-{last}: {error}")
+            jobs.record_failure(run_id, first, f"{first}-{last}: {error}")
             return {}
         raise self.retry(exc=error, countdown=5 * (self.request.retries + 1)) from error
     return result.counts

@@ -6,10 +6,11 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.utils import timezone
 
 from credit import services as credit_services
 from risk import classification, jobs
-from risk.models import Alert, JobRun, LoanRisk, RiskHistory
+from risk.models import Alert, JobChunk, JobRun, LoanRisk, RiskHistory
 from risk.recompute import NIGHTLY_LOCK_NAMESPACE, process_chunk
 from tests.risk.conftest import disbursed_loan
 
@@ -166,6 +167,53 @@ def test_a_chunk_that_keeps_failing_is_recorded_and_the_others_commit(
     assert result.status == "failed"
     assert len(result.failures) == 1 and "corrupt row" in result.failures[0]
     assert LoanRisk.objects.get(loan=loan_two).dpd == 19
+
+
+def test_a_chunk_delivered_twice_is_done_and_counted_once(
+    alice, mary, graded_customer, second_customer, consumer_product, monkeypatch
+):
+    # A worker lost after the chunk's commit, before the broker heard of it: the broker hands
+    # the chunk to another worker.
+    disbursed_loan(alice, mary, graded_customer, consumer_product)
+    disbursed_loan(alice, mary, second_customer, consumer_product)
+    on = dt.date(2025, 3, 1)
+    ranges = jobs.chunk_ranges(chunk_size=1)
+    first_range = next(r for r in ranges if r[0] == graded_customer.pk)
+    run = jobs.start_run(jobs.NIGHTLY, on, len(ranges))
+    done = jobs.run_chunk(run.pk, *first_range, on, recompute=True)
+    assert done.counts["loans_added"] == 1
+    worked = []
+    monkeypatch.setattr(jobs, "process_chunk", lambda *args, **kwargs: worked.append(args))
+    again = jobs.run_chunk(run.pk, *first_range, on, recompute=True)
+    assert again.skipped and not worked
+    run.refresh_from_db()
+    # Still running: the run closes on its last chunk, not on a chunk seen twice.
+    assert (run.status, run.chunks_done, run.counts["loans_added"]) == ("running", 1, 1)
+    monkeypatch.undo()
+    for other in ranges:
+        if other != first_range:
+            jobs.run_chunk(run.pk, *other, on, recompute=True)
+    run.refresh_from_db()
+    assert (run.status, run.chunks_done) == ("done", len(ranges))
+    assert run.counts["loans_added"] == 2
+
+
+def test_a_failure_is_recorded_once_and_old_chunk_records_go(risky_loan):
+    on = dt.date(2025, 3, 1)
+    run = jobs.start_run(jobs.NIGHTLY, on, 2)
+    first = risky_loan.customer_id
+    jobs.record_failure(run.pk, first, "corrupt row")
+    jobs.record_failure(run.pk, first, "corrupt row")
+    run.refresh_from_db()
+    assert (run.chunks_done, run.failures, run.status) == (1, ["corrupt row"], "running")
+    # The record of a chunk outlives its run by a day (a redelivery comes within an hour).
+    JobRun.objects.filter(pk=run.pk).update(
+        status="failed", finished_at=timezone.now() - jobs.CHUNKS_KEPT - dt.timedelta(minutes=1)
+    )
+    recent = jobs.start_run(jobs.NIGHTLY, on, 1)
+    jobs.record_failure(recent.pk, first, "corrupt row")
+    jobs.start_run(jobs.SCAN, on, 1)
+    assert list(JobChunk.objects.values_list("run_id", flat=True)) == [recent.pk]
 
 
 def test_a_second_run_while_one_is_running_does_nothing(risky_loan):
