@@ -7,14 +7,17 @@ The book lives in a database of its own (crm_bench_<loans>) on the same PostgreS
 generated once by `seed_bench`; later runs reuse it. Dates: the book is as of D0 (two days
 before the business date); the run works the nights that follow (after the last night a
 previous run worked on that book), and before each night the performing loans pay the
-instalments that fell due that day, as a working day would.
+instalments that fell due that day, as a working day would. The book's files are read into
+memory before the runs, as a server that has been running holds them, and each timed run
+starts after a CHECKPOINT of the writes posted before it.
 
 Figures: seed time; the nightly risk recompute over the whole book (a warm-up night, the
 first on a new book being a full one, then a typical night: wall time, loans per second,
 customers examined, rows written); the same night again with nothing
 changed (time and rows written, which must be 0); the naive way on a sample of 10,000 loans
 (ORM objects, one save per loan) and the speed-up; the early-warning scan alone; the nightly
-through Celery with one worker and with two (and the ratio), with each worker's peak memory;
+through Celery with one worker and with two, two nights each, alternately (and the ratio),
+with each worker's peak memory;
 page latency (p50, p95 server time over 50 requests, and queries) as an officer and a
 manager.
 """
