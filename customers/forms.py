@@ -51,10 +51,29 @@ ENTERPRISE_FIELDS = [
 ]
 
 
-class CustomerForm(forms.ModelForm):
+class EditVersion:
+    """For an edit form with a hidden `version` field: the version of the record it was
+    opened on (`updated_at`), so that saving over someone else's change made meanwhile is
+    refused instead of silently undoing it."""
+
+    def clean_version(self) -> dt.datetime | None:
+        """The version the form was opened on; a form without one (or a mangled one) is
+        saved without the check rather than refused."""
+        try:
+            return parse_datetime(self.cleaned_data["version"] or "")
+        except ValueError:
+            return None
+
+    def renew_version(self, version: dt.datetime) -> None:
+        """After a refused save: keeps what the user typed and takes the record's current
+        version, so that saving again (having reviewed the other change) goes through."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("version")] = version.isoformat()
+
+
+class CustomerForm(EditVersion, forms.ModelForm):
     """One form for both kinds; only the kind's own fields are shown and saved. An edit
-    carries the version of the record it was opened on (`updated_at`), so that saving over
-    someone else's change made meanwhile is refused instead of silently undoing it."""
+    carries the version it was opened on (EditVersion)."""
 
     version = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -98,20 +117,6 @@ class CustomerForm(forms.ModelForm):
             del self.fields["version"]
         else:
             self.fields["version"].initial = self.instance.updated_at.isoformat()
-
-    def clean_version(self) -> dt.datetime | None:
-        """The version the form was opened on; a form without one (or a mangled one) is
-        saved without the check rather than refused."""
-        try:
-            return parse_datetime(self.cleaned_data["version"] or "")
-        except ValueError:
-            return None
-
-    def renew_version(self, version: dt.datetime) -> None:
-        """After a refused save: keeps what the user typed and takes the record's current
-        version, so that saving again (having reviewed the other change) goes through."""
-        self.data = self.data.copy()
-        self.data[self.add_prefix("version")] = version.isoformat()
 
 
 class CustomerFilterForm(forms.Form):
@@ -229,10 +234,21 @@ class CustomerChildForm(forms.ModelForm):
         self.instance.customer = customer
 
 
-class ContactForm(CustomerChildForm):
+class ContactForm(EditVersion, CustomerChildForm):
+    """An edit carries the version it was opened on (EditVersion)."""
+
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = ContactPerson
         fields = ["name", "role", "phone", "email", "is_primary"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
 
 
 class NeedsForm(CustomerChildForm):

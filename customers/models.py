@@ -320,6 +320,8 @@ class ContactPerson(models.Model):
     phone = EncryptedTextField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     email = models.EmailField(_("e-mail"), blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # The edit form's version: saving over a change made since the form opened is refused.
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         verbose_name = _("contact person")

@@ -170,15 +170,16 @@ RECORD_CHANGES = (
     "customers.customer.transferred",
     "customers.customer.graded",
 )
+CONTACT_CHANGES = ("customers.contact.updated",)
 
 
-def _changed_by_since(customer: Customer, since: dt.datetime) -> str:
-    """Who last changed the customer's record after `since`, for the conflict message."""
+def _changed_by_since(record, since: dt.datetime, actions=RECORD_CHANGES) -> str:
+    """Who last changed the record after `since`, for the conflict message."""
     event = (
         AuditEvent.objects.filter(
-            object_type=customer._meta.label_lower,
-            object_id=str(customer.pk),
-            action__in=RECORD_CHANGES,
+            object_type=record._meta.label_lower,
+            object_id=str(record.pk),
+            action__in=actions,
             created_at__gt=since,
             actor__isnull=False,
         )
@@ -301,23 +302,48 @@ def customer_record_view(*, actor: User, customer: Customer) -> None:
 # --- Contacts and needs --------------------------------------------------------------------------
 
 
+def _contact_snapshot(contact: ContactPerson) -> dict:
+    # The version moves with every save: not a change worth showing in the trail.
+    fields = [f.attname for f in ContactPerson._meta.concrete_fields if f.name != "updated_at"]
+    return snapshot(contact, fields)
+
+
 @transaction.atomic
-def contact_save(*, actor: User, contact: ContactPerson) -> ContactPerson:
+def contact_save(
+    *, actor: User, contact: ContactPerson, expected_version: dt.datetime | None = None
+) -> ContactPerson:
+    """Adds or edits a contact. An edit made on a form opened before someone else's change
+    (`expected_version`, the `updated_at` it was opened with) is refused, as for customers."""
     _require(can_edit_customers(actor))
     creating = contact.pk is None
-    before = None if creating else snapshot(ContactPerson.objects.get(pk=contact.pk))
+    before = None
+    if not creating:
+        stored = ContactPerson.objects.select_for_update().get(pk=contact.pk)
+        if expected_version is not None and stored.updated_at != expected_version:
+            raise EditConflict(
+                _(
+                    "This contact was changed by %(someone)s while you were editing; review "
+                    "their change and save again."
+                )
+                % {"someone": _changed_by_since(stored, expected_version, CONTACT_CHANGES)},
+                code="edit_conflict",
+            )
+        before = _contact_snapshot(stored)
     if contact.phone:
         contact.phone = normalize_phone(contact.phone)
     if contact.is_primary:
-        # One primary contact: promoting this one demotes the previous.
+        # One primary contact: promoting this one demotes the previous (a change to it).
         ContactPerson.objects.filter(customer=contact.customer, is_primary=True).exclude(
             pk=contact.pk
-        ).update(is_primary=False)
+        ).update(is_primary=False, updated_at=timezone.now())
     contact.full_clean()
     contact.save()
     if creating:
         audit_log(
-            actor=actor, action="customers.contact.created", obj=contact, after=snapshot(contact)
+            actor=actor,
+            action="customers.contact.created",
+            obj=contact,
+            after=_contact_snapshot(contact),
         )
     else:
         audit_change(
@@ -325,7 +351,7 @@ def contact_save(*, actor: User, contact: ContactPerson) -> ContactPerson:
             action="customers.contact.updated",
             obj=contact,
             before=before,
-            after=snapshot(contact),
+            after=_contact_snapshot(contact),
         )
     return contact
 

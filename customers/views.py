@@ -325,13 +325,21 @@ def _child_form_view(
     request, pk: int, *, form_class, save, title: str, done: str, anchor: str, instance=None
 ):
     """Shared flow for adding (or editing) a contact, needs, interaction, follow-up,
-    complaint or survey: scope check (404), role check (403), form, service, redirect."""
+    complaint or survey: scope check (404), role check (403), form, service, redirect. An
+    edit refused because the record changed since the form opened answers 409 with the
+    user's input kept and the form on the current version."""
     customer = selectors.customer_get_for(request.user, pk)
     _require_edit(request.user)
     form = form_class(request.POST or None, customer=customer, user=request.user, instance=instance)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             save(form)
+        except services.EditConflict as conflict:
+            apply_service_errors(form, conflict)
+            current = type(instance).objects.values_list("updated_at", flat=True)
+            form.renew_version(current.get(pk=instance.pk))
+            status = 409
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -341,6 +349,7 @@ def _child_form_view(
         request,
         "customers/customer_child_form.html",
         {"form": form, "customer": customer, "title": title},
+        status=status,
     )
 
 
@@ -366,7 +375,11 @@ def contact_edit(request, pk: int, contact_pk: int):
         done=_("Contact saved."),
         anchor="contacts",
         instance=contact,
-        save=lambda form: services.contact_save(actor=request.user, contact=form.instance),
+        save=lambda form: services.contact_save(
+            actor=request.user,
+            contact=form.instance,
+            expected_version=form.cleaned_data.get("version"),
+        ),
     )
 
 

@@ -37,7 +37,7 @@ from credit.models import (
     Repayment,
 )
 from customers import services as customer_services
-from customers.models import Customer
+from customers.models import ContactPerson, Customer
 from risk import jobs
 from risk.models import Alert, JobRun, LoanRisk, RiskHistory
 from tests.customers import factories
@@ -560,10 +560,10 @@ def test_an_edit_on_the_current_version_goes_through(alice):
     assert updated.updated_at > customer.updated_at
 
 
-def form_data(page: str) -> dict[str, str]:
-    """The customer form's fields as the page renders them (what the browser would post)."""
+def form_data(page: str, button: str = "Save changes") -> dict[str, str]:
+    """The edit form's fields as the page renders them (what the browser would post)."""
     html = next(
-        form for form in re.findall(r"<form.*?</form>", page, re.S) if "Save changes" in form
+        form for form in re.findall(r"<form.*?</form>", page, re.S) if f">{button}</button>" in form
     )
     data = {}
     for tag in re.findall(r"<input[^>]*>", html):
@@ -609,6 +609,41 @@ def test_a_stale_edit_page_is_refused_with_the_reason_and_keeps_the_input(cast):
     assert mary.post(url, form_data(page)).status_code == 302
     customer.refresh_from_db()
     assert (customer.occupation, customer.employer) == ("医生", "市医院")
+
+
+@pytest.mark.django_db
+def test_a_stale_contact_edit_is_refused_with_the_reason_and_keeps_the_input(cast):
+    customer = factories.individual(cast["alice"])
+    contact = ContactPerson.objects.create(customer=customer, name="李会计", role="CFO")
+    alice, mary = Client(), Client()
+    alice.force_login(cast["alice"])
+    mary.force_login(cast["mary"])
+    url = reverse("customers:contact-edit", args=[customer.pk, contact.pk])
+    alice_form = form_data(alice.get(url).content.decode(), "Save")
+    mary_form = form_data(mary.get(url).content.decode(), "Save")
+    assert alice_form["version"] == mary_form["version"] == contact.updated_at.isoformat()
+
+    assert alice.post(url, {**alice_form, "role": "财务总监"}).status_code == 302
+    response = mary.post(url, {**mary_form, "role": "出纳", "email": "li@example.com"})
+
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert (
+        "This contact was changed by Alice Wang while you were editing; review their "
+        "change and save again."
+    ) in page
+    assert 'value="出纳"' in page and 'value="li@example.com"' in page
+    contact.refresh_from_db()
+    assert (contact.role, contact.email) == ("财务总监", "")
+    assert [row.actor_id for row in audit_rows("customers.contact.updated", contact)] == [
+        cast["alice"].pk
+    ]
+    # The trail shows what changed, not the version moving with it.
+    assert "updated_at" not in audit_rows("customers.contact.updated", contact)[0].after
+    # Having seen alice's change, mary saves again from the same page: it goes through.
+    assert mary.post(url, form_data(page, "Save")).status_code == 302
+    contact.refresh_from_db()
+    assert (contact.role, contact.email) == ("出纳", "li@example.com")
 
 
 # --- 4. Two nightly risk runs --------------------------------------------------------------------
