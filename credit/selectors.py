@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
 from credit.business_date import business_date
 from credit.models import (
+    OPEN_APPLICATION_STATUSES,
     Application,
     ApplicationStatus,
     Assessment,
@@ -90,8 +91,20 @@ def assessment_get_for(user: User, pk) -> Assessment:
     )
 
 
-def pipeline_counts(queryset: QuerySet[Application]) -> dict[str, int]:
-    counts = dict(queryset.order_by().values_list("status").annotate(n=Count("id")))
+# The closed stages' counts on the pipeline page cover this many days: the whole history
+# (every loan ever disbursed) is neither what the page is for nor cheap to count each view.
+CLOSED_STAGES_COUNTED = dt.timedelta(days=30)
+
+
+def pipeline_counts(queryset: QuerySet[Application], now: dt.datetime) -> dict[str, int]:
+    """Applications per stage: every one in an open stage, and those that reached a closed
+    stage (rejected, disbursed, withdrawn) in the last CLOSED_STAGES_COUNTED."""
+    closed = [s for s in ApplicationStatus.values if s not in OPEN_APPLICATION_STATUSES]
+    counted = queryset.filter(
+        Q(status__in=OPEN_APPLICATION_STATUSES)
+        | Q(status__in=closed, status_changed_at__gte=now - CLOSED_STAGES_COUNTED)
+    )
+    counts = dict(counted.order_by().values_list("status").annotate(n=Count("id")))
     return {status: counts.get(status, 0) for status in ApplicationStatus.values}
 
 

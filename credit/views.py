@@ -166,7 +166,8 @@ def assessment_detail(request, pk: int):
 def application_list(request):
     form = PipelineFilterForm(request.GET or None)
     applications = selectors.applications_for(request.user)
-    counts = selectors.pipeline_counts(applications)
+    now = timezone.now()
+    counts = selectors.pipeline_counts(applications, now)
     filters = form.cleaned_data if form.is_valid() else {}
     if filters.get("status"):
         applications = applications.filter(status=filters["status"])
@@ -177,7 +178,10 @@ def application_list(request):
     if filters.get("branch"):
         applications = applications.filter(customer__branch=filters["branch"])
     rows = list(applications.order_by("-status_changed_at", "-id")[:PAGE_SIZE])
-    stages = [(status, label, counts[status]) for status, label in ApplicationStatus.choices]
+    stages = [
+        (status, label, counts[status], status not in OPEN_APPLICATION_STATUSES)
+        for status, label in ApplicationStatus.choices
+    ]
     return render(
         request,
         "credit/application_list.html",
@@ -185,8 +189,9 @@ def application_list(request):
             "form": form,
             "applications": rows,
             "stages": stages,
-            "now": timezone.now(),
+            "now": now,
             "limited": len(rows) == PAGE_SIZE,
+            "closed_days": selectors.CLOSED_STAGES_COUNTED.days,
             "current": filters.get("status", ""),
         },
     )

@@ -1,8 +1,10 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from credit.models import Application, Assessment
 from tests.credit.conftest import add_collateral
@@ -186,6 +188,36 @@ def test_pipeline_query_count_does_not_grow(
     # product and submitter joined).
     with django_assert_num_queries(4):
         client.get(reverse("credit:application-list"))
+
+
+def stage_counts(page: str) -> dict[str, str]:
+    return dict(re.findall(r'href="\?status=(\w+)">[^<]*<span[^>]*>([^<]*)</span>', page))
+
+
+def test_the_pipeline_counts_open_stages_and_a_month_of_closed_ones(
+    client_for, alice, graded_customer, consumer_product, loan
+):
+    from tests.credit.conftest import make_application
+
+    make_application(alice, graded_customer, consumer_product)
+    client = client_for(alice)
+    url = reverse("credit:application-list")
+    counts = stage_counts(client.get(url).content.decode())
+    assert counts["draft"] == "1"
+    assert counts["disbursed"] == "1 · 30 d"  # disbursed just now
+    # Disbursed 31 days ago: history, not this month's pipeline.
+    Application.objects.filter(pk=loan.application_id).update(
+        status_changed_at=timezone.now() - dt.timedelta(days=31)
+    )
+    counts = stage_counts(client.get(url).content.decode())
+    assert (counts["draft"], counts["disbursed"], counts["rejected"]) == (
+        "1",
+        "0 · 30 d",
+        "0 · 30 d",
+    )
+    # The stage's own list still shows every application in it.
+    page = client.get(url, {"status": "disbursed"}).content.decode()
+    assert f'href="/credit/applications/{loan.application_id}/"' in page
 
 
 def test_application_page_query_count(client_for, mary, under_review, django_assert_num_queries):

@@ -126,6 +126,32 @@ def test_manager_sees_branch_alerts_and_the_risk_page(client_for, mary, alert):
     assert "Special mention: 1" in page.content.decode()
 
 
+def test_the_risk_page_counts_the_active_loans_of_the_scope_by_class(
+    client_for, mary, charlie, alert
+):
+    from collections import Counter
+
+    from accounts.models import Role
+    from accounts.services import user_create
+    from risk.models import LoanRisk
+
+    rows = client_for(mary).get(reverse("risk:overview")).context["class_rows"]
+    in_branch = LoanRisk.objects.filter(loan__status="active", customer__branch=mary.branch)
+    assert {code: count for code, _label, count in rows if count} == dict(
+        Counter(in_branch.values_list("final_class", flat=True))
+    )
+    # A manager of another branch sees none of them.
+    south = user_create(
+        actor=None,
+        username="sam",
+        password="x-Long-enough-1",
+        role=Role.MANAGER,
+        branch=charlie.branch,
+    )
+    rows = client_for(south).get(reverse("risk:overview")).context["class_rows"]
+    assert [count for _code, _label, count in rows] == [0] * 5
+
+
 def test_officers_cannot_open_the_risk_page(client_for, alice):
     assert client_for(alice).get(reverse("risk:overview")).status_code == 403
 
