@@ -467,6 +467,8 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["status", "-status_changed_at"], name="application_pipeline"),
             models.Index(fields=["customer", "-created_at"], name="application_by_customer"),
+            # The pipeline report and admin list newest first.
+            models.Index(fields=["-created_at", "-id"], name="application_recent"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="application_amount"),
