@@ -88,6 +88,9 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert result["dashboard_refresh"]["scopes"] >= 2
     assert ("dashboard, live", "manager") in pages
     assert not any("dashboard, live" in check for check in result["verdicts"])
+    # Pages beyond the targets' list are reported too, without a verdict.
+    assert ("loan list", "officer") in pages and ("risk page", "manager") in pages
+    assert not any("loan list" in check or "risk page" in check for check in result["verdicts"])
     text = run.render(result)
     assert "nightly recompute, typical night" in text and "p95 ms" in text
     assert result["verdicts"]["unchanged rerun writes 0 rows"] is True
