@@ -329,10 +329,7 @@ def warm_the_book() -> dict:
         return {"warmed": False, "reason": f"{data_directory} is not on this machine"}
     read = 0
     for relation in relations:
-        # A relation is a file per gigabyte: path, path.1, path.2...
-        for segment in sorted(Path(data_directory).glob(relation + "*")):
-            if segment.name != Path(relation).name and not segment.name.split(".")[-1].isdigit():
-                continue  # the free-space and visibility maps: not read by the night
+        for segment in relation_files(Path(data_directory) / relation):
             with segment.open("rb") as data:
                 while chunk := data.read(1 << 20):
                     read += len(chunk)
@@ -341,6 +338,14 @@ def warm_the_book() -> dict:
         "megabytes": round(read / (1 << 20)),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def relation_files(first: Path) -> list[Path]:
+    """A relation's data: a file per gigabyte, `first`, first.1, first.2... Not its
+    free-space and visibility maps (first_fsm, first_vm), which the night does not read, nor
+    another relation whose file name only begins the same way."""
+    more = first.parent.glob(first.name + ".*")
+    return [first, *sorted(path for path in more if path.suffix[1:].isdigit())]
 
 
 def settle() -> None:

@@ -70,6 +70,13 @@ class EditVersion:
         self.data = self.data.copy()
         self.data[self.add_prefix("version")] = version.isoformat()
 
+    def _carry_version(self, editing: bool) -> None:
+        """An edit opens on the record's version; a new record has none to carry."""
+        if editing:
+            self.fields["version"].initial = self.instance.updated_at.isoformat()
+        else:
+            del self.fields["version"]
+
 
 class CustomerForm(EditVersion, forms.ModelForm):
     """One form for both kinds; only the kind's own fields are shown and saved. An edit
@@ -113,10 +120,7 @@ class CustomerForm(EditVersion, forms.ModelForm):
             self.fields["credit_code"].required = True
         self.fields["tags"].queryset = Tag.objects.all()
         self.fields["tags"].required = False
-        if creating:
-            del self.fields["version"]
-        else:
-            self.fields["version"].initial = self.instance.updated_at.isoformat()
+        self._carry_version(editing=not creating)
 
 
 class CustomerFilterForm(forms.Form):
@@ -245,10 +249,7 @@ class ContactForm(EditVersion, CustomerChildForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk is None:
-            del self.fields["version"]
-        else:
-            self.fields["version"].initial = self.instance.updated_at.isoformat()
+        self._carry_version(editing=self.instance.pk is not None)
 
 
 class NeedsForm(CustomerChildForm):

@@ -314,15 +314,17 @@ history AS (
 SELECT (SELECT count(*) FROM changed)
 """
 
+# The common table expressions several rules read (risk.rules.SHARED).
+SHARED_IN_SCAN = ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query in SHARED.items())
+
 # The alerts of every enabled rule, in one statement per chunk. The rules come in groups
 # (risk.recompute._rule_groups): all the rules of a measured indicator (risk.rules.MEASURED)
 # share one evaluation of its query, every other rule has its own. `found` has each group's
 # rows with the measure (NULL when the query applied its single rule's threshold itself) and
 # the group's number; a row matches each rule of its group whose threshold its measure
 # reaches. One statement rather than one per rule: the chunk's alerts are read once to find
-# those that cleared, and the planning is done once.
-# What several rules read, once per statement; a part no enabled rule reads is not run.
-SHARED_IN_SCAN = ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query in SHARED.items())
+# those that cleared, and the planning is done once. What several rules read is computed
+# once per statement (SHARED_IN_SCAN); a part no enabled rule reads is not run.
 SCAN = """
 WITH rules (rule_id, rule_group, threshold, severity, risk_type, sla_due, auto_resolve) AS (
     SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_groups)s::int[],

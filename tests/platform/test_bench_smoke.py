@@ -123,6 +123,16 @@ def test_measured_days_have_instalments_falling_due():
         assert all(3 <= (start + dt.timedelta(days=n)).day <= 29 for n in range(7))
 
 
+def test_the_book_is_read_once_per_file_of_each_relation(tmp_path):
+    for name in ("1234", "1234.1", "1234.2", "1234_fsm", "1234_vm", "12345", "12345.1"):
+        (tmp_path / name).write_bytes(b"x")
+    assert [path.name for path in run.relation_files(tmp_path / "1234")] == [
+        "1234",
+        "1234.1",
+        "1234.2",
+    ]
+
+
 def test_scale_out_compares_customers_examined_per_second_over_all_runs():
     ones = [
         {"seconds": 10.0, "customers_examined": 1000},
