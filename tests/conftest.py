@@ -2,9 +2,13 @@
 charlie (South, the outsider for alice's data), manager mary (North), risk officer rita and
 admin (head office)."""
 
+import datetime as dt
 import functools
+import os
+import zoneinfo
 
 import pytest
+import time_machine
 
 from accounts.demo import DEMO_PASSWORD, seed_cast
 
@@ -59,6 +63,29 @@ def replay_data_migrations() -> None:
     state_apps, operations = _data_migrations()
     for operation in operations:
         operation.code(state_apps, None)
+
+
+# The suite's clock: every test runs at this moment in the bank's time zone (ticking from
+# there), never on the day it happens to run. CRM_TEST_NOW moves the whole suite to another
+# moment, e.g. CRM_TEST_NOW=2028-02-29T00:30 to try it on a leap day just after midnight;
+# tests/platform/test_awkward_dates.py runs the date-sensitive parts on such days every time.
+BANK_TIME_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+SUITE_NOW = dt.datetime.fromisoformat(os.environ.get("CRM_TEST_NOW") or "2026-11-18T10:00")
+if SUITE_NOW.tzinfo is None:
+    SUITE_NOW = SUITE_NOW.replace(tzinfo=BANK_TIME_ZONE)
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(request):
+    """Starts every test at SUITE_NOW; a test that needs another moment travels itself
+    (`time_machine.travel` inside the test wins over this one). A test whose work happens in
+    another process (a Celery worker) cannot share a frozen clock: it runs on the wall clock
+    and injects the business date into that process instead."""
+    if request.node.get_closest_marker("wall_clock") or request.node.get_closest_marker("worker"):
+        yield
+        return
+    with time_machine.travel(SUITE_NOW, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
