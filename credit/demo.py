@@ -174,8 +174,16 @@ def _advance(application, offer, stage, officer, decider):
     )
 
 
-# Days past due a stopped borrower is left at, spread over every classification bucket.
-STOPPED_DPD = [430, 45, 200, 5, 330, 100, 75, 280, 20, 150, 450]
+# Days past due a stopped borrower is left at, spread over every classification bucket; the
+# first four already reach every class past normal (loss, special mention, substandard,
+# doubtful).
+STOPPED_DPD = [430, 45, 200, 330, 5, 100, 75, 280, 20, 150, 450]
+EVERY_CLASS = 4
+# The customers, and so every random draw after them, follow the calendar (birth dates and ID
+# numbers count back from the day of seeding), so the book is not left to chance: the first
+# applications take each stage in turn, and every other loan stops paying until the stopped
+# loans reach every class. The rest is drawn, so the book still looks like a book.
+STAGE_ROTATION = ["disbursed", *STAGES]
 # The chance that a borrower of a grade stops paying (worse grades not listed: 0.6).
 STOP_CHANCE = {"AAA": 0.03, "AA": 0.05, "A": 0.08, "BBB": 0.15, "BB": 0.25, "B": 0.4}
 
@@ -230,7 +238,11 @@ def seed_credit(*, seed: int) -> str:
             product, offer = _product_for(rng, customer, assessment.grade)
             if product is None:
                 continue
-            stage = rng.choices(["disbursed", *STAGES], weights=[60, 6, 8, 8, 6, 6, 6])[0]
+            stage = (
+                STAGE_ROTATION[applications]
+                if applications < len(STAGE_ROTATION)
+                else rng.choices(STAGE_ROTATION, weights=[60, 6, 8, 8, 6, 6, 6])[0]
+            )
             application, offer = _application(rng, customer, officer, product, offer)
             applications += 1
             decider = _decider(customer)
@@ -242,7 +254,9 @@ def seed_credit(*, seed: int) -> str:
             # Weaker grades stop paying more often, as in a real book, so the scorecard's
             # monitoring has something to find; a stopped loan takes the next days-past-due
             # level of STOPPED_DPD, so the book spans every classification bucket.
-            stops = rng.random() < STOP_CHANCE.get(assessment.grade, 0.6)
+            stops = rng.random() < STOP_CHANCE.get(assessment.grade, 0.6) or (
+                stopped < EVERY_CLASS and loans % 2 == 0
+            )
             habit = "stopped" if stops else "late" if loans % 7 == 5 else "on_time"
             stopped_dpd = STOPPED_DPD[stopped % len(STOPPED_DPD)]
             longest = min(application.approved_term_months, 30)

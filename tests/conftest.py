@@ -75,6 +75,15 @@ if SUITE_NOW.tzinfo is None:
     SUITE_NOW = SUITE_NOW.replace(tzinfo=BANK_TIME_ZONE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _suite_clock_for_shared_books():
+    """Books that a module's tests share (tests/platform/conftest.py) are built under the
+    suite's clock too, a little before the tests' moment, as real set-up data would be: a
+    session signed in then is still alive when the tests run."""
+    with time_machine.travel(SUITE_NOW - dt.timedelta(minutes=10), tick=True):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _suite_clock(request):
     """Starts every test at SUITE_NOW; a test that needs another moment travels itself
@@ -82,9 +91,10 @@ def _suite_clock(request):
     another process (a Celery worker) cannot share a frozen clock: it runs on the wall clock
     and injects the business date into that process instead."""
     if request.node.get_closest_marker("wall_clock") or request.node.get_closest_marker("worker"):
-        yield
-        return
-    with time_machine.travel(SUITE_NOW, tick=True):
+        moment = time_machine.escape_hatch.datetime.datetime.now(tz=dt.UTC)
+    else:
+        moment = SUITE_NOW
+    with time_machine.travel(moment, tick=True):
         yield
 
 
