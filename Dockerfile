@@ -11,9 +11,12 @@ RUN useradd --system --create-home --home-dir /home/crm crm
 
 COPY . .
 RUN pip install .
-# collectstatic needs settings but no running services: placeholders that are never used.
+# collectstatic needs production settings but no running services and no secrets: build-only
+# placeholders for every variable those settings require, never used by the running image
+# (docker compose gives it the real ones). tests/platform/test_image_build.py replays this file.
 RUN DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost:6379/0 \
     SECRET_KEY=build-only ALLOWED_HOSTS=build \
+    FIELD_ENCRYPTION_KEYS=build-only FIELD_HASH_KEY=build-only \
     python manage.py collectstatic --noinput
 
 USER crm

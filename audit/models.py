@@ -36,7 +36,8 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
+        moment = timezone.localtime(self.created_at)
+        return f"{moment:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
 
 
 class JobHeartbeat(models.Model):

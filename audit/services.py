@@ -18,6 +18,9 @@ def json_safe(value: Any) -> Any:
     """Decimal, dates and ids as strings, so before/after survive JSON exactly."""
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        # The same moment, written in the bank's time zone as the trail shows it.
+        return timezone.localtime(value).isoformat()
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, models.Model):

@@ -445,7 +445,7 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
     is done, and each worker's peak resident memory."""
     from risk import jobs
     from risk.models import JobRun
-    from risk.tasks import risk_chunk
+    from risk.tasks import send_chunk
 
     queue = f"bench-{os.getpid()}-{workers}"
     env = {
@@ -459,11 +459,13 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
     try:
         time.sleep(4)  # let the workers connect before the clock starts
         settle()
-        ranges = jobs.chunk_ranges(chunk_size)
         started = time.perf_counter()
-        run = jobs.start_run(jobs.NIGHTLY, on, len(ranges))
-        for first, last in ranges:
-            risk_chunk.apply_async((run.pk, first, last, on.isoformat(), True), queue=queue)
+        run = jobs.fan_out(
+            jobs.NIGHTLY,
+            on,
+            lambda run, first, last: send_chunk(run, first, last, queue=queue),
+            chunk_size=chunk_size,
+        )
         # The part no worker can share: the run's start (with its calendar marks) and the
         # chunks sent.
         fan_out_seconds = time.perf_counter() - started

@@ -1,6 +1,7 @@
 """Demo credit book for `seed_demo`: statements, assessments, applications in every stage,
 and loans disbursed over the last few years with their repayments, most on time, some late,
-some stopped (so days past due spread from 0 to beyond 400), a few restructured.
+some stopped (so days past due spread from 0 to beyond 400), a few restructured (proposed by
+their officer, approved by the branch's manager) and one restructuring awaiting approval.
 
 Deterministic for a seed, and idempotent: a customer that already has an assessment is left
 as it is."""
@@ -219,6 +220,13 @@ def _service_loan(rng, loan, officer, habit, stopped_dpd=0):
         )
 
 
+def _restructured_term(loan) -> int:
+    """Three years more, within what the product lends for, in whole repayment periods."""
+    product = loan.product
+    months = min(max(36, product.min_term_months), product.max_term_months)
+    return months - months % loan.months_per_period
+
+
 def seed_credit(*, seed: int) -> str:
     customers = list(
         Customer.objects.filter(assessments__isnull=True)
@@ -226,7 +234,7 @@ def seed_credit(*, seed: int) -> str:
         .order_by("id")
     )
     today = business_date()
-    loans = applications = stopped = 0
+    loans = applications = stopped = restructured = waiting = 0
     for customer in customers:
         identifier = customer.resident_id or customer.credit_code
         rng = random.Random(f"{seed}-{identifier}")
@@ -284,14 +292,24 @@ def seed_credit(*, seed: int) -> str:
             _service_loan(rng, loan, officer, habit, stopped_dpd)
             loans += 1
             stopped += habit == "stopped"
-            if habit == "stopped" and stopped_dpd < 100 and rng.random() < 0.5:
-                services.loan_restructure(
-                    actor=decider,
-                    loan=loan,
-                    new_term_months=36,
-                    new_rate=loan.annual_rate,
-                    reason="经营困难，延长期限",
-                )
+            if habit == "stopped" and stopped_dpd < 100:
+                # Four eyes: the officer proposes, the branch's manager approves. The first
+                # such loan is restructured for certain, then about half of them; the first
+                # one left keeps its proposal waiting for the manager.
+                restructure = not restructured or rng.random() < 0.5
+                if restructure or not waiting:
+                    proposal, _created = services.restructuring_propose(
+                        actor=officer,
+                        loan=loan,
+                        new_term_months=_restructured_term(loan),
+                        new_rate=loan.annual_rate,
+                        reason="经营困难，延长期限",
+                    )
+                if restructure:
+                    services.restructuring_approve(actor=decider, proposal=proposal)
+                    restructured += 1
+                elif not waiting:
+                    waiting += 1
     return f"{applications} applications, {loans} loans"
 
 

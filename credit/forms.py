@@ -4,7 +4,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
-from credit.business_date import business_date
 from credit.models import (
     Application,
     ApplicationStatus,
@@ -14,6 +13,13 @@ from credit.models import (
     LoanProduct,
     RepaymentChannel,
 )
+from crm_site.date_ranges import (
+    PAYMENT_DATE,
+    STATEMENT_PERIOD_END,
+    VALUATION_DATE,
+    DateRanges,
+)
+from crm_site.forms import MomentField
 from customers.forms import DATE_INPUT
 from customers.models import CustomerKind, Industry
 
@@ -38,7 +44,9 @@ ENTERPRISE_FIGURES = [
 ]
 
 
-class StatementForm(forms.ModelForm):
+class StatementForm(DateRanges, forms.ModelForm):
+    date_ranges = {"period_end": STATEMENT_PERIOD_END}
+
     class Meta:
         model = FinancialStatement
         fields = ["period_end", *dict.fromkeys(INDIVIDUAL_FIGURES + ENTERPRISE_FIGURES)]
@@ -54,12 +62,6 @@ class StatementForm(forms.ModelForm):
         for name in list(self.fields):
             if name != "period_end" and name not in keep:
                 del self.fields[name]
-
-    def clean_period_end(self):
-        period_end = self.cleaned_data["period_end"]
-        if period_end > business_date():
-            raise forms.ValidationError(_("A statement period cannot end in the future."))
-        return period_end
 
 
 class AssessmentForm(forms.Form):
@@ -149,7 +151,9 @@ class ReasonForm(forms.Form):
     )
 
 
-class CollateralForm(forms.ModelForm):
+class CollateralForm(DateRanges, forms.ModelForm):
+    date_ranges = {"valued_on": VALUATION_DATE}
+
     class Meta:
         model = Collateral
         fields = ["collateral_type", "description", "owner_name", "value", "valued_on"]
@@ -175,10 +179,23 @@ class GuarantorForm(forms.ModelForm):
         cleaned = super().clean()
         if not cleaned.get("guarantor_customer") and not cleaned.get("name"):
             raise forms.ValidationError(_("Choose a customer or name the guarantor."))
+        # A customer of the bank is the guarantor as the bank knows them: a name and ID typed
+        # as well would be kept out of sight (the page shows the customer), so one or other.
+        if cleaned.get("guarantor_customer"):
+            for name in ("name", "identifier"):
+                if cleaned.get(name):
+                    self.add_error(
+                        name,
+                        _(
+                            "Leave this empty for a guarantor chosen among the customers, or "
+                            "choose no customer."
+                        ),
+                    )
         return cleaned
 
 
-class RepaymentForm(forms.Form):
+class RepaymentForm(DateRanges, forms.Form):
+    date_ranges = {"paid_on": PAYMENT_DATE}
     amount = forms.DecimalField(
         label=_("Amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
     )
@@ -191,20 +208,35 @@ class RepaymentForm(forms.Form):
 
 
 class RestructureForm(forms.Form):
+    """New terms proposed for a loan; the service holds them to the product's bounds."""
+
     new_term_months = forms.IntegerField(
         label=_("New remaining term (months)"), min_value=1, max_value=480
     )
     new_rate = forms.DecimalField(
-        label=_("New annual rate"), max_digits=9, decimal_places=6, min_value=Decimal("0")
+        label=_("New annual rate"),
+        max_digits=9,
+        decimal_places=6,
+        min_value=Decimal("0"),
+        help_text=_("As a decimal: 0.0435 is 4.35%."),
     )
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
-class RevalueForm(forms.Form):
+class RevalueForm(DateRanges, forms.Form):
+    date_ranges = {"valued_on": VALUATION_DATE}
     value = forms.DecimalField(
         label=_("New value"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
     )
     valued_on = forms.DateField(label=_("Valuation date"), widget=DATE_INPUT)
+
+
+# The stages the dashboard counts as "in the pipeline": submitted and waiting for a decision
+# or a disbursement (a draft is not in it yet).
+IN_PIPELINE = "pipeline"
+PIPELINE_STATUSES = ["submitted", "under_review", "approved"]
 
 
 class PipelineFilterForm(forms.Form):
@@ -215,9 +247,16 @@ class PipelineFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Stage"),
         required=False,
-        choices=[("", _("Open stages")), *ApplicationStatus.choices],
+        choices=[
+            ("", _("Open stages")),
+            *ApplicationStatus.choices,
+            (IN_PIPELINE, _("In the pipeline (submitted, under review, approved)")),
+        ],
     )
     q = forms.CharField(label=_("Customer"), required=False, max_length=100)
+    # The stages as they stood at a moment, from each application's stage history: the
+    # dashboard's pipeline figure links here with the moment it was computed.
+    at = MomentField(label=_("As of"), required=False)
 
 
 DPD_BUCKETS = {
@@ -236,6 +275,10 @@ LOAN_CLASSES = [
     ("4", _("Doubtful")),
     ("5", _("Loss")),
 ]
+# The loan list's filters that take several classes or buckets at once: the non-performing
+# loans behind the dashboard's NPL figure, and every overdue loan behind its overdue ratio.
+NON_PERFORMING = "npl"
+ANY_OVERDUE = "overdue"
 
 
 class LoanFilterForm(forms.Form):
@@ -264,8 +307,21 @@ class LoanFilterForm(forms.Form):
         queryset=Industry.objects.all(),
         empty_label=_("Any industry"),
     )
+    # The relationship manager of the loan's customer, among the officers the user may see.
+    officer = forms.ModelChoiceField(
+        label=_("Relationship manager"),
+        required=False,
+        queryset=None,
+        empty_label=_("Any officer"),
+    )
     loan_class = forms.ChoiceField(
-        label=_("Class"), required=False, choices=[("", _("Any class")), *LOAN_CLASSES]
+        label=_("Class"),
+        required=False,
+        choices=[
+            ("", _("Any class")),
+            *LOAN_CLASSES,
+            (NON_PERFORMING, _("Non-performing (substandard, doubtful, loss)")),
+        ],
     )
     dpd = forms.ChoiceField(
         label=_("Days past due"),
@@ -273,6 +329,7 @@ class LoanFilterForm(forms.Form):
         choices=[
             ("", _("Any")),
             *[(key, label) for key, (label, _low, _high) in DPD_BUCKETS.items()],
+            (ANY_OVERDUE, _("Any overdue (1 day or more)")),
         ],
     )
     grade = forms.ChoiceField(
@@ -286,6 +343,12 @@ class LoanFilterForm(forms.Form):
     page = forms.IntegerField(
         required=False, min_value=1, max_value=10_000, widget=forms.HiddenInput
     )
+
+    def __init__(self, *args, officers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from accounts.models import User
+
+        self.fields["officer"].queryset = User.objects.none() if officers is None else officers
 
 
 class PortfolioImportForm(forms.Form):

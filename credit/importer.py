@@ -17,10 +17,12 @@ Repayments file:
     reference      the payment's reference in the core system                (required)
     channel        counter | transfer | auto_debit | online (default transfer)
 
-A loan already imported (same external_ref) with the same terms is left as it is; with other
-terms it is refused (a change of terms is a restructuring). A repayment already posted
-(same loan and reference) is skipped. Rejected rows are reported with their reason; valid
-rows commit in one transaction, or with strict mode nothing commits unless all are valid.
+Dates are never after the business date, nor more than 50 years before it
+(crm_site/date_ranges.py). A loan already imported (same external_ref) with the same terms
+is left as it is; with other terms it is refused (a change of terms is a restructuring). A
+repayment already posted (same loan and reference) is skipped. Rejected rows are reported
+with their reason; valid rows commit in one transaction, or with strict mode nothing commits
+unless all are valid.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from accounts.scope import scope_queryset
 from credit import services
 from credit.models import Loan, LoanProduct, Repayment, RepaymentChannel
 from crm_site import tabular
+from crm_site.date_ranges import DISBURSEMENT_DATE, PAYMENT_DATE, DateRange
 from customers.identifiers import normalize_credit_code, normalize_resident_id
 from customers.models import Customer, resident_id_digest
 
@@ -109,12 +112,16 @@ def _text(row: dict, name: str, errors: dict, model, field: str) -> str:
     return value
 
 
-def _date(row: dict, name: str, errors: dict) -> dt.date | None:
+def _date(row: dict, name: str, errors: dict, date_range: DateRange) -> dt.date | None:
     try:
-        return dt.date.fromisoformat(row.get(name, ""))
+        value = dt.date.fromisoformat(row.get(name, ""))
     except ValueError:
         errors[name] = _("is not a date like 2024-01-31")
         return None
+    if problem := date_range.column_message(value):
+        errors[name] = problem
+        return None
+    return value
 
 
 def _describe(error: ValidationError) -> str:
@@ -169,7 +176,7 @@ def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Re
             errors["product"] = _("is not a known product code")
         amount = _decimal(row, "amount", errors)
         rate = _decimal(row, "annual_rate", errors)
-        disbursed_on = _date(row, "disbursed_on", errors)
+        disbursed_on = _date(row, "disbursed_on", errors, DISBURSEMENT_DATE)
         try:
             term = int(row.get("term_months", ""))
         except ValueError:
@@ -240,7 +247,7 @@ def import_repayments(*, actor: User, rows: list[dict[str, str]], strict: bool) 
         if loan is None:
             errors["loan_ref"] = _("no loan with this reference in your scope")
         amount = _decimal(row, "amount", errors)
-        paid_on = _date(row, "paid_on", errors)
+        paid_on = _date(row, "paid_on", errors, PAYMENT_DATE)
         reference = _text(row, "reference", errors, Repayment, "reference")
         if not reference:
             errors["reference"] = _("is required")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
@@ -13,6 +13,7 @@ from credit.business_date import business_date
 from credit.models import (
     OPEN_APPLICATION_STATUSES,
     Application,
+    ApplicationEvent,
     ApplicationStatus,
     Assessment,
     Instalment,
@@ -27,6 +28,38 @@ def applications_for(user: User) -> QuerySet[Application]:
     return scope_queryset(user, Application.objects.all(), **CUSTOMER_SCOPE).select_related(
         "customer", "product", "submitted_by"
     )
+
+
+def application_filter(queryset: QuerySet[Application], filters: dict) -> QuerySet[Application]:
+    """Applies cleaned PipelineFilterForm values. With `at`, the stage is the one each
+    application was in at that moment (its latest stage event by then), as the dashboard's
+    pipeline figure counts it; otherwise the stage it is in now."""
+    from credit.forms import IN_PIPELINE, PIPELINE_STATUSES
+
+    status = filters.get("status")
+    statuses = (
+        PIPELINE_STATUSES
+        if status == IN_PIPELINE
+        else [status]
+        if status
+        else OPEN_APPLICATION_STATUSES
+    )
+    if filters.get("at"):
+        stage_then = (
+            ApplicationEvent.objects.filter(application=OuterRef("pk"), at__lte=filters["at"])
+            .order_by("-at", "-id")
+            .values("to_status")[:1]
+        )
+        queryset = queryset.annotate(stage_then=Subquery(stage_then)).filter(
+            stage_then__in=statuses
+        )
+    else:
+        queryset = queryset.filter(status__in=statuses)
+    if filters.get("q"):
+        queryset = queryset.filter(customer__name__icontains=filters["q"])
+    if filters.get("branch"):
+        queryset = queryset.filter(customer__branch=filters["branch"])
+    return queryset
 
 
 def application_get_for(user: User, pk) -> Application:
@@ -49,7 +82,7 @@ def loans_for(user: User) -> QuerySet[Loan]:
 def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
     """Applies cleaned LoanFilterForm values. Class and days past due are the figures of the
     nightly risk recompute (the `risk` relation), the same ones the dashboard counts."""
-    from credit.forms import DPD_BUCKETS
+    from credit.forms import ANY_OVERDUE, DPD_BUCKETS, NON_PERFORMING
 
     if filters.get("q"):
         queryset = queryset.filter(customer__name__icontains=filters["q"])
@@ -63,9 +96,15 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
         queryset = queryset.filter(customer__industry=filters["industry"])
     if filters.get("grade"):
         queryset = queryset.filter(customer__grade=filters["grade"])
-    if filters.get("loan_class"):
+    if filters.get("officer"):
+        queryset = queryset.filter(customer__officer=filters["officer"])
+    if filters.get("loan_class") == NON_PERFORMING:
+        queryset = queryset.filter(risk__final_class__gte=3)
+    elif filters.get("loan_class"):
         queryset = queryset.filter(risk__final_class=int(filters["loan_class"]))
-    if filters.get("dpd"):
+    if filters.get("dpd") == ANY_OVERDUE:
+        queryset = queryset.filter(risk__dpd__gte=1)
+    elif filters.get("dpd"):
         _label, low, high = DPD_BUCKETS[filters["dpd"]]
         queryset = queryset.filter(risk__dpd__gte=low)
         if high is not None:
@@ -135,7 +174,8 @@ def stage_times(application: Application, now: dt.datetime) -> list[StageTime]:
                 labels[event.to_status],
                 event.at,
                 left,
-                str(event.actor),
+                # No actor: the step no person took (see credit migration 0013).
+                str(event.actor) if event.actor_id else "—",
                 event.note,
             )
         )

@@ -1,5 +1,6 @@
 """Writes of the credit business: statements, assessments, the application pipeline with
-maker-checker, disbursement, repayments, restructuring, collateral and guarantors.
+maker-checker, disbursement, repayments, restructurings and reversals as proposals another
+person approves (four eyes), collateral and guarantors.
 
 Every transition locks its row, checks the state it starts from, writes the audit trail and
 (for applications) a stage event, all in one transaction.
@@ -12,10 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from audit.services import audit_change, audit_log, audit_log_many, snapshot
@@ -32,11 +34,15 @@ from credit.models import (
     Guarantor,
     Instalment,
     Loan,
+    LoanChangeProposal,
     LoanStatus,
     PricingRule,
+    ProposalStatus,
     Repayment,
     RepaymentAllocation,
+    RepaymentReversalProposal,
     Restructuring,
+    RestructuringProposal,
     ScorecardStatus,
     ScorecardVersion,
 )
@@ -65,13 +71,57 @@ def can_work_credit(user: User) -> bool:
     return user.role in {Role.OFFICER, Role.MANAGER}
 
 
-def can_decide(user: User, application: Application) -> bool:
-    """Managers of the customer's branch (and admins) decide; never the submitter."""
+class FourEyesRefused(PermissionDenied):
+    """A maker-checker refusal: the person prepared or proposed what they try to decide. Its
+    message says so; the pages show it instead of the generic "not allowed"."""
+
+
+def maker_part(user: User, application: Application) -> str | None:
+    """How `user` took part in preparing the application ("submitted", "edited",
+    "created"), or None: any of them makes them one of its makers."""
     if application.submitted_by_id == user.pk:
+        return "submitted"
+    if user.pk in application.editor_ids:
+        return "edited"
+    if application.created_by_id == user.pk:
+        return "created"
+    return None
+
+
+MAKER_REFUSALS = {
+    "submitted": gettext_lazy(
+        "You submitted this application, so another manager must decide it (maker-checker)."
+    ),
+    "edited": gettext_lazy(
+        "You edited this application, so another manager must decide it (maker-checker)."
+    ),
+    "created": gettext_lazy(
+        "You created this application, so another manager must decide it (maker-checker)."
+    ),
+}
+
+
+DISBURSE_REFUSAL = gettext_lazy(
+    "You prepared this application, so another manager must pay it out (maker-checker)."
+)
+
+
+def can_decide(user: User, application: Application) -> bool:
+    """Managers of the customer's branch (and admins) decide: start the review, approve,
+    reject, and pay out what was approved. Never one of its makers (whoever created it,
+    edited its terms or submitted it)."""
+    if maker_part(user, application):
         return False
     if user.role == Role.MANAGER:
         return application.customer.branch_id == user.branch_id
     return user.role == Role.ADMIN
+
+
+def _require_decider(user: User, application: Application) -> None:
+    part = maker_part(user, application)
+    if part:
+        raise FourEyesRefused(MAKER_REFUSALS[part])
+    _require(can_decide(user, application))
 
 
 def can_service_loans(user: User) -> bool:
@@ -556,6 +606,9 @@ def application_update(*, actor: User, application: Application, changes: dict) 
     for name, value in changes.items():
         setattr(locked, name, value)
     _check_terms(locked, amount=locked.amount, term=locked.term_months)
+    if changes and actor.pk not in locked.editor_ids:
+        # Whoever changes what is asked for becomes one of its makers: they never decide it.
+        locked.editor_ids = [*locked.editor_ids, actor.pk]
     locked.full_clean()
     locked.save()
     audit_change(
@@ -591,7 +644,7 @@ def application_start_review(
     locked = (
         Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
     )
-    _require(can_decide(actor, locked))
+    _require_decider(actor, locked)
     assessment = assessment or locked.customer.assessments.first()
     if assessment is None or assessment.customer_id != locked.customer_id:
         raise ValidationError(_("Attach a credit assessment of the customer before the review."))
@@ -623,8 +676,8 @@ def application_approve(
         .select_related("customer", "product")
         .get(pk=application.pk)
     )
-    # Maker-checker: checked on the locked row, so no race can slip the submitter through.
-    _require(can_decide(actor, locked))
+    # Maker-checker: checked on the locked row, so no race can slip a maker through.
+    _require_decider(actor, locked)
     offer = _check_terms(locked, amount=amount, term=term_months, rate=rate)
     if offer["available"]:
         _check_security(locked, amount=amount, offer=offer)
@@ -668,7 +721,7 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
     locked = (
         Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
     )
-    _require(can_decide(actor, locked))
+    _require_decider(actor, locked)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the rejection.")})
     return _transition(
@@ -708,11 +761,18 @@ def application_withdraw(*, actor: User, application: Application, reason: str) 
 def application_disburse(
     *, actor: User, application: Application, on: dt.date | None = None
 ) -> Loan:
-    """Pays out an approved application: the loan account and its schedule are created."""
-    _require(actor.role in {Role.MANAGER, Role.ADMIN})
+    """Pays out an approved application: the loan account and its schedule are created.
+    The money moves at the hands of someone who may decide the application (a manager of its
+    branch or an admin, never one of its makers), so it never moves on one person's word."""
+    locked = (
+        Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
+    )
+    if maker_part(actor, locked):
+        raise FourEyesRefused(DISBURSE_REFUSAL)
+    _require(can_decide(actor, locked))
     on = on or business_date()
     locked = _transition(
-        application,
+        locked,
         actor=actor,
         to_status=ApplicationStatus.DISBURSED,
         expected=(ApplicationStatus.APPROVED,),
@@ -1006,38 +1066,189 @@ def _copy_current(loan: Loan, *, exclude: list[Instalment]) -> None:
     kept.update(schedule_version=loan.schedule_version)
 
 
-@transaction.atomic
-def repayment_reverse(*, actor: User, repayment: Repayment, reason: str) -> Repayment:
-    """Undoes a payment posted in error. Only the latest payment of a loan can be reversed,
-    so the instalments return exactly to the state they had before it."""
-    _require(actor.role in {Role.MANAGER, Role.ADMIN})
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for the reversal.")})
-    loan = Loan.objects.select_for_update().get(pk=repayment.loan_id)
-    locked = Repayment.objects.select_for_update().get(pk=repayment.pk)
-    if locked.reversed_at:
+# --- Four eyes on loan changes: restructurings and repayment reversals ---------------------------
+#
+# A change that moves money or lowers recorded risk is proposed by one person (an officer or
+# manager with the loan in scope) and approved by another with the authority: a manager of
+# the customer's branch or an admin, never the proposer. Nothing happens to the loan before
+# the approval. Every step locks the loan first, then the proposal, so two people acting on
+# one loan at once queue on the same lock: one proposal waits per loan and kind, and an
+# approval takes effect once.
+
+
+def can_decide_loan_change(user: User, loan: Loan, proposal: LoanChangeProposal) -> bool:
+    """Who approves or rejects a proposal: a manager of the customer's branch or an admin,
+    never its proposer."""
+    if proposal.proposed_by_id == user.pk:
+        return False
+    if user.role == Role.MANAGER:
+        return loan.customer.branch_id == user.branch_id
+    return user.role == Role.ADMIN
+
+
+PROPOSER_REFUSAL = gettext_lazy(
+    "You proposed this change, so someone else must approve or reject it (four eyes)."
+)
+
+
+def _who(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _lock_proposal(model, proposal: LoanChangeProposal) -> tuple[Loan, LoanChangeProposal]:
+    """The loan, then the proposal, locked: the same order as the proposing steps. Only
+    their own rows: the product and the customer read along stay free for everyone else."""
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("product", "customer")
+        .get(pk=proposal.loan_id)
+    )
+    locked = (
+        model.objects.select_for_update(of=("self",))
+        .select_related("proposed_by", "decided_by")
+        .get(pk=proposal.pk)
+    )
+    return loan, locked
+
+
+def _require_proposal_decider(actor: User, loan: Loan, proposal: LoanChangeProposal) -> None:
+    if proposal.proposed_by_id == actor.pk:
+        raise FourEyesRefused(PROPOSER_REFUSAL)
+    _require(can_decide_loan_change(actor, loan, proposal))
+
+
+def _require_pending(proposal: LoanChangeProposal) -> None:
+    """A proposal is decided once: whoever comes second learns who came first."""
+    if proposal.is_pending:
+        return
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise ValidationError(
+            _("%(name)s withdrew this proposal; nothing was changed.")
+            % {"name": _who(proposal.proposed_by)},
+            code="closed",
+        )
+    raise ValidationError(
+        _("%(name)s already decided this proposal (%(status)s); your decision was not recorded.")
+        % {"name": _who(proposal.decided_by), "status": proposal.get_status_display()},
+        code="closed",
+    )
+
+
+def _close(
+    proposal: LoanChangeProposal,
+    *,
+    status: str,
+    decided_by: User | None = None,
+    note: str = "",
+    also: tuple[str, ...] = (),
+) -> None:
+    """Closes the locked proposal in one write (with the fields in `also`, set before)."""
+    proposal.status = status
+    proposal.decided_by = decided_by
+    proposal.decision_note = note
+    proposal.closed_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_by", "decision_note", "closed_at", *also])
+
+
+def _pending_refusal(pending: LoanChangeProposal, message: str) -> ValidationError:
+    """`message` names who proposed the waiting change and when."""
+    return ValidationError(
+        message
+        % {
+            "name": _who(pending.proposed_by),
+            "day": f"{timezone.localtime(pending.proposed_at):%Y-%m-%d}",
+        },
+        code="pending",
+    )
+
+
+# --- Repayment reversals -------------------------------------------------------------------------
+
+
+def _check_reversible(loan: Loan, repayment: Repayment) -> None:
+    if repayment.reversed_at:
         raise ValidationError(_("This payment is already reversed."))
     latest = loan.repayments.filter(reversed_at__isnull=True).order_by("-posted_at", "-id").first()
-    if latest.pk != locked.pk:
+    if latest.pk != repayment.pk:
         raise ValidationError(_("Reverse the later payments of this loan first."))
-    if loan.restructurings.filter(schedule_version__gt=locked.schedule_version_before).exists():
+    if loan.restructurings.filter(schedule_version__gt=repayment.schedule_version_before).exists():
         raise ValidationError(
             _("The loan was restructured after this payment; it cannot be reversed.")
         )
-    if loan.schedule_version != locked.schedule_version_before:
+
+
+@transaction.atomic
+def repayment_reversal_propose(
+    *, actor: User, repayment: Repayment, reason: str
+) -> tuple[RepaymentReversalProposal, bool]:
+    """Proposes undoing a payment posted in error (the latest of its loan). Returns the
+    proposal and whether it is new: the same form sent again returns the waiting one."""
+    _require(can_service_loans(actor))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the reversal.")})
+    loan = Loan.objects.select_for_update().get(pk=repayment.loan_id)
+    locked = Repayment.objects.get(pk=repayment.pk)
+    pending = (
+        loan.reversal_proposals.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by")
+        .first()
+    )
+    if pending is not None:
+        if (pending.repayment_id, pending.proposed_by_id, pending.reason) == (
+            locked.pk,
+            actor.pk,
+            reason,
+        ):
+            return pending, False
+        raise _pending_refusal(
+            pending,
+            _(
+                "%(name)s proposed on %(day)s to reverse a payment of this loan, and it awaits "
+                "approval: have it decided or withdrawn before proposing another."
+            ),
+        )
+    _check_reversible(loan, locked)
+    proposal = RepaymentReversalProposal.objects.create(
+        loan=loan, repayment=locked, reason=reason, proposed_by=actor
+    )
+    audit_log(
+        actor=actor,
+        action="credit.repayment.reversal_proposed",
+        obj=loan,
+        after={
+            "proposal": proposal.pk,
+            "repayment": locked.pk,
+            "amount": locked.amount,
+            "reason": reason,
+        },
+    )
+    return proposal, True
+
+
+@transaction.atomic
+def repayment_reversal_approve(*, actor: User, proposal: RepaymentReversalProposal) -> Repayment:
+    """Undoes the payment: the instalments return exactly to the state they had before it
+    (only the latest payment of a loan can be reversed)."""
+    loan, locked = _lock_proposal(RepaymentReversalProposal, proposal)
+    _require_proposal_decider(actor, loan, locked)
+    _require_pending(locked)
+    repayment = Repayment.objects.select_for_update().get(pk=locked.repayment_id)
+    _check_reversible(loan, repayment)
+    if loan.schedule_version != repayment.schedule_version_before:
         # The prepayment's new schedule (everything due after the payment) goes, and the
         # schedule it replaced comes back.
         current = loan.instalments.filter(schedule_version=loan.schedule_version)
-        current.filter(due_date__gt=locked.paid_on).delete()
-        current.update(schedule_version=locked.schedule_version_before)
+        current.filter(due_date__gt=repayment.paid_on).delete()
+        current.update(schedule_version=repayment.schedule_version_before)
         loan.instalments.filter(
-            schedule_version=locked.schedule_version_before,
+            schedule_version=repayment.schedule_version_before,
             superseded=True,
-            due_date__gt=locked.paid_on,
+            due_date__gt=repayment.paid_on,
         ).update(superseded=False)
-        loan.schedule_version = locked.schedule_version_before
-    principal_back = locked.prepayment
-    for part in locked.allocations.select_related("instalment"):
+        loan.schedule_version = repayment.schedule_version_before
+    principal_back = repayment.prepayment
+    for part in repayment.allocations.select_related("instalment"):
         row = part.instalment
         row.penalty_paid -= part.penalty
         row.interest_paid -= part.interest
@@ -1048,95 +1259,255 @@ def repayment_reverse(*, actor: User, repayment: Repayment, reason: str) -> Repa
     loan.outstanding_principal += principal_back
     loan.status = LoanStatus.ACTIVE
     loan.save(update_fields=["outstanding_principal", "status", "schedule_version"])
-    locked.reversed_at = timezone.now()
-    locked.reversed_by = actor
-    locked.reversal_reason = reason.strip()
-    locked.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    repayment.reversed_at = timezone.now()
+    repayment.reversed_by = actor
+    repayment.reversal_reason = locked.reason
+    repayment.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    _close(locked, status=ProposalStatus.APPROVED, decided_by=actor)
     audit_log(
         actor=actor,
         action="credit.repayment.reversed",
         obj=loan,
-        before={"repayment": locked.pk, "amount": locked.amount},
+        before={"repayment": repayment.pk, "amount": repayment.amount},
         after={
-            "reason": locked.reversal_reason,
+            "proposal": locked.pk,
+            "proposed_by": locked.proposed_by_id,
+            "reason": locked.reason,
             "outstanding_principal": loan.outstanding_principal,
         },
     )
-    return locked
+    return repayment
 
 
 # --- Restructuring -------------------------------------------------------------------------------
 
 
+def product_rate_range(product) -> tuple[Decimal, Decimal]:
+    """The rates the product lends at: from its base rate plus the smallest spread any grade
+    gets (the best grade's offer) up to the ceiling every approval is held to."""
+    lowest_spread = product.pricing.filter(available=True).aggregate(low=Min("spread"))["low"]
+    return product.base_rate + (lowest_spread or ZERO), MAX_ANNUAL_RATE
+
+
+def _restructuring_terms_errors(loan: Loan, *, new_term_months: int, new_rate: Decimal) -> dict:
+    """New terms within the product's bounds: its term range in whole repayment periods,
+    and a rate above zero within the rates it lends at."""
+    product = loan.product
+    errors = {}
+    if not product.min_term_months <= new_term_months <= product.max_term_months:
+        errors["new_term_months"] = _("The product's term is %(low)s to %(high)s months.") % {
+            "low": product.min_term_months,
+            "high": product.max_term_months,
+        }
+    elif new_term_months % loan.months_per_period:
+        errors["new_term_months"] = _(
+            "The term must be a whole number of %(months)s-month periods."
+        ) % {"months": loan.months_per_period}
+    low, high = product_rate_range(product)
+    if new_rate <= 0:
+        errors["new_rate"] = _("The rate must be more than zero.")
+    elif not low <= new_rate <= high:
+        errors["new_rate"] = _("The product lends at rates from %(low)s to %(high)s.") % {
+            "low": f"{low.normalize():f}",
+            "high": f"{high.normalize():f}",
+        }
+    return errors
+
+
 @transaction.atomic
-def loan_restructure(
+def restructuring_propose(
     *, actor: User, loan: Loan, new_term_months: int, new_rate: Decimal, reason: str
-) -> Restructuring:
-    """Replaces the unpaid schedule with a new one over the outstanding principal and any
-    overdue interest capitalised; the loan is flagged restructured with its date."""
-    _require(actor.role in {Role.MANAGER, Role.ADMIN})
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for the restructuring.")})
-    if not 1 <= new_term_months <= 480:
-        raise ValidationError({"new_term_months": _("Choose a term of 1 to 480 months.")})
-    if not 0 <= new_rate <= MAX_ANNUAL_RATE:
-        raise ValidationError(
-            {"new_rate": _("The rate must be between 0 and %(max)s.") % {"max": MAX_ANNUAL_RATE}}
-        )
-    locked = Loan.objects.select_for_update().get(pk=loan.pk)
+) -> tuple[RestructuringProposal, bool]:
+    """Proposes new terms for the loan's unpaid schedule. Returns the proposal and whether it
+    is new: the same form sent again returns the waiting one; one proposal waits per loan."""
+    _require(can_service_loans(actor))
+    reason = reason.strip()
+    locked = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan.pk)
+    errors = _restructuring_terms_errors(locked, new_term_months=new_term_months, new_rate=new_rate)
+    if not reason:
+        errors["reason"] = _("Give the reason for the restructuring.")
+    if errors:
+        raise ValidationError(errors)
     if locked.status != LoanStatus.ACTIVE:
         raise ValidationError(_("Only an active loan can be restructured."))
+    pending = (
+        locked.restructuring_proposals.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by")
+        .first()
+    )
+    if pending is not None:
+        if (pending.proposed_by_id, pending.new_term_months, pending.new_rate, pending.reason) == (
+            actor.pk,
+            new_term_months,
+            new_rate,
+            reason,
+        ):
+            return pending, False
+        raise _pending_refusal(
+            pending,
+            _(
+                "%(name)s proposed on %(day)s to restructure this loan, and it awaits approval: "
+                "have it decided or withdrawn before proposing another."
+            ),
+        )
+    proposal = RestructuringProposal.objects.create(
+        loan=locked,
+        new_term_months=new_term_months,
+        new_rate=new_rate,
+        reason=reason,
+        proposed_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="credit.loan.restructuring_proposed",
+        obj=locked,
+        after={
+            "proposal": proposal.pk,
+            "new_term_months": new_term_months,
+            "new_rate": new_rate,
+            "reason": reason,
+        },
+    )
+    return proposal, True
+
+
+@transaction.atomic
+def restructuring_approve(*, actor: User, proposal: RestructuringProposal) -> Restructuring:
+    """Puts the proposed terms in force: the unpaid schedule is replaced by a new one over
+    the outstanding principal and any overdue interest capitalised, and the loan is flagged
+    restructured with the date. The terms are checked again against the product as it is."""
+    loan, locked = _lock_proposal(RestructuringProposal, proposal)
+    _require_proposal_decider(actor, loan, locked)
+    _require_pending(locked)
+    errors = _restructuring_terms_errors(
+        loan, new_term_months=locked.new_term_months, new_rate=locked.new_rate
+    )
+    if errors:
+        raise ValidationError(list(errors.values()))
+    if loan.status != LoanStatus.ACTIVE:
+        raise ValidationError(_("Only an active loan can be restructured."))
+    record = _restructure(
+        loan,
+        new_term_months=locked.new_term_months,
+        new_rate=locked.new_rate,
+        reason=locked.reason,
+        decided_by=actor,
+    )
+    locked.restructuring = record
+    _close(locked, status=ProposalStatus.APPROVED, decided_by=actor, also=("restructuring",))
+    audit_log(
+        actor=actor,
+        action="credit.loan.restructuring_approved",
+        obj=loan,
+        after={
+            "proposal": locked.pk,
+            "proposed_by": locked.proposed_by_id,
+            "restructuring": record.pk,
+            "new_term_months": locked.new_term_months,
+            "new_rate": locked.new_rate,
+        },
+    )
+    return record
+
+
+def _restructure(
+    loan: Loan, *, new_term_months: int, new_rate: Decimal, reason: str, decided_by: User
+) -> Restructuring:
+    """The effect of an approved restructuring on the locked loan."""
     on = business_date()
     unpaid = list(
-        locked.instalments.filter(
-            schedule_version=locked.schedule_version, superseded=False, settled_on__isnull=True
+        loan.instalments.filter(
+            schedule_version=loan.schedule_version, superseded=False, settled_on__isnull=True
         )
     )
     overdue_interest = sum(
         (row.interest_due - row.interest_paid for row in unpaid if row.due_date <= on), ZERO
     )
-    principal = locked.outstanding_principal + overdue_interest
+    principal = loan.outstanding_principal + overdue_interest
     Instalment.objects.filter(pk__in=[row.pk for row in unpaid]).update(superseded=True)
-    locked.schedule_version += 1
-    _copy_current(locked, exclude=unpaid)
-    next_number = (locked.instalments.aggregate(top=Max("number"))["top"] or 0) + 1
+    loan.schedule_version += 1
+    _copy_current(loan, exclude=unpaid)
+    next_number = (loan.instalments.aggregate(top=Max("number"))["top"] or 0) + 1
     rows = build_schedule(
         principal=principal,
         annual_rate=new_rate,
-        periods=max(new_term_months // locked.months_per_period, 1),
+        periods=max(new_term_months // loan.months_per_period, 1),
         start=on,
-        method=locked.repayment_method,
+        method=loan.repayment_method,
         first_number=next_number,
-        months_per_period=locked.months_per_period,
+        months_per_period=loan.months_per_period,
     )
-    _save_schedule(locked, rows, version=locked.schedule_version)
+    _save_schedule(loan, rows, version=loan.schedule_version)
     record = Restructuring.objects.create(
-        loan=locked,
+        loan=loan,
         restructured_on=on,
-        reason=reason.strip(),
-        old_rate=locked.annual_rate,
+        reason=reason,
+        old_rate=loan.annual_rate,
         new_rate=new_rate,
         old_remaining_months=len([r for r in unpaid if r.due_date > on]),
         new_term_months=new_term_months,
         principal_restructured=principal,
-        decided_by=actor,
-        schedule_version=locked.schedule_version,
+        decided_by=decided_by,
+        schedule_version=loan.schedule_version,
     )
-    before = snapshot(locked, ["annual_rate", "maturity_date", "outstanding_principal"])
-    locked.annual_rate = new_rate
-    locked.outstanding_principal = principal
-    locked.maturity_date = rows[-1].due_date
-    locked.restructured_on = on
-    locked.restructure_count += 1
-    locked.save()
+    before = snapshot(loan, ["annual_rate", "maturity_date", "outstanding_principal"])
+    loan.annual_rate = new_rate
+    loan.outstanding_principal = principal
+    loan.maturity_date = rows[-1].due_date
+    loan.restructured_on = on
+    loan.restructure_count += 1
+    loan.save()
     audit_change(
-        actor=actor,
+        actor=decided_by,
         action="credit.loan.restructured",
-        obj=locked,
+        obj=loan,
         before=before,
-        after=snapshot(locked, ["annual_rate", "maturity_date", "outstanding_principal"]),
+        after=snapshot(loan, ["annual_rate", "maturity_date", "outstanding_principal"]),
     )
     return record
+
+
+# --- Rejecting and withdrawing proposals ----------------------------------------------------------
+
+PROPOSAL_KINDS = {
+    RestructuringProposal: "credit.loan.restructuring",
+    RepaymentReversalProposal: "credit.repayment.reversal",
+}
+
+
+@transaction.atomic
+def loan_change_reject(*, actor: User, proposal: LoanChangeProposal, reason: str) -> None:
+    """The decider turns the proposal down, saying why; the loan stays as it is."""
+    model = type(proposal)
+    loan, locked = _lock_proposal(model, proposal)
+    _require_proposal_decider(actor, loan, locked)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    _require_pending(locked)
+    _close(locked, status=ProposalStatus.REJECTED, decided_by=actor, note=reason)
+    audit_log(
+        actor=actor,
+        action=f"{PROPOSAL_KINDS[model]}_rejected",
+        obj=loan,
+        after={"proposal": locked.pk, "proposed_by": locked.proposed_by_id, "reason": reason},
+    )
+
+
+@transaction.atomic
+def loan_change_withdraw(*, actor: User, proposal: LoanChangeProposal) -> None:
+    """The proposer takes the proposal back while it waits."""
+    model = type(proposal)
+    loan, locked = _lock_proposal(model, proposal)
+    _require(locked.proposed_by_id == actor.pk)
+    _require_pending(locked)
+    _close(locked, status=ProposalStatus.WITHDRAWN)
+    audit_log(
+        actor=actor,
+        action=f"{PROPOSAL_KINDS[model]}_withdrawn",
+        obj=loan,
+        after={"proposal": locked.pk},
+    )
 
 
 @transaction.atomic

@@ -61,6 +61,36 @@ urlpatterns = [
     ),
     path("loans/<int:pk>/restructure/", views.loan_restructure, name="loan-restructure"),
     path(
+        "loans/<int:pk>/restructurings/<int:proposal_pk>/approve/",
+        views.restructuring_approve,
+        name="restructuring-approve",
+    ),
+    path(
+        "loans/<int:pk>/restructurings/<int:proposal_pk>/reject/",
+        views.restructuring_reject,
+        name="restructuring-reject",
+    ),
+    path(
+        "loans/<int:pk>/restructurings/<int:proposal_pk>/withdraw/",
+        views.restructuring_withdraw,
+        name="restructuring-withdraw",
+    ),
+    path(
+        "loans/<int:pk>/reversals/<int:proposal_pk>/approve/",
+        views.reversal_approve,
+        name="reversal-approve",
+    ),
+    path(
+        "loans/<int:pk>/reversals/<int:proposal_pk>/reject/",
+        views.reversal_reject,
+        name="reversal-reject",
+    ),
+    path(
+        "loans/<int:pk>/reversals/<int:proposal_pk>/withdraw/",
+        views.reversal_withdraw,
+        name="reversal-withdraw",
+    ),
+    path(
         "loans/<int:pk>/collateral/<int:collateral_pk>/revalue/",
         views.collateral_revalue,
         name="collateral-revalue",

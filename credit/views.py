@@ -35,7 +35,10 @@ from credit.models import (
     OPEN_APPLICATION_STATUSES,
     ApplicationStatus,
     Collateral,
+    ProposalStatus,
     Repayment,
+    RepaymentReversalProposal,
+    RestructuringProposal,
     ScorecardAlert,
     ScorecardAlertStatus,
     ScorecardMonitoring,
@@ -43,7 +46,7 @@ from credit.models import (
 )
 from crm_site import exports
 from crm_site.forms import apply_service_errors
-from customers.selectors import customer_get_for, customer_list_for
+from customers.selectors import customer_get_for, customer_list_for, officers_visible_to
 from risk.services import can_override as can_override_class
 
 PAGE_SIZE = 50
@@ -77,7 +80,13 @@ def statement_add(request, customer_pk: int):
         else:
             messages.success(request, _("Statement recorded."))
             return redirect("credit:assess", customer_pk=customer.pk)
-    return render(request, "credit/statement_form.html", {"form": form, "customer": customer})
+    return render(
+        request,
+        "credit/statement_form.html",
+        {"form": form, "customer": customer},
+        # A POST that is not saved comes back with the reasons next to the fields.
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def assess(request, customer_pk: int):
@@ -168,16 +177,11 @@ def application_list(request):
     applications = selectors.applications_for(request.user)
     now = timezone.now()
     counts = selectors.pipeline_counts(applications, now)
-    filters = form.cleaned_data if form.is_valid() else {}
-    if filters.get("status"):
-        applications = applications.filter(status=filters["status"])
-    else:
-        applications = applications.filter(status__in=OPEN_APPLICATION_STATUSES)
-    if filters.get("q"):
-        applications = applications.filter(customer__name__icontains=filters["q"])
-    if filters.get("branch"):
-        applications = applications.filter(customer__branch=filters["branch"])
-    rows = list(applications.order_by("-status_changed_at", "-id")[:PAGE_SIZE])
+    refused = form.is_bound and not form.is_valid()
+    filters = {} if refused else form.cleaned_data if form.is_bound else {}
+    applications = selectors.application_filter(applications, filters)
+    # A filter value the form cannot read shows no rows (with the error), not the others.
+    rows = [] if refused else list(applications.order_by("-status_changed_at", "-id")[:PAGE_SIZE])
     stages = [
         (status, label, counts[status], status not in OPEN_APPLICATION_STATUSES)
         for status, label in ApplicationStatus.choices
@@ -193,7 +197,9 @@ def application_list(request):
             "limited": len(rows) == PAGE_SIZE,
             "closed_days": selectors.CLOSED_STAGES_COUNTED.days,
             "current": filters.get("status", ""),
+            "at": filters.get("at"),
         },
+        status=400 if refused else 200,
     )
 
 
@@ -281,10 +287,12 @@ def _render_application(request, application, *, forms: dict | None = None, http
         and status in ("draft", "submitted", "under_review"),
         "can_submit": services.can_work_credit(user) and status == "draft",
         "can_decide": services.can_decide(user, application),
-        "is_submitter": application.submitted_by_id == user.pk,
+        # Why a maker sees no decision buttons (maker-checker), or None.
+        "maker_refusal": services.MAKER_REFUSALS.get(services.maker_part(user, application)),
+        "disburse_refusal": services.DISBURSE_REFUSAL,
         "can_withdraw": (services.can_work_credit(user) or user.role == "admin")
         and status in OPEN_APPLICATION_STATUSES,
-        "can_disburse": user.role in ("manager", "admin") and status == "approved",
+        "can_disburse": services.can_decide(user, application) and status == "approved",
         "decision_form": DecisionForm(
             initial={
                 "amount": application.amount,
@@ -312,6 +320,10 @@ def _transition_view(request, pk: int, action, *, form_class=None, success: str)
     status = application.status
     try:
         result = action(application, form.cleaned_data if form else {})
+    except services.FourEyesRefused as refusal:
+        # A maker trying to decide: the page says why, and nothing changed.
+        messages.error(request, str(refusal))
+        return _render_application(request, application, forms=slot, http_status=403)
     except ValidationError as error:
         application.refresh_from_db()
         if form is not None and application.status == status:
@@ -417,6 +429,8 @@ def collateral_add(request, pk: int):
         request,
         "credit/application_child_form.html",
         {"form": form, "application": application, "title": _("Add collateral")},
+        # A POST that is not saved comes back with the reasons next to the fields.
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -438,6 +452,8 @@ def guarantor_add(request, pk: int):
         request,
         "credit/application_child_form.html",
         {"form": form, "application": application, "title": _("Add a guarantor")},
+        # A POST that is not saved comes back with the reasons next to the fields.
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -445,14 +461,27 @@ def guarantor_add(request, pk: int):
 
 
 def _filtered_loans(request):
-    form = LoanFilterForm(request.GET or None)
+    form = LoanFilterForm(request.GET or None, officers=officers_visible_to(request.user))
     filters = form.cleaned_data if form.is_valid() else {}
     loans = selectors.loan_filter(selectors.loans_for(request.user), filters)
     return form, loans.order_by("-disbursed_on", "-id"), filters
 
 
+def _refused_loan_filters(request, form):
+    """A filter value the form cannot read: the list says which, next to the field, and shows
+    no rows (rows filtered by the other values only would pass for the ones asked for)."""
+    return render(
+        request,
+        "credit/loan_list.html",
+        {"form": form, "loans": [], "page": 1, "business_date": business_date()},
+        status=400,
+    )
+
+
 def loan_list(request):
     form, loans, filters = _filtered_loans(request)
+    if form.is_bound and not form.is_valid():
+        return _refused_loan_filters(request, form)
     page = filters.get("page") or 1
     rows = list(loans[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
@@ -473,7 +502,9 @@ def loan_list(request):
 def loan_export(request, fmt: str):
     if fmt not in exports.FORMATS:
         raise Http404
-    _form, loans, _filters = _filtered_loans(request)
+    form, loans, _filters = _filtered_loans(request)
+    if form.is_bound and not form.is_valid():
+        return _refused_loan_filters(request, form)
     audit_log(
         actor=request.user,
         action="credit.loan.exported",
@@ -523,7 +554,17 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
     totals = loan.instalments.filter(
         schedule_version=loan.schedule_version, superseded=False
     ).aggregate(principal=Sum("principal_due"), interest=Sum("interest_due"))
-    can_manage = request.user.role in ("manager", "admin")
+    user = request.user
+    restructuring_proposal = (
+        loan.restructuring_proposals.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by")
+        .first()
+    )
+    reversal_proposal = (
+        loan.reversal_proposals.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by", "repayment")
+        .first()
+    )
     return render(
         request,
         "credit/loan_detail.html",
@@ -541,13 +582,26 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
             if collateral_total
             else None,
             "guarantors": list(loan.application.guarantors.select_related("guarantor_customer")),
-            "restructurings": list(loan.restructurings.select_related("decided_by")),
+            "restructurings": list(
+                loan.restructurings.select_related("decided_by", "proposal__proposed_by")
+            ),
             "can_post": services.can_service_loans(request.user) and loan.status == "active",
-            "can_manage": can_manage,
+            # Four eyes: officers and managers propose a restructuring or a reversal; another
+            # person with the authority approves or rejects it; the proposer may withdraw it.
+            "can_propose": services.can_service_loans(user),
+            "restructuring_proposal": restructuring_proposal,
+            "reversal_proposal": reversal_proposal,
+            "can_decide_restructuring": restructuring_proposal is not None
+            and services.can_decide_loan_change(user, loan, restructuring_proposal),
+            "can_decide_reversal": reversal_proposal is not None
+            and services.can_decide_loan_change(user, loan, reversal_proposal),
+            "proposer_refusal": services.PROPOSER_REFUSAL,
             "can_override": can_override_class(request.user),
             "repayment_form": RepaymentForm(initial={"paid_on": on}),
             "restructure_form": RestructureForm(initial={"new_rate": loan.annual_rate}),
             "reason_form": ReasonForm(),
+            "restructuring_reject_form": ReasonForm(prefix="restructuring"),
+            "reversal_reject_form": ReasonForm(prefix="reversal"),
             **(forms or {}),
         },
         status=http_status,
@@ -558,12 +612,26 @@ LOAN_FORM_SLOTS = {
     "RepaymentForm": "repayment_form",
     "RestructureForm": "restructure_form",
     "ReasonForm": "reason_form",
+    # Shown with its errors under the collateral item whose URL it was posted to.
+    "RevalueForm": "revalue_form",
 }
 
 
-def _loan_action(request, pk: int, form_class, action, success: str):
+def _loan_action(
+    request,
+    pk: int,
+    form_class,
+    action,
+    success,
+    *,
+    anchor: str = "repayments",
+    refusals_on_top: bool = False,
+):
     """Shared POST flow of the loan page; bad input or a refused payment answers 400 with
-    the page and the reason next to the field (never a half-posted payment)."""
+    the page and the reason next to the field (never a half-posted payment). `success` is
+    the message, or makes it from what the action returned. With `refusals_on_top`, a
+    refusal that names no field goes above the page: the form may not be on it any more (a
+    proposal waits in its place)."""
     loan = selectors.loan_get_for(request.user, pk)
     form = form_class(request.POST)
     slot = (
@@ -573,12 +641,15 @@ def _loan_action(request, pk: int, form_class, action, success: str):
     )
     if form.is_valid():
         try:
-            action(loan, form.cleaned_data)
+            result = action(loan, form.cleaned_data)
         except ValidationError as error:
-            apply_service_errors(form, error)
+            if refusals_on_top and not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+            else:
+                apply_service_errors(form, error)
         else:
-            messages.success(request, success)
-            return redirect(f"{reverse('credit:loan-detail', args=[loan.pk])}#repayments")
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(f"{reverse('credit:loan-detail', args=[loan.pk])}#{anchor}")
     if not slot:
         messages.error(request, "; ".join(" ".join(errors) for errors in form.errors.values()))
     loan.refresh_from_db()
@@ -604,35 +675,174 @@ def repayment_post(request, pk: int):
     )
 
 
+def _proposed(created_message: str, again_message: str):
+    """The success message of a proposing step: new, or the same form sent again (which
+    adds nothing: the proposal already waits)."""
+    return lambda result: created_message if result[1] else again_message
+
+
 @require_POST
 def repayment_reverse(request, pk: int, repayment_pk: int):
+    """Proposes the reversal of a payment; it takes effect when someone else approves it."""
     loan = selectors.loan_get_for(request.user, pk)
     repayment = get_object_or_404(Repayment, pk=repayment_pk, loan=loan)
     return _loan_action(
         request,
         pk,
         ReasonForm,
-        lambda loan, data: services.repayment_reverse(
+        lambda loan, data: services.repayment_reversal_propose(
             actor=request.user, repayment=repayment, reason=data["reason"]
         ),
-        _("Payment reversed."),
+        _proposed(
+            _("Reversal proposed: it takes effect when a manager other than you approves it."),
+            _("This reversal already awaits approval; nothing was added."),
+        ),
+        refusals_on_top=True,
     )
 
 
 @require_POST
 def loan_restructure(request, pk: int):
+    """Proposes new terms; they take effect when someone else approves them."""
     return _loan_action(
         request,
         pk,
         RestructureForm,
-        lambda loan, data: services.loan_restructure(
+        lambda loan, data: services.restructuring_propose(
             actor=request.user,
             loan=loan,
             new_term_months=data["new_term_months"],
             new_rate=data["new_rate"],
             reason=data["reason"],
         ),
-        _("Loan restructured: the new schedule is in force."),
+        _proposed(
+            _(
+                "Restructuring proposed: the new terms take effect when a manager other than "
+                "you approves them."
+            ),
+            _("This restructuring already awaits approval; nothing was added."),
+        ),
+        anchor="restructuring",
+        refusals_on_top=True,
+    )
+
+
+def _proposal_step(
+    request, pk: int, proposal_pk: int, model, step, *, success: str, anchor: str, form=None
+):
+    """Approve, reject or withdraw a proposal from the loan page: scope (404 for the loan
+    and for a proposal of another loan), form, one service call. A refusal answers with the
+    page and the reason: 403 for a proposer deciding their own, 400 otherwise; nothing
+    changed. A reject form's prefix names its slot on the page (restructuring_reject_form,
+    reversal_reject_form)."""
+    loan = selectors.loan_get_for(request.user, pk)
+    proposal = get_object_or_404(model, pk=proposal_pk, loan=loan)
+    slots = {f"{form.prefix}_reject_form": form} if form is not None else {}
+    http_status = 400
+    if form is None or form.is_valid():
+        try:
+            step(proposal, form.cleaned_data if form is not None else {})
+        except services.FourEyesRefused as refusal:
+            messages.error(request, str(refusal))
+            http_status = 403
+        except ValidationError as error:
+            if form is not None and hasattr(error, "error_dict"):
+                apply_service_errors(form, error)
+            else:
+                # Decided or withdrawn meanwhile: the proposal is gone from the page.
+                messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+            return redirect(f"{reverse('credit:loan-detail', args=[loan.pk])}#{anchor}")
+    loan.refresh_from_db()
+    return _render_loan(request, loan, forms=slots, http_status=http_status)
+
+
+@require_POST
+def restructuring_approve(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RestructuringProposal,
+        lambda proposal, data: services.restructuring_approve(
+            actor=request.user, proposal=proposal
+        ),
+        success=_("Restructuring approved: the new schedule is in force."),
+        anchor="restructuring",
+    )
+
+
+@require_POST
+def restructuring_reject(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RestructuringProposal,
+        lambda proposal, data: services.loan_change_reject(
+            actor=request.user, proposal=proposal, reason=data["reason"]
+        ),
+        success=_("Restructuring rejected: the loan keeps its terms."),
+        anchor="restructuring",
+        form=ReasonForm(request.POST, prefix="restructuring"),
+    )
+
+
+@require_POST
+def restructuring_withdraw(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RestructuringProposal,
+        lambda proposal, data: services.loan_change_withdraw(actor=request.user, proposal=proposal),
+        success=_("Restructuring proposal withdrawn."),
+        anchor="restructuring",
+    )
+
+
+@require_POST
+def reversal_approve(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RepaymentReversalProposal,
+        lambda proposal, data: services.repayment_reversal_approve(
+            actor=request.user, proposal=proposal
+        ),
+        success=_("Payment reversed."),
+        anchor="repayments",
+    )
+
+
+@require_POST
+def reversal_reject(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RepaymentReversalProposal,
+        lambda proposal, data: services.loan_change_reject(
+            actor=request.user, proposal=proposal, reason=data["reason"]
+        ),
+        success=_("Reversal rejected: the payment stands."),
+        anchor="repayments",
+        form=ReasonForm(request.POST, prefix="reversal"),
+    )
+
+
+@require_POST
+def reversal_withdraw(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RepaymentReversalProposal,
+        lambda proposal, data: services.loan_change_withdraw(actor=request.user, proposal=proposal),
+        success=_("Reversal proposal withdrawn."),
+        anchor="repayments",
     )
 
 
@@ -663,6 +873,9 @@ def portfolio_import(request):
     http_status = 200
     if request.method == "POST":
         if form.is_valid():
+            # Both files are read before either is imported: an unreadable repayments file
+            # refuses the upload whole, loans included.
+            readable = []
             for label, field, read, run in (
                 (_("Loans"), "loans", importer.read_loans, importer.import_loans),
                 (
@@ -676,14 +889,15 @@ def portfolio_import(request):
                 if not upload:
                     continue
                 try:
-                    rows = read(upload.read(), upload.name)
+                    readable.append((label, read(upload.read(), upload.name), run))
                 except importer.tabular.ImportFileError as error:
                     form.add_error(field, str(error))
                     http_status = 400
-                    break
-                reports.append(
+            if http_status == 200:
+                reports = [
                     (label, run(actor=request.user, rows=rows, strict=form.cleaned_data["strict"]))
-                )
+                    for label, rows, run in readable
+                ]
         else:
             http_status = 400
     return render(

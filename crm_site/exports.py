@@ -5,6 +5,7 @@ neutralised (CSV injection)."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterable
 
@@ -16,9 +17,13 @@ Column = tuple[str, Callable]
 
 
 def safe_cell(value):
-    """A text cell starting with = + - @ would run as a formula in Excel (CSV injection)."""
+    """A text cell starting with = + - @ would run as a formula in Excel (CSV injection). A
+    moment is written as the bank's local time (a spreadsheet cell has no time zone, and the
+    UTC date of a visit at 01:05 would be the day before)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return "" if value is None else value
 
 

@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "crm_site.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their long-lived caching: every page is no-store.
+    "crm_site.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Moves an active session's idle expiry on, once a minute rather than on every request.
     "accounts.middleware.SessionRenewalMiddleware",
@@ -266,6 +268,10 @@ if BUSINESS_DATE:
 
 # Customers per chunk of the nightly risk recompute (one Celery task and one transaction).
 RISK_CHUNK_SIZE = env_int("RISK_CHUNK_SIZE", 20_000, minimum=1)
+# A fanned-out risk run whose chunks are all queued but none taken up or committed for this
+# long is dead, and the next run resumes it (risk.jobs states the whole rule). Keep it above
+# the longest a chunk waits in the queue for a free worker.
+RISK_RUN_DEAD_AFTER_SECONDS = env_int("RISK_RUN_DEAD_AFTER_SECONDS", 600, minimum=60)
 # Tests only (tests/platform/test_fault_tolerance.py): a chunk writes this file and waits
 # before it commits, so a test can kill its worker mid-chunk. Never set in production.
 RISK_CHUNK_HOLD_FILE = env_str("RISK_CHUNK_HOLD_FILE")
@@ -273,6 +279,11 @@ RISK_CHUNK_HOLD_FILE = env_str("RISK_CHUNK_HOLD_FILE")
 # How old the dashboard's activity figures (alerts, pipeline, league table...) may be before
 # a page computes them again; Celery refreshes the bank's and each branch's every 5 minutes.
 DASHBOARD_FIGURES_MAX_AGE = env_int("DASHBOARD_FIGURES_MAX_AGE", 600, minimum=0)
+
+# How many identifiers held by customers outside their scope one person may try to register
+# in a day before their manager gets a conduct alert (risk.conduct): a customer who walked
+# into the wrong branch is one or two; more looks like someone finding out who banks here.
+DUPLICATE_ATTEMPTS_ALERT_AFTER = env_int("DUPLICATE_ATTEMPTS_ALERT_AFTER", 5, minimum=1)
 
 # Text messages to customers: a backend class with send(phone, message); the default logs.
 SMS_BACKEND = env_str("SMS_BACKEND", "credit.notifications.LoggingSmsBackend")

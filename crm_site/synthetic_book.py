@@ -357,11 +357,11 @@ def _loans(cursor, customers_base, customers, loans, seed, today, managers):
             (id, amount, term_months, purpose, status, created_at, submitted_at, decided_at,
              decision_reason, approved_amount, approved_term_months, approved_rate,
              status_changed_at, created_by_id, customer_id, decided_by_id, reviewer_id,
-             submitted_by_id, product_id)
+             submitted_by_id, product_id, editor_ids)
         SELECT p.application_id, p.principal, p.term, '经营周转', 'disbursed',
                p.disbursed_on - 10, p.disbursed_on - 9, p.disbursed_on - 5, '', p.principal,
                p.term, p.annual_rate, p.disbursed_on, p.officer_id, p.customer_id,
-               m.manager_id, m.manager_id, p.officer_id, p.product_id
+               m.manager_id, m.manager_id, p.officer_id, p.product_id, '{}'::bigint[]
           FROM bench_plan p JOIN bench_manager m ON m.branch_id = p.branch_id
         """
     )

@@ -6,6 +6,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role
+from crm_site.date_ranges import (
+    BIRTH_DATE,
+    FOLLOW_UP_DUE,
+    FOUNDING_DATE,
+    RECORDED_EVENT,
+    DateRanges,
+)
 from customers import segments
 from customers.models import (
     Complaint,
@@ -78,11 +85,15 @@ class EditVersion:
             del self.fields["version"]
 
 
-class CustomerForm(EditVersion, forms.ModelForm):
+class CustomerForm(DateRanges, EditVersion, forms.ModelForm):
     """One form for both kinds; only the kind's own fields are shown and saved. An edit
     carries the version it was opened on (EditVersion)."""
 
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    date_ranges = {
+        "birth_date": BIRTH_DATE,
+        "founded_on": FOUNDING_DATE,
+    }
 
     class Meta:
         model = Customer
@@ -228,8 +239,9 @@ class TransferForm(forms.Form):
         )
 
 
-class CustomerChildForm(forms.ModelForm):
-    """A form for something that hangs off a customer; knows the customer and the user."""
+class CustomerChildForm(DateRanges, forms.ModelForm):
+    """A form for something that hangs off a customer; knows the customer and the user;
+    its date fields are held to `date_ranges`."""
 
     def __init__(self, *args, customer, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -253,6 +265,8 @@ class ContactForm(EditVersion, CustomerChildForm):
 
 
 class NeedsForm(CustomerChildForm):
+    date_ranges = {"recorded_on": RECORDED_EVENT}
+
     class Meta:
         model = NeedsProfile
         fields = [
@@ -269,6 +283,8 @@ class NeedsForm(CustomerChildForm):
 
 
 class InteractionForm(CustomerChildForm):
+    date_ranges = {"occurred_at": RECORDED_EVENT}
+
     class Meta:
         model = Interaction
         fields = [
@@ -296,6 +312,8 @@ class InteractionForm(CustomerChildForm):
 
 
 class FollowUpForm(CustomerChildForm):
+    date_ranges = {"due_on": FOLLOW_UP_DUE}
+
     class Meta:
         model = FollowUp
         fields = ["kind", "purpose", "due_on", "owner"]
@@ -315,6 +333,8 @@ class FollowUpForm(CustomerChildForm):
 
 
 class ComplaintForm(CustomerChildForm):
+    date_ranges = {"received_at": RECORDED_EVENT}
+
     class Meta:
         model = Complaint
         fields = ["kind", "category", "severity", "description", "received_at"]
@@ -337,7 +357,10 @@ class ComplaintForm(CustomerChildForm):
 class ComplaintUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ComplaintStatus.choices)
     resolution = forms.CharField(
-        label=_("Resolution"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Resolution"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the complaint was resolved; only with the status Resolved."),
     )
 
 
@@ -356,6 +379,7 @@ class SurveyForm(CustomerChildForm):
         empty_value=None,
         choices=[("", "—"), *[(n, str(n)) for n in range(0, 11)]],
     )
+    date_ranges = {"responded_on": RECORDED_EVENT}
 
     class Meta:
         model = Survey

@@ -12,10 +12,13 @@ Column layout (header row, any order, unknown columns refused; see README):
     industry (section code A–T), size (micro/small/medium/large), founded_on,
     annual_revenue, registered_capital, legal_representative               (enterprises)
 
-Dates are YYYY-MM-DD, amounts are plain decimals in yuan. A row whose resident ID or credit
-code is already known updates that customer; otherwise it creates one. Every row is checked
-on its own; rejected rows are reported with their reason. The valid rows of a file commit in
-one transaction, or, in strict mode, nothing commits unless every row is valid.
+Dates are YYYY-MM-DD within sane ranges (a birth date at most 120 years back, a founding
+date at most 400, neither in the future: crm_site/date_ranges.py); amounts are plain
+decimals in yuan. A row whose resident ID or credit code is already known updates that
+customer if the importing user may see it, and is refused with the customer form's answer
+if not (customers.services.DuplicateIdentifier); otherwise it creates one. Every row is
+checked on its own; rejected rows are reported with their reason. The valid rows of a file
+commit in one transaction, or, in strict mode, nothing commits unless every row is valid.
 """
 
 from __future__ import annotations
@@ -31,14 +34,17 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.scope import scope_queryset
 from crm_site import tabular
+from crm_site.date_ranges import BIRTH_DATE, FOUNDING_DATE
 from crm_site.tabular import ImportFileError  # noqa: F401 - raised by read_rows, part of the API
 from customers import services
 from customers.identifiers import IdentifierError, normalize_credit_code, parse_resident_id
 from customers.models import (
+    AttemptChannel,
     Customer,
     CustomerKind,
     EnterpriseSize,
     Gender,
+    IdentifierKind,
     Industry,
     resident_id_digest,
 )
@@ -55,7 +61,8 @@ TEXT_FIELDS = [
     "employer",
     "legal_representative",
 ]
-DATE_FIELDS = ["birth_date", "founded_on"]
+# Each date column and the range it must fall in (the forms hold the fields to the same).
+DATE_FIELDS = {"birth_date": BIRTH_DATE, "founded_on": FOUNDING_DATE}
 MONEY_FIELDS = ["monthly_income", "annual_revenue", "registered_capital"]
 COLUMNS = [
     "kind",
@@ -108,12 +115,15 @@ def _row_values(row: dict[str, str], industries: dict[str, Industry]) -> dict:
     for name in TEXT_FIELDS:
         if name in row:
             values[name] = row[name]
-    for name in DATE_FIELDS:
+    for name, date_range in DATE_FIELDS.items():
         if row.get(name):
             try:
                 values[name] = dt.date.fromisoformat(row[name])
             except ValueError:
                 errors[name] = _("is not a date like 2024-01-31")
+            else:
+                if problem := date_range.column_message(values[name]):
+                    errors[name] = problem
     for name in MONEY_FIELDS:
         if row.get(name):
             try:
@@ -156,6 +166,12 @@ def _existing(values: dict) -> Customer | None:
     return Customer.objects.filter(credit_code=values.get("credit_code") or None).first()
 
 
+def _identifier_of(values: dict) -> str:
+    if values["kind"] == CustomerKind.INDIVIDUAL:
+        return IdentifierKind.RESIDENT_ID
+    return IdentifierKind.CREDIT_CODE
+
+
 def _officer(username: str, actor: User, officers: dict[str, User]) -> User:
     officer = officers.get(username)
     if officer is None:
@@ -187,6 +203,9 @@ def import_customers(*, actor: User, rows: list[dict[str, str]], strict: bool) -
     }
     visible = scope_queryset(actor, Customer.objects.all())
     seen: dict[str, int] = {}
+    # Rows refused because another customer, outside the actor's scope, holds their
+    # identifier; kept after the import's transaction, whether or not its rows commit.
+    refusals: list[services.DuplicateIdentifier] = []
     with transaction.atomic():
         for number, row in enumerate(rows, start=2):  # row 1 is the header
             try:
@@ -208,7 +227,11 @@ def import_customers(*, actor: User, rows: list[dict[str, str]], strict: bool) -
                         report.created += 1
                     else:
                         if not visible.filter(pk=existing.pk).exists():
-                            raise ValidationError(_("this customer exists outside your data scope"))
+                            # The same answer as the customer form gives, which tells
+                            # nothing of whose customer it is (customers.services).
+                            raise services.DuplicateIdentifier(
+                                customer_id=existing.pk, identifier=_identifier_of(values)
+                            )
                         if existing.kind != values["kind"]:
                             raise ValidationError({"kind": _("differs from the existing customer")})
                         changes = {
@@ -220,10 +243,18 @@ def import_customers(*, actor: User, rows: list[dict[str, str]], strict: bool) -
                         report.updated += 1
                     if key:
                         seen[key] = number
+            except services.DuplicateIdentifier as refusal:
+                refusals.append(refusal)
+                report.rejected.append((number, _describe(refusal)))
             except ValidationError as error:
                 report.rejected.append((number, _describe(error)))
         if strict and report.rejected:
             transaction.set_rollback(True)
-            return report
-        report.committed = True
+        else:
+            report.committed = True
+    # Outside the import's transaction: a strict import that commits nothing still tried
+    # these identifiers, and their customers' people are told all the same.
+    services.duplicate_attempts_record(
+        actor=actor, refusals=refusals, channel=AttemptChannel.IMPORT
+    )
     return report

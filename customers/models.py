@@ -93,6 +93,12 @@ def phone_digest(phone: str) -> str:
     return lookup_hash("phone", re.sub(r"\D", "", phone))
 
 
+# The unique identifiers a user types; see Customer.get_constraints.
+IDENTIFIER_CONSTRAINTS = frozenset(
+    {"customer_resident_id_hash_unique", "customer_credit_code_unique"}
+)
+
+
 class Customer(models.Model):
     """Individuals and enterprises share one table.
 
@@ -236,10 +242,15 @@ class Customer(models.Model):
         self.resident_id_tail = self.resident_id[-4:] if self.resident_id else ""
         self.phone_hash = phone_digest(self.phone) if self.phone else ""
 
-    def validate_constraints(self, exclude=None):
-        # The resident ID's uniqueness is checked in clean(), so the message sits next to the
-        # field the user typed rather than next to its hash.
-        super().validate_constraints(exclude={*(exclude or ()), "resident_id_hash"})
+    def get_constraints(self):
+        # The database keeps resident IDs and credit codes unique; the services check it
+        # before saving and answer with words that do not tell whether, or whose, customer
+        # holds the identifier (customers.services.DuplicateIdentifier). Model validation
+        # leaves those two constraints out, or a form would answer "already exists".
+        return [
+            (model, [c for c in constraints if c.name not in IDENTIFIER_CONSTRAINTS])
+            for model, constraints in super().get_constraints()
+        ]
 
     def clean(self) -> None:
         """Cross-field rules; the single-field ones are the validators above."""
@@ -249,9 +260,6 @@ class Customer(models.Model):
             if not self.resident_id:
                 errors["resident_id"] = _("An individual needs a resident identity number.")
             else:
-                duplicates = Customer.objects.filter(resident_id_hash=self.resident_id_hash)
-                if duplicates.exclude(pk=self.pk).exists():
-                    errors["resident_id"] = _("A customer with this resident ID already exists.")
                 try:
                     _number, birth_date, gender = parse_resident_id(self.resident_id)
                 except IdentifierError:
@@ -448,6 +456,7 @@ class FollowUpKind(models.TextChoices):
 class FollowUpSource(models.TextChoices):
     MANUAL = "manual", _("Planned by hand")
     CADENCE = "cadence", _("Revisit cadence")
+    DUPLICATE = "duplicate", _("Identifier registered again")
 
 
 class FollowUp(models.Model):
@@ -475,6 +484,19 @@ class FollowUp(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The attempt to register this customer's identifier again that asked for this follow-up
+    # (source "duplicate"): who tried, when and how.
+    duplicate_attempt = models.ForeignKey(
+        "DuplicateAttempt",
+        verbose_name=_("duplicate registration attempt"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="follow_ups",
+        # Indexed below where set: almost every follow-up of the book has none.
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("follow-up")
@@ -495,6 +517,11 @@ class FollowUp(models.Model):
                 condition=models.Q(status="open"),
                 name="followup_open_by_owner",
             ),
+            models.Index(
+                fields=["duplicate_attempt"],
+                condition=models.Q(duplicate_attempt__isnull=False),
+                name="followup_duplicate_attempt",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -502,6 +529,70 @@ class FollowUp(models.Model):
 
     def is_overdue(self, today) -> bool:
         return self.status == FollowUpStatus.OPEN and self.due_on < today
+
+
+class IdentifierKind(models.TextChoices):
+    """The customer identifiers that are unique in the bank."""
+
+    RESIDENT_ID = "resident_id", _("resident ID")
+    CREDIT_CODE = "credit_code", _("unified social credit code")
+
+
+class AttemptChannel(models.TextChoices):
+    CREATE = "create", _("new customer form")
+    EDIT = "edit", _("customer edit")
+    IMPORT = "import", _("customer import")
+
+
+class DuplicateAttempt(models.Model):
+    """Someone typed an identifier that another customer holds, to register a new customer or
+    to give it to one they were editing, and was refused with an answer that says nothing
+    about whose it is (customers.services.DuplicateIdentifier).
+
+    The bank keeps the attempt: the customer's officer and branch managers get a follow-up
+    naming who tried, and one person hitting many customers outside their own scope in a day
+    raises a conduct alert for their manager (risk.conduct). Nothing else the person typed is
+    kept: the identifier is the existing customer's own, and the rest of the input is gone
+    with the refused change.
+    """
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="duplicate_attempts",
+    )
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("attempted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    attempted_at = models.DateTimeField(_("when"), default=timezone.now)
+    # The bank's calendar day (TIME_ZONE) of the attempt: the day a conduct alert counts.
+    day = models.DateField(_("day"))
+    identifier = models.CharField(_("identifier"), max_length=12, choices=IdentifierKind.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=AttemptChannel.choices)
+    # Whether the person could see the customer (accounts.scope) when they tried: only the
+    # attempts on customers they could not see count towards a conduct alert.
+    in_scope = models.BooleanField(_("in the user's scope"))
+
+    class Meta:
+        verbose_name = _("duplicate registration attempt")
+        verbose_name_plural = _("duplicate registration attempts")
+        ordering = ["-attempted_at", "-id"]
+        indexes = [
+            # A person's attempts outside their scope on one day (the conduct alert's count).
+            models.Index(
+                fields=["attempted_by", "day"],
+                condition=models.Q(in_scope=False),
+                name="duplicate_out_of_scope_by_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        attempted_at = timezone.localtime(self.attempted_at)
+        return f"{self.get_identifier_display()} {attempted_at:%Y-%m-%d %H:%M}"
 
 
 class Direction(models.TextChoices):
@@ -551,7 +642,9 @@ class Interaction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+        # Read in the bank's time zone: a visit at 01:05 is on that day, not the day before
+        # in UTC (the label of the "link a logged interaction" choices).
+        return f"{self.get_channel_display()} {timezone.localtime(self.occurred_at):%Y-%m-%d}"
 
 
 class RevisitCadence(models.Model):
@@ -700,7 +793,7 @@ class Complaint(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_category_display()} ({self.received_at:%Y-%m-%d})"
+        return f"{self.get_category_display()} ({timezone.localtime(self.received_at):%Y-%m-%d})"
 
     def is_overdue(self, now) -> bool:
         return self.status in OPEN_COMPLAINT_STATUSES and self.sla_due_at < now

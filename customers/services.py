@@ -11,25 +11,34 @@ import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
+from accounts.scope import scope_queryset
 from audit.models import AuditEvent
-from audit.services import audit_change, audit_log, snapshot
+from audit.services import audit_change, audit_log, audit_log_many, snapshot
+from customers import hooks
 from customers.identifiers import normalize_credit_code, normalize_phone, parse_resident_id
 from customers.models import (
+    IDENTIFIER_CONSTRAINTS,
     OPEN_COMPLAINT_STATUSES,
+    AttemptChannel,
     Complaint,
     ComplaintStatus,
     ContactPerson,
     Customer,
     CustomerKind,
+    DuplicateAttempt,
     FollowUp,
+    FollowUpKind,
     FollowUpSource,
     FollowUpStatus,
+    IdentifierKind,
     Interaction,
     NeedsProfile,
     OfficerTransfer,
@@ -37,6 +46,7 @@ from customers.models import (
     SavedFilter,
     Severity,
     Survey,
+    resident_id_digest,
 )
 
 CUSTOMER_AUDIT_FIELDS = [
@@ -133,12 +143,233 @@ def _normalise(customer: Customer) -> None:
             customer.phone = normalize_phone(customer.phone)
 
 
+# --- Identifiers another customer holds -----------------------------------------------------------
+#
+# A resident ID or credit code is unique in the bank, so registering one that a customer
+# already holds must be refused, and the refusal itself says that the person or firm is
+# known here. What the bank can control is everything around it, as its security officer
+# would have it:
+# - The answer is the same whoever holds the identifier: the user's own customer, a
+#   colleague's, another branch's. Same words, same field, same status, and the same work
+#   behind it (the same queries whatever the scope), so neither the text nor the time of the
+#   answer tells which. It names no customer, officer or branch and offers no link to the
+#   existing record even when the user could open it: an answer that differed for the
+#   customers in scope would tell, by its absence, that a refused identifier belongs to one
+#   outside it. The user's own customer is found from their own follow-up (below) or search.
+# - The refusal is routed to the people who may see the customer: its officer and the
+#   managers of its branch get a follow-up naming who tried, from which branch and how, so a
+#   customer who walked into another branch for a new product is served by the one who knows
+#   them. Nothing the user typed is copied there.
+# - Every attempt is kept (DuplicateAttempt) and audited, and the risk side watches for one
+#   person hitting many customers outside their scope in a day (customers.hooks, risk.conduct).
+
+DUPLICATE_MESSAGES = {
+    IdentifierKind.RESIDENT_ID: gettext_lazy(
+        "This resident ID cannot be registered. If the person is already a customer of the "
+        "bank, their relationship manager has been told."
+    ),
+    IdentifierKind.CREDIT_CODE: gettext_lazy(
+        "This unified social credit code cannot be registered. If the enterprise is already "
+        "a customer of the bank, its relationship manager has been told."
+    ),
+}
+
+
+class DuplicateIdentifier(ValidationError):
+    """The identifier typed belongs to another customer; nothing was saved. The message,
+    next to the identifier's field, is the same whoever that customer is.
+
+    The caller records the attempt with `duplicate_attempts_record` once the transaction of
+    the refused change has ended (a rolled-back transaction would take the record with it).
+    """
+
+    def __init__(self, *, customer_id: int, identifier: str):
+        super().__init__(
+            {identifier: ValidationError(DUPLICATE_MESSAGES[identifier], code="duplicate")}
+        )
+        self.customer_id = customer_id
+        self.identifier = identifier
+
+
+def _holder_of_identifier(customer: Customer) -> DuplicateIdentifier | None:
+    """The refusal for a (normalised, valid) identifier that another customer holds."""
+    if customer.kind == CustomerKind.INDIVIDUAL and customer.resident_id:
+        identifier = IdentifierKind.RESIDENT_ID
+        holders = Customer.objects.filter(resident_id_hash=resident_id_digest(customer.resident_id))
+    elif customer.kind == CustomerKind.ENTERPRISE and customer.credit_code:
+        identifier = IdentifierKind.CREDIT_CODE
+        holders = Customer.objects.filter(credit_code=customer.credit_code)
+    else:
+        return None
+    if customer.pk is not None:
+        holders = holders.exclude(pk=customer.pk)
+    holder = holders.values_list("pk", flat=True).first()
+    if holder is None:
+        return None
+    return DuplicateIdentifier(customer_id=holder, identifier=identifier)
+
+
+def _save_holding_identifier(customer: Customer, **save_options) -> None:
+    """Saves the customer unless another holds its identifier, in which case it raises the
+    DuplicateIdentifier. The check before the save answers almost always; the unique index
+    answers for a customer with the same identifier committed between the check and the save
+    (two people registering the same person at once), so the loser gets the same answer
+    rather than a server error."""
+    refusal = _holder_of_identifier(customer)
+    if refusal is not None:
+        raise refusal
+    try:
+        with transaction.atomic():
+            customer.save(**save_options)
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        refusal = _holder_of_identifier(customer) if constraint in IDENTIFIER_CONSTRAINTS else None
+        if refusal is None:
+            raise
+        raise refusal from None
+
+
+def _branch_label(user: User) -> str:
+    return str(user.branch) if user.branch_id else _("head office")
+
+
+def _duplicate_follow_up_purpose(attempt: DuplicateAttempt, actor: User, owner: User) -> str:
+    """What the follow-up says, in its owner's language: who tried, from where, how and when;
+    nothing of what they typed."""
+    with translation.override(owner.language or settings.LANGUAGE_CODE):
+        purpose = _(
+            "%(person)s (%(branch)s) tried to register this customer's %(identifier)s again "
+            "(%(channel)s, %(day)s). Ask them what the customer came for."
+        ) % {
+            "person": actor.get_full_name() or actor.get_username(),
+            "branch": _branch_label(actor),
+            "identifier": attempt.get_identifier_display(),
+            "channel": attempt.get_channel_display(),
+            "day": attempt.day.isoformat(),
+        }
+    return purpose[: FollowUp._meta.get_field("purpose").max_length]
+
+
+FOLLOW_UP_AUDIT_FIELDS = ["customer_id", "owner_id", "kind", "purpose", "due_on", "source"]
+
+
+def _duplicate_follow_ups_plan(*, actor: User, attempts: list[DuplicateAttempt], customers) -> None:
+    """A follow-up due today for the customer's officer and each active manager of its
+    branch; one open follow-up per customer, owner and person who tried, however often they
+    try. The same statements run whoever the customer is (two reads, two inserts)."""
+    branch_ids = {customers[attempt.customer_id].branch_id for attempt in attempts}
+    managers: dict[int, list[User]] = {}
+    for manager in User.objects.filter(
+        role=Role.MANAGER, is_active=True, branch_id__in=branch_ids
+    ).order_by("id"):
+        managers.setdefault(manager.branch_id, []).append(manager)
+    already = set(
+        FollowUp.objects.filter(
+            source=FollowUpSource.DUPLICATE,
+            status=FollowUpStatus.OPEN,
+            customer_id__in=[attempt.customer_id for attempt in attempts],
+            duplicate_attempt__attempted_by=actor,
+        ).values_list("customer_id", "owner_id")
+    )
+    planned = []
+    for attempt in attempts:
+        customer = customers[attempt.customer_id]
+        for owner in [customer.officer, *managers.get(customer.branch_id, [])]:
+            if (customer.pk, owner.pk) in already:
+                continue
+            already.add((customer.pk, owner.pk))
+            planned.append(
+                FollowUp(
+                    customer=customer,
+                    owner=owner,
+                    kind=FollowUpKind.OTHER,
+                    purpose=_duplicate_follow_up_purpose(attempt, actor, owner),
+                    due_on=attempt.day,
+                    source=FollowUpSource.DUPLICATE,
+                    duplicate_attempt=attempt,
+                    created_at=attempt.attempted_at,
+                )
+            )
+    FollowUp.objects.bulk_create(planned)
+    # The system planned them, prompted by the attempt (audited on its own with its actor).
+    audit_log_many(
+        actor=None,
+        entries=[
+            (
+                "customers.follow_up.planned",
+                follow_up,
+                None,
+                snapshot(follow_up, FOLLOW_UP_AUDIT_FIELDS),
+            )
+            for follow_up in planned
+        ],
+    )
+
+
+@transaction.atomic
+def duplicate_attempts_record(
+    *, actor: User, refusals: list[DuplicateIdentifier], channel: str
+) -> list[DuplicateAttempt]:
+    """Keeps attempts to register identifiers that other customers hold, refused with
+    DuplicateIdentifier: audited, routed to the customers' officers and managers, and handed
+    to the registered hooks (customers.hooks). Call it after the transaction of the refused
+    change has ended: the change is undone, the attempt happened."""
+    if not refusals:
+        return []
+    if channel not in AttemptChannel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    customer_ids = {refusal.customer_id for refusal in refusals}
+    customers = Customer.objects.select_related("officer", "branch").in_bulk(customer_ids)
+    in_scope = set(
+        scope_queryset(actor, Customer.objects.filter(pk__in=customer_ids)).values_list(
+            "pk", flat=True
+        )
+    )
+    now = timezone.now()
+    attempts = DuplicateAttempt.objects.bulk_create(
+        [
+            DuplicateAttempt(
+                customer_id=refusal.customer_id,
+                attempted_by=actor,
+                attempted_at=now,
+                day=timezone.localdate(now),
+                identifier=refusal.identifier,
+                channel=channel,
+                in_scope=refusal.customer_id in in_scope,
+            )
+            # A customer deleted since the refusal has nobody left to tell.
+            for refusal in refusals
+            if refusal.customer_id in customers
+        ]
+    )
+    audit_log_many(
+        actor=actor,
+        entries=[
+            (
+                "customers.customer.duplicate_attempted",
+                customers[attempt.customer_id],
+                None,
+                {
+                    "identifier": attempt.identifier,
+                    "channel": attempt.channel,
+                    "in_scope": attempt.in_scope,
+                },
+            )
+            for attempt in attempts
+        ],
+    )
+    _duplicate_follow_ups_plan(actor=actor, attempts=attempts, customers=customers)
+    hooks.duplicate_attempts_recorded(attempts)
+    return attempts
+
+
 # --- Customers ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def customer_create(*, actor: User, customer: Customer) -> Customer:
-    """Saves a new customer built by a form or the importer (not yet saved)."""
+    """Saves a new customer built by a form or the importer (not yet saved). An identifier
+    another customer holds raises DuplicateIdentifier (see above)."""
     _require(can_edit_customers(actor))
     if actor.role == Role.OFFICER:
         # An officer's new customer is theirs, in their branch.
@@ -150,7 +381,7 @@ def customer_create(*, actor: User, customer: Customer) -> Customer:
     now = timezone.now()
     customer.created_at = customer.updated_at = customer.assigned_at = now
     customer.full_clean(exclude=["name_grams"])
-    customer.save()
+    _save_holding_identifier(customer)
     audit_log(
         actor=actor,
         action="customers.customer.created",
@@ -203,7 +434,8 @@ def customer_update(
     """Saves an edit. `expected_version` is the `updated_at` the editor's form was opened
     with: when the record changed since, the edit is refused rather than silently writing
     over the other person's change (optimistic concurrency; the row lock makes the check
-    and the write one step)."""
+    and the write one step). An identifier another customer holds raises
+    DuplicateIdentifier."""
     _require(can_edit_customers(actor))
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if expected_version is not None and locked.updated_at != expected_version:
@@ -224,7 +456,7 @@ def customer_update(
     _normalise(locked)
     locked.updated_at = timezone.now()
     locked.full_clean(exclude=["name_grams"])
-    locked.save()
+    _save_holding_identifier(locked)
     audit_change(
         actor=actor,
         action="customers.customer.updated",
@@ -546,11 +778,23 @@ def complaint_update(
         raise ValidationError({"status": _("This complaint is already resolved.")})
     before = snapshot(locked, ["status", "resolution", "resolved_at"])
     locked.status = status
+    resolution = resolution.strip()
     if status == ComplaintStatus.RESOLVED:
-        if not resolution.strip():
+        if not resolution:
             raise ValidationError({"resolution": _("Say how the complaint was resolved.")})
-        locked.resolution = resolution.strip()
+        locked.resolution = resolution
         locked.resolved_at = timezone.now()
+    elif resolution:
+        # Only a resolved complaint has a resolution: saving the text with another status
+        # would drop it unseen, so the officer chooses (resolved, or the text goes).
+        raise ValidationError(
+            {
+                "resolution": _(
+                    "Only a resolved complaint has a resolution: set the status to "
+                    "Resolved, or clear the resolution."
+                )
+            }
+        )
     locked.full_clean()
     locked.save(update_fields=["status", "resolution", "resolved_at"])
     audit_change(

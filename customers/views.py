@@ -31,6 +31,7 @@ from customers.forms import (
     TransferForm,
 )
 from customers.models import (
+    AttemptChannel,
     Complaint,
     ContactPerson,
     Customer,
@@ -206,10 +207,19 @@ def customer_create(request):
     if kind not in CustomerKind.values:
         raise Http404
     form = CustomerForm(request.POST or None, kind=kind, user=request.user, creating=True)
+    # A POST that is not saved comes back with the reasons next to the fields: 400.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         customer = form.save(commit=False)
         try:
             customer = services.customer_create(actor=request.user, customer=customer)
+        except services.DuplicateIdentifier as refusal:
+            # The same answer whoever holds the identifier; the attempt is kept and routed
+            # to the holder's people once the refused creation is undone (customers.services).
+            services.duplicate_attempts_record(
+                actor=request.user, refusals=[refusal], channel=AttemptChannel.CREATE
+            )
+            apply_service_errors(form, refusal)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -220,6 +230,7 @@ def customer_create(request):
         request,
         "customers/customer_form.html",
         {"form": form, "kind": kind, "creating": True, "kinds": CustomerKind.choices},
+        status=status,
     )
 
 
@@ -234,7 +245,8 @@ def customer_edit(request, pk: int):
         user=request.user,
         creating=False,
     )
-    status = 200
+    # A POST that is not saved comes back with the reasons next to the fields: 400.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         changes = {
             name: form.cleaned_data[name]
@@ -257,6 +269,13 @@ def customer_edit(request, pk: int):
             apply_service_errors(form, conflict)
             form.renew_version(Customer.objects.values_list("updated_at", flat=True).get(pk=pk))
             status = 409
+        except services.DuplicateIdentifier as refusal:
+            # Another customer's identifier: the same answer as on the new customer form,
+            # and the attempt kept now that the edit's transaction is undone.
+            services.duplicate_attempts_record(
+                actor=request.user, refusals=[refusal], channel=AttemptChannel.EDIT
+            )
+            apply_service_errors(form, refusal)
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -331,7 +350,8 @@ def _child_form_view(
     customer = selectors.customer_get_for(request.user, pk)
     _require_edit(request.user)
     form = form_class(request.POST or None, customer=customer, user=request.user, instance=instance)
-    status = 200
+    # A POST that is not saved comes back with the reasons next to the fields: 400.
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         try:
             save(form)
@@ -477,6 +497,7 @@ def interaction_add(request, pk: int):
         request,
         "customers/customer_child_form.html",
         {"form": form, "customer": customer, "title": _("Log an interaction")},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -506,23 +527,27 @@ def complaint_update(request, pk: int, complaint_pk: int):
     complaint = get_object_or_404(Complaint, pk=complaint_pk, customer=customer)
     _require_edit(request.user)
     form = ComplaintUpdateForm(request.POST or None, initial={"status": complaint.status})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.complaint_update(
-                actor=request.user,
-                complaint=complaint,
-                status=form.cleaned_data["status"],
-                resolution=form.cleaned_data["resolution"],
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Complaint updated."))
-            return redirect(f"{reverse('customers:detail', args=[customer.pk])}#complaints")
+    status = 200
+    if request.method == "POST":
+        status = 400  # unless saved below: the form comes back with the reason
+        if form.is_valid():
+            try:
+                services.complaint_update(
+                    actor=request.user,
+                    complaint=complaint,
+                    status=form.cleaned_data["status"],
+                    resolution=form.cleaned_data["resolution"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Complaint updated."))
+                return redirect(f"{reverse('customers:detail', args=[customer.pk])}#complaints")
     return render(
         request,
         "customers/complaint_update.html",
         {"form": form, "customer": customer, "complaint": complaint, "now": timezone.now()},
+        status=status,
     )
 
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -93,4 +94,4 @@ class ActivityFigures(models.Model):
         verbose_name_plural = _("dashboard activity figures")
 
     def __str__(self) -> str:
-        return f"{self.key} @ {self.computed_at:%Y-%m-%d %H:%M}"
+        return f"{self.key} @ {timezone.localtime(self.computed_at):%Y-%m-%d %H:%M}"

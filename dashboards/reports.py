@@ -1,10 +1,14 @@
 """Report pages: one per topic, each a scoped queryset, a filter form and its columns. The
-same columns feed the page and the CSV/XLSX export (streamed by crm_site/exports.py)."""
+same columns feed the page and the CSV/XLSX export (streamed by crm_site/exports.py). Some
+reports sum their rows up in figures (the satisfaction and follow-up figures of the
+dashboard), computed over exactly the rows listed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django import forms
 from django.db.models import QuerySet
@@ -12,22 +16,47 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Branch
 from accounts.scope import scope_queryset
 from credit.forms import DPD_BUCKETS
 from credit.models import Application, ApplicationStatus, Loan
+from crm_site.forms import MomentField
 from customers.forms import DATE_INPUT
-from customers.models import Interaction
+from customers.models import Customer, FollowUp, FollowUpStatus, Interaction, Survey
+from customers.selectors import officers_visible_to
+from dashboards import selectors
 from risk.models import Alert, AlertStatus, Severity
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 
 
-class PeriodForm(forms.Form):
+class ReportForm(forms.Form):
+    # Narrows within the user's scope (applied first), so it never widens it: the dashboard's
+    # branch filter travels with its drill-downs.
+    branch = forms.ModelChoiceField(
+        label=_("Branch"), required=False, queryset=Branch.objects.all(), widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("officer", "owner"):
+            if name in self.fields:
+                self.fields[name].queryset = officers_visible_to(user)
+
+
+class PeriodForm(ReportForm):
     since = forms.DateField(label=_("Since"), required=False, widget=DATE_INPUT)
     until = forms.DateField(label=_("Until"), required=False, widget=DATE_INPUT)
 
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The period ends before it starts."))
+        return cleaned
 
-class OverdueForm(forms.Form):
+
+class OverdueForm(ReportForm):
     dpd = forms.ChoiceField(
         label=_("Days past due"),
         required=False,
@@ -55,6 +84,92 @@ class PipelineReportForm(PeriodForm):
     status = forms.ChoiceField(
         label=_("Stage"), required=False, choices=[("", _("Any stage")), *ApplicationStatus.choices]
     )
+    # The decisions of a window of moments: the dashboard's approval rate and median time to
+    # decision link here with the window they were computed over.
+    decided_after = MomentField(label=_("Decided after"), required=False)
+    decided_until = MomentField(label=_("Decided until"), required=False)
+
+
+class RelationshipReportForm(PeriodForm):
+    officer = forms.ModelChoiceField(
+        label=_("Logged by"), required=False, queryset=None, empty_label=_("Any officer")
+    )
+
+
+SCORES = {"csat": "csat__isnull", "nps": "nps__isnull"}
+
+
+class SatisfactionReportForm(PeriodForm):
+    officer = forms.ModelChoiceField(
+        label=_("Relationship manager"),
+        required=False,
+        queryset=None,
+        empty_label=_("Any officer"),
+    )
+    score = forms.ChoiceField(
+        label=_("Answers"),
+        required=False,
+        choices=[("", _("Any answer")), ("csat", _("With a CSAT")), ("nps", _("With an NPS"))],
+    )
+
+
+class FollowUpReportForm(PeriodForm):
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), required=False, queryset=None, empty_label=_("Any officer")
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["since"].label = _("Due since")
+        self.fields["until"].label = _("Due until")
+
+
+MIGRATION_VALUES = [
+    *selectors.migration_values("classification").items(),
+    *selectors.migration_values("grade").items(),
+]
+
+
+class MigrationReportForm(ReportForm):
+    kind = forms.ChoiceField(
+        label=_("Migration of"),
+        required=False,
+        choices=[("classification", _("Five-tier class")), ("grade", _("Grade"))],
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    old = forms.ChoiceField(
+        label=_("On the first date"),
+        required=False,
+        choices=[("", _("Any")), *MIGRATION_VALUES],
+    )
+    new = forms.ChoiceField(
+        label=_("On the second date"),
+        required=False,
+        choices=[("", _("Any")), *MIGRATION_VALUES],
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        values = selectors.migration_values(cleaned.get("kind") or "classification")
+        for name in ("old", "new"):
+            if cleaned.get(name) and cleaned[name] not in values:
+                self.add_error(name, _("Not a value of this migration."))
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        return cleaned
+
+
+@dataclass
+class Migration:
+    """One subject of the migration matrix: a loan (by class) or a customer (by grade)."""
+
+    account: str
+    customer: str
+    old: str
+    new: str
+    exposure: object
 
 
 @dataclass
@@ -64,25 +179,25 @@ class Report:
     form: type[forms.Form]
     rows: Callable[[object, dict], QuerySet]
     columns: Callable[[], list]
+    # (label, value) figures over exactly the rows of the report, or None.
+    summary: Callable[[QuerySet], list[tuple[str, object]]] | None = None
 
 
 def _period(queryset: QuerySet, field: str, filters: dict) -> QuerySet:
+    # A moment's day is its day in the bank's time zone (`__date` converts to the current
+    # time zone, TIME_ZONE unless a request says otherwise).
+    suffix = "__date" if field.endswith("_at") else ""
     if filters.get("since"):
-        queryset = queryset.filter(
-            **{
-                f"{field}__date__gte" if field.endswith("_at") else f"{field}__gte": filters[
-                    "since"
-                ]
-            }
-        )
+        queryset = queryset.filter(**{f"{field}{suffix}__gte": filters["since"]})
     if filters.get("until"):
-        queryset = queryset.filter(
-            **{
-                f"{field}__date__lte" if field.endswith("_at") else f"{field}__lte": filters[
-                    "until"
-                ]
-            }
-        )
+        queryset = queryset.filter(**{f"{field}{suffix}__lte": filters["until"]})
+    return queryset
+
+
+def _scoped(user, queryset: QuerySet, filters: dict) -> QuerySet:
+    queryset = scope_queryset(user, queryset, **CUSTOMER_SCOPE)
+    if filters.get("branch"):
+        queryset = queryset.filter(customer__branch=filters["branch"])
     return queryset
 
 
@@ -90,8 +205,12 @@ def _local(moment) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+def _day(day) -> str:
+    return day.isoformat() if day else ""
+
+
 def _portfolio(user, filters) -> QuerySet:
-    loans = scope_queryset(user, Loan.objects.filter(status="active"), **CUSTOMER_SCOPE)
+    loans = _scoped(user, Loan.objects.filter(status="active"), filters)
     return loans.select_related("customer", "product", "risk").order_by("customer__name", "id")
 
 
@@ -106,8 +225,7 @@ def _overdue(user, filters) -> QuerySet:
 
 
 def _alerts(user, filters) -> QuerySet:
-    alerts = scope_queryset(user, Alert.objects.all(), **CUSTOMER_SCOPE)
-    alerts = _period(alerts, "raised_at", filters)
+    alerts = _period(_scoped(user, Alert.objects.all(), filters), "raised_at", filters)
     if filters.get("severity"):
         alerts = alerts.filter(severity=filters["severity"])
     if filters.get("status"):
@@ -116,17 +234,71 @@ def _alerts(user, filters) -> QuerySet:
 
 
 def _pipeline(user, filters) -> QuerySet:
-    applications = scope_queryset(user, Application.objects.all(), **CUSTOMER_SCOPE)
-    applications = _period(applications, "created_at", filters)
+    applications = _period(_scoped(user, Application.objects.all(), filters), "created_at", filters)
     if filters.get("status"):
         applications = applications.filter(status=filters["status"])
+    if filters.get("decided_after") or filters.get("decided_until"):
+        # As the dashboard counts decisions: submitted, then decided within the window.
+        applications = applications.filter(submitted_at__isnull=False, decided_at__isnull=False)
+    if filters.get("decided_after"):
+        applications = applications.filter(decided_at__gt=filters["decided_after"])
+    if filters.get("decided_until"):
+        applications = applications.filter(decided_at__lte=filters["decided_until"])
     return applications.select_related("customer", "product").order_by("-created_at", "-id")
 
 
 def _relationship(user, filters) -> QuerySet:
-    interactions = scope_queryset(user, Interaction.objects.all(), **CUSTOMER_SCOPE)
-    interactions = _period(interactions, "occurred_at", filters)
+    interactions = _period(
+        _scoped(user, Interaction.objects.all(), filters), "occurred_at", filters
+    )
+    if filters.get("officer"):
+        interactions = interactions.filter(officer=filters["officer"])
     return interactions.select_related("customer", "officer").order_by("-occurred_at", "-id")
+
+
+def _satisfaction(user, filters) -> QuerySet:
+    surveys = _period(_scoped(user, Survey.objects.all(), filters), "responded_on", filters)
+    if filters.get("officer"):
+        surveys = surveys.filter(customer__officer=filters["officer"])
+    if filters.get("score"):
+        surveys = surveys.filter(**{SCORES[filters["score"]]: False})
+    return surveys.select_related("customer__officer").order_by("-responded_on", "-id")
+
+
+def _follow_ups(user, filters) -> QuerySet:
+    # A cancelled follow-up was never due: the compliance figure leaves it out, and so does
+    # the list behind it.
+    follow_ups = _scoped(user, FollowUp.objects.exclude(status=FollowUpStatus.CANCELLED), filters)
+    follow_ups = _period(follow_ups, "due_on", filters)
+    if filters.get("owner"):
+        follow_ups = follow_ups.filter(owner=filters["owner"])
+    return follow_ups.select_related("customer", "owner").order_by("-due_on", "-id")
+
+
+def _migration(user, filters) -> list[Migration]:
+    """The loans (or customers) of one cell of the dashboard's migration matrix, or of all of
+    it: the same dates as the dashboard's when none are given."""
+    from credit.business_date import business_date
+
+    kind = filters.get("kind") or "classification"
+    end = filters.get("end") or business_date()
+    start = filters.get("start") or end - dt.timedelta(days=30)
+    scope = selectors.Scope(user=user, branch=filters.get("branch"))
+    found = selectors.migration_subjects(
+        scope, kind, start, end, old=filters.get("old"), new=filters.get("new")
+    )
+    names = selectors.migration_values(kind)
+    ids = [subject for subject, _old, _new, _amount in found]
+    if kind == "classification":
+        loans = Loan.objects.select_related("customer").in_bulk(ids)
+        labels = {pk: (loan.account_number, loan.customer.name) for pk, loan in loans.items()}
+    else:
+        customers = Customer.objects.in_bulk(ids)
+        labels = {pk: ("", customer.name) for pk, customer in customers.items()}
+    return [
+        Migration(*labels[subject], str(names.get(old, old)), str(names.get(new, new)), amount)
+        for subject, old, new, amount in found
+    ]
 
 
 def _loan_columns():
@@ -151,6 +323,8 @@ def _alert_columns():
         (_("Alert"), lambda alert: gettext(alert.rule.name)),
         (_("Customer"), lambda alert: alert.customer.name),
         (_("Value"), lambda alert: alert.shown_value()),
+        (_("Value as of"), lambda alert: _day(alert.value_on)),
+        (_("Raised with"), lambda alert: alert.raised_shown_value()),
         (_("Status"), lambda alert: alert.get_status_display()),
         (_("Assignee"), lambda alert: str(alert.assignee)),
         (_("Acknowledged"), lambda alert: _local(alert.acknowledged_at)),
@@ -191,13 +365,107 @@ def _relationship_columns():
     ]
 
 
+def _satisfaction_columns():
+    return [
+        (_("Date"), lambda survey: _day(survey.responded_on)),
+        (_("Customer"), lambda survey: survey.customer.name),
+        (_("Relationship manager"), lambda survey: str(survey.customer.officer)),
+        (_("After"), lambda survey: survey.get_event_display()),
+        ("CSAT", lambda survey: survey.csat if survey.csat is not None else ""),
+        ("NPS", lambda survey: survey.nps if survey.nps is not None else ""),
+        (_("Comment"), lambda survey: survey.comment),
+    ]
+
+
+def _follow_up_columns():
+    return [
+        (_("Due"), lambda item: _day(item.due_on)),
+        (_("Customer"), lambda item: item.customer.name),
+        (_("Owner"), lambda item: str(item.owner)),
+        (_("Purpose"), lambda item: item.purpose),
+        (_("Status"), lambda item: item.get_status_display()),
+        (_("Closed"), lambda item: _local(item.closed_at)),
+        (
+            _("On time"),
+            lambda item: gettext("yes") if selectors.follow_up_on_time(item) else gettext("no"),
+        ),
+    ]
+
+
+def _migration_columns():
+    return [
+        (_("Account"), lambda row: row.account),
+        (_("Customer"), lambda row: row.customer),
+        (_("On the first date"), lambda row: row.old),
+        (_("On the second date"), lambda row: row.new),
+        (_("Exposure on the first date"), lambda row: row.exposure),
+    ]
+
+
+def _migration_summary(rows: list[Migration]) -> list[tuple[str, object]]:
+    return [
+        (_("Subjects"), len(rows)),
+        (_("Exposure on the first date"), sum((row.exposure for row in rows), Decimal("0"))),
+    ]
+
+
+def _satisfaction_summary(surveys: QuerySet) -> list[tuple[str, object]]:
+    figures = selectors.satisfaction_figures(surveys)
+    return [
+        (_("Surveys"), figures["surveys"]),
+        (_("CSAT (average)"), figures["csat"] if figures["csat"] is not None else "—"),
+        (_("NPS"), figures["nps"] if figures["nps"] is not None else "—"),
+        (_("NPS answers"), figures["nps_answers"]),
+    ]
+
+
+def _follow_up_summary(follow_ups: QuerySet) -> list[tuple[str, object]]:
+    figures = selectors.follow_up_figures(follow_ups)
+    ratio = figures["compliance"]
+    return [
+        (_("Due"), figures["due"]),
+        (_("Done on time"), figures["on_time"]),
+        (_("On time"), f"{ratio * 100:.2f}%" if ratio is not None else "—"),
+    ]
+
+
 REPORTS = {
     report.slug: report
     for report in (
-        Report("portfolio", _("Portfolio"), forms.Form, _portfolio, _loan_columns),
+        Report("portfolio", _("Portfolio"), ReportForm, _portfolio, _loan_columns),
         Report("overdue", _("Overdue ageing"), OverdueForm, _overdue, _loan_columns),
         Report("alerts", _("Alerts"), AlertReportForm, _alerts, _alert_columns),
         Report("pipeline", _("Pipeline"), PipelineReportForm, _pipeline, _pipeline_columns),
-        Report("relationship", _("Relationship"), PeriodForm, _relationship, _relationship_columns),
+        Report(
+            "relationship",
+            _("Relationship"),
+            RelationshipReportForm,
+            _relationship,
+            _relationship_columns,
+        ),
+        Report(
+            "satisfaction",
+            _("Satisfaction"),
+            SatisfactionReportForm,
+            _satisfaction,
+            _satisfaction_columns,
+            _satisfaction_summary,
+        ),
+        Report(
+            "follow-ups",
+            _("Follow-ups"),
+            FollowUpReportForm,
+            _follow_ups,
+            _follow_up_columns,
+            _follow_up_summary,
+        ),
+        Report(
+            "migration",
+            _("Migration"),
+            MigrationReportForm,
+            _migration,
+            _migration_columns,
+            _migration_summary,
+        ),
     )
 }

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
-from credit.forms import DPD_BUCKETS
+from credit.forms import DPD_BUCKETS, PIPELINE_STATUSES
 from credit.models import Application
 from customers.models import Customer, FollowUp, Interaction, Survey
 from risk.models import Alert, LoanClass
@@ -230,7 +230,8 @@ def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
     )
 
 
-PIPELINE_STAGES = ("submitted", "under_review", "approved")
+# The stages counted as in the pipeline, as the application list filters them.
+PIPELINE_STAGES = tuple(PIPELINE_STATUSES)
 
 
 # Every pipeline figure in one statement over the applications in scope, gathered first
@@ -298,26 +299,65 @@ def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
     }
 
 
-def relationship_kpis(scope: Scope, today: dt.date) -> dict:
-    since = today - dt.timedelta(days=WINDOW_DAYS)
-    surveys = scope.related(Survey.objects.filter(responded_on__gte=since)).aggregate(
+def relationship_window(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The days the relationship figures cover: surveys answered since the first, follow-ups
+    due from the first to the second (the business date's eve: today's are not late yet)."""
+    return today - dt.timedelta(days=WINDOW_DAYS), today - dt.timedelta(days=1)
+
+
+def satisfaction_figures(surveys: QuerySet[Survey]) -> dict:
+    """CSAT (the average, to two places) and NPS (promoters less detractors, per hundred
+    answers) of some surveys: one aggregate query. The dashboard and the satisfaction report
+    both count with it."""
+    figures = surveys.aggregate(
+        surveys=Count("id"),
         csat=Avg("csat"),
         nps_answers=Count("id", filter=Q(nps__isnull=False)),
         promoters=Count("id", filter=Q(nps__gte=9)),
         detractors=Count("id", filter=Q(nps__lte=6)),
     )
     nps = None
-    if surveys["nps_answers"]:
-        nps = round(100 * (surveys["promoters"] - surveys["detractors"]) / surveys["nps_answers"])
-    follow_ups = scope.related(FollowUp.objects.filter(due_on__gte=since, due_on__lt=today))
-    compliance = follow_ups.aggregate(
-        due=Count("id", filter=~Q(status="cancelled")),
-        on_time=Count("id", filter=Q(status="done", closed_at__date__lte=F("due_on"))),
+    if figures["nps_answers"]:
+        nps = round(100 * (figures["promoters"] - figures["detractors"]) / figures["nps_answers"])
+    return {
+        "surveys": figures["surveys"],
+        "csat": round(figures["csat"], 2) if figures["csat"] is not None else None,
+        "nps": nps,
+        "nps_answers": figures["nps_answers"],
+    }
+
+
+# Done by the end of its due day in the bank's time zone (`__date` reads the moment there).
+ON_TIME = Q(status="done", closed_at__date__lte=F("due_on"))
+
+
+def follow_up_on_time(follow_up: FollowUp) -> bool:
+    """One follow-up, as ON_TIME counts it."""
+    return (
+        follow_up.status == "done"
+        and follow_up.closed_at is not None
+        and timezone.localdate(follow_up.closed_at) <= follow_up.due_on
+    )
+
+
+def follow_up_figures(follow_ups: QuerySet[FollowUp]) -> dict:
+    """Follow-ups due (a cancelled one was never due) and done on time, and their ratio."""
+    figures = follow_ups.aggregate(
+        due=Count("id", filter=~Q(status="cancelled")), on_time=Count("id", filter=ON_TIME)
+    )
+    return {**figures, "compliance": _ratio(figures["on_time"], figures["due"])}
+
+
+def relationship_kpis(scope: Scope, today: dt.date) -> dict:
+    since, last_due = relationship_window(today)
+    surveys = satisfaction_figures(scope.related(Survey.objects.filter(responded_on__gte=since)))
+    follow_ups = follow_up_figures(
+        scope.related(FollowUp.objects.filter(due_on__gte=since, due_on__lte=last_due))
     )
     return {
-        "csat": round(surveys["csat"], 2) if surveys["csat"] is not None else None,
-        "nps": nps,
-        "follow_up_compliance": _ratio(compliance["on_time"], compliance["due"]),
+        "csat": surveys["csat"],
+        "nps": surveys["nps"],
+        "follow_up_compliance": follow_ups["compliance"],
     }
 
 
@@ -347,9 +387,14 @@ def nps_trend(scope: Scope, today: dt.date, months: int = 12) -> list[tuple[dt.d
     ]
 
 
+LEAGUE_CONTACT_DAYS = 30
+
+
 def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
     """One row per officer in scope, each figure a grouped aggregate (a query per figure,
-    not per officer)."""
+    not per officer). Every figure counts the rows of the scope only (the customers, loans,
+    alerts, contacts, follow-ups and surveys of the user's portfolio, branch or bank, and
+    of the branch asked for), so each cell's list holds exactly what it counted."""
     officers = User.objects.filter(role=Role.OFFICER, is_active=True).select_related("branch")
     if not scope.user.sees_all_branches:
         officers = officers.filter(branch_id=scope.user.branch_id)
@@ -359,7 +404,7 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
         officers = officers.filter(branch=scope.branch)
     officers = list(officers.order_by("username"))
     ids = [officer.pk for officer in officers]
-    since = today - dt.timedelta(days=30)
+    since = today - dt.timedelta(days=LEAGUE_CONTACT_DAYS)
 
     def grouped(queryset, key, **aggregates):
         return {
@@ -370,17 +415,25 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
             .annotate(**aggregates)
         }
 
-    portfolio = grouped(Customer.objects.all(), "officer", customers=Count("id"))
+    portfolio = grouped(scope.customers(), "officer", customers=Count("id"))
     from dashboards.models import BookFigure
 
+    figures = scope_queryset(scope.user, BookFigure.objects.filter(dimension="total"))
+    if scope.branch:
+        figures = figures.filter(branch=scope.branch)
     exposure = grouped(
-        BookFigure.objects.filter(dimension="total"),
-        "officer",
-        exposure=Sum("exposure"),
-        overdue=Sum("overdue_exposure"),
+        figures, "officer", exposure=Sum("exposure"), overdue=Sum("overdue_exposure")
     )
-    alerts = grouped(
+    # The alerts of the scope (their customers' officer and branch), by their assignee.
+    scoped_alerts = scope_queryset(
+        scope.user,
         Alert.objects.filter(status__in=["open", "acknowledged", "in_progress"]),
+        **ALERT_SCOPE,
+    )
+    if scope.branch:
+        scoped_alerts = scoped_alerts.filter(customer_branch=scope.branch)
+    alerts = grouped(
+        scoped_alerts,
         "assignee",
         open=Count("id"),
         breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
@@ -388,20 +441,24 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
     contacts = grouped(
         # From the start of that day as a moment, so the officer-and-time index serves it
         # (a local date computed per row would read every interaction of the book).
-        Interaction.objects.filter(
-            occurred_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+        scope.related(
+            Interaction.objects.filter(
+                occurred_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+            )
         ),
         "officer",
         interactions=Count("id"),
     )
     follow_ups = grouped(
-        FollowUp.objects.filter(due_on__gte=since, due_on__lt=today),
+        scope.related(FollowUp.objects.filter(due_on__gte=since, due_on__lt=today)),
         "owner",
         due=Count("id", filter=~Q(status="cancelled")),
-        on_time=Count("id", filter=Q(status="done", closed_at__date__lte=F("due_on"))),
+        on_time=Count("id", filter=ON_TIME),
     )
     satisfaction = grouped(
-        Survey.objects.filter(responded_on__gte=today - dt.timedelta(days=WINDOW_DAYS)),
+        scope.related(
+            Survey.objects.filter(responded_on__gte=today - dt.timedelta(days=WINDOW_DAYS))
+        ),
         "customer__officer",
         csat=Avg("csat"),
     )
@@ -442,13 +499,24 @@ OUTSTANDING_ON = """
 """
 
 
-def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> dict:
-    """Subjects moving from their value on `start` to their value on `end`, read from the
-    dated history rows (the latest row on or before each date): counts, and the exposure
-    they carried on `start`. One query."""
+MIGRATION_KINDS = ("classification", "grade")
+
+
+def migration_values(kind: str) -> dict[str, str]:
+    """The values a migration matrix of `kind` has rows and columns for, with their labels."""
+    if kind == "classification":
+        return {str(code): label for code, label in LoanClass.choices}
+    return {grade: grade for grade in GRADES}
+
+
+def _migration_sql(scope: Scope, kind: str, start: dt.date, end: dt.date, select: str, tail: str):
+    """The subjects of the scope with their value on `start` (s) and on `end` (e), read from
+    the dated history rows (the latest row on or before each date), and the exposure they
+    carried on `start` (x): `select` and `tail` say what to read of them."""
     subject = "loan_id" if kind == "classification" else "customer_id"
     customer_sql, customer_params = scope.customers().values("id").query.sql_with_params()
-    # The only interpolations are a column chosen above and the ORM's own scope subquery.
+    # The only interpolations are a column chosen above, the ORM's own scope subquery and
+    # this module's constant clauses.
     latest = (
         f"SELECT DISTINCT ON ({subject}) {subject} AS subject, new_value "  # noqa: S608
         "FROM risk_riskhistory WHERE kind = %s AND changed_on <= %s "
@@ -460,23 +528,35 @@ def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> d
         f"FROM ({OUTSTANDING_ON}) o GROUP BY {subject}"
     )
     sql = (
-        "SELECT s.new_value, e.new_value, count(*), coalesce(sum(x.amount), 0) "  # noqa: S608
+        f"SELECT {select} "  # noqa: S608
         f"FROM ({latest}) s JOIN ({latest}) e ON e.subject = s.subject "
-        f"LEFT JOIN ({exposure}) x ON x.subject = s.subject "
-        "GROUP BY s.new_value, e.new_value"
+        f"LEFT JOIN ({exposure}) x ON x.subject = s.subject {tail}"
     )
     params = [kind, start, *customer_params, kind, end, *customer_params, start, start, start]
+    return sql, params
+
+
+def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> dict:
+    """Subjects moving from their value on `start` to their value on `end`: counts, and the
+    exposure they carried on `start`. One query."""
+    sql, params = _migration_sql(
+        scope,
+        kind,
+        start,
+        end,
+        "s.new_value, e.new_value, count(*), coalesce(sum(x.amount), 0)",
+        "GROUP BY s.new_value, e.new_value",
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     cells = {(old, new): count for old, new, count, _amount in found}
     amounts = {(old, new): amount for old, new, _count, amount in found}
-    if kind == "classification":
-        names = {str(code): label for code, label in LoanClass.choices}
-    else:
-        names = {grade: grade for grade in GRADES}
+    names = migration_values(kind)
     values = list(names)
     return {
+        "kind": kind,
+        "values": values,
         "labels": [names[value] for value in values],
         "rows": [(names[old], [cells.get((old, new), 0) for new in values]) for old in values],
         "exposure_rows": [
@@ -484,3 +564,34 @@ def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> d
         ],
         "total": sum(cells.values()),
     }
+
+
+def migration_subjects(
+    scope: Scope,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    old: str | None = None,
+    new: str | None = None,
+) -> list[tuple[int, str, str, Decimal]]:
+    """(subject id, value on `start`, value on `end`, exposure on `start`) of the subjects of
+    the migration matrix, or of one of its cells (valued `old` on `start`, `new` on `end`),
+    ordered by id. One query."""
+    conditions, values = [], []
+    for column, value in (("s.new_value", old), ("e.new_value", new)):
+        if value:
+            conditions.append(f"{column} = %s")
+            values.append(value)
+    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    sql, params = _migration_sql(
+        scope,
+        kind,
+        start,
+        end,
+        "s.subject, s.new_value, e.new_value, coalesce(x.amount, 0)",
+        f"{where}ORDER BY s.subject",
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *values])
+        return cursor.fetchall()

@@ -5,17 +5,20 @@ from django import forms
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_log
 from credit.business_date import business_date
+from credit.forms import ANY_OVERDUE, IN_PIPELINE, NON_PERFORMING
 from credit.models import ApplicationStatus, LoanProduct
 from crm_site import exports
 from customers.forms import DATE_INPUT
 from customers.models import Industry
 from dashboards import reports, selectors
 from dashboards.activity import default_compare, figures_for
+from risk.forms import PAST_SLA
 from risk.models import LoanClass
 
 
@@ -40,25 +43,146 @@ class DashboardForm(forms.Form):
 
 
 def _bars(rows) -> list[dict]:
-    """Rows of (label, value, drill-down URL) with a width relative to the largest value."""
-    top = max((value for _label, value, _url in rows), default=0) or 1
+    """Rows of (label, value, drill-down URL[, loans]) with a width relative to the largest
+    value; the loans a bar of exposure counts are shown with it, as its list holds them."""
+    top = max((row[1] for row in rows), default=0) or 1
     return [
         {
             "label": label,
             "value": value,
             "url": url,
+            "loans": loans[0] if loans else None,
             "width": round(100 * value / top),
             "delta": None,
         }
-        for label, value, url in rows
+        for label, value, url, *loans in rows
     ]
 
 
-def _url(name: str, branch=None, **query) -> str:
+def _url(name: str, branch=None, args=(), **query) -> str:
     """A drill-down link; the dashboard's branch filter travels with it."""
     if branch is not None:
         query["branch"] = branch.pk
-    return f"{reverse(name)}?{urlencode(query)}"
+    return f"{reverse(name, args=args)}?{urlencode(query)}"
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def _links(scope, *, today: dt.date, figures_at: dt.datetime) -> dict:
+    """Where each card of the dashboard drills down to: the list holding exactly the rows its
+    figure counts, in the same scope (the branch asked for travels along) and for the same
+    day. Loan figures are today's book, so their lists are the current loans; the activity
+    figures were counted at `figures_at`, which their lists take as the moment to count at."""
+    branch = scope.branch
+    at = timezone.localtime(figures_at).isoformat()
+    since, last_due = selectors.relationship_window(today)
+    window_start = timezone.localtime(figures_at - dt.timedelta(days=selectors.WINDOW_DAYS))
+    return {
+        "customers": _url("customers:list", branch),
+        "exposure": _url("credit:loan-list", branch, status="active"),
+        "npl": _url("credit:loan-list", branch, status="active", loan_class=NON_PERFORMING),
+        "alerts": _url("risk:alert-list", branch, at=at),
+        **{
+            severity: _url("risk:alert-list", branch, severity=severity, at=at)
+            for severity in ("red", "orange", "yellow")
+        },
+        "breached": _url("risk:alert-list", branch, sla=PAST_SLA, at=at),
+        "pipeline": _url("credit:application-list", branch, status=IN_PIPELINE, at=at),
+        "decisions": _url(
+            "dashboards:report",
+            branch,
+            args=["pipeline"],
+            decided_after=window_start.isoformat(),
+            decided_until=at,
+        ),
+        "satisfaction": _url(
+            "dashboards:report", branch, args=["satisfaction"], since=since.isoformat()
+        ),
+        "follow_ups": _url(
+            "dashboards:report",
+            branch,
+            args=["follow-ups"],
+            since=since.isoformat(),
+            until=last_due.isoformat(),
+        ),
+    }
+
+
+def _matrix_cells(scope, matrix: dict, start: dt.date, end: dt.date) -> list:
+    """The migration matrix's rows: (label, [(count, exposure, link) per column]), each cell
+    linking to the report of its subjects."""
+    values = matrix["values"]
+    return [
+        (
+            label,
+            [
+                (
+                    count,
+                    amount,
+                    _url(
+                        "dashboards:report",
+                        scope.branch,
+                        args=["migration"],
+                        kind=matrix["kind"],
+                        start=start.isoformat(),
+                        end=end.isoformat(),
+                        old=old,
+                        new=new,
+                    ),
+                )
+                for count, amount, new in zip(counts, amounts, values, strict=True)
+            ],
+        )
+        for (label, counts), (_label, amounts), old in zip(
+            matrix["rows"], matrix["exposure_rows"], values, strict=True
+        )
+    ]
+
+
+def _league_links(scope, rows: list[dict], *, today: dt.date, figures_at: dt.datetime):
+    """Each officer's row of the league table, with a link behind every figure."""
+    branch = scope.branch
+    at = timezone.localtime(figures_at).isoformat()
+    since = (today - dt.timedelta(days=selectors.LEAGUE_CONTACT_DAYS)).isoformat()
+    last_due = (today - dt.timedelta(days=1)).isoformat()
+    surveys_since = (today - dt.timedelta(days=selectors.WINDOW_DAYS)).isoformat()
+    for row in rows:
+        officer = row["officer"].pk
+        loans = {"status": "active", "officer": officer}
+        yield {
+            **row,
+            "links": {
+                "customers": _url("customers:list", branch, officer=officer),
+                "exposure": _url("credit:loan-list", branch, **loans),
+                "overdue": _url("credit:loan-list", branch, dpd=ANY_OVERDUE, **loans),
+                "alerts": _url("risk:alert-list", branch, officer=officer, at=at),
+                "breached": _url("risk:alert-list", branch, officer=officer, sla=PAST_SLA, at=at),
+                "interactions": _url(
+                    "dashboards:report",
+                    branch,
+                    args=["relationship"],
+                    officer=officer,
+                    since=since,
+                ),
+                "follow_ups": _url(
+                    "dashboards:report",
+                    branch,
+                    args=["follow-ups"],
+                    owner=officer,
+                    since=since,
+                    until=last_due,
+                ),
+                "csat": _url(
+                    "dashboards:report",
+                    branch,
+                    args=["satisfaction"],
+                    officer=officer,
+                    since=surveys_since,
+                ),
+            },
+        }
 
 
 def dashboard(request):
@@ -86,6 +210,8 @@ def dashboard(request):
     alerts = activity["alerts"]
     pipeline = activity["pipeline"]
     relationship = activity["relationship"]
+    at = timezone.localtime(figures_at).isoformat()
+    matrix = selectors.migration_matrix(scope, matrix_kind, start, end)
     context = {
         "form": form,
         "today": today,
@@ -114,7 +240,11 @@ def dashboard(request):
             for bar, (key, _label, value) in zip(
                 _bars(
                     [
-                        (label, value, _url("credit:loan-list", dpd=key, branch=scope.branch))
+                        (
+                            label,
+                            value,
+                            _url("credit:loan-list", scope.branch, status="active", dpd=key),
+                        )
                         for key, label, value in portfolio["buckets"]
                     ]
                 ),
@@ -127,7 +257,8 @@ def dashboard(request):
                 (
                     grade,
                     by_grade[grade][0],
-                    _url("credit:loan-list", grade=grade, branch=scope.branch),
+                    _url("credit:loan-list", scope.branch, status="active", grade=grade),
+                    by_grade[grade][1],
                 )
                 for grade in selectors.GRADES
                 if grade in by_grade
@@ -138,9 +269,10 @@ def dashboard(request):
                 (
                     class_names[code],
                     total,
-                    _url("credit:loan-list", loan_class=code, branch=scope.branch),
+                    _url("credit:loan-list", scope.branch, status="active", loan_class=code),
+                    loans,
                 )
-                for code, total, _n in sorted(
+                for code, total, loans in sorted(
                     row
                     for row in selectors.exposure_by(scope, "risk__final_class")
                     if row[0] is not None
@@ -149,8 +281,13 @@ def dashboard(request):
         ),
         "by_product": _bars(
             [
-                (products[key], total, _url("credit:loan-list", product=key, branch=scope.branch))
-                for key, total, _n in selectors.exposure_by(scope, "product")
+                (
+                    products[key],
+                    total,
+                    _url("credit:loan-list", scope.branch, status="active", product=key),
+                    loans,
+                )
+                for key, total, loans in selectors.exposure_by(scope, "product")
             ],
         ),
         "by_industry": _bars(
@@ -158,19 +295,20 @@ def dashboard(request):
                 (
                     industries[key],
                     total,
-                    _url("credit:loan-list", industry=key, branch=scope.branch),
+                    _url("credit:loan-list", scope.branch, status="active", industry=key),
+                    loans,
                 )
-                for key, total, _n in selectors.exposure_by(scope, "customer__industry")
+                for key, total, loans in selectors.exposure_by(scope, "customer__industry")
                 if key
             ]
         ),
         "alert_ages": _bars(
             [
-                (label, alerts[key], _url("risk:alert-list", age=age, branch=scope.branch))
+                (label, alerts[key], _url("risk:alert-list", scope.branch, age=age, at=at))
                 for key, label, age in (
                     ("age_1", _("Last 24 hours"), "1"),
-                    ("age_7", _("1–7 days"), "7"),
-                    ("age_30", _("7–30 days"), "30"),
+                    ("age_7", _("1–7 days"), "1-7"),
+                    ("age_30", _("7–30 days"), "7-30"),
                     ("age_older", _("Older than 30 days"), "older"),
                 )
             ]
@@ -180,14 +318,33 @@ def dashboard(request):
                 (
                     label,
                     pipeline["stages"].get(status, 0),
-                    _url("credit:application-list", status=status, branch=scope.branch),
+                    _url("credit:application-list", scope.branch, status=status, at=at),
                 )
                 for status, label in ApplicationStatus.choices
             ]
         ),
-        "league": activity["league"],
-        "nps_trend": activity["nps_trend"],
-        "matrix": selectors.migration_matrix(scope, matrix_kind, start, end),
+        "league": list(
+            _league_links(scope, activity["league"], today=today, figures_at=figures_at)
+        ),
+        "nps_trend": [
+            (
+                month,
+                nps,
+                answers,
+                _url(
+                    "dashboards:report",
+                    scope.branch,
+                    args=["satisfaction"],
+                    since=month.isoformat(),
+                    until=_month_end(month).isoformat(),
+                    score="nps",
+                ),
+            )
+            for month, nps, answers in activity["nps_trend"]
+        ],
+        "links": _links(scope, today=today, figures_at=figures_at),
+        "matrix": matrix,
+        "matrix_cells": _matrix_cells(scope, matrix, start, end),
         "matrix_kind": matrix_kind,
         "start": start,
         "end": end,
@@ -203,14 +360,24 @@ def report(request, slug: str):
     definition = reports.REPORTS.get(slug)
     if definition is None:
         raise Http404
-    form = definition.form(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    query = {key: value for key, value in request.GET.items() if key != "export" and value}
+    form = definition.form(query or None, user=request.user)
+    fmt = request.GET.get("export")
+    if fmt and fmt not in exports.FORMATS:
+        raise Http404
+    if form.is_bound and not form.is_valid():
+        # Errors next to the fields, no rows and no export: rows filtered by the other values
+        # only would pass for the ones asked for.
+        return render(
+            request,
+            "dashboards/report.html",
+            {"form": form, "report": definition, "reports": reports.REPORTS.values()},
+            status=400,
+        )
+    filters = form.cleaned_data if form.is_bound else {}
     rows = definition.rows(request.user, filters)
     columns = definition.columns()
-    fmt = request.GET.get("export")
     if fmt:
-        if fmt not in exports.FORMATS:
-            raise Http404
         audit_log(
             actor=request.user,
             action="dashboards.report.exported",
@@ -219,7 +386,6 @@ def report(request, slug: str):
         )
         return exports.export(fmt, rows, columns, stem=slug, sheet=str(definition.title))
     page = list(rows[: REPORT_PAGE_ROWS + 1])
-    query = {key: value for key, value in request.GET.items() if key != "export" and value}
     return render(
         request,
         "dashboards/report.html",
@@ -232,6 +398,7 @@ def report(request, slug: str):
                 [getter(row) for _label, getter in columns] for row in page[:REPORT_PAGE_ROWS]
             ],
             "more": len(page) > REPORT_PAGE_ROWS,
+            "summary": definition.summary(rows) if definition.summary else None,
             "query": urlencode(query),
         },
     )

@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from audit.admin_mixins import AuditedReferenceAdmin, ReadOnlyAdmin, ScopedReadOnlyAdmin
+from crm_site.date_ranges import WATCH_LIST_SINCE, DateRanges
 from risk.models import (
     Alert,
     EarlyWarningRule,
@@ -36,8 +38,17 @@ class EarlyWarningRuleAdmin(AuditedReferenceAdmin):
         return False
 
 
+class IndustryWatchForm(DateRanges, forms.ModelForm):
+    date_ranges = {"since": WATCH_LIST_SINCE}
+
+    class Meta:
+        model = IndustryWatch
+        fields = ["industry", "reason", "since", "active"]
+
+
 @admin.register(IndustryWatch)
 class IndustryWatchAdmin(AuditedReferenceAdmin):
+    form = IndustryWatchForm
     list_display = ["industry", "reason", "since", "active"]
     list_filter = ["active"]
 

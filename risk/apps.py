@@ -7,8 +7,11 @@ class RiskConfig(AppConfig):
     verbose_name = _("Risk and early warning")
 
     def ready(self):
-        from customers import panels
-        from risk.panels import customer_panel, today_panel
+        from customers import hooks, panels
+        from risk.conduct import duplicate_attempts_watch
+        from risk.panels import conduct_today_panel, customer_panel, today_panel
 
         panels.register(customer_panel)
         panels.register_today(today_panel)
+        panels.register_today(conduct_today_panel)
+        hooks.register_duplicate_attempt_hook(duplicate_attempts_watch)

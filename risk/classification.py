@@ -12,6 +12,9 @@ The floors, each "at least" (a worse class from another rule always wins):
   or restructured again, during that period → at least substandard.
 - Art. 18: when more than 10% of a debtor's exposure at the bank is non-performing
   (substandard, doubtful or loss), all of that debtor's exposure is non-performing.
+
+These floors bind a manual override too: it may classify a loan worse than the rules do,
+never better (final_class).
 """
 
 from __future__ import annotations
@@ -36,6 +39,10 @@ OBSERVATION_PERIODS = 2
 # The days past due at which dpd_floor (and CLASSIFY in risk/recompute.py) moves a loan up:
 # the nightly calendar marks loans reaching them (risk.pending.past_due_thresholds).
 DPD_FLOORS = (1, 90, 270, 360)
+# The longest an override may last. The rule has every asset classified again at least each
+# quarter, so a judgement made by hand is looked at again within one: it ends after at most
+# three months, and whoever wants it longer renews it with a fresh reason.
+OVERRIDE_MAX_MONTHS = 3
 
 
 def dpd_floor(dpd: int) -> int:
@@ -82,10 +89,17 @@ def apply_contagion(exposures: list[tuple[Decimal, int]]) -> list[int]:
     return [cls for _amount, cls in exposures]
 
 
+def override_latest_end(on: dt.date) -> dt.date:
+    """The last day an override made on `on` may run to."""
+    return add_months(on, OVERRIDE_MAX_MONTHS)
+
+
 def final_class(
     automatic: int, override: int | None, override_until: dt.date | None, on: dt.date
 ) -> int:
-    """A manager's or risk officer's override wins until it expires."""
+    """A manager's or risk officer's override holds up to and including its end, but never
+    below the rules' floor: the automatic class wins when it is worse (the days past due
+    grew since the override was made)."""
     if override and (override_until is None or on <= override_until):
-        return override
+        return max(override, automatic)
     return automatic

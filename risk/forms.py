@@ -1,8 +1,12 @@
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.forms import MomentField
 from customers.forms import DATE_INPUT
 from customers.models import Channel, Interaction
+from risk.classification import OVERRIDE_MAX_MONTHS, override_latest_end
 from risk.models import AlertStatus, EarlyWarningRule, LoanClass, ManualSignal, ResponseAction
 from risk.models import Severity as AlertSeverity
 
@@ -11,8 +15,21 @@ AGE_CHOICES = [
     ("1", _("Last 24 hours")),
     ("7", _("Last 7 days")),
     ("30", _("Last 30 days")),
+    # The dashboard's age bars: each age once, so the bars add up to the alerts open.
+    ("1-7", _("1–7 days")),
+    ("7-30", _("7–30 days")),
     ("older", _("Older than 30 days")),
 ]
+# Raised within (newer than, older than) so many days before the moment of the list.
+AGE_WINDOWS = {
+    "1": (1, None),
+    "7": (7, None),
+    "30": (30, None),
+    "1-7": (7, 1),
+    "7-30": (30, 7),
+    "older": (None, 30),
+}
+PAST_SLA = "breached"
 
 
 class AlertFilterForm(forms.Form):
@@ -33,9 +50,18 @@ class AlertFilterForm(forms.Form):
         empty_label=_("Any rule"),
     )
     age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)
+    sla = forms.ChoiceField(
+        label=_("Acknowledgement"),
+        required=False,
+        choices=[("", _("Any")), (PAST_SLA, _("Past its SLA, not acknowledged"))],
+    )
     officer = forms.ModelChoiceField(
         label=_("Officer"), required=False, queryset=None, empty_label=_("Any officer")
     )
+    # The alerts as they stood at a moment (raised by then, not yet closed; ages and the SLA
+    # counted at that moment): the dashboard's alert figures link here with the moment they
+    # were computed, so the list holds exactly the alerts they counted.
+    at = MomentField(label=_("As of"), required=False)
 
     # Narrows within the user's scope (applied first), so it never widens it.
     branch = forms.ModelChoiceField(
@@ -77,6 +103,20 @@ class ResponseForm(forms.Form):
             customer=customer
         ).order_by("-occurred_at")
 
+    def clean(self):
+        cleaned = super().clean()
+        # A contact channel logs a new interaction and links that one: a logged interaction
+        # chosen as well would be dropped unseen, so the officer picks one of the two.
+        if cleaned.get("channel") and cleaned.get("interaction"):
+            self.add_error(
+                "interaction",
+                _(
+                    "Either contact the customer (a new interaction is logged) or link a "
+                    "logged interaction, not both."
+                ),
+            )
+        return cleaned
+
 
 class CloseForm(forms.Form):
     # Not required here: the services say what an empty resolution or reason lacks.
@@ -88,11 +128,32 @@ class CloseForm(forms.Form):
 class OverrideForm(forms.Form):
     loan_class = forms.TypedChoiceField(label=_("Class"), coerce=int, choices=LoanClass.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Required; the service checks the date against the business date and the longest an
+    # override may last (risk.classification.OVERRIDE_MAX_MONTHS).
     until = forms.DateField(
         label=_("Expires"),
-        required=False,
         widget=DATE_INPUT,
-        help_text=_("Empty: until cleared by hand."),
+        error_messages={"required": _("Give the date the override ends.")},
+    )
+
+    def __init__(self, *args, on: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["until"].help_text = _(
+            "After %(day)s and by %(latest)s at the latest: an override lasts at most "
+            "%(months)s months."
+        ) % {
+            "day": on.isoformat(),
+            "latest": override_latest_end(on).isoformat(),
+            "months": OVERRIDE_MAX_MONTHS,
+        }
+
+
+class OverrideEndForm(forms.Form):
+    """Ends an override before its date. Not required here: the service says what an
+    empty reason lacks."""
+
+    reason = forms.CharField(
+        label=_("Why end it"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -101,3 +162,12 @@ class SignalForm(forms.ModelForm):
         model = ManualSignal
         fields = ["kind", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+
+class ConductCloseForm(forms.Form):
+    note = forms.CharField(
+        label=_("What did you find?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: who the customers were and why they were registered again."),
+    )

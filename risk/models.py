@@ -75,9 +75,93 @@ class LoanRisk(models.Model):
                 name="loanrisk_override_ends",
             ),
         ]
+        constraints = [
+            # An override is a judgement reviewed with the quarterly classification: it always
+            # ends (risk.classification.OVERRIDE_MAX_MONTHS bounds how far ahead).
+            models.CheckConstraint(
+                condition=models.Q(override_class__isnull=True)
+                | models.Q(override_until__isnull=False),
+                name="loanrisk_override_has_an_end",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.get_final_class_display()}"
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class ClassificationProposal(models.Model):
+    """An override that would lower a loan's recorded risk (a better class, or the end of an
+    override that holds the loan in a worse one): one manager or risk officer proposes it,
+    another approves it, and only then does it take effect (maker-checker). An override
+    that raises the risk takes effect at once and needs no proposal."""
+
+    loan_risk = models.ForeignKey(LoanRisk, on_delete=models.CASCADE, related_name="proposals")
+    # Empty: end the override, back to the automatic class.
+    loan_class = models.SmallIntegerField(
+        _("proposed class"), choices=LoanClass.choices, null=True, blank=True
+    )
+    reason = models.TextField(_("reason"))
+    until = models.DateField(_("override expires"), null=True, blank=True)
+    class_before = models.SmallIntegerField(_("class when proposed"), choices=LoanClass.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("classification proposal")
+        verbose_name_plural = _("classification proposals")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            # One proposal waits per loan at a time: a form sent twice cannot make two.
+            models.UniqueConstraint(
+                fields=["loan_risk"],
+                condition=models.Q(status="pending"),
+                name="classificationproposal_one_pending",
+            ),
+            # Four eyes: whoever decides a proposal is not whoever made it (the maker may
+            # only withdraw it).
+            models.CheckConstraint(
+                condition=models.Q(status="withdrawn")
+                | ~models.Q(decided_by=models.F("proposed_by")),
+                name="classificationproposal_four_eyes",
+            ),
+            # A new class comes with its end; ending the override has neither.
+            models.CheckConstraint(
+                condition=models.Q(loan_class__isnull=True, until__isnull=True)
+                | models.Q(loan_class__isnull=False, until__isnull=False),
+                name="classificationproposal_class_has_an_end",
+            ),
+        ]
+        indexes = [
+            # The proposals waiting in a scope, oldest first (the risk page).
+            models.Index(
+                fields=["proposed_at"],
+                condition=models.Q(status="pending"),
+                name="classificationproposal_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_risk_id}: {self.get_loan_class_display() or '-'} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PENDING
 
 
 class HistoryKind(models.TextChoices):
@@ -247,6 +331,12 @@ class Alert(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     risk_type = models.CharField(_("risk type"), max_length=12, choices=RiskType.choices)
     value = models.CharField(_("value"), max_length=100)
+    # The business date of the scan that found the value: when the alert was raised, or when a
+    # later scan found a different value (it writes only then, so an unchanged alert is not
+    # rewritten; every scan since found the same). What it was raised with stays below.
+    value_on = models.DateField(_("value as of"), null=True, blank=True)
+    raised_value = models.CharField(_("value when raised"), max_length=100, blank=True)
+    raised_on = models.DateField(_("raised for business date"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=15, choices=AlertStatus.choices, default=AlertStatus.OPEN
     )
@@ -340,13 +430,20 @@ class Alert(models.Model):
         """The value as people read it. Rules counting days store the date they count from or
         to (see risk.rules), so an open alert is not rewritten every night; the days are
         counted here, on the business date."""
+        return self._shown(self.value, on)
+
+    def raised_shown_value(self) -> str:
+        """The value the alert was raised with, as it read on the day it was raised."""
+        return self._shown(self.raised_value, self.raised_on) if self.raised_value else ""
+
+    def _shown(self, value: str, on: dt.date | None) -> str:
         template = DATED_VALUES.get(self.rule.indicator)
         try:
-            anchor = dt.date.fromisoformat(self.value) if template else None
+            anchor = dt.date.fromisoformat(value) if template else None
         except ValueError:
             anchor = None
         if anchor is None:
-            return self.value
+            return value
         from credit.business_date import business_date
 
         days = abs(((on or business_date()) - anchor).days)
@@ -462,6 +559,21 @@ class RiskLevelStrategy(models.Model):
         return self.risk_level
 
 
+class JobRunStatus(models.TextChoices):
+    RUNNING = "running", _("running")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+    # Ended by an operator (manage.py risk_runs release), with the reason in `note`.
+    RELEASED = "released", _("released")
+
+
+class JobRunner(models.TextChoices):
+    """How a run executes, which decides how risk.jobs tells a live run from a dead one."""
+
+    SYNC = "sync", _("one process")
+    CELERY = "celery", _("Celery workers")
+
+
 class JobRun(models.Model):
     """One run of a scheduled job: when, for which business date, what it changed."""
 
@@ -469,13 +581,30 @@ class JobRun(models.Model):
     business_date = models.DateField(_("business date"))
     started_at = models.DateTimeField(_("started"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=10, default="running")
+    status = models.CharField(
+        _("status"), max_length=10, choices=JobRunStatus.choices, default=JobRunStatus.RUNNING
+    )
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
     counts = models.JSONField(_("counts"), default=dict)
     failures = models.JSONField(_("failures"), default=list)
     # Every customer (True) or only those changed or moved by the calendar (risk.pending).
     full = models.BooleanField(_("whole book"), default=True)
+    runner = models.CharField(
+        _("runs in"), max_length=10, choices=JobRunner.choices, default=JobRunner.CELERY
+    )
+    # The customer-id ranges of the run, fixed at its start (risk.jobs.planned_ranges), so a
+    # run resumed after its runner died does the same chunks, whatever customers came since.
+    chunk_size = models.PositiveIntegerField(null=True, blank=True)
+    first_customer_id = models.BigIntegerField(null=True, blank=True)
+    last_customer_id = models.BigIntegerField(null=True, blank=True)
+    # Fanned-out runs: when the last chunk was handed to the broker (null while sending).
+    sent_at = models.DateTimeField(_("chunks sent"), null=True, blank=True)
+    # The last sign of progress: the start or resumption, the chunks sent, a chunk committed.
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    resumed = models.PositiveIntegerField(_("times resumed"), default=0)
+    # Why an operator released the run, or that a later run replaced it after it died.
+    note = models.CharField(_("note"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("job run")
@@ -528,3 +657,81 @@ class PendingCustomer(models.Model):
 
     def __str__(self) -> str:
         return str(self.customer_id)
+
+
+class ConductAlertKind(models.TextChoices):
+    DUPLICATE_PROBING = "duplicate_probing", _("Identifiers of customers outside their scope")
+
+
+class ConductAlertStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class ConductAlert(models.Model):
+    """An operational-risk alert whose subject is a member of staff, not a customer: today,
+    someone who tried to register, in one day, more identifiers held by customers outside
+    their scope than DUPLICATE_ATTEMPTS_ALERT_AFTER allows (risk.conduct). One per kind,
+    person and day; the managers of the person's branch (or head office, for a branch's only
+    manager or a head-office user) review it and close it with what they found. The person
+    it is about never sees it."""
+
+    kind = models.CharField(_("kind"), max_length=30, choices=ConductAlertKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("about"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The person's branch when it was raised: its managers review it (risk.conduct).
+    branch = models.ForeignKey(
+        "accounts.Branch",
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The bank's calendar day the attempts were made on.
+    day = models.DateField(_("day"))
+    # How many customers outside the person's scope they tried identifiers of that day.
+    identifiers = models.PositiveIntegerField(_("identifiers tried"))
+    raised_at = models.DateTimeField(_("raised"), default=timezone.now)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ConductAlertStatus.choices,
+        default=ConductAlertStatus.OPEN,
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("closed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    close_note = models.TextField(_("what was found"), blank=True)
+
+    class Meta:
+        verbose_name = _("conduct alert")
+        verbose_name_plural = _("conduct alerts")
+        ordering = ["-day", "-id"]
+        constraints = [
+            # Raised once per person and day, however many attempts follow, even when two
+            # attempts cross the threshold at once.
+            models.UniqueConstraint(
+                fields=["kind", "user", "day"], name="conduct_alert_once_per_user_and_day"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["branch", "-day"],
+                condition=models.Q(status="open"),
+                name="conduct_alert_open_by_branch",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.user} {self.day}"

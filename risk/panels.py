@@ -1,6 +1,7 @@
 """The risk sections of the customer 360 and Today pages."""
 
 from risk import selectors, services
+from risk.conduct import open_conduct_alerts_for
 from risk.models import ACTIVE_ALERT_STATUSES, RiskLevelStrategy
 
 
@@ -24,3 +25,8 @@ def customer_panel(customer, user) -> tuple[str, dict]:
 
 def today_panel(user) -> tuple[str, dict]:
     return "risk/today_panel.html", {"alerts": selectors.my_open_alerts(user)}
+
+
+def conduct_today_panel(user) -> tuple[str, dict]:
+    """Open conduct alerts for those who review them (nothing, and no query, for others)."""
+    return "risk/conduct_today_panel.html", {"conduct_alerts": open_conduct_alerts_for(user)}

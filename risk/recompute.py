@@ -34,7 +34,9 @@ logger = logging.getLogger(__name__)
 # first does the same work) while a scan on that range is only waited for (a scan does less
 # than the nightly, so skipping it would lose the night's recompute of the range).
 CHUNK_LOCK_NAMESPACE = 7_301
-NIGHTLY_LOCK_NAMESPACE = 7_302
+# Not 7_302: beat's leader holds (7_302, 1) all day (crm_site.beat), and the chunk starting at
+# customer 1 took it for another nightly worker on its range and was skipped every night.
+NIGHTLY_LOCK_NAMESPACE = 7_303
 # How long the test hook holds a chunk open (see _hold_before_commit).
 HOLD_SECONDS = 60
 
@@ -79,7 +81,9 @@ ON CONFLICT (loan_id) DO NOTHING
 # Days past due, overdue instalments and the five-tier class of every loan in the range,
 # then the debtor-level contagion (risk/classification.py states the rules and cites them),
 # then the override; only changed rows are written, and each class change leaves a history
-# row in the same statement.
+# row in the same statement. A live override never puts a loan below the rules' floor: when
+# its days past due grew since the override was made, the automatic class wins
+# (risk.classification.final_class).
 CLASSIFY = f"""
 WITH unpaid AS (
     SELECT i.loan_id, min(i.due_date) AS oldest, count(*) AS overdue
@@ -144,7 +148,8 @@ changed AS (
         automatic_class = c.automatic_class,
         final_class = CASE WHEN r.override_class IS NOT NULL
                                 AND (r.override_until IS NULL OR r.override_until >= %(on)s)
-                           THEN r.override_class ELSE c.automatic_class END,
+                           THEN greatest(r.override_class, c.automatic_class)
+                           ELSE c.automatic_class END,
         computed_on = %(on)s
     FROM computed c, risk_loanrisk prior
     WHERE r.loan_id = c.loan_id AND prior.loan_id = r.loan_id
@@ -153,7 +158,8 @@ changed AS (
           (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
            CASE WHEN r.override_class IS NOT NULL
                      AND (r.override_until IS NULL OR r.override_until >= %(on)s)
-                THEN r.override_class ELSE c.automatic_class END)
+                THEN greatest(r.override_class, c.automatic_class)
+                ELSE c.automatic_class END)
     RETURNING r.loan_id, r.customer_id, prior.final_class AS old_class,
               r.final_class AS new_class
 ),
@@ -342,16 +348,20 @@ matches AS (
 ),
 raised AS (
     INSERT INTO risk_alert (rule_id, customer_id, loan_id, subject, severity, risk_type, value,
-                            status, assignee_id, raised_at, last_seen_at, sla_due_at,
-                            close_reason)
+                            value_on, raised_value, raised_on, status, assignee_id, raised_at,
+                            last_seen_at, sla_due_at, close_reason)
     SELECT m.rule_id, m.customer_id, m.loan_id, m.subject, m.severity, m.risk_type,
-           m.value, 'open', c.officer_id, %(now)s, %(now)s, m.sla_due, ''
+           m.value, %(on)s, m.value, %(on)s, 'open', c.officer_id, %(now)s, %(now)s, m.sla_due,
+           ''
     FROM matches m JOIN customers_customer c ON c.id = m.customer_id
     -- The partial unique index allows one active alert per (rule, subject): an alert that is
-    -- already open only takes the new value, and only when it changed.
+    -- already open only takes the new value with the business date it was found on, and only
+    -- when it changed (the value it was raised with stays).
     ON CONFLICT (rule_id, subject) WHERE status IN ('open', 'acknowledged', 'in_progress')
-    DO UPDATE SET value = EXCLUDED.value, last_seen_at = EXCLUDED.last_seen_at,
-                  cleared_at = NULL
+    DO UPDATE SET value = EXCLUDED.value,
+                  value_on = CASE WHEN risk_alert.value IS DISTINCT FROM EXCLUDED.value
+                                  THEN EXCLUDED.value_on ELSE risk_alert.value_on END,
+                  last_seen_at = EXCLUDED.last_seen_at, cleared_at = NULL
     WHERE risk_alert.value IS DISTINCT FROM EXCLUDED.value
        OR risk_alert.cleared_at IS NOT NULL
     RETURNING (xmax = 0) AS inserted, id, severity
@@ -573,7 +583,10 @@ def _work(cursor, first, last, on, result: ChunkResult, *, scan: bool, recompute
 
 def _hold_before_commit(path: str) -> None:
     """Test hook (RISK_CHUNK_HOLD_FILE): all of the chunk is written but not committed; say
-    so in the file and wait, bounded, for the test to kill this worker."""
+    so in the file and wait, bounded, for the test to kill this process, or to let the chunk
+    commit by removing the file (the next chunk then holds again)."""
     with open(path, "w") as marker:
         marker.write(str(os.getpid()))
-    time.sleep(HOLD_SECONDS)
+    deadline = time.monotonic() + HOLD_SECONDS
+    while os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)

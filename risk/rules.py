@@ -50,9 +50,28 @@ LATEST_STATEMENT = f"""
     ) numbered WHERE position = 1
 """
 
+# Each active loan's unpaid instalments past due on the business date: the oldest due date
+# and how many, from the loan's current schedule (the same definition as the nightly's
+# classification, risk.recompute.CLASSIFY). Read from the schedule, not from the loan's risk
+# row, so a scan in the day after a payment finds the days past due the payment left rather
+# than those of the night before (partial index instalment_unpaid).
+UNPAID_INSTALMENTS = f"""
+    SELECT l.customer_id, l.id AS loan_id, min(i.due_date) AS oldest, count(*) AS overdue
+    FROM credit_loan l
+    JOIN credit_instalment i ON i.loan_id = l.id AND i.schedule_version = l.schedule_version
+    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
+      AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
+    GROUP BY l.customer_id, l.id
+"""
+
 # Common table expressions of the scan statement (risk.recompute.SCAN), each computed once
-# for all the rules that read it: the two assessment rules, the three statement rules.
-SHARED = {"latest_assessment": LATEST_ASSESSMENT, "latest_statement": LATEST_STATEMENT}
+# for all the rules that read it: the two assessment rules, the three statement rules, the
+# days-past-due and missed-instalment rules.
+SHARED = {
+    "latest_assessment": LATEST_ASSESSMENT,
+    "latest_statement": LATEST_STATEMENT,
+    "unpaid_instalments": UNPAID_INSTALMENTS,
+}
 
 # Indicators whose query returns a fifth column, the measure each rule's threshold applies to:
 # all the enabled rules of such an indicator are evaluated in one pass, the query run with
@@ -62,23 +81,19 @@ MEASURED = frozenset({"dpd"})
 INDICATORS: dict[str, str] = {
     # Days past due at or beyond the threshold (1, 30, 60, 90: four rules, see MEASURED).
     # The value is the date the loan has been past due since (the days are counted when
-    # shown), so an open alert is not rewritten every night as the days grow, nor by a scan
-    # in the day after (the date as of the loan's last recompute; a row from before the date
-    # was kept is dated from its days).
-    "dpd": f"""
-        SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id,
-               coalesce(r.overdue_since, coalesce(r.computed_on, %(on)s::date) - r.dpd)::text,
-               r.dpd
-        FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
-        WHERE r.customer_id {IN_CHUNK} AND l.status = 'active'
-          AND r.dpd >= %(threshold)s
+    # shown), so an open alert is not rewritten every night as the days grow; a payment that
+    # moves that date moves the value at the next scan, day or night.
+    "dpd": """
+        SELECT u.customer_id, u.loan_id, 'loan:' || u.loan_id, u.oldest::text,
+               %(on)s::date - u.oldest
+        FROM unpaid_instalments u
+        WHERE %(on)s::date - u.oldest >= %(threshold)s
     """,
     # Instalments missed: at least `threshold` instalments past due and unpaid.
-    "missed_instalments": f"""
-        SELECT r.customer_id, r.loan_id, 'loan:' || r.loan_id, r.overdue_instalments::text
-        FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id
-        WHERE r.customer_id {IN_CHUNK} AND l.status = 'active'
-          AND r.overdue_instalments >= %(threshold)s
+    "missed_instalments": """
+        SELECT u.customer_id, u.loan_id, 'loan:' || u.loan_id, u.overdue::text
+        FROM unpaid_instalments u
+        WHERE u.overdue >= %(threshold)s
     """,
     # The latest assessment scored `threshold` points or more below the one before.
     "score_drop": """

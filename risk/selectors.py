@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
-from credit.models import Loan
-from risk.models import ACTIVE_ALERT_STATUSES, Alert, JobRun, LoanClass, LoanRisk
+from credit.models import Loan, LoanStatus
+from credit.schedule import add_months
+from credit.selectors import loans_with_dpd
+from risk import classification
+from risk.models import (
+    ACTIVE_ALERT_STATUSES,
+    Alert,
+    ClassificationProposal,
+    JobRun,
+    LoanClass,
+    LoanRisk,
+    ProposalStatus,
+)
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 # An alert's own copy of its customer's officer and branch (risk.alert_scope), indexed.
@@ -19,7 +33,8 @@ ALERT_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_br
 # the loan and the assignee made 250 full model instances (and decrypted 100 phone and ID
 # numbers nobody sees): two thirds of the page's server time.
 ALERT_LIST_COLUMNS = (
-    *("severity", "value", "status", "raised_at", "sla_due_at", "cleared_at", "escalated_at"),
+    *("severity", "value", "value_on", "status", "raised_at", "sla_due_at", "cleared_at"),
+    "escalated_at",
     *("rule__name", "rule__indicator", "customer__name", "loan__id"),
     *("assignee__username", "assignee__first_name", "assignee__last_name"),
 )
@@ -31,6 +46,43 @@ def alerts_for(user: User) -> QuerySet[Alert]:
         .select_related("rule", "customer", "loan", "assignee")
         .only(*ALERT_LIST_COLUMNS)
     )
+
+
+def alert_filter(alerts: QuerySet[Alert], filters: dict, *, at) -> QuerySet[Alert]:
+    """Applies cleaned AlertFilterForm values. Ages and the SLA are counted at `at`; with
+    the form's `at` (a moment the dashboard's figures were computed), the active alerts are
+    those active then: raised by that moment and not closed by it, as the dashboard counts
+    them (dashboards.selectors.alert_kpis)."""
+    from risk.forms import AGE_WINDOWS, PAST_SLA
+
+    status = filters.get("status") or ""
+    if status == "" and filters.get("at"):
+        alerts = alerts.filter(raised_at__lte=at).filter(
+            Q(closed_at__isnull=True) | Q(closed_at__gt=at)
+        )
+    elif status == "":
+        alerts = alerts.filter(status__in=ACTIVE_ALERT_STATUSES)
+    elif status != "all":
+        alerts = alerts.filter(status=status)
+    if filters.get("severity"):
+        alerts = alerts.filter(severity=filters["severity"])
+    if filters.get("rule"):
+        alerts = alerts.filter(rule=filters["rule"])
+    if filters.get("officer"):
+        alerts = alerts.filter(assignee=filters["officer"])
+    if filters.get("branch"):
+        alerts = alerts.filter(customer_branch=filters["branch"])
+    if filters.get("age"):
+        newer_than, older_than = AGE_WINDOWS[filters["age"]]
+        if newer_than is not None:
+            alerts = alerts.filter(raised_at__gte=at - dt.timedelta(days=newer_than))
+        if older_than is not None:
+            alerts = alerts.filter(raised_at__lt=at - dt.timedelta(days=older_than))
+    if filters.get("sla") == PAST_SLA:
+        alerts = alerts.filter(sla_due_at__lt=at).filter(
+            Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=at)
+        )
+    return alerts
 
 
 def alert_get_for(user: User, pk) -> Alert:
@@ -49,7 +101,130 @@ def loan_risk_get_for(user: User, loan_pk) -> LoanRisk:
     (the override service creates the row when it writes), so reading never writes."""
     loan = get_in_scope_or_404(user, Loan.objects.all(), pk=loan_pk, **CUSTOMER_SCOPE)
     existing = LoanRisk.objects.select_related("override_by").filter(loan=loan).first()
-    return existing or LoanRisk(loan=loan, customer_id=loan.customer_id)
+    if existing is None:
+        return LoanRisk(loan=loan, customer_id=loan.customer_id)
+    existing.loan = loan  # already read: the page and the floor use it
+    return existing
+
+
+@dataclass(frozen=True)
+class Floor:
+    """The best class the 2023 rule allows a loan, and its days past due, on a date."""
+
+    loan_class: int
+    dpd: int
+
+    @property
+    def label(self) -> str:
+        return LoanClass(self.loan_class).label
+
+
+def classification_floor(loan_risk: LoanRisk, on: dt.date) -> Floor:
+    """The floor an override may not go below (risk.classification states the rules): the
+    rules applied to the loan's days past due and restructuring as of `on`, and never better
+    than the automatic class the nightly job recorded, which also holds the debtor-level
+    contagion of Art. 18. Counted afresh because the days past due grow between two nights;
+    a loan repaid today keeps last night's class as its floor until the next night."""
+    loan = loan_risk.loan
+    dpd = loans_with_dpd([loan], on)[0][1] if loan.status == LoanStatus.ACTIVE else 0
+    observation_until = None
+    again = False
+    if loan.restructured_on:
+        # The same observation period as CLASSIFY in risk/recompute.py: a year, or to the
+        # second instalment of the new schedule when that is later.
+        second_due = (
+            loan.instalments.filter(
+                schedule_version=loan.schedule_version,
+                superseded=False,
+                due_date__gt=loan.restructured_on,
+            )
+            .order_by("due_date")
+            .values_list("due_date", flat=True)[1:2]
+        )
+        observation_until = classification.observation_end(
+            loan.restructured_on, next(iter(second_due), None)
+        )
+        again = (
+            loan.restructurings.filter(
+                restructured_on__gt=add_months(loan.restructured_on, -12)
+            ).count()
+            > 1
+        )
+    by_the_rules = classification.classify_loan(
+        dpd=dpd,
+        on=on,
+        restructured_on=loan.restructured_on,
+        observation_until=observation_until,
+        restructured_again_in_observation=again,
+    )
+    return Floor(loan_class=max(by_the_rules, loan_risk.automatic_class), dpd=dpd)
+
+
+PROPOSAL_SCOPE = {
+    "officer_field": "loan_risk__customer__officer",
+    "branch_field": "loan_risk__customer__branch",
+}
+
+
+def classification_proposal_get_for(user: User, loan_pk, pk) -> ClassificationProposal:
+    """One proposal of a loan the user may see; any other is a 404."""
+    return get_in_scope_or_404(
+        user,
+        ClassificationProposal.objects.select_related(
+            "loan_risk", "loan_risk__loan", "proposed_by", "decided_by"
+        ),
+        pk=pk,
+        loan_risk_id=loan_pk,
+        **PROPOSAL_SCOPE,
+    )
+
+
+def classification_proposal_pending(loan_risk: LoanRisk) -> ClassificationProposal | None:
+    if loan_risk._state.adding:
+        return None
+    return (
+        ClassificationProposal.objects.filter(loan_risk=loan_risk, status=ProposalStatus.PENDING)
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def classification_proposals_waiting(user: User, limit: int = 50) -> list[ClassificationProposal]:
+    """The proposals waiting for approval in the user's scope, oldest first (partial index
+    classificationproposal_waiting)."""
+    return list(
+        scope_queryset(
+            user,
+            ClassificationProposal.objects.filter(status=ProposalStatus.PENDING),
+            **PROPOSAL_SCOPE,
+        )
+        .select_related("loan_risk__loan", "loan_risk__customer", "proposed_by")
+        # What a row shows: not every column of the customer (nor decrypting their phone
+        # and ID number for nothing, see ALERT_LIST_COLUMNS).
+        .only(
+            *("loan_class", "until", "reason", "class_before", "status", "proposed_at"),
+            *("loan_risk__customer", "loan_risk__loan__status"),
+            *("loan_risk__customer__name", "proposed_by__username"),
+            *("proposed_by__first_name", "proposed_by__last_name"),
+        )
+        .order_by("proposed_at", "id")[:limit]
+    )
+
+
+def loan_classification(loan: Loan) -> LoanRisk | None:
+    """The loan page's classification: the risk state with its waiting proposal and the
+    proposer in `pending` (None when there is none), in one query. At most one proposal
+    waits per loan (classificationproposal_one_pending), so the join adds no row."""
+    return (
+        LoanRisk.objects.filter(loan_id=loan.pk)
+        .annotate(
+            pending=FilteredRelation(
+                "proposals", condition=Q(proposals__status=ProposalStatus.PENDING)
+            )
+        )
+        .select_related("pending", "pending__proposed_by")
+        .first()
+    )
 
 
 def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:
@@ -75,7 +250,8 @@ def my_open_alerts(user: User, limit: int = 20) -> list[Alert]:
 
 def risk_overview(user: User) -> dict:
     """The risk page: active alerts by severity and age, SLA breaches, the class and
-    risk-level distributions of the user's scope, and the latest job runs."""
+    risk-level distributions of the user's scope, the classification proposals waiting for
+    approval, and the latest job runs."""
     now = timezone.now()
     alerts = scope_queryset(
         user, Alert.objects.filter(status__in=ACTIVE_ALERT_STATUSES), **ALERT_SCOPE
@@ -118,6 +294,7 @@ def risk_overview(user: User) -> dict:
         "class_rows": [(code, label, classes.get(code, 0)) for code, label in LoanClass.choices],
         "runs": list(JobRun.objects.all()[:5]),
         "scorecard_alerts": _scorecard_alerts(user),
+        "proposals": classification_proposals_waiting(user),
     }
 
 

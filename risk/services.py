@@ -1,5 +1,5 @@
-"""Writes of the risk app: the alert workflow, escalation, classification overrides and
-manual signals. Every change is audited."""
+"""Writes of the risk app: the alert workflow, escalation, classification overrides (with
+their maker-checker proposals) and manual signals. Every change is audited."""
 
 from __future__ import annotations
 
@@ -14,14 +14,19 @@ from accounts.models import Role, User
 from audit.services import audit_change, audit_log, snapshot
 from credit.business_date import business_date
 from customers.models import Interaction
+from risk import classification, selectors
 from risk.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
     AlertAction,
     AlertStatus,
+    ClassificationProposal,
+    HistoryKind,
     LoanClass,
     LoanRisk,
     ManualSignal,
+    ProposalStatus,
+    RiskHistory,
 )
 
 
@@ -205,80 +210,332 @@ def alerts_escalate_overdue(now: dt.datetime | None = None) -> int:
 
 def _loan_risk_locked(loan_risk: LoanRisk) -> LoanRisk:
     """The row, created on the first override of a loan the nightly job has not seen yet,
-    locked so two managers overriding at once apply one after the other."""
+    locked so two managers overriding at once apply one after the other. Every override
+    step takes this lock first (then the proposal's), so they never wait on each other in
+    opposite orders."""
     LoanRisk.objects.get_or_create(
         loan_id=loan_risk.loan_id, defaults={"customer_id": loan_risk.customer_id}
     )
-    return LoanRisk.objects.select_for_update().get(pk=loan_risk.loan_id)
+    # Only the risk row is locked, not the loan joined to it (servicing locks loans).
+    return (
+        LoanRisk.objects.select_for_update(of=("self",))
+        .select_related("loan")
+        .get(pk=loan_risk.loan_id)
+    )
+
+
+OVERRIDE_FIELDS = ["override_class", "override_reason", "override_until", "final_class"]
+PROPOSAL_FIELDS = ["loan_risk_id", "loan_class", "reason", "until", "class_before", "status"]
+
+
+def _end_error(until: dt.date | None, on: dt.date) -> str | None:
+    """What is wrong with an override's end, if anything: required, after the business
+    date, at most OVERRIDE_MAX_MONTHS ahead."""
+    latest = classification.override_latest_end(on)
+    if until is None:
+        return _("Give the date the override ends, by %(latest)s at the latest.") % {
+            "latest": latest.isoformat()
+        }
+    if until <= on:
+        return _("The override must end after the business date (%(day)s).") % {
+            "day": on.isoformat()
+        }
+    if until > latest:
+        return _(
+            "An override lasts at most %(months)s months: it must end by %(latest)s. "
+            "Loans are classified again every quarter; renew it then if it still holds."
+        ) % {"months": classification.OVERRIDE_MAX_MONTHS, "latest": latest.isoformat()}
+    return None
+
+
+def _floor_error(floor: selectors.Floor) -> str:
+    return _(
+        "%(floor)s is the regulatory floor of this loan (%(dpd)s days past due): an override "
+        "cannot put it in a better class."
+    ) % {"floor": floor.label, "dpd": floor.dpd}
+
+
+def _apply_override(
+    locked: LoanRisk,
+    *,
+    actor: User,
+    proposer: User,
+    loan_class: int | None,
+    reason: str,
+    until: dt.date | None,
+    final_class: int,
+) -> None:
+    """Writes the override (or its end) and the class it gives, with the class's history
+    row and the audit row. `actor` made it happen, `proposer` asked for it."""
+    before = snapshot(locked, OVERRIDE_FIELDS)
+    old_class = locked.final_class
+    locked.override_class = loan_class
+    locked.override_reason = reason if loan_class is not None else ""
+    locked.override_until = until
+    locked.override_by = proposer if loan_class is not None else None
+    locked.final_class = final_class
+    locked.save(
+        update_fields=[
+            "override_class",
+            "override_reason",
+            "override_until",
+            "override_by",
+            "final_class",
+        ]
+    )
+    if old_class != final_class:
+        RiskHistory.objects.create(
+            kind=HistoryKind.CLASSIFICATION,
+            customer_id=locked.customer_id,
+            loan_id=locked.loan_id,
+            changed_on=business_date(),
+            old_value=str(old_class),
+            new_value=str(final_class),
+        )
+    after = snapshot(locked, OVERRIDE_FIELDS)
+    if loan_class is None:
+        after["end_reason"] = reason  # the override's own reason is gone with it
+    audit_change(
+        actor=actor,
+        action="risk.classification.overridden"
+        if loan_class is not None
+        else "risk.classification.override_cleared",
+        obj=locked,
+        before=before,
+        after=after,
+    )
+
+
+def _propose(
+    locked: LoanRisk,
+    *,
+    actor: User,
+    loan_class: int | None,
+    reason: str,
+    until: dt.date | None,
+) -> ClassificationProposal:
+    """A change that lowers the recorded risk waits for a second person. One proposal
+    waits per loan; the same proposal sent again (a double submit) is the one waiting."""
+    waiting = locked.proposals.filter(status=ProposalStatus.PENDING).first()
+    if waiting is not None:
+        if (waiting.proposed_by_id, waiting.loan_class, waiting.until, waiting.reason) == (
+            actor.pk,
+            loan_class,
+            until,
+            reason,
+        ):
+            return waiting
+        raise ValidationError(
+            _(
+                "%(name)s proposed a change of this loan's class on %(day)s and it waits for "
+                "approval: withdraw it or have it decided first."
+            )
+            % {
+                "name": waiting.proposed_by.get_full_name() or waiting.proposed_by.username,
+                "day": timezone.localtime(waiting.proposed_at).date().isoformat(),
+            }
+        )
+    proposal = ClassificationProposal.objects.create(
+        loan_risk=locked,
+        loan_class=loan_class,
+        reason=reason,
+        until=until,
+        class_before=locked.final_class,
+        proposed_by=actor,
+    )
+    audit_log(
+        actor=actor,
+        action="risk.classification.override_proposed",
+        obj=proposal,
+        after=snapshot(proposal, PROPOSAL_FIELDS),
+    )
+    return proposal
 
 
 @transaction.atomic
 def classification_override(
     *, actor: User, loan_risk: LoanRisk, loan_class: int, reason: str, until: dt.date | None
-) -> LoanRisk:
-    """A manager or risk officer sets the class by hand: upward freely, downward only with
-    a reason (always required here); it lasts until it expires. The automatic class stays
-    computed beside it."""
+) -> ClassificationProposal | None:
+    """A manager or risk officer sets the class by hand, with a reason and an end within
+    OVERRIDE_MAX_MONTHS, never below the regulatory floor (risk.classification). A class at
+    least as bad as the recorded one raises the risk and takes effect at once; a better one
+    lowers it and becomes a proposal another person approves (returned; None when the
+    override took effect)."""
     if not can_override(actor):
         raise PermissionDenied
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for the override.")})
+    reason = reason.strip()
+    on = business_date()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Give the reason for the override.")
     if loan_class not in LoanClass.values:
-        raise ValidationError({"loan_class": _("Choose a class.")})
-    if until is not None and until < business_date():
-        raise ValidationError({"until": _("The expiry cannot be in the past.")})
+        errors["loan_class"] = _("Choose a class.")
+    end_error = _end_error(until, on)
+    if end_error:
+        errors["until"] = end_error
+    if errors:
+        raise ValidationError(errors)
     locked = _loan_risk_locked(loan_risk)
-    before = snapshot(
-        locked, ["override_class", "override_reason", "override_until", "final_class"]
+    floor = selectors.classification_floor(locked, on)
+    if loan_class < floor.loan_class:
+        raise ValidationError({"loan_class": _floor_error(floor)})
+    if loan_class < locked.final_class:
+        return _propose(locked, actor=actor, loan_class=loan_class, reason=reason, until=until)
+    if (locked.override_class, locked.override_reason, locked.override_until) == (
+        loan_class,
+        reason,
+        until,
+    ):
+        return None  # the same override sent again: it is in force already
+    _apply_override(
+        locked,
+        actor=actor,
+        proposer=actor,
+        loan_class=loan_class,
+        reason=reason,
+        until=until,
+        final_class=loan_class,
     )
-    old_class = locked.final_class
-    locked.override_class = loan_class
-    locked.override_reason = reason.strip()
-    locked.override_until = until
-    locked.override_by = actor
-    locked.final_class = loan_class
-    locked.save()
-    if old_class != loan_class:
-        from risk.models import RiskHistory
+    return None
 
-        RiskHistory.objects.create(
-            kind="classification",
-            customer_id=locked.customer_id,
-            loan_id=locked.loan_id,
-            changed_on=business_date(),
-            old_value=str(old_class),
-            new_value=str(loan_class),
+
+@transaction.atomic
+def classification_override_clear(
+    *, actor: User, loan_risk: LoanRisk, reason: str
+) -> ClassificationProposal | None:
+    """Ends an override before its date. When the override holds the loan in a worse class
+    than the rules give, ending it lowers the recorded risk: a proposal another person
+    approves (returned). Otherwise it ends at once (None)."""
+    if not can_override(actor):
+        raise PermissionDenied
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for ending the override.")})
+    locked = _loan_risk_locked(loan_risk)
+    if locked.override_class is None:
+        raise ValidationError(_("This loan has no override to end."))
+    floor = selectors.classification_floor(locked, business_date())
+    if floor.loan_class < locked.final_class:
+        return _propose(locked, actor=actor, loan_class=None, reason=reason, until=None)
+    _apply_override(
+        locked,
+        actor=actor,
+        proposer=actor,
+        loan_class=None,
+        reason=reason,
+        until=None,
+        final_class=floor.loan_class,
+    )
+    return None
+
+
+def can_decide_proposal(user: User, proposal: ClassificationProposal) -> bool:
+    """A manager (of the loan's branch: the scope checks that) or a risk officer, never
+    the proposer: the other pair of eyes."""
+    return can_override(user) and proposal.proposed_by_id != user.pk
+
+
+def _proposal_locked(proposal: ClassificationProposal) -> tuple[LoanRisk, ClassificationProposal]:
+    """The loan's risk row, then the proposal, locked in the order every override step
+    takes them; two decisions at once go one after the other, and the second finds the
+    proposal decided."""
+    locked_risk = (
+        LoanRisk.objects.select_for_update(of=("self",))
+        .select_related("loan")
+        .get(pk=proposal.loan_risk_id)
+    )
+    locked = (
+        ClassificationProposal.objects.select_for_update(of=("self",))
+        .select_related("proposed_by", "decided_by")
+        .get(pk=proposal.pk)
+    )
+    if not locked.is_pending:
+        raise ValidationError(
+            _("This proposal is no longer waiting: %(status)s by %(name)s on %(day)s.")
+            % {
+                "status": locked.get_status_display(),
+                "name": locked.decided_by.get_full_name() or locked.decided_by.username,
+                "day": timezone.localtime(locked.decided_at).date().isoformat(),
+            }
         )
+    return locked_risk, locked
+
+
+def _decide(locked: ClassificationProposal, *, actor: User, status: str) -> None:
+    locked.status = status
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["status", "decided_by", "decided_at"])
     audit_change(
         actor=actor,
-        action="risk.classification.overridden",
+        action=f"risk.classification.override_{status}",
         obj=locked,
-        before=before,
-        after=snapshot(
-            locked, ["override_class", "override_reason", "override_until", "final_class"]
-        ),
+        before={"status": ProposalStatus.PENDING},
+        after=snapshot(locked, ["status", "decided_by_id"]),
     )
+
+
+@transaction.atomic
+def classification_proposal_approve(
+    *, actor: User, proposal: ClassificationProposal
+) -> ClassificationProposal:
+    """The second person approves: the proposal takes effect now, if the floor and the
+    end still allow it (the days past due may have grown while it waited)."""
+    if not can_override(actor):
+        raise PermissionDenied
+    locked_risk, locked = _proposal_locked(proposal)
+    # Maker-checker, checked on the locked row.
+    if not can_decide_proposal(actor, locked):
+        raise PermissionDenied
+    on = business_date()
+    floor = selectors.classification_floor(locked_risk, on)
+    if locked.loan_class is None:
+        if locked_risk.override_class is None:
+            raise ValidationError(_("The override has ended already: reject the proposal."))
+        final_class = floor.loan_class
+    else:
+        if locked.until <= on:
+            raise ValidationError(
+                _("The proposed override would have ended on %(day)s: reject it.")
+                % {"day": locked.until.isoformat()}
+            )
+        if locked.loan_class < floor.loan_class:
+            raise ValidationError(_floor_error(floor))
+        final_class = locked.loan_class
+    _apply_override(
+        locked_risk,
+        actor=actor,
+        proposer=locked.proposed_by,
+        loan_class=locked.loan_class,
+        reason=locked.reason,
+        until=locked.until,
+        final_class=final_class,
+    )
+    _decide(locked, actor=actor, status=ProposalStatus.APPROVED)
     return locked
 
 
 @transaction.atomic
-def classification_override_clear(*, actor: User, loan_risk: LoanRisk) -> LoanRisk:
+def classification_proposal_reject(
+    *, actor: User, proposal: ClassificationProposal
+) -> ClassificationProposal:
     if not can_override(actor):
         raise PermissionDenied
-    locked = _loan_risk_locked(loan_risk)
-    before = snapshot(locked, ["override_class", "final_class"])
-    locked.override_class = None
-    locked.override_until = None
-    locked.override_reason = ""
-    locked.final_class = locked.automatic_class
-    locked.save()
-    audit_change(
-        actor=actor,
-        action="risk.classification.override_cleared",
-        obj=locked,
-        before=before,
-        after=snapshot(locked, ["override_class", "final_class"]),
-    )
+    _locked_risk, locked = _proposal_locked(proposal)
+    if not can_decide_proposal(actor, locked):
+        raise PermissionDenied  # the proposer withdraws instead
+    _decide(locked, actor=actor, status=ProposalStatus.REJECTED)
+    return locked
+
+
+@transaction.atomic
+def classification_proposal_withdraw(
+    *, actor: User, proposal: ClassificationProposal
+) -> ClassificationProposal:
+    if proposal.proposed_by_id != actor.pk:
+        raise PermissionDenied
+    _locked_risk, locked = _proposal_locked(proposal)
+    _decide(locked, actor=actor, status=ProposalStatus.WITHDRAWN)
     return locked
 
 

@@ -4,17 +4,19 @@ from celery import shared_task
 
 from credit.business_date import business_date
 from risk import jobs, services
+from risk.models import JobRun
 
 
 def _fan_out(job: str) -> int | None:
-    on = business_date()
-    ranges = jobs.chunk_ranges()
-    run = jobs.start_run(job, on, len(ranges))
-    if run is None:
-        return None
-    for first, last in ranges:
-        risk_chunk.delay(run.pk, first, last, on.isoformat(), job == jobs.NIGHTLY)
-    return run.pk
+    run = jobs.fan_out(job, business_date(), send_chunk)
+    return run.pk if run is not None else None
+
+
+def send_chunk(run: JobRun, first: int, last: int, **options) -> None:
+    """Queues one chunk of the run for a worker; `options` go to apply_async (a queue)."""
+    risk_chunk.apply_async(
+        (run.pk, first, last, run.business_date.isoformat(), run.job == jobs.NIGHTLY), **options
+    )
 
 
 @shared_task(name="risk.nightly")
@@ -36,6 +38,9 @@ def risk_chunk(self, run_id: int, first: int, last: int, on: str, recompute: boo
     the run only when retries are exhausted. Other chunks are unaffected either way."""
     try:
         result = jobs.run_chunk(run_id, first, last, dt.date.fromisoformat(on), recompute=recompute)
+    except jobs.RunEnded:
+        # Released by an operator or replaced by a later run: the chunk is no longer wanted.
+        return {}
     except Exception as error:
         if self.request.retries >= self.max_retries:
             jobs.record_failure(run_id, first, f"{first}-{last}: {error}")

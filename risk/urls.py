@@ -1,6 +1,6 @@
 from django.urls import path
 
-from risk import views
+from risk import conduct_views, views
 
 app_name = "risk"
 
@@ -17,6 +17,22 @@ urlpatterns = [
         views.classification_override,
         name="classification-override",
     ),
+    path(
+        "loans/<int:loan_pk>/classification/proposals/<int:pk>/approve/",
+        views.classification_proposal_approve,
+        name="classification-proposal-approve",
+    ),
+    path(
+        "loans/<int:loan_pk>/classification/proposals/<int:pk>/reject/",
+        views.classification_proposal_reject,
+        name="classification-proposal-reject",
+    ),
+    path(
+        "loans/<int:loan_pk>/classification/proposals/<int:pk>/withdraw/",
+        views.classification_proposal_withdraw,
+        name="classification-proposal-withdraw",
+    ),
+    path("conduct/<int:pk>/", conduct_views.conduct_alert, name="conduct-alert"),
     path("customers/<int:customer_pk>/signals/new/", views.signal_add, name="signal-add"),
     path(
         "customers/<int:customer_pk>/signals/<int:pk>/withdraw/",

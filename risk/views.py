@@ -1,5 +1,3 @@
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,45 +7,52 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
+from credit.business_date import business_date
 from crm_site.forms import apply_service_errors
 from customers import services as customer_services
 from customers.models import Interaction
 from customers.selectors import customer_get_for, officers_visible_to
-from risk import selectors, services
-from risk.forms import AlertFilterForm, CloseForm, OverrideForm, ResponseForm, SignalForm
-from risk.models import ACTIVE_ALERT_STATUSES, ManualSignal
+from risk import jobs, selectors, services
+from risk.forms import (
+    AlertFilterForm,
+    CloseForm,
+    OverrideEndForm,
+    OverrideForm,
+    ResponseForm,
+    SignalForm,
+)
+from risk.models import ManualSignal
 
 PAGE_SIZE = 50
 
 
 def alert_list(request):
     form = AlertFilterForm(request.GET or None, officers=officers_visible_to(request.user))
-    alerts = selectors.alerts_for(request.user)
-    filters = form.cleaned_data if form.is_valid() else {}
-    status = filters.get("status") or ""
-    if status == "":
-        alerts = alerts.filter(status__in=ACTIVE_ALERT_STATUSES)
-    elif status != "all":
-        alerts = alerts.filter(status=status)
-    if filters.get("severity"):
-        alerts = alerts.filter(severity=filters["severity"])
-    if filters.get("rule"):
-        alerts = alerts.filter(rule=filters["rule"])
-    if filters.get("officer"):
-        alerts = alerts.filter(assignee=filters["officer"])
-    if filters.get("branch"):
-        alerts = alerts.filter(customer_branch=filters["branch"])
-    age = filters.get("age")
     now = timezone.now()
-    if age == "older":
-        alerts = alerts.filter(raised_at__lt=now - dt.timedelta(days=30))
-    elif age:
-        alerts = alerts.filter(raised_at__gte=now - dt.timedelta(days=int(age)))
+    if form.is_bound and not form.is_valid():
+        # Errors next to the fields, and no rows: the others' rows would pass for the ones
+        # asked for.
+        return render(
+            request,
+            "risk/alert_list.html",
+            {"form": form, "alerts": [], "now": now, "limited": False},
+            status=400,
+        )
+    filters = form.cleaned_data if form.is_bound else {}
+    alerts = selectors.alert_filter(
+        selectors.alerts_for(request.user), filters, at=filters.get("at") or now
+    )
     rows = list(alerts.order_by("sla_due_at", "-id")[:PAGE_SIZE])
     return render(
         request,
         "risk/alert_list.html",
-        {"form": form, "alerts": rows, "now": now, "limited": len(rows) == PAGE_SIZE},
+        {
+            "form": form,
+            "alerts": rows,
+            "now": now,
+            "at": filters.get("at"),
+            "limited": len(rows) == PAGE_SIZE,
+        },
     )
 
 
@@ -169,36 +174,138 @@ def alert_dismiss(request, pk: int):
 
 
 def classification_override(request, loan_pk: int):
+    """The override page: the class, its floor, the proposal waiting for approval, and the
+    form. A worse class takes effect at once; a better one (or ending an override that holds
+    the loan in a worse class) becomes a proposal for another manager or risk officer."""
     loan_risk = selectors.loan_risk_get_for(request.user, loan_pk)
     if not services.can_override(request.user):
         raise PermissionDenied
-    form = OverrideForm(request.POST or None, initial={"loan_class": loan_risk.final_class})
-    if request.method == "POST" and form.is_valid():
-        try:
-            if request.POST.get("clear"):
-                services.classification_override_clear(actor=request.user, loan_risk=loan_risk)
-            else:
-                services.classification_override(
-                    actor=request.user,
-                    loan_risk=loan_risk,
-                    loan_class=form.cleaned_data["loan_class"],
-                    reason=form.cleaned_data["reason"],
-                    until=form.cleaned_data["until"],
-                )
-        except ValidationError as error:
-            apply_service_errors(form, error)
+    on = business_date()
+    form = OverrideForm(on=on, initial={"loan_class": loan_risk.final_class})
+    end_form = OverrideEndForm(prefix="end")
+    if request.method == "POST":
+        ending = bool(request.POST.get("clear"))
+        if ending:
+            end_form = OverrideEndForm(request.POST, prefix="end")
         else:
-            messages.success(request, _("Classification updated."))
-            return redirect("credit:loan-detail", pk=loan_pk)
+            form = OverrideForm(request.POST, on=on)
+        bound = end_form if ending else form
+        if bound.is_valid():
+            try:
+                if ending:
+                    proposal = services.classification_override_clear(
+                        actor=request.user,
+                        loan_risk=loan_risk,
+                        reason=end_form.cleaned_data["reason"],
+                    )
+                else:
+                    proposal = services.classification_override(
+                        actor=request.user,
+                        loan_risk=loan_risk,
+                        loan_class=form.cleaned_data["loan_class"],
+                        reason=form.cleaned_data["reason"],
+                        until=form.cleaned_data["until"],
+                    )
+            except ValidationError as error:
+                apply_service_errors(bound, error)
+            else:
+                if proposal is None:
+                    messages.success(request, _("Classification updated."))
+                else:
+                    messages.success(
+                        request,
+                        _(
+                            "Proposed: it lowers the recorded risk, so it takes effect once "
+                            "another manager or risk officer approves it."
+                        ),
+                    )
+                return redirect("credit:loan-detail", pk=loan_pk)
+        return _render_override(request, loan_risk, form, end_form, http_status=400)
+    return _render_override(request, loan_risk, form, end_form)
+
+
+def _render_override(request, loan_risk, form, end_form, *, http_status: int = 200):
+    on = business_date()
+    pending = selectors.classification_proposal_pending(loan_risk)
     return render(
         request,
         "risk/override_form.html",
         {
             "form": form,
+            "end_form": end_form,
             "loan_risk": loan_risk,
             "loan": loan_risk.loan,
-            "customer": loan_risk.customer,
+            "floor": selectors.classification_floor(loan_risk, on),
+            "business_date": on,
+            "pending": pending,
+            "can_decide": pending is not None
+            and services.can_decide_proposal(request.user, pending),
+            "can_withdraw": pending is not None and pending.proposed_by_id == request.user.pk,
         },
+        status=http_status,
+    )
+
+
+def _proposal_step(request, loan_pk: int, pk: int, step, success: str):
+    """Approve, reject or withdraw a proposal: out of scope is a 404, out of role a 403;
+    a proposal that is no longer waiting (or no longer allowed) answers 400 with the
+    reason on the override page, and nothing changes."""
+    proposal = selectors.classification_proposal_get_for(request.user, loan_pk, pk)
+    try:
+        step(proposal)
+    except ValidationError as error:
+        if not services.can_override(request.user):
+            raise PermissionDenied from error  # the override page is not theirs to see
+        messages.error(request, " ".join(error.messages))
+        loan_risk = selectors.loan_risk_get_for(request.user, loan_pk)
+        on = business_date()
+        return _render_override(
+            request,
+            loan_risk,
+            OverrideForm(on=on, initial={"loan_class": loan_risk.final_class}),
+            OverrideEndForm(prefix="end"),
+            http_status=400,
+        )
+    messages.success(request, success)
+    return redirect("credit:loan-detail", pk=loan_pk)
+
+
+@require_POST
+def classification_proposal_approve(request, loan_pk: int, pk: int):
+    return _proposal_step(
+        request,
+        loan_pk,
+        pk,
+        lambda proposal: services.classification_proposal_approve(
+            actor=request.user, proposal=proposal
+        ),
+        _("Proposal approved: the classification is updated."),
+    )
+
+
+@require_POST
+def classification_proposal_reject(request, loan_pk: int, pk: int):
+    return _proposal_step(
+        request,
+        loan_pk,
+        pk,
+        lambda proposal: services.classification_proposal_reject(
+            actor=request.user, proposal=proposal
+        ),
+        _("Proposal rejected; the classification stays as it was."),
+    )
+
+
+@require_POST
+def classification_proposal_withdraw(request, loan_pk: int, pk: int):
+    return _proposal_step(
+        request,
+        loan_pk,
+        pk,
+        lambda proposal: services.classification_proposal_withdraw(
+            actor=request.user, proposal=proposal
+        ),
+        _("Proposal withdrawn."),
     )
 
 
@@ -227,4 +334,8 @@ def overview(request):
     """The risk page of managers and risk officers."""
     if request.user.role == Role.OFFICER:
         raise PermissionDenied
-    return render(request, "risk/overview.html", selectors.risk_overview(request.user))
+    context = selectors.risk_overview(request.user)
+    # A run still marked running shows whether a process works on it (one query to pg_locks,
+    # made only when such a run is listed), so a dead run does not read "running" forever.
+    jobs.with_liveness(context["runs"])
+    return render(request, "risk/overview.html", context)

@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 
@@ -74,7 +76,12 @@ def browser_page(chromium, live_server, request, _fast_password_hashing):
     from tests.conftest import replay_data_migrations
 
     replay_data_migrations()
-    context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, locale="en-US", timezone_id=settings.TIME_ZONE
+    )
+    # The browser keeps the suite's clock too (tests/conftest.py): a date picker's "today"
+    # is the server's business day, whatever the day the suite runs.
+    context.clock.install(time=timezone.now())
     page = context.new_page()
     page.set_default_timeout(10_000)
     request.node._pages = [page]

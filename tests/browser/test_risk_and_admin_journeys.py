@@ -47,6 +47,7 @@ def test_rita_tunes_a_rule_and_overrides_a_class(browser_page, cast, settings):
     page.get_by_role("link", name="Override").click()
     page.get_by_label("Class").select_option(label="Substandard")
     page.get_by_label("Reason").fill("Borrower's employer closed; repayment source gone")
+    page.get_by_label("Expires").fill("2025-08-31")  # within the quarter an override may last
     page.get_by_role("button", name="Override").click()
     expect(page.get_by_test_id("classification")).to_contain_text("Substandard")
 

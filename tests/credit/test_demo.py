@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from credit.models import Application, Assessment, Loan, Repayment
+from credit.models import Application, Assessment, Loan, Repayment, RestructuringProposal
 from credit.selectors import loans_with_dpd
 
 
@@ -23,6 +23,17 @@ def test_seed_demo_builds_a_credit_book_once(settings):
     assert {"disbursed", "under_review"} <= statuses
     dpds = [dpd for _loan, dpd in loans_with_dpd(list(Loan.objects.all()))]
     assert min(dpds) == 0 and max(dpds) > 90
+    # Restructured through four eyes: proposed by the officer, approved by another person.
+    approved = list(
+        RestructuringProposal.objects.filter(status="approved").values_list(
+            "proposed_by", "decided_by", "restructuring__loan__restructure_count"
+        )
+    )
+    assert approved and all(
+        proposer != approver and count == 1 for proposer, approver, count in approved
+    )
+    assert Loan.objects.filter(restructure_count__gt=0).count() == len(approved)
+    assert RestructuringProposal.objects.filter(status="pending").count() <= 1
     call_command("seed_demo", "--customers", "24", "--seed", "3")
     assert (
         Assessment.objects.count(),

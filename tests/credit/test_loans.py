@@ -100,8 +100,11 @@ def test_reversal_restores_the_exact_state(alice, mary, loan):
         prepay=True,
     )
     with pytest.raises(ValidationError):
-        services.repayment_reverse(actor=mary, repayment=repayment, reason="")
-    services.repayment_reverse(actor=mary, repayment=repayment, reason="Posted to the wrong loan")
+        services.repayment_reversal_propose(actor=alice, repayment=repayment, reason="")
+    proposal, _created = services.repayment_reversal_propose(
+        actor=alice, repayment=repayment, reason="Posted to the wrong loan"
+    )
+    services.repayment_reversal_approve(actor=mary, proposal=proposal)
     loan.refresh_from_db()
     assert loan.outstanding_principal == D("100000.00")
     assert [
@@ -112,15 +115,20 @@ def test_reversal_restores_the_exact_state(alice, mary, loan):
     pay(alice, loan, rows[0].total_due, dt.date(2026, 3, 15), reference=repayment.reference)
 
 
-def test_only_the_latest_payment_can_be_reversed_and_only_by_a_manager(alice, mary, loan):
+def test_only_the_latest_payment_can_be_reversed_and_only_a_manager_approves(alice, mary, loan):
     first = pay(alice, loan, "100", dt.date(2026, 2, 20))
-    pay(alice, loan, "100", dt.date(2026, 2, 21))
+    second = pay(alice, loan, "100", dt.date(2026, 2, 21))
     with pytest.raises(ValidationError, match="later payments"):
-        services.repayment_reverse(actor=mary, repayment=first, reason="x")
+        services.repayment_reversal_propose(actor=mary, repayment=first, reason="x")
     from django.core.exceptions import PermissionDenied
 
+    proposal, _created = services.repayment_reversal_propose(
+        actor=mary, repayment=second, reason="x"
+    )
     with pytest.raises(PermissionDenied):
-        services.repayment_reverse(actor=alice, repayment=first, reason="x")
+        services.repayment_reversal_approve(actor=alice, proposal=proposal)
+    second.refresh_from_db()
+    assert second.reversed_at is None
 
 
 def test_the_same_reference_cannot_be_posted_twice(alice, loan):
@@ -162,9 +170,10 @@ def test_restructuring_replaces_the_unpaid_schedule(mary, alice, loan):
     pay(alice, loan, first.total_due, dt.date(2026, 2, 15))
     loan.refresh_from_db()
     unpaid_interest = current_schedule(loan)[1].interest_due  # due 15 March, unpaid
-    record = services.loan_restructure(
-        actor=mary, loan=loan, new_term_months=24, new_rate=D("0.0400"), reason="Income fell"
+    proposal, _created = services.restructuring_propose(
+        actor=alice, loan=loan, new_term_months=24, new_rate=D("0.0400"), reason="Income fell"
     )
+    record = services.restructuring_approve(actor=mary, proposal=proposal)
     loan.refresh_from_db()
     assert loan.restructured_on == dt.date(2026, 3, 15)
     assert loan.restructure_count == 1
@@ -178,17 +187,27 @@ def test_restructuring_replaces_the_unpaid_schedule(mary, alice, loan):
     assert loan_dpd(loan) == 0
 
 
-def test_restructuring_needs_a_manager_and_a_reason(alice, mary, loan):
+def test_restructuring_needs_a_reason_and_a_manager_other_than_the_proposer(
+    alice, mary, rita, loan
+):
     from django.core.exceptions import PermissionDenied
 
-    with pytest.raises(PermissionDenied):
-        services.loan_restructure(
-            actor=alice, loan=loan, new_term_months=24, new_rate=D("0.04"), reason="x"
-        )
     with pytest.raises(ValidationError):
-        services.loan_restructure(
+        services.restructuring_propose(
             actor=mary, loan=loan, new_term_months=24, new_rate=D("0.04"), reason=""
         )
+    with pytest.raises(PermissionDenied):
+        services.restructuring_propose(
+            actor=rita, loan=loan, new_term_months=24, new_rate=D("0.04"), reason="x"
+        )
+    proposal, _created = services.restructuring_propose(
+        actor=mary, loan=loan, new_term_months=24, new_rate=D("0.04"), reason="x"
+    )
+    for user in (alice, mary, rita):
+        with pytest.raises(PermissionDenied):
+            services.restructuring_approve(actor=user, proposal=proposal)
+    loan.refresh_from_db()
+    assert loan.restructure_count == 0
 
 
 def test_ltv_against_outstanding_and_revaluation_history(alice, mary, loan):

@@ -36,6 +36,11 @@ def test_outsiders_get_404_on_every_credit_page(client_for, bob, charlie, loan):
         reverse("credit:repayment-reverse", args=repayment_args),
         reverse("credit:loan-restructure", args=[loan.pk]),
         reverse("credit:collateral-revalue", args=[loan.pk, 1]),
+        *(
+            reverse(f"credit:{kind}-{step}", args=[loan.pk, 1])
+            for kind in ("restructuring", "reversal")
+            for step in ("approve", "reject", "withdraw")
+        ),
     ]
     for outsider in (bob, charlie):
         client = client_for(outsider)
@@ -236,8 +241,9 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     url = reverse("credit:loan-detail", args=[loan.pk])
     client.get(url)
     # session, user, loan with customer/product/application, schedule, collateral,
-    # repayments, totals, guarantors, restructurings, its five-tier classification.
-    with django_assert_num_queries(10):
+    # repayments, totals, the restructuring and the reversal awaiting approval (with their
+    # proposers), guarantors, restructurings, its five-tier classification.
+    with django_assert_num_queries(12):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]
@@ -270,4 +276,9 @@ def test_loan_list_filters_by_nightly_class_and_dpd_and_exports(client_for, alic
     assert loan.account_number not in b"".join(outsider.streaming_content).decode("utf-8-sig")
     assert client.get(reverse("credit:loan-export", args=["pdf"])).status_code == 404
     bad = client.get(reverse("credit:loan-list"), {"dpd": "forever", "page": "x"})
-    assert bad.status_code == 200
+    # Refused with the reason next to the field, and no rows the filters did not ask for.
+    assert bad.status_code == 400
+    assert set(bad.context["form"].errors) == {"dpd", "page"}
+    assert bad.context["loans"] == [] and "could not be read" in bad.content.decode()
+    bad_export = client.get(reverse("credit:loan-export", args=["csv"]), {"dpd": "forever"})
+    assert bad_export.status_code == 400

@@ -34,7 +34,7 @@ def test_bad_id_is_reported_next_to_the_field_and_nothing_is_saved(client_for, a
         reverse("customers:create"),
         {"kind": "individual", "name": "陈静", "resident_id": "110105194912310021"},
     )
-    assert response.status_code == 200
+    assert response.status_code == 400
     form = response.context["form"]
     assert "check digit" in form.errors["resident_id"][0]
     assert not Customer.objects.exists()
@@ -59,8 +59,11 @@ def test_duplicate_resident_id_is_refused(client_for, alice, alices_customer):
         reverse("customers:create"),
         {"kind": "individual", "name": "另一个人", "resident_id": alices_customer.resident_id},
     )
-    assert response.status_code == 200
-    assert "already exists" in response.context["form"].errors["resident_id"][0]
+    assert response.status_code == 400
+    assert response.context["form"].errors["resident_id"] == [
+        "This resident ID cannot be registered. If the person is already a customer of the "
+        "bank, their relationship manager has been told."
+    ]
     assert Customer.objects.count() == 1
 
 

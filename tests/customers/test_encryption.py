@@ -73,7 +73,7 @@ def test_a_duplicate_resident_id_is_refused_next_to_the_field(alice, alices_cust
     )
     with pytest.raises(ValidationError) as error:
         services.customer_create(actor=alice, customer=duplicate)
-    assert "already exists" in error.value.message_dict["resident_id"][0]
+    assert "cannot be registered" in error.value.message_dict["resident_id"][0]
     assert Customer.objects.count() == 1
 
 

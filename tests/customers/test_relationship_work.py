@@ -235,3 +235,33 @@ def test_today_query_count(client_for, alice, django_assert_num_queries):
     # follow-ups.
     with django_assert_num_queries(8):
         client.get(reverse("today"))
+
+
+def test_today_query_count_for_a_manager(client_for, mary, bob, django_assert_num_queries):
+    from risk.models import ConductAlert
+
+    customer = factories.individual(bob)
+    for offset in (-3, 0, 2):
+        FollowUp.objects.create(
+            customer=customer,
+            owner=mary,
+            purpose="x",
+            due_on=timezone.localdate() + dt.timedelta(days=offset),
+        )
+    alerts = [
+        ConductAlert.objects.create(
+            kind="duplicate_probing",
+            user=bob,
+            branch=bob.branch,
+            day=timezone.localdate() - dt.timedelta(days=day),
+            identifiers=6,
+        )
+        for day in (1, 2)
+    ]
+    client = client_for(mary)
+    client.get(reverse("today"))
+    # The officer's eight, and the open conduct alerts of her branch that a manager reviews
+    # (risk.conduct): the same whatever the number of follow-ups and alerts.
+    with django_assert_num_queries(9):
+        page = client.get(reverse("today")).content.decode()
+    assert all(reverse("risk:conduct-alert", args=[alert.pk]) in page for alert in alerts)

@@ -415,7 +415,7 @@ def test_book_figures_equal_the_live_book_after_the_nightly_job(book, every_scop
 
 
 def test_book_figures_follow_payments_disbursements_and_classification(
-    alice, bob, charlie, mary, book, every_scope, consumer_product
+    alice, bob, charlie, mary, rita, book, every_scope, consumer_product
 ):
     from credit import services as credit_services
     from dashboards import figures
@@ -437,7 +437,10 @@ def test_book_figures_follow_payments_disbursements_and_classification(
     book["current"].refresh_from_db()
     assert book["current"].outstanding_principal < Decimal("60000")
     _assert_figures_match_the_book(*every_scope)
-    credit_services.repayment_reverse(actor=mary, repayment=payment, reason="Posted twice")
+    proposal, _created = credit_services.repayment_reversal_propose(
+        actor=alice, repayment=payment, reason="Posted twice"
+    )
+    credit_services.repayment_reversal_approve(actor=mary, proposal=proposal)
     _assert_figures_match_the_book(*every_scope)
 
     # A disbursement to a new customer of bob's.
@@ -448,11 +451,20 @@ def test_book_figures_follow_payments_disbursements_and_classification(
     # A manager's override moves a current loan to doubtful (NPL), then is cleared.
     risk = LoanRisk.objects.get(loan=book["current"])
     risk_services.classification_override(
-        actor=mary, loan_risk=risk, loan_class=4, reason="Fraud suspected", until=None
+        actor=mary,
+        loan_risk=risk,
+        loan_class=4,
+        reason="Fraud suspected",
+        until=book["day"] + dt.timedelta(days=30),
     )
     assert selectors.portfolio_kpis(selectors.Scope(user=mary))["npl"] == Decimal("180000.00")
     _assert_figures_match_the_book(*every_scope)
-    risk_services.classification_override_clear(actor=mary, loan_risk=risk)
+    # Ending it lowers the class: proposed by mary, in force once rita approves.
+    proposal = risk_services.classification_override_clear(
+        actor=mary, loan_risk=risk, reason="Fraud ruled out"
+    )
+    _assert_figures_match_the_book(*every_scope)
+    risk_services.classification_proposal_approve(actor=rita, proposal=proposal)
     _assert_figures_match_the_book(*every_scope)
 
     # The customer passes to another officer, changes grade; a later night reclassifies.

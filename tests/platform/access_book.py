@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts import services as account_services
@@ -44,7 +45,15 @@ from customers.models import (
 )
 from risk import jobs
 from risk import services as risk_services
-from risk.models import Alert, IndustryWatch, ManualSignal
+from risk.models import (
+    Alert,
+    ClassificationProposal,
+    ConductAlert,
+    ConductAlertKind,
+    IndustryWatch,
+    LoanRisk,
+    ManualSignal,
+)
 from tests.customers import factories
 
 DISBURSED_ON = dt.date(2025, 1, 10)
@@ -87,8 +96,13 @@ class Portfolio:
     loan: object = None
     collateral: object = None
     repayment: object = None
+    # Proposed by the owner, waiting for the branch's manager (four eyes).
+    restructuring_proposal: object = None
+    reversal_proposal: object = None
     alert: object = None
     signal: object = None
+    # rita's proposal to take the loan's class back from doubtful, waiting for the manager.
+    classification_proposal: object = None
 
 
 @dataclass
@@ -102,6 +116,8 @@ class Book:
     customer_content_type_id: int = 0
     # Each user's signed-in session cookie, filled by the fixture that builds the book.
     session_cookies: dict = field(default_factory=dict)
+    # A conduct alert about bob (North), for its reviewers' page.
+    conduct_alert: object = None
 
 
 def _portfolio(branch: str, owner: User, manager: User, product: LoanProduct) -> Portfolio:
@@ -193,6 +209,16 @@ def _portfolio(branch: str, owner: User, manager: User, product: LoanProduct) ->
         channel="transfer",
         reference=f"{marker}-first",
     )
+    book.restructuring_proposal, _created = credit_services.restructuring_propose(
+        actor=owner,
+        loan=book.loan,
+        new_term_months=24,
+        new_rate=offer["rate"],
+        reason=f"{marker} hardship",
+    )
+    book.reversal_proposal, _created = credit_services.repayment_reversal_propose(
+        actor=owner, repayment=book.repayment, reason=f"{marker} posted twice"
+    )
     book.application = _application(owner, book.customer, product, "Car")
     credit_services.application_submit(actor=owner, application=book.application)
     book.signal = risk_services.signal_raise(
@@ -200,6 +226,20 @@ def _portfolio(branch: str, owner: User, manager: User, product: LoanProduct) ->
         signal=ManualSignal(customer=book.customer, kind="lawsuit", note=f"{marker} lawsuit"),
     )
     return book
+
+
+def _classification_proposal(rita: User, loan) -> ClassificationProposal:
+    """rita puts the loan in doubtful (at once: it raises the risk), then proposes special
+    mention again, which waits for a second person."""
+    with override_settings(BUSINESS_DATE=SCANNED_ON):
+        risk = LoanRisk.objects.get(loan=loan)
+        until = SCANNED_ON + dt.timedelta(days=60)
+        risk_services.classification_override(
+            actor=rita, loan_risk=risk, loan_class=4, reason="Fraud suspected", until=until
+        )
+        return risk_services.classification_override(
+            actor=rita, loan_risk=risk, loan_class=2, reason="Fraud ruled out", until=until
+        )
 
 
 def _application(owner, customer, product, purpose: str) -> Application:
@@ -238,6 +278,7 @@ def build_book() -> Book:
     jobs.run_synchronously(jobs.NIGHTLY, SCANNED_ON)
     for portfolio in portfolios.values():
         portfolio.alert = Alert.objects.get(loan=portfolio.loan, rule__code="dpd_1")
+        portfolio.classification_proposal = _classification_proposal(users["rita"], portfolio.loan)
 
     scorecard = ScorecardVersion.objects.order_by("id").first()
     scorecard_alert = ScorecardAlert.objects.create(
@@ -248,6 +289,13 @@ def build_book() -> Book:
     )
     book.admin_rows = _admin_rows(book)
     book.customer_content_type_id = ContentType.objects.get_for_model(Customer).pk
+    book.conduct_alert = ConductAlert.objects.create(
+        kind=ConductAlertKind.DUPLICATE_PROBING,
+        user=users["bob"],
+        branch=users["bob"].branch,
+        day=SCANNED_ON,
+        identifiers=6,
+    )
     return book
 
 

@@ -29,15 +29,24 @@ EVERY_ROLE = frozenset({OFFICER, MANAGER, RISK_OFFICER, ADMIN})
 CUSTOMER_WORK = frozenset({OFFICER, MANAGER, ADMIN})
 # credit.services.can_work_credit: statements, assessments, applications, security.
 CREDIT_WORK = frozenset({OFFICER, MANAGER})
-# credit.services.can_decide (the branch's manager or an admin, never the submitter), and
-# the servicing steps reserved to managers and admins (disburse, reverse, restructure).
+# credit.services.can_decide (the branch's manager or an admin, never one of its makers),
+# can_decide_loan_change (approving or rejecting a restructuring or a reversal, never its
+# proposer), and the other steps reserved to managers and admins (disburse, import).
 DECIDERS = frozenset({MANAGER, ADMIN})
+# credit.services.loan_change_withdraw: only the proposer, and each portfolio's proposals
+# are its officer's (tests/platform/access_book.py).
+PROPOSERS = frozenset({OFFICER})
 # customers.services.REVEAL_ROLES: who calls, visits and signs with the customer.
 REVEALERS = frozenset({OFFICER, MANAGER})
 # credit.monitoring.can_monitor: scorecard monitoring is head office's.
 MONITORS = frozenset({RISK_OFFICER, ADMIN})
 # risk.services.can_override.
 OVERRIDERS = frozenset({MANAGER, RISK_OFFICER})
+# risk.services.can_decide_proposal: an overrider who is not the proposer. Each portfolio's
+# classification proposal is rita's, the cast's only risk officer (access_book), so here
+# the branch's manager decides and only rita withdraws.
+CLASSIFICATION_DECIDERS = frozenset({MANAGER})
+CLASSIFICATION_PROPOSER = frozenset({RISK_OFFICER})
 # risk.views.signal_add / risk.services.signal_raise: people who learn facts about customers.
 SIGNALLERS = frozenset({OFFICER, MANAGER, RISK_OFFICER})
 
@@ -90,8 +99,20 @@ def _loan(p, book) -> dict:
     return {"pk": p.loan.pk}
 
 
+def _restructuring_proposal(p, book) -> dict:
+    return {"pk": p.loan.pk, "proposal_pk": p.restructuring_proposal.pk}
+
+
+def _reversal_proposal(p, book) -> dict:
+    return {"pk": p.loan.pk, "proposal_pk": p.reversal_proposal.pk}
+
+
 def _alert(p, book) -> dict:
     return {"pk": p.alert.pk}
+
+
+def _classification_proposal(p, book) -> dict:
+    return {"loan_pk": p.loan.pk, "pk": p.classification_proposal.pk}
 
 
 def _reason(p, book) -> dict:
@@ -99,7 +120,10 @@ def _reason(p, book) -> dict:
 
 
 def customer_form(roles=CUSTOMER_WORK, kwargs: Kwargs = _customer, **options) -> Access:
-    """A GET form page that POSTs to itself, on something of a customer."""
+    """A GET form page that POSTs to itself, on something of a customer. The matrix posts
+    an empty form: an allowed user gets it back with the reasons next to the fields (400;
+    200 on the pages that still answer so), an outsider 404, a role without the right 403."""
+    options.setdefault("ok", _ok(post=(200, 302, 400)))
     return Access(
         roles=roles, kwargs=kwargs, scope=CUSTOMER_SCOPE, methods=("GET", "POST"), **options
     )
@@ -131,7 +155,10 @@ PRODUCT = {
     # Customers.
     "customers:list": Access(),
     "customers:export": Access(kwargs=lambda p, book: {"fmt": "csv"}),
-    "customers:create": Access(roles=CUSTOMER_WORK, methods=("GET", "POST")),
+    # An empty form comes back with the reasons next to the fields.
+    "customers:create": Access(
+        roles=CUSTOMER_WORK, methods=("GET", "POST"), ok=_ok(post=(200, 302, 400))
+    ),
     "customers:import": Access(roles=CUSTOMER_WORK, methods=("GET", "POST"), ok=_ok(post=(400,))),
     "customers:filter-save": Access(methods=("POST",), ok=_ok(post=(302,))),
     "customers:filter-delete": Access(
@@ -236,18 +263,40 @@ PRODUCT = {
         },
         ok=_ok(post=(302,)),
     ),
+    # Proposing (credit.services.can_service_loans): the book's loan already has a reversal
+    # and a restructuring waiting, so an allowed request is refused by the state (400).
     "credit:repayment-reverse": customer_action(
-        DECIDERS,
+        CUSTOMER_WORK,
         lambda p, book: {"pk": p.loan.pk, "repayment_pk": p.repayment.pk},
         data=_reason,
-        ok=_ok(post=(302,)),
+        ok=STATE_REFUSED_OR_DONE,
     ),
     "credit:loan-restructure": customer_action(
-        DECIDERS,
+        CUSTOMER_WORK,
         _loan,
         data=lambda p, book: {"new_term_months": "24", "new_rate": "0.0435", "reason": "Matrix"},
+        ok=STATE_REFUSED_OR_DONE,
+    ),
+    "credit:restructuring-approve": customer_action(
+        DECIDERS, _restructuring_proposal, ok=_ok(post=(302,))
+    ),
+    "credit:restructuring-reject": customer_action(
+        DECIDERS,
+        _restructuring_proposal,
+        data=lambda p, book: {"restructuring-reason": "Access matrix"},
         ok=_ok(post=(302,)),
     ),
+    "credit:restructuring-withdraw": customer_action(
+        PROPOSERS, _restructuring_proposal, ok=_ok(post=(302,))
+    ),
+    "credit:reversal-approve": customer_action(DECIDERS, _reversal_proposal, ok=_ok(post=(302,))),
+    "credit:reversal-reject": customer_action(
+        DECIDERS,
+        _reversal_proposal,
+        data=lambda p, book: {"reversal-reason": "Access matrix"},
+        ok=_ok(post=(302,)),
+    ),
+    "credit:reversal-withdraw": customer_action(PROPOSERS, _reversal_proposal, ok=_ok(post=(302,))),
     "credit:collateral-revalue": customer_action(
         CUSTOMER_WORK,
         lambda p, book: {"pk": p.loan.pk, "collateral_pk": p.collateral.pk},
@@ -272,8 +321,30 @@ PRODUCT = {
     "risk:alert-dismiss": customer_action(
         EVERY_ROLE, _alert, data=lambda p, book: {"text": "Paid"}, ok=_ok(post=(302,))
     ),
+    # An empty form is refused next to its fields.
     "risk:classification-override": customer_form(
-        roles=OVERRIDERS, kwargs=lambda p, book: {"loan_pk": p.loan.pk}
+        roles=OVERRIDERS, kwargs=lambda p, book: {"loan_pk": p.loan.pk}, ok=_ok(post=(400,))
+    ),
+    # The proposal was made on the book's business date and has ended by the tests' one: an
+    # allowed approval is refused by the state (400) with the reason.
+    "risk:classification-proposal-approve": customer_action(
+        CLASSIFICATION_DECIDERS, _classification_proposal, ok=STATE_REFUSED_OR_DONE
+    ),
+    "risk:classification-proposal-reject": customer_action(
+        CLASSIFICATION_DECIDERS, _classification_proposal, ok=_ok(post=(302,))
+    ),
+    "risk:classification-proposal-withdraw": customer_action(
+        CLASSIFICATION_PROPOSER, _classification_proposal, ok=_ok(post=(302,))
+    ),
+    # A conduct alert about bob (North), reviewed by managers and head office; officers, the
+    # person it is about among them, are out of role whichever alert it is (risk.conduct).
+    "risk:conduct-alert": Access(
+        roles=frozenset({MANAGER, RISK_OFFICER, ADMIN}),
+        kwargs=lambda p, book: {"pk": book.conduct_alert.pk},
+        scope=GLOBAL,
+        methods=("GET", "POST"),
+        data=lambda p, book: {"note": "Access matrix"},
+        ok=_ok(post=(302,)),
     ),
     "risk:signal-add": customer_form(roles=SIGNALLERS, kwargs=_credit_customer),
     "risk:signal-withdraw": customer_action(

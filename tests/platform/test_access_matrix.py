@@ -299,7 +299,7 @@ LISTINGS = {
     # The dashboard's drill-downs, with the hidden portfolio's branch slipped into the query.
     "drill-down-overdue-loans": Listing(
         "credit:loan-list",
-        query=lambda h: {"dpd": "1_30", "branch": h.owner.branch_id},
+        query=lambda h: {"dpd": "1-30", "branch": h.owner.branch_id},
         lists_own=False,
     ),
     "drill-down-grade": Listing(
@@ -317,13 +317,63 @@ LISTINGS = {
         query=lambda h: {"status": "submitted", "branch": h.owner.branch_id},
         lists_own=False,
     ),
+    "drill-down-non-performing": Listing(
+        "credit:loan-list",
+        query=lambda h: {"status": "active", "loan_class": "npl", "branch": h.owner.branch_id},
+        lists_own=False,
+    ),
+    "drill-down-any-overdue": Listing(
+        "credit:loan-list",
+        query=lambda h: {"status": "active", "dpd": "overdue", "branch": h.owner.branch_id},
+        lists_own=False,
+    ),
+    "drill-down-alerts-past-sla-then": Listing(
+        "risk:alert-list",
+        query=lambda h: {
+            "sla": "breached",
+            "at": timezone.localtime().isoformat(),
+            "branch": h.owner.branch_id,
+        },
+        lists_own=False,
+    ),
+    "drill-down-in-pipeline-then": Listing(
+        "credit:application-list",
+        query=lambda h: {
+            "status": "pipeline",
+            "at": timezone.localtime().isoformat(),
+            "branch": h.owner.branch_id,
+        },
+        lists_own=False,
+    ),
     **{
         f"report-{slug}{'-' + fmt if fmt else ''}": Listing(
             "dashboards:report",
             {"slug": slug},
             query=lambda h, fmt=fmt: {"export": fmt} if fmt else {},
         )
-        for slug in ("portfolio", "overdue", "alerts", "pipeline", "relationship")
+        for slug in (
+            "portfolio",
+            "overdue",
+            "alerts",
+            "pipeline",
+            "relationship",
+            "satisfaction",
+            "follow-ups",
+        )
+        for fmt in ("", "csv", "xlsx")
+    },
+    **{
+        f"report-migration-{kind}{'-' + fmt if fmt else ''}": Listing(
+            "dashboards:report",
+            {"slug": "migration"},
+            query=lambda h, kind=kind, fmt=fmt: {
+                "kind": kind,
+                "start": "2000-01-01",
+                **({"export": fmt} if fmt else {}),
+            },
+            lists_own=False,
+        )
+        for kind in ("classification", "grade")
         for fmt in ("", "csv", "xlsx")
     },
 }

@@ -75,7 +75,7 @@ def _build_world() -> dict:
     from customers.models import FollowUp, SavedFilter
     from risk import jobs
     from risk import services as risk_services
-    from risk.models import Alert, ManualSignal
+    from risk.models import Alert, ConductAlert, ConductAlertKind, LoanRisk, ManualSignal
     from tests.credit.conftest import make_application
     from tests.customers import factories
     from tests.risk.conftest import GOOD_INPUTS, assessed
@@ -176,6 +176,36 @@ def _build_world() -> dict:
         reference="WORLD-1",
         allow_prepayment=False,
     )
+    # A second loan with a restructuring and a reversal alice proposed, waiting for mary
+    # (four eyes); the first stays free for new proposals.
+    proposals_loan = credit_services.loan_import(
+        actor=mary,
+        customer=person,
+        product=product,
+        amount=Decimal("50000"),
+        annual_rate=Decimal("0.0435"),
+        term_months=12,
+        disbursed_on=dt.date(2025, 1, 10),
+        external_ref="WORLD-PROPOSALS",
+    )
+    proposed_payment = credit_services.repayment_post(
+        actor=alice,
+        loan=proposals_loan,
+        amount=Decimal("100"),
+        paid_on=BUSINESS_DATE,
+        channel="transfer",
+        reference="WORLD-2",
+    )
+    restructuring_proposal, _created = credit_services.restructuring_propose(
+        actor=alice,
+        loan=proposals_loan,
+        new_term_months=24,
+        new_rate=Decimal("0.0435"),
+        reason="Income fell",
+    )
+    reversal_proposal, _created = credit_services.repayment_reversal_propose(
+        actor=alice, repayment=proposed_payment, reason="Posted to the wrong loan"
+    )
     version = ScorecardVersion.objects.get(customer_kind="individual", status="published")
     scorecard_alert = ScorecardAlert.objects.create(version=version, month=BUSINESS_DATE, psi=0.3)
     # An alert is resolved once a response is on record.
@@ -183,6 +213,24 @@ def _build_world() -> dict:
         actor=alice, alert=alert, action="closer_contact", note="Called", interaction=None
     )
     saved_filter = SavedFilter.objects.create(owner=alice, name="Mine", query="q=王")
+    # bob tried six identifiers of customers he may not see: mary reviews it (risk.conduct).
+    conduct_alert = ConductAlert.objects.create(
+        kind=ConductAlertKind.DUPLICATE_PROBING,
+        user=cast["bob"],
+        branch=cast["bob"].branch,
+        day=BUSINESS_DATE,
+        identifiers=6,
+    )
+    # rita put the loan in doubtful, then proposed substandard: it waits for mary.
+    loan_risk = LoanRisk.objects.get(loan=loan)
+    for loan_class, reason in ((4, "Fraud suspected"), (3, "Partly ruled out")):
+        classification_proposal = risk_services.classification_override(
+            actor=cast["rita"],
+            loan_risk=loan_risk,
+            loan_class=loan_class,
+            reason=reason,
+            until=dt.date(2025, 5, 20),
+        )
     # bob has a second factor (he owes the code at log-in); charlie has started setting one up.
     bob_device = account_services.two_factor_enrolment_start(user=cast["bob"])
     bob_device.confirmed = True
@@ -207,12 +255,16 @@ def _build_world() -> dict:
         "loan": loan,
         "collateral": collateral,
         "repayment": repayment,
+        "restructuring_proposal": restructuring_proposal,
+        "reversal_proposal": reversal_proposal,
         "alert": alert,
         "open_alert": open_alert,
         "version": version,
         "scorecard_alert": scorecard_alert,
         "signal": signal,
         "saved_filter": saved_filter,
+        "conduct_alert": conduct_alert,
+        "classification_proposal": classification_proposal,
         "good_inputs": GOOD_INPUTS,
     }
 
@@ -283,6 +335,14 @@ def _verified_session(w):
 
 def _id(w, key):
     return {"pk": w[key].pk}
+
+
+def _classification_proposal(w):
+    return {"loan_pk": w["loan"].pk, "pk": w["classification_proposal"].pk}
+
+
+def _proposal(kind: str):
+    return lambda w: {"pk": w[f"{kind}_proposal"].loan_id, "proposal_pk": w[f"{kind}_proposal"].pk}
 
 
 # A failed log-in is counted towards the lockout (django-axes), a wrong authenticator code
@@ -392,7 +452,7 @@ ENDPOINTS = [
         "customers:complaint-update",
         "alice",
         lambda w: {"pk": w["person"].pk, "complaint_pk": w["complaint"].pk},
-        lambda w: {"status": "in_progress", "resolution": "Calling back"},
+        lambda w: {"status": "resolved", "resolution": "Called back and refunded the fee"},
     ),
     Endpoint(
         "customers:survey-add",
@@ -525,6 +585,20 @@ ENDPOINTS = [
         lambda w: _id(w, "loan"),
         lambda w: {"new_term_months": "36", "new_rate": "0.04", "reason": "Hardship"},
     ),
+    *(
+        endpoint
+        for kind in ("restructuring", "reversal")
+        for endpoint in (
+            Endpoint(f"credit:{kind}-approve", "mary", _proposal(kind)),
+            Endpoint(
+                f"credit:{kind}-reject",
+                "mary",
+                _proposal(kind),
+                lambda w, kind=kind: {f"{kind}-reason": "Not enough evidence"},
+            ),
+            Endpoint(f"credit:{kind}-withdraw", "alice", _proposal(kind)),
+        )
+    ),
     Endpoint(
         "credit:collateral-revalue",
         "mary",
@@ -542,12 +616,23 @@ ENDPOINTS = [
     ),
     Endpoint("risk:alert-resolve", "alice", lambda w: _id(w, "alert"), lambda w: {"text": "Paid"}),
     Endpoint("risk:alert-dismiss", "alice", lambda w: _id(w, "alert"), lambda w: {"text": "Error"}),
+    # A worse class than the loan's doubtful takes effect at once; a better one would be a
+    # second proposal beside rita's, and is refused.
     Endpoint(
         "risk:classification-override",
         "rita",
         lambda w: {"loan_pk": w["loan"].pk},
-        lambda w: {"loan_class": "2", "reason": "Watch", "until": "2025-06-30"},
-        extra_fields=("clear",),
+        lambda w: {"loan_class": "5", "reason": "Watch", "until": "2025-05-20"},
+        extra_fields=("clear", "end-reason"),
+    ),
+    Endpoint("risk:classification-proposal-approve", "mary", _classification_proposal),
+    Endpoint("risk:classification-proposal-reject", "mary", _classification_proposal),
+    Endpoint("risk:classification-proposal-withdraw", "rita", _classification_proposal),
+    Endpoint(
+        "risk:conduct-alert",
+        "mary",
+        lambda w: _id(w, "conduct_alert"),
+        lambda w: {"note": "Walk-in family registered at the wrong branch"},
     ),
     Endpoint(
         "risk:signal-add",
@@ -791,6 +876,7 @@ CUSTOMER_FILTERS = (
 LOAN_FILTERS = (
     "q",
     "branch",
+    "officer",
     "status",
     "product",
     "industry",
@@ -803,16 +889,46 @@ PAGES = [
     Page("customers:list", "alice", CUSTOMER_FILTERS),
     Page("customers:export", "mary", CUSTOMER_FILTERS, {"fmt": "csv"}, writes=True),
     Page("customers:create", "alice", ("kind",)),
-    Page("credit:application-list", "mary", ("branch", "status", "q")),
+    Page("credit:application-list", "mary", ("branch", "status", "q", "at")),
     Page("credit:loan-list", "mary", LOAN_FILTERS),
     Page("credit:loan-export", "mary", LOAN_FILTERS, {"fmt": "csv"}, writes=True),
-    Page("risk:alert-list", "alice", ("status", "severity", "rule", "age", "officer", "branch")),
+    Page(
+        "risk:alert-list",
+        "alice",
+        ("status", "severity", "rule", "age", "sla", "officer", "branch", "at"),
+    ),
     Page("dashboards:dashboard", "rita", ("branch", "matrix", "compare", "start", "end")),
-    Page("dashboards:report", "rita", ("page",), {"slug": "portfolio"}),
+    Page("dashboards:report", "rita", ("branch", "page"), {"slug": "portfolio"}),
     Page("dashboards:report", "rita", ("dpd", "page"), {"slug": "overdue"}),
     Page("dashboards:report", "rita", ("since", "until", "severity", "status"), {"slug": "alerts"}),
     Page("dashboards:report", "mary", ("since", "until", "status"), {"slug": "pipeline"}),
-    Page("dashboards:report", "mary", ("since", "until"), {"slug": "relationship"}),
+    Page("dashboards:report", "mary", ("since", "until", "officer"), {"slug": "relationship"}),
+    Page(
+        "dashboards:report",
+        "mary",
+        ("since", "until", "decided_after", "decided_until", "branch"),
+        {"slug": "pipeline"},
+    ),
+    Page(
+        "dashboards:report",
+        "mary",
+        ("since", "until", "officer", "score", "branch"),
+        {"slug": "satisfaction"},
+    ),
+    Page("dashboards:report", "alice", ("since", "until", "owner"), {"slug": "follow-ups"}),
+    Page(
+        "dashboards:report",
+        "rita",
+        ("kind", "start", "end", "old", "new", "branch"),
+        {"slug": "migration"},
+    ),
+    Page(
+        "dashboards:report",
+        "mary",
+        ("since", "until", "owner", "export"),
+        {"slug": "follow-ups"},
+        True,
+    ),
     Page("dashboards:report", "mary", ("since", "until", "export"), {"slug": "pipeline"}, True),
     Page("two-factor", "alice", ("next",)),
 ]
@@ -907,6 +1023,13 @@ IMPORTS = {
     "customers:import": ("alice", "file"),
     "credit:portfolio-import": ("mary", "loans"),
 }
+# Every file input of the imports: the portfolio import takes a loans and a repayments file.
+FILE_INPUTS = [
+    ("customers:import", "file"),
+    ("credit:portfolio-import", "loans"),
+    ("credit:portfolio-import", "repayments"),
+]
+FILE_INPUT_IDS = [f"{page} {field_name}" for page, field_name in FILE_INPUTS]
 
 
 def _upload(world, page: str, files: dict, *, strict: bool = False):
@@ -952,6 +1075,18 @@ def _not_a_workbook() -> bytes:
     return buffer.getvalue()
 
 
+def _workbook(rows: list[list]) -> bytes:
+    """A real workbook as a spreadsheet program saves it: the sheet's XML in a zip."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 WHOLE_FILE_REFUSALS = {
     "empty file": (b"", "empty.csv"),
     "binary garbage named .csv": (bytes(range(256)) * 64, "garbage.csv"),
@@ -963,17 +1098,166 @@ WHOLE_FILE_REFUSALS = {
     "zip that is no workbook": (_not_a_workbook(), "other.xlsx"),
     "unknown columns": (b"kind,name,password\nindividual,x,y\n", "columns.csv"),
     "NUL characters": (b"kind,name,officer\nindividual,a\x00b,alice\n", "nul.csv"),
+    # Past the csv module's field limit (128 KB): the reader raises while reading rows.
+    "a CSV cell of 200,000 characters": (b"kind,name\nindividual," + b"x" * 200_000, "big.csv"),
+    "a workbook without a row": (_workbook([]), "blank.xlsx"),
+    "a CSV in UTF-16": ("kind,name,officer\nindividual,王芳,alice\n".encode("utf-16"), "u16.csv"),
+    "a CSV in neither UTF-8 nor GB18030": (
+        b"kind,name,officer\nindividual,\xff\xfe,alice\n",
+        "x.csv",
+    ),
 }
 
 
-@pytest.mark.parametrize("page", IMPORTS)
+@pytest.mark.parametrize(("page", "field_name"), FILE_INPUTS, ids=FILE_INPUT_IDS)
 @pytest.mark.parametrize("case", WHOLE_FILE_REFUSALS)
-def test_a_bad_file_is_refused_whole_with_a_message(book, page, case):
-    _user, field_name = IMPORTS[page]
+def test_a_bad_file_is_refused_whole_with_a_message(book, page, field_name, case):
     response, changed = _upload(book, page, {field_name: WHOLE_FILE_REFUSALS[case]})
     assert response.status_code == 400
     assert response.context["form"].errors[field_name]
     assert not changed
+
+
+def _valid_rows(world, field_name: str) -> list[list]:
+    """A header and a row the input accepts, so that a file built from them is refused for
+    what was done to it and for nothing else."""
+    rows = {
+        "file": [_customer_row(name="刘德华")],
+        "loans": _loan_rows(world)[:1],
+        "repayments": _repayment_rows()[:1],
+    }[field_name]
+    return [list(rows[0]), *[list(row.values()) for row in rows]]
+
+
+def _altered(workbook: bytes, part: str, change) -> bytes:
+    """The workbook zipped again with one part changed (None: the part left out)."""
+    original = zipfile.ZipFile(io.BytesIO(workbook))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in original.infolist():
+            content = original.read(item.filename)
+            if item.filename == part:
+                content = change(content)
+                if content is None:
+                    continue
+            archive.writestr(item, content)
+    return buffer.getvalue()
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _with_dtd(dtd: bytes, entity: bytes):
+    """Declares entities before the sheet and puts one in the first cell of the last row."""
+
+    def change(sheet: bytes) -> bytes:
+        last_row = sheet.rindex(b"<row ")
+        first_text = sheet.index(b"<t>", last_row) + len(b"<t>")
+        return (
+            b'<?xml version="1.0"?><!DOCTYPE worksheet ['
+            + dtd
+            + b"]>"
+            + sheet[:first_text]
+            + b"&"
+            + entity
+            + b";"
+            + sheet[first_text:]
+        )
+
+    return change
+
+
+# "Billion laughs": ten entities each ten times the one before, 10^9 "lol"s from 1 KB.
+LAUGHS = b'<!ENTITY lol0 "lol">' + b"".join(
+    b'<!ENTITY lol%d "%s">' % (level, b"&lol%d;" % (level - 1) * 10) for level in range(1, 10)
+)
+MALFORMED_WORKBOOKS = {
+    "sheet XML cut off": (SHEET, lambda sheet: sheet[: len(sheet) // 2]),
+    "workbook XML cut off": ("xl/workbook.xml", lambda part: part[: len(part) // 2]),
+    "sheet replaced by binary garbage": (SHEET, lambda sheet: bytes(range(1, 256)) * 8),
+    "sheet missing": (SHEET, lambda sheet: None),
+    "billion laughs": (SHEET, _with_dtd(LAUGHS, b"lol9")),
+    # Harmless in size, refused all the same: no DTD is expanded (defusedxml).
+    "one small entity": (SHEET, _with_dtd(b'<!ENTITY greeting "hello">', b"greeting")),
+    "external entity": (SHEET, _with_dtd(b'<!ENTITY leak SYSTEM "file:///etc/passwd">', b"leak")),
+    # Spreadsheets stop at row 1,048,576: a row past it is a made-up file.
+    "a row past the last a spreadsheet has": (
+        SHEET,
+        lambda sheet: sheet.replace(
+            b"</sheetData>",
+            b'<row r="99999999"><c r="A99999999" t="inlineStr"><is><t>x</t></is></c></row>'
+            b"</sheetData>",
+        ),
+    ),
+    "a header wider than 100 columns": (
+        SHEET,
+        lambda sheet: sheet.replace(
+            b"</row>", b'<c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>', 1
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize(("page", "field_name"), FILE_INPUTS, ids=FILE_INPUT_IDS)
+@pytest.mark.parametrize("case", MALFORMED_WORKBOOKS)
+def test_a_malformed_workbook_is_refused_whole_with_a_message(book, page, field_name, case):
+    """Real workbooks with one part damaged the ways uploads arrive damaged or crafted; the
+    same workbook undamaged is accepted (so the damage is what is refused)."""
+    workbook = _workbook(_valid_rows(book, field_name))
+    response, changed = _upload(book, page, {field_name: (workbook, "data.xlsx")})
+    assert response.status_code == 200, response.context["form"].errors
+    part, change = MALFORMED_WORKBOOKS[case]
+    damaged = _altered(workbook, part, change)
+    response, changed = _upload(book, page, {field_name: (damaged, "data.xlsx")})
+    assert response.status_code == 400
+    errors = response.context["form"].errors[field_name]
+    assert "readable XLSX" in errors[0] or "wider than 100 columns" in errors[0], errors
+    assert not changed
+
+
+def test_an_unreadable_repayments_file_imports_no_loans_either(book):
+    loans = _workbook(_valid_rows(book, "loans"))
+    repayments = _altered(
+        _workbook(_valid_rows(book, "repayments")), SHEET, lambda sheet: sheet[:-40]
+    )
+    response, changed = _upload(
+        book,
+        "credit:portfolio-import",
+        {"loans": (loans, "loans.xlsx"), "repayments": (repayments, "repayments.xlsx")},
+    )
+    assert response.status_code == 400
+    assert "readable XLSX" in response.context["form"].errors["repayments"][0]
+    assert not response.context["reports"]
+    assert not changed
+
+
+@pytest.mark.parametrize("blank_rows_first", [0, 4])
+def test_blank_rows_neither_hide_rows_past_the_limit_nor_cut_a_file_short(
+    book, monkeypatch, blank_rows_first
+):
+    """Rows past the limit refuse the file however many blank rows come first; a file
+    within the limit is read to its last row, blank rows or not."""
+    from customers import importer
+
+    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    header, row = _valid_rows(book, "file")
+    resident_id = header.index("resident_id")
+
+    def person(number: int) -> list:
+        from tests.customers import factories
+
+        return [*row[:resident_id], factories.resident_id(), *row[resident_id + 1 :]]
+
+    blanks = [[None] * len(header)] * blank_rows_first
+    too_many = _workbook([header, *blanks, *[person(n) for n in range(4)]])
+    response, changed = _upload(book, "customers:import", {"file": (too_many, "many.xlsx")})
+    assert response.status_code == 400
+    assert "At most 3 rows" in response.context["form"].errors["file"][0]
+    assert not changed
+    spaced = _workbook([header, *blanks, person(0), [None], person(1), [None], person(2)])
+    response, changed = _upload(book, "customers:import", {"file": (spaced, "spaced.xlsx")})
+    assert response.status_code == 200
+    assert response.context["report"].created == 3
 
 
 def _customer_csv(rows: list[dict], encoding: str = "utf-8") -> bytes:
@@ -1128,3 +1412,79 @@ def test_a_strict_portfolio_import_with_a_bad_row_writes_nothing(book):
     assert response.status_code == 200
     assert response.context["reports"][0][1].rejected
     assert not changed
+
+
+# Dates out of their range in an import's date columns: that row is rejected and says which
+# column and which range; the other rows go in.
+FAR_DATES = ["9999-12-31", "0001-01-01"]
+
+
+def _rejections(report) -> list[str]:
+    return [reason for _row, reason in report.rejected]
+
+
+def test_customer_rows_with_dates_out_of_range_are_rejected_one_by_one(book):
+    from tests.customers import factories
+
+    def enterprise(founded_on: str) -> dict:
+        blank = dict.fromkeys(_customer_row(), "")
+        return {
+            **blank,
+            "kind": "enterprise",
+            "name": "鑫源商贸有限公司",
+            "officer": "alice",
+            "credit_code": factories.credit_code(),
+            "industry": "C",
+            "founded_on": founded_on,
+        }
+
+    def person(birth_date: str) -> dict:
+        return {**_customer_row(birth_date=birth_date), "credit_code": "", "industry": ""}
+
+    day_after = (BUSINESS_DATE + dt.timedelta(days=1)).isoformat()
+    rows = [
+        person(""),
+        enterprise("2001-05-01"),
+        *[person(day) for day in [*FAR_DATES, day_after]],
+        *[enterprise(day) for day in [*FAR_DATES, day_after]],
+    ]
+    # The same column order on every row (the writer takes the first row's).
+    rows = [{column: row.get(column, "") for column in rows[1]} for row in rows]
+    content = _customer_csv(rows)
+    response, _changed = _upload(book, "customers:import", {"file": (content, "dates.csv")})
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.created == 2
+    reasons = _rejections(report)
+    assert len(reasons) == 6
+    assert (
+        sum("birth_date: must be a date from 1905-02-20 to 2025-02-20" in r for r in reasons) == 3
+    )
+    assert (
+        sum("founded_on: must be a date from 1625-02-20 to 2025-02-20" in r for r in reasons) == 3
+    )
+
+
+def test_loan_and_repayment_rows_with_dates_out_of_range_are_rejected_one_by_one(book):
+    loan, repayment = _loan_rows(book)[0], _repayment_rows()[0]
+    loans = [loan] + [
+        {**loan, "external_ref": f"EXT-FAR-{n}", "disbursed_on": day}
+        for n, day in enumerate(FAR_DATES)
+    ]
+    repayments = [repayment] + [
+        {**repayment, "reference": f"P-FAR-{n}", "paid_on": day} for n, day in enumerate(FAR_DATES)
+    ]
+    response, _changed = _upload(
+        book,
+        "credit:portfolio-import",
+        {
+            "loans": (_customer_csv(loans), "loans.csv"),
+            "repayments": (_customer_csv(repayments), "repayments.csv"),
+        },
+    )
+    assert response.status_code == 200
+    (_loans, loan_report), (_repayments, repayment_report) = response.context["reports"]
+    assert loan_report.created == 1 and repayment_report.created == 1
+    expected = "must be a date from 1975-02-20 to 2025-02-20"
+    assert _rejections(loan_report) == [f"disbursed_on: {expected}"] * 2
+    assert _rejections(repayment_report) == [f"paid_on: {expected}"] * 2

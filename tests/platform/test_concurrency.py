@@ -821,3 +821,112 @@ def test_a_nightly_chunk_waits_for_a_scan_on_its_range_instead_of_skipping(
     state = risk_state()
     assert state == expected
     assert_no_duplicates(state)
+
+
+# --- 5. Four eyes on a loan change: two approvals, two proposals ---------------------------------
+
+
+@pytest.fixture
+def loan_changes_held(overlap, monkeypatch):
+    """Each proposal or approval holds after its last write (the audit row), before it
+    commits."""
+    monkeypatch.setattr(credit_services, "audit_log", held(overlap, credit_services.audit_log))
+
+
+def approve_restructuring(manager, proposal):
+    from credit.models import RestructuringProposal
+
+    return lambda: credit_services.restructuring_approve(
+        actor=manager, proposal=RestructuringProposal.objects.get(pk=proposal.pk)
+    )
+
+
+def approve_reversal(manager, proposal):
+    from credit.models import RepaymentReversalProposal
+
+    return lambda: credit_services.repayment_reversal_approve(
+        actor=manager, proposal=RepaymentReversalProposal.objects.get(pk=proposal.pk)
+    )
+
+
+def test_two_managers_approving_one_restructuring_at_once_restructure_once(
+    team, loan, overlap, loan_changes_held
+):
+    from credit.models import Restructuring, RestructuringProposal
+
+    alice, mary, max_ = team["alice"], team["mary"], team["max"]
+    proposal, _created = credit_services.restructuring_propose(
+        actor=alice, loan=loan, new_term_months=24, new_rate=Decimal("0.04"), reason="Hardship"
+    )
+
+    outcomes = overlap.run(
+        approve_restructuring(mary, proposal), approve_restructuring(max_, proposal)
+    )
+
+    losers = [o for o in outcomes if o.error is not None]
+    assert sum(o.error is None for o in outcomes) == len(losers) == 1
+    proposal = RestructuringProposal.objects.get(pk=proposal.pk)
+    winner = proposal.decided_by
+    assert proposal.status == "approved"
+    assert messages_of(losers[0].error) == (
+        f"{winner.get_full_name()} already decided this proposal (Approved); your decision "
+        "was not recorded."
+    )
+    restructured = Loan.objects.get(pk=loan.pk)
+    assert (restructured.restructure_count, restructured.schedule_version) == (1, 2)
+    assert Restructuring.objects.filter(loan=loan).count() == 1
+    new_rows = restructured.instalments.filter(schedule_version=2, due_date__gt=TODAY)
+    assert new_rows.count() == 24
+    assert [row.actor_id for row in audit_rows("credit.loan.restructuring_approved", loan)] == [
+        winner.pk
+    ]
+
+
+def test_two_managers_approving_one_reversal_at_once_reverse_once(
+    team, loan, overlap, loan_changes_held
+):
+    from credit.models import RepaymentReversalProposal
+
+    alice, mary, max_ = team["alice"], team["mary"], team["max"]
+    before = loan_state(loan)
+    instalment = loan.instalments.order_by("number").first().total_due
+    payment = pay(alice, loan, instalment, "BANK-1")()
+    proposal, _created = credit_services.repayment_reversal_propose(
+        actor=alice, repayment=payment, reason="Bounced"
+    )
+
+    outcomes = overlap.run(approve_reversal(mary, proposal), approve_reversal(max_, proposal))
+
+    losers = [o for o in outcomes if o.error is not None]
+    assert sum(o.error is None for o in outcomes) == len(losers) == 1
+    assert "already decided this proposal" in messages_of(losers[0].error)
+    assert loan_state(loan) == before  # the payment undone once, not twice
+    proposal = RepaymentReversalProposal.objects.get(pk=proposal.pk)
+    payment.refresh_from_db()
+    assert (proposal.status, payment.reversed_by) == ("approved", proposal.decided_by)
+    assert len(audit_rows("credit.repayment.reversed", loan)) == 1
+
+
+def test_the_same_restructuring_proposed_twice_at_once_waits_once(
+    team, loan, overlap, loan_changes_held
+):
+    from credit.models import RestructuringProposal
+
+    alice = team["alice"]
+
+    def propose():
+        return credit_services.restructuring_propose(
+            actor=alice,
+            loan=Loan.objects.get(pk=loan.pk),
+            new_term_months=24,
+            new_rate=Decimal("0.04"),
+            reason="Hardship",
+        )
+
+    outcomes = overlap.run(propose, propose)
+
+    assert [o.error for o in outcomes] == [None, None]
+    assert sorted(o.result[1] for o in outcomes) == [False, True]
+    assert outcomes[0].result[0].pk == outcomes[1].result[0].pk
+    assert RestructuringProposal.objects.filter(loan=loan).count() == 1
+    assert len(audit_rows("credit.loan.restructuring_proposed", loan)) == 1

@@ -397,8 +397,9 @@ class CleanRunRolledBack(Exception):
     pass
 
 
-def clean_run_state() -> dict:
-    """The state a run without any crash leaves, computed here and rolled back."""
+def clean_run() -> tuple[dict, dict]:
+    """The state and the counts a run without any crash leaves, computed here and rolled
+    back."""
     import datetime as dt
 
     from django.db import transaction
@@ -409,10 +410,10 @@ def clean_run_state() -> dict:
         with transaction.atomic():
             run = jobs.run_synchronously(jobs.NIGHTLY, dt.date.fromisoformat(NIGHT), chunk_size=1)
             assert run.status == "done"
-            state = risk_state()
+            outcome = risk_state(), run.counts
             raise CleanRunRolledBack
     except CleanRunRolledBack:
-        return state
+        return outcome
 
 
 @pytest.mark.worker
@@ -432,7 +433,7 @@ def test_a_worker_killed_mid_chunk_hands_the_chunk_to_the_next_and_nothing_doubl
     alice, mary = (User.objects.get(username=name) for name in ("alice", "mary"))
     other = assessed(alice, factories.individual(alice, name="李华"))
     disbursed_loan(alice, mary, other, LoanProduct.objects.get(code="CONS-01"))
-    clean = clean_run_state()
+    clean, _ = clean_run()
     assert clean["history"] and clean["alerts"]
     assert risk_state() != clean
 
@@ -473,6 +474,183 @@ def test_a_worker_killed_mid_chunk_hands_the_chunk_to_the_next_and_nothing_doubl
     assert run.status == "done", run.failures
     assert run.chunks_done == run.chunks_total >= 2
     assert f"risk.chunk[{held_task[0]}] received" in second.log.read_text()
+    assert risk_state() == clean
+
+
+# --- A risk run whose process died ----------------------------------------------------------
+
+
+def a_second_customer_with_a_loan() -> None:
+    """With chunks of one customer, the night has a chunk before and one after a crash."""
+    from accounts.models import User
+    from credit.models import LoanProduct
+    from tests.customers import factories
+    from tests.risk.conftest import assessed, disbursed_loan
+
+    alice, mary = (User.objects.get(username=name) for name in ("alice", "mary"))
+    other = assessed(alice, factories.individual(alice, name="李华"))
+    disbursed_loan(alice, mary, other, LoanProduct.objects.get(code="CONS-01"))
+
+
+def risk_runs_list() -> str:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("risk_runs", "list", stdout=out)
+    return out.getvalue()
+
+
+def the_run_is_dead() -> bool:
+    from risk import jobs
+    from risk.models import JobRun
+
+    return not jobs.run_liveness(JobRun.objects.get()).alive
+
+
+@pytest.mark.wall_clock
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_risk_recompute_blocks_nothing_and_the_next_carries_on_from_its_chunks(
+    risky_loan_committed,  # noqa: F811 - the fixture
+    processes,
+    tmp_path,
+):
+    from risk.models import JobChunk, JobRun
+
+    a_second_customer_with_a_loan()
+    clean, clean_counts = clean_run()
+    hold = tmp_path / "chunk-held"
+    env = service_env(redis_url=settings.CELERY_BROKER_URL)
+    command = ["risk_recompute", "--business-date", NIGHT, "--chunk-size", "1"]
+    first = processes.start(
+        "first-run",
+        [sys.executable, str(BASE_DIR / "manage.py"), *command],
+        {**env, "RISK_CHUNK_HOLD_FILE": str(hold)},
+    )
+    wait_for(hold.exists, 60, "the first chunk reaches its commit", first)
+    hold.unlink()  # the first chunk commits; the second holds before its commit
+    wait_for(
+        lambda: hold.exists() and JobChunk.objects.count() == 1,
+        60,
+        "the second chunk reaches its commit",
+        first,
+    )
+    assert "live: a process is working on it" in risk_runs_list()
+
+    # Two runs at once: the second is refused at once and does nothing.
+    second = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), *command],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "the job is already running; nothing done" in second.stderr
+    assert JobRun.objects.count() == 1
+
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait(10)
+    # PostgreSQL ends the killed process's session (and its lock) as its socket closes.
+    wait_for(the_run_is_dead, 10, "the database sees the runner gone")
+    assert "dead: its process is gone" in risk_runs_list()
+    run = JobRun.objects.get()
+    assert (run.status, run.chunks_done) == ("running", 1)
+
+    out = manage(*command, env=env)
+
+    run = JobRun.objects.get()
+    assert (
+        f"resumed run {run.pk} of {NIGHT}, whose runner had died: 1 of {run.chunks_total} "
+        "chunk(s) were already done"
+    ) in out
+    assert (run.status, run.resumed) == ("done", 1), run.failures
+    assert run.chunks_done == run.chunks_total == JobChunk.objects.count() >= 2
+    assert run.counts == clean_counts  # the chunk done before the crash counted once
+    assert risk_state() == clean
+
+
+# Stands for beat's nightly task: sends the first chunk, then holds before the second, for
+# the test to kill it there.
+FAN_OUT_THAT_HOLDS = """
+import datetime as dt
+import os
+import time
+
+import django
+
+django.setup()
+
+from risk import jobs, tasks
+
+hold = os.environ["FAN_OUT_HOLD_FILE"]
+sent = []
+
+
+def send_then_hold(run, first, last):
+    if sent:
+        open(hold, "w").close()
+        time.sleep(60)
+    tasks.send_chunk(run, first, last)
+    sent.append(first)
+
+
+jobs.fan_out(jobs.NIGHTLY, dt.date.fromisoformat(os.environ["BUSINESS_DATE"]), send_then_hold)
+"""
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_fan_out_killed_before_sending_its_chunks_is_carried_on_by_the_next_nightly(
+    risky_loan_committed,  # noqa: F811 - the fixture
+    throwaway_redis,
+    processes,
+    tmp_path,
+):
+    from crm_site.celery import app as celery_app
+    from risk.models import JobRun
+
+    a_second_customer_with_a_loan()
+    clean, clean_counts = clean_run()
+    _, redis_url = throwaway_redis
+    hold = tmp_path / "fan-out-held"
+    env = service_env(
+        redis_url=redis_url,
+        BUSINESS_DATE=NIGHT,
+        RISK_CHUNK_SIZE="1",
+        DJANGO_SETTINGS_MODULE="crm_site.settings",
+    )
+    fan_out = processes.start(
+        "fan-out",
+        [sys.executable, "-c", FAN_OUT_THAT_HOLDS],
+        {**env, "FAN_OUT_HOLD_FILE": str(hold)},
+    )
+    wait_for(hold.exists, 60, "the fan-out sends its first chunk", fan_out)
+    assert len(sent_by(redis_url, env["CELERY_QUEUE"])) == 1
+    assert "live: a process is working on it" in risk_runs_list()
+
+    os.killpg(fan_out.pid, signal.SIGKILL)
+    fan_out.wait(10)
+    wait_for(the_run_is_dead, 10, "the database sees the fan-out gone")
+    assert "dead: its fan-out stopped before sending every chunk" in risk_runs_list()
+
+    # The next nightly (beat's next tick, or an operator's) starts at once: a worker takes
+    # the chunk already queued, then the nightly, which sends the chunks never sent.
+    worker = processes.worker("worker", env, env["CELERY_QUEUE"])
+    with celery_app.connection_for_write(redis_url) as connection:
+        celery_app.send_task("risk.nightly", queue=env["CELERY_QUEUE"], connection=connection)
+    wait_for(
+        lambda: JobRun.objects.exclude(status="running").exists(),
+        60,
+        "the run finishes",
+        worker,
+    )
+    run = JobRun.objects.get()
+    assert (run.status, run.resumed) == ("done", 1), run.failures
+    assert run.chunks_done == run.chunks_total >= 2
+    assert run.counts == clean_counts
     assert risk_state() == clean
 
 

@@ -167,21 +167,25 @@ def test_override_needs_a_manager_or_risk_officer(client_for, alice, rita, alert
     assert client_for(alice).get(url).status_code == 403
     client = client_for(rita)
     response = client.post(url, {"loan_class": "3", "reason": "", "until": ""})
-    assert "reason" in response.context["form"].errors
-    client.post(url, {"loan_class": "3", "reason": "Fraud suspected", "until": ""})
+    assert response.status_code == 400
+    assert {"reason", "until"} <= set(response.context["form"].errors)
+    client.post(url, {"loan_class": "3", "reason": "Fraud suspected", "until": "2025-05-20"})
     state = alert.loan.risk
     state.refresh_from_db()
     assert (state.final_class, state.automatic_class) == (3, 2)
     assert AuditEvent.objects.filter(action="risk.classification.overridden").exists()
 
 
-def test_override_page_of_an_unseen_loan_writes_nothing_until_saved(client_for, rita, risky_loan):
+def test_override_page_of_an_unseen_loan_writes_nothing_until_saved(
+    client_for, rita, risky_loan, settings
+):
+    settings.BUSINESS_DATE = dt.date(2025, 2, 20)  # 10 days past due: special mention
     loan = risky_loan
     url = reverse("risk:classification-override", args=[loan.pk])
     client = client_for(rita)
     assert client.get(url).status_code == 200
     assert not LoanRisk.objects.filter(loan=loan).exists()
-    client.post(url, {"loan_class": "2", "reason": "Sector downturn", "until": ""})
+    client.post(url, {"loan_class": "2", "reason": "Sector downturn", "until": "2025-04-30"})
     state = LoanRisk.objects.get(loan=loan)
     assert (state.final_class, state.override_by) == (2, rita)
     assert state.customer_id == loan.customer_id
@@ -206,11 +210,17 @@ def test_alert_detail_query_count(client_for, alice, alert, django_assert_num_qu
         client.get(url)
 
 
-def test_bad_filters_do_not_break_the_list(client_for, alice, alert):
+def test_bad_filters_are_refused_next_to_the_field(client_for, alice, alert):
     response = client_for(alice).get(
         reverse("risk:alert-list"), {"age": "forever", "rule": "x", "status": "nope"}
     )
-    assert response.status_code == 200
+    # Refused, said next to each field, and no rows: the others' rows would pass for them.
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) == {"age", "rule", "status"}
+    page = response.content.decode()
+    assert 'id="id_age"' in page and "is-invalid" in page and "Select a valid choice" in page
+    assert response.context["alerts"] == []
 
 
 def test_recompute_command(alert, capsys):

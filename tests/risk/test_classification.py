@@ -13,6 +13,7 @@ from risk.classification import (
     classify_loan,
     final_class,
     observation_end,
+    override_latest_end,
 )
 
 ON = dt.date(2026, 6, 30)
@@ -105,5 +106,17 @@ def test_contagion_never_improves_a_class():
 def test_override_wins_until_it_expires():
     assert final_class(SPECIAL_MENTION, SUBSTANDARD, dt.date(2026, 6, 30), ON) == SUBSTANDARD
     assert final_class(SPECIAL_MENTION, SUBSTANDARD, dt.date(2026, 6, 29), ON) == (SPECIAL_MENTION)
-    assert final_class(SUBSTANDARD, NORMAL, None, ON) == NORMAL
     assert final_class(SUBSTANDARD, None, None, ON) == SUBSTANDARD
+
+
+def test_an_override_never_goes_below_the_rules_floor():
+    # A loan overridden to normal, or to special mention, whose days past due then passed 90
+    # (substandard by Art. 12): the floor wins while the override lasts.
+    assert final_class(SUBSTANDARD, NORMAL, dt.date(2026, 6, 30), ON) == SUBSTANDARD
+    assert final_class(SUBSTANDARD, SPECIAL_MENTION, dt.date(2026, 6, 30), ON) == SUBSTANDARD
+    assert final_class(SUBSTANDARD, DOUBTFUL, dt.date(2026, 6, 30), ON) == DOUBTFUL
+
+
+def test_an_override_lasts_at_most_a_quarter():
+    assert override_latest_end(dt.date(2026, 11, 18)) == dt.date(2027, 2, 18)
+    assert override_latest_end(dt.date(2026, 11, 30)) == dt.date(2027, 2, 28)

@@ -153,9 +153,11 @@ def test_every_input_marks_its_customer(alice, mary, risky_loan, second_customer
             owner=alice,
         )
     ) == {second_customer.pk}
-    assert marks(lambda: LoanRisk.objects.filter(loan=risky_loan).update(override_class=4)) == {
-        customer.pk
-    }
+    assert marks(
+        lambda: LoanRisk.objects.filter(loan=risky_loan).update(
+            override_class=4, override_until=dt.date(2025, 5, 1)
+        )
+    ) == {customer.pk}
     alert = Alert.objects.filter(customer=customer).first()
     assert marks(lambda: Alert.objects.filter(pk=alert.pk).update(status="dismissed")) == {
         customer.pk

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from credit import services as credit_services
 from risk import classification, jobs
-from risk.models import Alert, JobChunk, JobRun, LoanRisk, RiskHistory
+from risk.models import Alert, JobChunk, JobRun, JobRunner, LoanRisk, RiskHistory
 from risk.recompute import NIGHTLY_LOCK_NAMESPACE, process_chunk
 from tests.risk.conftest import disbursed_loan
 
@@ -93,15 +93,16 @@ def test_contagion_across_a_debtors_loans(
     assert LoanRisk.objects.get(loan=healthy).final_class == classification.SUBSTANDARD
 
 
-def test_restructured_loan_in_sql(mary, risky_loan, business_day):
+def test_restructured_loan_in_sql(alice, mary, risky_loan, business_day):
     business_day(dt.date(2025, 3, 20))
-    credit_services.loan_restructure(
-        actor=mary,
+    proposal, _created = credit_services.restructuring_propose(
+        actor=alice,
         loan=risky_loan,
         new_term_months=24,
         new_rate=risky_loan.annual_rate,
         reason="Hardship",
     )
+    credit_services.restructuring_approve(actor=mary, proposal=proposal)
     run(dt.date(2025, 3, 20))
     assert LoanRisk.objects.get(loan=risky_loan).final_class == classification.SPECIAL_MENTION
     run(dt.date(2025, 4, 25))  # the first new instalment (20 April) is 5 days late
@@ -179,7 +180,8 @@ def test_a_chunk_delivered_twice_is_done_and_counted_once(
     on = dt.date(2025, 3, 1)
     ranges = jobs.chunk_ranges(chunk_size=1)
     first_range = next(r for r in ranges if r[0] == graded_customer.pk)
-    run = jobs.start_run(jobs.NIGHTLY, on, len(ranges))
+    run = jobs.start_run(jobs.NIGHTLY, on, runner=JobRunner.CELERY, chunk_size=1)
+    jobs.let_go(run.pk)  # the fan-out has sent its chunks
     done = jobs.run_chunk(run.pk, *first_range, on, recompute=True)
     assert done.counts["loans_added"] == 1
     worked = []
@@ -200,7 +202,7 @@ def test_a_chunk_delivered_twice_is_done_and_counted_once(
 
 def test_a_failure_is_recorded_once_and_old_chunk_records_go(risky_loan):
     on = dt.date(2025, 3, 1)
-    run = jobs.start_run(jobs.NIGHTLY, on, 2)
+    run = JobRun.objects.create(job=jobs.NIGHTLY, business_date=on, chunks_total=2)
     first = risky_loan.customer_id
     jobs.record_failure(run.pk, first, "corrupt row")
     jobs.record_failure(run.pk, first, "corrupt row")
@@ -210,17 +212,27 @@ def test_a_failure_is_recorded_once_and_old_chunk_records_go(risky_loan):
     JobRun.objects.filter(pk=run.pk).update(
         status="failed", finished_at=timezone.now() - jobs.CHUNKS_KEPT - dt.timedelta(minutes=1)
     )
-    recent = jobs.start_run(jobs.NIGHTLY, on, 1)
+    recent = jobs.start_run(jobs.NIGHTLY, on, runner=JobRunner.CELERY)
+    jobs.let_go(recent.pk)
     jobs.record_failure(recent.pk, first, "corrupt row")
-    jobs.start_run(jobs.SCAN, on, 1)
+    jobs.let_go(jobs.start_run(jobs.SCAN, on, runner=JobRunner.CELERY).pk)
     assert list(JobChunk.objects.values_list("run_id", flat=True)) == [recent.pk]
 
 
 def test_a_second_run_while_one_is_running_does_nothing(risky_loan):
-    JobRun.objects.create(
+    running = JobRun.objects.create(
         job=jobs.NIGHTLY, business_date=dt.date(2025, 3, 1), status="running", chunks_total=1
     )
-    assert jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 3, 1)) is None
+    # Its runner is alive: another process holds the run's lock (risk.jobs).
+    runner = connections.create_connection("default")
+    try:
+        with runner.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_lock_shared(%s, %s)", [jobs.RUN_LOCK_NAMESPACE, running.pk]
+            )
+        assert jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 3, 1)) is None
+    finally:
+        runner.close()
     assert not LoanRisk.objects.filter(loan=risky_loan).exists()
 
 

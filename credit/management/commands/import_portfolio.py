@@ -31,7 +31,9 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=username, is_active=True).first()
         if actor is None:
             raise CommandError(f"no active user {username!r}")
-        failed = False
+        # Both files are read before either is imported: an unreadable repayments file
+        # stops the command before any loan goes in.
+        readable = []
         for label, path, read, run in (
             ("loans", loans, importer.read_loans, importer.import_loans),
             ("repayments", repayments, importer.read_repayments, importer.import_repayments),
@@ -42,9 +44,11 @@ class Command(BaseCommand):
             if not file.is_file():
                 raise CommandError(f"{path}: no such file")
             try:
-                rows = read(file.read_bytes(), file.name)
+                readable.append((label, read(file.read_bytes(), file.name), run))
             except ImportFileError as error:
                 raise CommandError(f"{path}: {error}") from None
+        failed = False
+        for label, rows, run in readable:
             report = run(actor=actor, rows=rows, strict=strict)
             for row, reason in report.rejected:
                 self.stdout.write(f"{label} row {row}: {reason}")

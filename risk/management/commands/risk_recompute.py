@@ -43,7 +43,16 @@ class Command(BaseCommand):
         job = jobs.SCAN if scan_only else jobs.NIGHTLY
         run = jobs.run_synchronously(job, on, chunk_size=chunk_size, full=full or None)
         if run is None:
-            raise CommandError("the job is already running; nothing done")
+            raise CommandError(
+                "the job is already running; nothing done (manage.py risk_runs list shows it)"
+            )
+        if run.resumed_after is not None:
+            self.stdout.write(
+                f"resumed run {run.pk} of {run.business_date}, whose runner had died: "
+                f"{run.resumed_after} of {run.chunks_total} chunk(s) were already done"
+            )
+        if run.status == "released":
+            raise CommandError(f"run {run.pk} was released meanwhile: {run.note}")
         for key, value in sorted(run.counts.items()):
             self.stdout.write(f"{key}: {value}")
         if run.failures:
