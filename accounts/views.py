@@ -15,16 +15,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts import services, two_factor
 from accounts.forms import AuthenticatorCodeForm, LoginForm, PasswordAndCodeForm
 from accounts.models import Role
 from accounts.two_factor import PendingStep, reachable_during
-from crm_site.forms import apply_service_errors
+from crm_site.forms import apply_service_errors, refusal_status
 
 
-class LoginView(auth_views.LoginView):
+class RefusedFormIs400:
+    """A form sent back with its errors answers 400, as every form of the product does."""
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class LoginView(RefusedFormIs400, auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
@@ -47,7 +56,7 @@ class LogoutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(RefusedFormIs400, auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.user_record_password_change(user=form.user)
@@ -107,7 +116,12 @@ def two_factor_verify(request):
                 django_otp.login(request, check.device)
                 return redirect(next_url)
             form.add_error("code", _code_refusal(check))
-    return render(request, "registration/two_factor_verify.html", {"form": form, "next": next_url})
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": next_url},
+        status=refusal_status(request),
+    )
 
 
 def _two_factor_page(request, *, confirm_form=None, disable_form=None):
@@ -126,7 +140,8 @@ def _two_factor_page(request, *, confirm_form=None, disable_form=None):
             qr_code=two_factor.qr_code_data_uri(device),
             confirm_form=confirm_form or PasswordAndCodeForm(),
         )
-    return render(request, "accounts/two_factor.html", context)
+    refused = (confirm_form or disable_form) is not None
+    return render(request, "accounts/two_factor.html", context, status=400 if refused else 200)
 
 
 def _back_to_two_factor_page(request):
@@ -138,6 +153,7 @@ def _back_to_two_factor_page(request):
 
 # Reachable during the enrolment a role requires; the page shows the secret, so never cached.
 @reachable_during(PendingStep.ENROL)
+@require_safe
 @never_cache
 def two_factor_settings(request):
     return _two_factor_page(request)

@@ -25,6 +25,7 @@ from credit.models import (
     FinancialStatement,
     Guarantor,
     LoanProduct,
+    LoanStatus,
 )
 from credit.schedule import add_months
 from customers.models import Customer, CustomerKind
@@ -292,7 +293,9 @@ def seed_credit(*, seed: int) -> str:
             _service_loan(rng, loan, officer, habit, stopped_dpd)
             loans += 1
             stopped += habit == "stopped"
-            if habit == "stopped" and stopped_dpd < 100:
+            loan.refresh_from_db(fields=["status"])
+            # A short loan may have been repaid in full before the borrower stopped.
+            if habit == "stopped" and stopped_dpd < 100 and loan.status == LoanStatus.ACTIVE:
                 # Four eyes: the officer proposes, the branch's manager approves. The first
                 # such loan is restructured for certain, then about half of them; the first
                 # one left keeps its proposal waiting for the manager.

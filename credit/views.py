@@ -45,7 +45,7 @@ from credit.models import (
     ScorecardVersion,
 )
 from crm_site import exports
-from crm_site.forms import apply_service_errors
+from crm_site.forms import apply_service_errors, refusal_status
 from customers.selectors import customer_get_for, customer_list_for, officers_visible_to
 from risk.services import can_override as can_override_class
 
@@ -85,7 +85,7 @@ def statement_add(request, customer_pk: int):
         "credit/statement_form.html",
         {"form": form, "customer": customer},
         # A POST that is not saved comes back with the reasons next to the fields.
-        status=400 if request.method == "POST" else 200,
+        status=refusal_status(request),
     )
 
 
@@ -141,6 +141,7 @@ def assess(request, customer_pk: int):
             "application": application,
             "prefill": prefill,
         },
+        status=refusal_status(request),
     )
 
 
@@ -223,6 +224,7 @@ def application_create(request, customer_pk: int):
         request,
         "credit/application_form.html",
         {"form": form, "customer": customer, "offers": offers},
+        status=refusal_status(request),
     )
 
 
@@ -256,6 +258,7 @@ def application_edit(request, pk: int):
             "application": application,
             "offers": offers,
         },
+        status=refusal_status(request),
     )
 
 
@@ -430,7 +433,7 @@ def collateral_add(request, pk: int):
         "credit/application_child_form.html",
         {"form": form, "application": application, "title": _("Add collateral")},
         # A POST that is not saved comes back with the reasons next to the fields.
-        status=400 if request.method == "POST" else 200,
+        status=refusal_status(request),
     )
 
 
@@ -453,7 +456,7 @@ def guarantor_add(request, pk: int):
         "credit/application_child_form.html",
         {"form": form, "application": application, "title": _("Add a guarantor")},
         # A POST that is not saved comes back with the reasons next to the fields.
-        status=400 if request.method == "POST" else 200,
+        status=refusal_status(request),
     )
 
 

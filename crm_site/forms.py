@@ -6,6 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def refusal_status(request) -> int:
+    """The status of a form page: reached by a POST, the page is the form sent back with its
+    errors, a refusal (400); reached by a GET, the empty form (200)."""
+    return 400 if request.method == "POST" else 200
+
+
 def apply_service_errors(form, error: ValidationError) -> None:
     """Puts a service's ValidationError next to the fields it names (others on top)."""
     if hasattr(error, "error_dict"):

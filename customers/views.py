@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
-from crm_site.forms import apply_service_errors
+from crm_site.forms import apply_service_errors, refusal_status
 from customers import exports, importer, panels, selectors, services
 from customers.forms import (
     ComplaintForm,
@@ -309,7 +309,12 @@ def customer_transfer(request, pk: int):
                 request, _("%(name)s now has a new relationship manager.") % {"name": customer.name}
             )
             return redirect("customers:detail", pk=customer.pk)
-    return render(request, "customers/customer_transfer.html", {"form": form, "customer": customer})
+    return render(
+        request,
+        "customers/customer_transfer.html",
+        {"form": form, "customer": customer},
+        status=refusal_status(request),
+    )
 
 
 @require_POST
@@ -497,7 +502,7 @@ def interaction_add(request, pk: int):
         request,
         "customers/customer_child_form.html",
         {"form": form, "customer": customer, "title": _("Log an interaction")},
-        status=400 if request.method == "POST" else 200,
+        status=refusal_status(request),
     )
 
 

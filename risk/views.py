@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from credit.business_date import business_date
-from crm_site.forms import apply_service_errors
+from crm_site.forms import apply_service_errors, refusal_status
 from customers import services as customer_services
 from customers.models import Interaction
 from customers.selectors import customer_get_for, officers_visible_to
@@ -318,7 +318,12 @@ def signal_add(request, customer_pk: int):
         services.signal_raise(actor=request.user, signal=form.instance)
         messages.success(request, _("Signal recorded; the next scan raises its alert."))
         return redirect("customers:detail", pk=customer.pk)
-    return render(request, "risk/signal_form.html", {"form": form, "customer": customer})
+    return render(
+        request,
+        "risk/signal_form.html",
+        {"form": form, "customer": customer},
+        status=refusal_status(request),
+    )
 
 
 @require_POST

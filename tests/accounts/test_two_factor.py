@@ -130,7 +130,7 @@ def test_a_wrong_code_does_not_confirm_the_enrolment(client_for, mary):
     device = TOTPDevice.objects.get(user=mary)
     response = confirm(client, wrong_code_for(device.bin_key))
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "That code is not right" in response.content.decode()
     device.refresh_from_db()
     mary.refresh_from_db()
@@ -150,7 +150,7 @@ def test_a_wrong_password_does_not_confirm_the_enrolment_and_counts_as_a_failure
     right = code_for(device.bin_key)
 
     response = confirm(client, right, password="not-my-password")
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["confirm_form"].errors
     assert errors == {"password": ["That password is not right. Enter your current password."]}
     assert "That password is not right" in response.content.decode()
@@ -184,7 +184,7 @@ def test_confirming_the_enrolment_asks_for_the_password(client_for, mary):
     client.post(reverse("two-factor-enrol"))
     device = TOTPDevice.objects.get(user=mary)
     response = client.post(reverse("two-factor-confirm"), {"code": code_for(device.bin_key)})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["confirm_form"].errors == {"password": ["This field is required."]}
     device.refresh_from_db()
     assert not device.confirmed
@@ -206,7 +206,7 @@ def test_starting_again_replaces_the_unconfirmed_secret(client_for, mary):
     assert second.key != first.key
     # The abandoned secret can no longer be confirmed.
     response = confirm(client, code_for(first.bin_key))
-    assert response.status_code == 200
+    assert response.status_code == 400
     mary.refresh_from_db()
     assert not mary.two_factor_enabled
 
@@ -272,12 +272,12 @@ def test_a_wrong_code_at_log_in_is_refused_audited_and_then_throttled(client, ma
     wrong = wrong_code_for(device.bin_key)
 
     response = verify(client, wrong)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "That code is not right" in response.content.decode()
 
     # Straight after a wrong code even the right one is refused unchecked, and said so.
     response = verify(client, right)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Too many wrong codes in a row. Wait 1 second" in response.content.decode()
     assert client.get(reverse("today"))["Location"].startswith(VERIFY_URL)
 
@@ -448,7 +448,7 @@ def test_turning_it_off_needs_a_current_code_and_is_audited(client, mary, passwo
     device = signed_in_with_code(client, mary, password)
 
     response = disable(client, wrong_code_for(device.bin_key))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "That code is not right" in response.content.decode()
     mary.refresh_from_db()
     assert mary.two_factor_enabled
@@ -473,7 +473,7 @@ def test_turning_it_off_needs_the_password(client, mary, password):
 
     right = code_for(device.bin_key, steps_ahead=2)
     response = disable(client, right, password="not-my-password")
-    assert response.status_code == 200
+    assert response.status_code == 400
     errors = response.context["disable_form"].errors
     assert errors == {"password": ["That password is not right. Enter your current password."]}
     mary.refresh_from_db()
@@ -493,7 +493,7 @@ def test_a_required_role_cannot_turn_it_off(client, mary, password, settings):
     device = signed_in_with_code(client, mary, password)
     settings.OTP_REQUIRED_ROLES = [Role.MANAGER]
     response = disable(client, code_for(device.bin_key, steps_ahead=2))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Your role requires two-factor authentication" in response.content.decode()
     assert TOTPDevice.objects.filter(user=mary, confirmed=True).exists()
 

@@ -672,7 +672,7 @@ ENDPOINTS = [
         valid_is_accepted=False,
         allowed=WRONG_CODE_RECORDS,
     ),
-    # The page reads `next` from a POST too; it never writes.
+    # The page is read with a GET only (a POST is 405); it never writes.
     Endpoint(
         "two-factor",
         "alice",
@@ -755,6 +755,12 @@ class Poster:
             if not accepted:
                 assert fingerprint(allowed=endpoint.allowed) == before, (
                     f"{endpoint.name} refused {data!r} but wrote"
+                )
+                # A form sent back with its errors says so in its status too (400), so
+                # scripts, htmx and proxies see a refusal; a refusal that redirects carries
+                # an error message instead.
+                assert response.status_code != 200, (
+                    f"{endpoint.name} refused {data!r} with 200: {_why(response)}"
                 )
             transaction.set_rollback(True)
         return accepted, response

@@ -67,7 +67,8 @@ class DateField:
 
     def text(self, day: dt.date | str) -> str:
         day = day if isinstance(day, str) else day.isoformat()
-        return f"{day}T10:00" if self.with_time else day
+        # Midnight: the earliest moment of the day, so "today" is never in the future.
+        return f"{day}T00:00" if self.with_time else day
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import Role
 from audit.models import AuditEvent
 from risk.models import ConductAlert, ConductAlertStatus
 from tests.customers import factories
-
-SUITE_DAY = dt.date(2026, 11, 18)
 
 
 @pytest.fixture
@@ -74,10 +73,12 @@ def test_the_sixth_customer_outside_the_scope_in_a_day_raises_one_alert_for_the_
     with django_capture_on_commit_callbacks(execute=True):
         _try(client, outside_alices_scope[5])
     alert = ConductAlert.objects.get()
+    # The bank's calendar day, whatever the hour (00:30 is still the day before in UTC).
+    today = timezone.localdate()
     assert (alert.user, alert.branch, alert.day, alert.identifiers, alert.status) == (
         alice,
         alice.branch,
-        SUITE_DAY,
+        today,
         6,
         ConductAlertStatus.OPEN,
     )
@@ -86,11 +87,11 @@ def test_the_sixth_customer_outside_the_scope_in_a_day_raises_one_alert_for_the_
     assert raised.after == {
         "kind": "duplicate_probing",
         "user": "alice",
-        "day": "2026-11-18",
+        "day": today.isoformat(),
         "identifiers": 6,
     }
     assert [message.to for message in mail.outbox] == [[mary.email]]
-    assert "Alice Wang (North) tried on 2026-11-18 to register 6 identifiers" in mail.outbox[0].body
+    assert f"Alice Wang (North) tried on {today} to register 6 identifiers" in mail.outbox[0].body
     assert reverse("risk:conduct-alert", args=[alert.pk]) in mail.outbox[0].body
 
     # The seventh counts on the same alert; nothing is raised or mailed again.
@@ -103,11 +104,11 @@ def test_the_sixth_customer_outside_the_scope_in_a_day_raises_one_alert_for_the_
     # The manager sees it on her Today page; alice, whom it is about, does not.
     panel = _conduct_panel(client_for(mary))
     assert "Alice Wang" in panel
-    assert "7 identifiers of customers outside their scope on 2026-11-18" in panel
+    assert f"7 identifiers of customers outside their scope on {today}" in panel
     assert _conduct_panel(client_for(alice)) == ""
     page = client_for(mary).get(reverse("risk:conduct-alert", args=[alert.pk])).content.decode()
     assert (
-        "On 2026-11-18, Alice Wang tried to register 7 identifiers that customers outside "
+        f"On {today}, Alice Wang tried to register 7 identifiers that customers outside "
         "their scope hold."
     ) in page
 

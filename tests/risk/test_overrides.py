@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from accounts.services import user_create
@@ -243,8 +244,8 @@ def test_a_second_proposal_waits_for_the_first_to_be_decided(client_for, rita, m
     response = override(client_for(mary), doubtful, SUBSTANDARD, reason="Partly ruled out")
     assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
-        "Rita Liu proposed a change of this loan's class on 2026-11-18 and it waits for "
-        "approval: withdraw it or have it decided first."
+        f"Rita Liu proposed a change of this loan's class on {timezone.localdate()} and it "
+        "waits for approval: withdraw it or have it decided first."
     ]
     assert ClassificationProposal.objects.count() == 1
 
