@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from credit.models import Loan
+# One lifecycle for every four-eyes proposal, on loans and on their classification alike.
+from credit.models import Loan, ProposalStatus
 from customers.models import Customer, Industry
 
 
@@ -87,13 +88,6 @@ class LoanRisk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.get_final_class_display()}"
-
-
-class ProposalStatus(models.TextChoices):
-    PENDING = "pending", _("Waiting for approval")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class ClassificationProposal(models.Model):
