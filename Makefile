@@ -28,7 +28,7 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	touch $@
 
 run: $(VENV)/.installed-run
-	$(PY) -m crm_site.dev run --port $(PORT)
+	$(PY) -m ops.dev run --port $(PORT)
 
 # Browser tests drive Debian's Chromium (with CJK fonts for the zh-hans pages). As root it is
 # installed when missing; otherwise those tests are skipped and say why.
@@ -45,7 +45,7 @@ browser-deps:
 test: $(VENV)/.installed-test browser-deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m crm_site.dev test -- $(PYTEST_ARGS)
+	$(PY) -m ops.dev test -- $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(PY) -m ruff check --fix .
@@ -62,11 +62,11 @@ messages: $(VENV)/.installed-test
 		--ignore=tests --ignore=artifacts
 	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
-# Backup and restore of PostgreSQL (crm_site/backup.py): the embedded database, or the one
+# Backup and restore of PostgreSQL (ops/backup.py): the embedded database, or the one
 # DATABASE_URL names. PostgreSQL holds every record, the audit trail and the beat schedules;
 # Redis holds only the queue and the cache, so it is not backed up.
 backup: $(VENV)/.installed-run
-	$(PY) -m crm_site.backup backup $(if $(FILE),--file "$(FILE)",--dir "$(BACKUP_DIR)")
+	$(PY) -m ops.backup backup $(if $(FILE),--file "$(FILE)",--dir "$(BACKUP_DIR)")
 
 # Refused when the database already holds data unless CONFIRM=yes; restores into a scratch
 # database and swaps it in only when complete, so a failure leaves the database as it was.
@@ -75,11 +75,11 @@ restore: $(VENV)/.installed-run
 		echo "Usage: make restore FILE=backups/crm-YYYYMMDDTHHMMSSZ.dump [CONFIRM=yes]" >&2; \
 		exit 2; \
 	fi
-	$(PY) -m crm_site.backup restore "$(FILE)" $(if $(filter yes,$(CONFIRM)),--force)
+	$(PY) -m ops.backup restore "$(FILE)" $(if $(filter yes,$(CONFIRM)),--force)
 
 # Stops the embedded PostgreSQL and Redis if something left them running.
 stop: $(VENV)/.installed-run
-	$(PY) -m crm_site.dev stop
+	$(PY) -m ops.dev stop
 
 clean: stop
 	rm -rf .data

@@ -21,7 +21,7 @@ from accounts import services, two_factor
 from accounts.forms import AuthenticatorCodeForm, LoginForm, PasswordAndCodeForm
 from accounts.models import Role
 from accounts.two_factor import PendingStep, reachable_during
-from crm_site.forms import apply_service_errors, refusal_status
+from core.forms import apply_service_errors, refusal_status
 
 
 class RefusedFormIs400:

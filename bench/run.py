@@ -4,7 +4,7 @@
 
 small = 10,000 loans (about a minute), medium = 100,000, full = 1,000,000 (the default).
 The book lives in a database of its own (crm_bench_<loans>) on the same PostgreSQL and is
-generated once by `seed_bench`; later runs reuse it. Dates: the book is as of D0 (two days
+generated once by bench/seed_bench.py; later runs reuse it. Dates: the book is as of D0 (two days
 before the business date); the run works the nights that follow (after the last night a
 previous run worked on that book), and before each night the performing loans pay the
 instalments that fell due that day, as a working day would. The book's files are read into
@@ -65,7 +65,7 @@ def _database_url(base_url: str, name: str) -> str:
 def prepare_database(loans: int, seed: int) -> tuple[str, dict, dt.date]:
     """The bench database for this scale, generated when missing; (url, seed timings, D0)."""
     sys.path.insert(0, str(BASE_DIR))
-    from crm_site import dev
+    from ops import dev
 
     services = dev.services_from_environment()
     base_url = os.environ.get("DATABASE_URL") or services.database.url
@@ -95,8 +95,8 @@ def prepare_database(loans: int, seed: int) -> tuple[str, dict, dt.date]:
     started = time.perf_counter()
     output = subprocess.run(
         [
-            *manage,
-            "seed_bench",
+            sys.executable,
+            str(BASE_DIR / "bench" / "seed_bench.py"),
             f"--customers={customers}",
             f"--loans={loans}",
             f"--seed={seed}",
@@ -573,7 +573,7 @@ MORE_REQUESTS = 20
 def dashboard_refresh() -> dict:
     """What the beat does every five minutes: the bank's and each branch's dashboard
     activity figures, computed ahead of the managers' views."""
-    from credit.business_date import business_date
+    from core.business_date import business_date
     from dashboards import activity
 
     started = time.perf_counter()

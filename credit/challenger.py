@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import Counter
 
 from accounts.scope import scope_queryset
+from core.business_date import business_date
 from credit import modelling, scoring
-from credit.business_date import business_date
 from credit.models import Assessment, ScorecardStatus, ScorecardVersion
 from credit.outcomes import loan_outcomes
 from credit.schedule import add_months

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
+from core.business_date import business_date
 from credit import services
-from credit.business_date import business_date
 from credit.models import (
     Application,
     Assessment,

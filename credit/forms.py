@@ -4,6 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
+from core.date_ranges import (
+    PAYMENT_DATE,
+    STATEMENT_PERIOD_END,
+    VALUATION_DATE,
+    DateRanges,
+)
+from core.forms import MomentField
 from credit.models import (
     Application,
     ApplicationStatus,
@@ -13,13 +20,6 @@ from credit.models import (
     LoanProduct,
     RepaymentChannel,
 )
-from crm_site.date_ranges import (
-    PAYMENT_DATE,
-    STATEMENT_PERIOD_END,
-    VALUATION_DATE,
-    DateRanges,
-)
-from crm_site.forms import MomentField
 from customers.forms import DATE_INPUT
 from customers.models import CustomerKind, Industry
 

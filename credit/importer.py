@@ -1,5 +1,5 @@
 """Import of loans and repayments from the core banking system's CSV or XLSX exports, with
-the same reader and the same rules as the customer import (crm_site/tabular.py).
+the same reader and the same rules as the customer import (core/tabular.py).
 
 Loans file (header row, any order):
     external_ref   the core system's account number                         (required)
@@ -18,7 +18,7 @@ Repayments file:
     channel        counter | transfer | auto_debit | online (default transfer)
 
 Dates are never after the business date, nor more than 50 years before it
-(crm_site/date_ranges.py). A loan already imported (same external_ref) with the same terms
+(core/date_ranges.py). A loan already imported (same external_ref) with the same terms
 is left as it is; with other terms it is refused (a change of terms is a restructuring). A
 repayment already posted (same loan and reference) is skipped. Rejected rows are reported
 with their reason; valid rows commit in one transaction, or with strict mode nothing commits
@@ -37,10 +37,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.scope import scope_queryset
+from core import tabular
+from core.date_ranges import DISBURSEMENT_DATE, PAYMENT_DATE, DateRange
 from credit import services
 from credit.models import Loan, LoanProduct, Repayment, RepaymentChannel
-from crm_site import tabular
-from crm_site.date_ranges import DISBURSEMENT_DATE, PAYMENT_DATE, DateRange
 from customers.identifiers import normalize_credit_code, normalize_resident_id
 from customers.models import Customer, resident_id_digest
 

@@ -9,7 +9,7 @@ from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
-from credit.business_date import business_date
+from core.business_date import business_date
 from credit.models import (
     OPEN_APPLICATION_STATUSES,
     Application,

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Role, User
 from audit.services import audit_change, audit_log, audit_log_many, snapshot
+from core.business_date import business_date
 from credit import notifications, ratios, scoring
-from credit.business_date import business_date
 from credit.models import (
     Application,
     ApplicationEvent,

@@ -2,8 +2,8 @@ import datetime as dt
 
 from celery import shared_task
 
+from core.business_date import business_date
 from credit import monitoring, notifications
-from credit.business_date import business_date
 from credit.models import CustomerNotification
 
 

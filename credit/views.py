@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.services import audit_log
+from core import exports
+from core.business_date import business_date
+from core.forms import apply_service_errors, refusal_status
 from credit import challenger, importer, monitoring, selectors, services
-from credit.business_date import business_date
 from credit.forms import (
     ApplicationForm,
     AssessmentForm,
@@ -44,8 +46,6 @@ from credit.models import (
     ScorecardMonitoring,
     ScorecardVersion,
 )
-from crm_site import exports
-from crm_site.forms import apply_service_errors, refusal_status
 from customers.selectors import customer_get_for, customer_list_for, officers_visible_to
 from risk.services import can_override as can_override_class
 

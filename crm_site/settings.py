@@ -28,7 +28,7 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
     SECRET_KEY = "development-only-secret-key-never-use-in-production-xindai-crm"  # noqa: S105
 
-# Resident IDs and phones are encrypted at rest (crm_site/field_crypto.py). The first key
+# Resident IDs and phones are encrypted at rest (core/field_crypto.py). The first key
 # encrypts, all decrypt: rotate by putting a new key first and running rotate_field_keys.
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 # The key of the hashes that find and deduplicate those identifiers.
@@ -55,9 +55,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 if not DATABASE_URL or not REDIS_URL:
-    # The embedded default: a real PostgreSQL and Redis under .data/ (see crm_site/dev.py).
+    # The embedded default: a real PostgreSQL and Redis under .data/ (see ops/dev.py).
     try:
-        from crm_site import dev
+        from ops import dev
     except ImportError as error:  # pragma: no cover - only without the [embedded] extra
         raise ImproperlyConfigured(
             "DATABASE_URL and REDIS_URL are not set and the embedded servers are not "

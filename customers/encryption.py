@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 
-from crm_site import field_crypto
+from core import field_crypto
 from customers.models import phone_digest, resident_id_digest
 
 # Every Fernet token starts with the version byte 0x80, "gAAAAA" in URL-safe base64; a

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm_site import exports
+from core import exports
 
 FORMATS = exports.FORMATS
 

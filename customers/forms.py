@@ -6,7 +6,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch, Role
-from crm_site.date_ranges import (
+from core.date_ranges import (
     BIRTH_DATE,
     FOLLOW_UP_DUE,
     FOUNDING_DATE,

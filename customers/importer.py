@@ -13,7 +13,7 @@ Column layout (header row, any order, unknown columns refused; see README):
     annual_revenue, registered_capital, legal_representative               (enterprises)
 
 Dates are YYYY-MM-DD within sane ranges (a birth date at most 120 years back, a founding
-date at most 400, neither in the future: crm_site/date_ranges.py); amounts are plain
+date at most 400, neither in the future: core/date_ranges.py); amounts are plain
 decimals in yuan. A row whose resident ID or credit code is already known updates that
 customer if the importing user may see it, and is refused with the customer form's answer
 if not (customers.services.DuplicateIdentifier); otherwise it creates one. Every row is
@@ -33,9 +33,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.scope import scope_queryset
-from crm_site import tabular
-from crm_site.date_ranges import BIRTH_DATE, FOUNDING_DATE
-from crm_site.tabular import ImportFileError  # noqa: F401 - raised by read_rows, part of the API
+from core import tabular
+from core.date_ranges import BIRTH_DATE, FOUNDING_DATE
+from core.tabular import ImportFileError  # noqa: F401 - raised by read_rows, part of the API
 from customers import services
 from customers.identifiers import IdentifierError, normalize_credit_code, parse_resident_id
 from customers.models import (
@@ -100,7 +100,7 @@ class ImportReport:
 
 
 def read_rows(data: bytes, filename: str) -> list[dict[str, str]]:
-    """The file's rows as dicts of text; refuses bad files whole (see crm_site.tabular)."""
+    """The file's rows as dicts of text; refuses bad files whole (see core.tabular)."""
     return tabular.read_table(data, filename, columns=COLUMNS, required=REQUIRED, max_rows=MAX_ROWS)
 
 

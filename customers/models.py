@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from crm_site.field_crypto import EncryptedTextField, lookup_hash
+from core.field_crypto import EncryptedTextField, lookup_hash
 from customers.identifiers import (
     IdentifierError,
     mask_phone,
@@ -130,7 +130,7 @@ class Customer(models.Model):
         on_delete=models.PROTECT,
         related_name="customers",
     )
-    # Encrypted at rest (crm_site.field_crypto); found by the keyed hash of its digits.
+    # Encrypted at rest (core.field_crypto); found by the keyed hash of its digits.
     phone = EncryptedTextField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
-from crm_site.forms import apply_service_errors, refusal_status
+from core.forms import apply_service_errors, refusal_status
 from customers import exports, importer, panels, selectors, services
 from customers.forms import (
     ComplaintForm,

@@ -1,4 +1,4 @@
-from credit.business_date import business_date
+from core.business_date import business_date
 from dashboards.services import portfolio_snapshot
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 
-from crm_site.db_triggers import drop_trigger_sql, statement_trigger_sql
+from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 
 TABLE = "dashboards_bookfigure"
 DIMENSIONS = ("total", "grade", "class", "product", "industry")

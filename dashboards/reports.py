@@ -1,5 +1,5 @@
 """Report pages: one per topic, each a scoped queryset, a filter form and its columns. The
-same columns feed the page and the CSV/XLSX export (streamed by crm_site/exports.py). Some
+same columns feed the page and the CSV/XLSX export (streamed by core/exports.py). Some
 reports sum their rows up in figures (the satisfaction and follow-up figures of the
 dashboard), computed over exactly the rows listed."""
 
@@ -18,9 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
 from accounts.scope import scope_queryset
+from core.forms import MomentField
 from credit.forms import DPD_BUCKETS
 from credit.models import Application, ApplicationStatus, Loan
-from crm_site.forms import MomentField
 from customers.forms import DATE_INPUT
 from customers.models import Customer, FollowUp, FollowUpStatus, Interaction, Survey
 from customers.selectors import officers_visible_to
@@ -278,7 +278,7 @@ def _follow_ups(user, filters) -> QuerySet:
 def _migration(user, filters) -> list[Migration]:
     """The loans (or customers) of one cell of the dashboard's migration matrix, or of all of
     it: the same dates as the dashboard's when none are given."""
-    from credit.business_date import business_date
+    from core.business_date import business_date
 
     kind = filters.get("kind") or "classification"
     end = filters.get("end") or business_date()

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from credit.business_date import business_date
+from core.business_date import business_date
 from dashboards import activity, figures
 from dashboards.services import portfolio_snapshot
 

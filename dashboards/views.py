@@ -10,10 +10,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_log
-from credit.business_date import business_date
+from core import exports
+from core.business_date import business_date
 from credit.forms import ANY_OVERDUE, IN_PIPELINE, NON_PERFORMING
 from credit.models import ApplicationStatus, LoanProduct
-from crm_site import exports
 from customers.forms import DATE_INPUT
 from customers.models import Industry
 from dashboards import reports, selectors

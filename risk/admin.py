@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from audit.admin_mixins import AuditedReferenceAdmin, ReadOnlyAdmin, ScopedReadOnlyAdmin
-from crm_site.date_ranges import WATCH_LIST_SINCE, DateRanges
+from core.date_ranges import WATCH_LIST_SINCE, DateRanges
 from risk.models import (
     Alert,
     EarlyWarningRule,

@@ -8,7 +8,7 @@ customers copies a transfer to the customer's alerts in the same transaction, so
 ever sees an alert under its former officer.
 """
 
-from crm_site.db_triggers import drop_trigger_sql, statement_trigger_sql
+from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 
 FILL = """
 CREATE OR REPLACE FUNCTION risk_alert_fill_scope() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from crm_site.forms import apply_service_errors
+from core.forms import apply_service_errors
 from risk import conduct
 from risk.forms import ConductCloseForm
 from risk.models import ConductAlertStatus

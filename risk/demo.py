@@ -4,8 +4,8 @@ and with the scorecards' monitoring computed on the book."""
 
 import random
 
+from core.business_date import business_date
 from credit import monitoring
-from credit.business_date import business_date
 from customers.models import Customer
 from risk import jobs, services
 from risk.models import ManualSignal

@@ -3,7 +3,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from crm_site.forms import MomentField
+from core.forms import MomentField
 from customers.forms import DATE_INPUT
 from customers.models import Channel, Interaction
 from risk.classification import OVERRIDE_MAX_MONTHS, override_latest_end

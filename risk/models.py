@@ -438,7 +438,7 @@ class Alert(models.Model):
             anchor = None
         if anchor is None:
             return value
-        from credit.business_date import business_date
+        from core.business_date import business_date
 
         days = abs(((on or business_date()) - anchor).days)
         return template % {"days": days, "date": anchor.isoformat()}

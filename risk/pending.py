@@ -36,7 +36,7 @@ import math
 
 from django.db import connection
 
-from crm_site.db_triggers import drop_trigger_sql, statement_trigger_sql
+from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 
 TABLE = "risk_pendingcustomer"
 # Set (SET LOCAL) by the risk job's chunks: their own writes are results, not new inputs.

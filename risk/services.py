@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import audit_change, audit_log, snapshot
-from credit.business_date import business_date
+from core.business_date import business_date
 from customers.models import Interaction
 from risk import classification, selectors
 from risk.models import (

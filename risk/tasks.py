@@ -2,7 +2,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from credit.business_date import business_date
+from core.business_date import business_date
 from risk import jobs, services
 from risk.models import JobRun
 

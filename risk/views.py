@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import Role
-from credit.business_date import business_date
-from crm_site.forms import apply_service_errors, refusal_status
+from core.business_date import business_date
+from core.forms import apply_service_errors, refusal_status
 from customers import services as customer_services
 from customers.models import Interaction
 from customers.selectors import customer_get_for, officers_visible_to

@@ -11,7 +11,7 @@ from django.db import migrations, models
 # unless they end sooner. risk.pending's trigger marks their customers for the nightly job,
 # as for any change of an override.
 def end_open_overrides(apps, schema_editor):
-    from credit.business_date import business_date
+    from core.business_date import business_date
     from credit.schedule import add_months
 
     latest = add_months(business_date(), 3)

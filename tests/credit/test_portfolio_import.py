@@ -4,9 +4,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.tabular import ImportFileError
 from credit.importer import import_loans, import_repayments, read_loans, read_repayments
 from credit.models import Loan, Repayment
-from crm_site.tabular import ImportFileError
 from tests.customers import factories
 
 LOANS = "external_ref,customer,product,amount,annual_rate,term_months,disbursed_on\n"

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from credit.business_date import business_date
+from core.business_date import business_date
 from credit.models import Application, Loan, ScorecardMonitoring
 from credit.monitoring import run_monthly
 from customers.models import FollowUp, FollowUpSource, RevisitCadence

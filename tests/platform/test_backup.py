@@ -15,8 +15,8 @@ from django.db import connections
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from crm_site import backup
 from crm_site.celery import app as celery_app
+from ops import backup
 
 # The tables whose contents, not only their row counts, must come back byte for byte.
 KEY_TABLES = ["customers_customer", "credit_loan", "credit_repayment", "audit_auditevent"]

@@ -6,9 +6,8 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from bench import run
+from bench import run, synthetic_book
 from credit.models import Assessment, Instalment, Loan, Repayment
-from crm_site import synthetic_book
 from customers.models import Customer, Interaction
 
 DAY0 = dt.date(2026, 3, 13)

@@ -97,7 +97,7 @@ def compose_environment(service: str) -> dict[str, str]:
 # `python manage.py check` as the image runs it: without the embedded servers' module.
 MANAGE_PY_CHECK_WITHOUT_EMBEDDED_SERVERS = (
     "import runpy, sys\n"
-    "sys.modules['crm_site.dev'] = None\n"
+    "sys.modules['ops.dev'] = None\n"
     "sys.argv = ['manage.py', 'check']\n"
     "runpy.run_path('manage.py', run_name='__main__')\n"
     "from django.conf import settings\n"

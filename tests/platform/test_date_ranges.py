@@ -413,7 +413,7 @@ def test_every_date_field_of_the_product_forms_has_a_range():
     # The walk sees the forms (a walk finding nothing would pass for nothing).
     assert {"credit.forms.RepaymentForm", "customers.forms.FollowUpForm"} <= dated
     missing = [name for label, cls in found.items() for name in _unranged(label, cls)]
-    assert not missing, f"date fields without a range (crm_site/date_ranges.py): {missing}"
+    assert not missing, f"date fields without a range (core/date_ranges.py): {missing}"
     # Each field with a range is one the HTTP walk above posts far dates into.
     walked = {date_field.field for date_field in DATE_FIELDS}
     ranged = {name for cls in found.values() for name in getattr(cls, "date_ranges", {})}

@@ -5,7 +5,7 @@ import os
 import psycopg
 import redis
 
-from crm_site import dev
+from ops import dev
 
 
 def pid_alive(pid: int) -> bool:

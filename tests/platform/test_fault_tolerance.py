@@ -30,7 +30,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-from crm_site import dev
+from ops import dev
 from tests.platform.test_celery_worker import database_url_of_the_test_database
 from tests.risk.conftest import risky_loan_committed  # noqa: F401 - a fixture
 

@@ -54,7 +54,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.utils import translation
 
-from crm_site import dev
+from ops import dev
 from tests.platform.deployment import (
     BASE_DIR,
     Instruction,
@@ -444,7 +444,9 @@ from django.conf import settings
 importlib.import_module(settings.ROOT_URLCONF)
 importlib.import_module(settings.WSGI_APPLICATION.rpartition(".")[0])
 importlib.import_module("crm_site.celery")
-print(json.dumps({name: sys.modules[name].__file__ for name in sys.argv[1:]}))
+# Some are imported only on a path the image does not take (ops, for the embedded servers):
+# each is imported here, from the distribution.
+print(json.dumps({name: importlib.import_module(name).__file__ for name in sys.argv[1:]}))
 """
 
 

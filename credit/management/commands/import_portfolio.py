@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from core.tabular import ImportFileError
 from credit import importer
-from crm_site.tabular import ImportFileError
 
 
 class Command(BaseCommand):

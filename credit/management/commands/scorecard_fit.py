@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
+from core.business_date import business_date
 from credit import fitting, outcomes, services
-from credit.business_date import business_date
 from credit.modelling import ModellingError
 from credit.models import ScorecardStatus, ScorecardVersion
 from customers.models import CustomerKind

@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from credit.business_date import business_date
+from core.business_date import business_date
 from risk import jobs
 
 

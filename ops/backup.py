@@ -1,10 +1,10 @@
 """Backup and restore of the PostgreSQL database, embedded or configured.
 
-    python -m crm_site.backup backup [--dir DIR | --file FILE]   (make backup)
-    python -m crm_site.backup restore FILE [--force]              (make restore FILE=… CONFIRM=yes)
+    python -m ops.backup backup [--dir DIR | --file FILE]   (make backup)
+    python -m ops.backup restore FILE [--force]              (make restore FILE=… CONFIRM=yes)
 
 The database is the one DATABASE_URL names; when it is unset, the embedded server under .data/
-(see crm_site/dev.py), started for the command and stopped again if it was not running before.
+(see ops/dev.py), started for the command and stopped again if it was not running before.
 
 Only PostgreSQL is backed up: it holds every business record, the audit trail and the Celery beat
 schedules (django-celery-beat). Redis holds only the broker queue and the cache, which the
@@ -40,7 +40,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from crm_site import dev
+from ops import dev
 
 DEFAULT_BACKUP_DIR = dev.BASE_DIR / "backups"
 # Every custom-format archive starts with these bytes (pg_backup_archiver.c).
@@ -374,7 +374,7 @@ def refuse_if_unsafe(server: psycopg.Connection, database: Database, *, force: b
         raise RestoreRefused(
             f'Database "{database.name}" already holds data ({tables} tables); a restore '
             "replaces all of it. Nothing was changed. To replace it, run again with CONFIRM=yes "
-            "(make restore) or --force (python -m crm_site.backup restore)."
+            "(make restore) or --force (python -m ops.backup restore)."
         )
     sessions = other_sessions(server, database.name)
     if sessions:
@@ -499,7 +499,7 @@ def command_restore(file: Path, *, force: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m crm_site.backup",
+        prog="python -m ops.backup",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

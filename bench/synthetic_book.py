@@ -1,4 +1,4 @@
-"""A synthetic book at scale, for benchmarks (`seed_bench`, bench/run.py).
+"""A synthetic book at scale, for benchmarks (bench/seed_bench.py, bench/run.py).
 
 Customers (85% individuals, 15% enterprises) spread over the demo officers and twenty bench
 branches of five officers each; one assessment and one financial statement per customer;
@@ -29,9 +29,9 @@ from django.utils import timezone
 
 from accounts.demo import seed_cast
 from accounts.models import Branch, Role, User
+from core import field_crypto
 from credit import default_scorecards
 from credit.models import ScorecardStatus, ScorecardVersion
-from crm_site import field_crypto
 from customers.identifiers import credit_code_check_char, resident_id_check_char
 from customers.models import Industry, phone_digest, resident_id_digest
 
@@ -107,13 +107,13 @@ def _copy(table: str, columns: list[str], rows) -> None:
 
 
 def _next_id(cursor, table: str) -> int:
-    cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - our table names
+    cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
     return cursor.fetchone()[0]
 
 
 def _reset_sequence(cursor, table: str) -> None:
     cursor.execute(
-        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
         f"greatest((SELECT max(id) FROM {table}), 1))"
     )
 

