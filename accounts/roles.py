@@ -25,8 +25,12 @@ _CUSTOMER_WORK = [
 ]
 _CUSTOMER_REFERENCE = ["industry", "tag", "revisitcadence"]
 
-_CREDIT_WORK = ["financialstatement", "assessment", "application", "collateral", "guarantor"]
-_CREDIT_BOOK = [
+_CREDIT_WORK = ["financialstatement", "assessment"]
+_CREDIT_REFERENCE = ["scorecardversion"]
+# Lending's models lived in the credit app until it became an app of its own; their content
+# types and permissions moved with them (lending migration 0002).
+_LENDING_WORK = ["application", "collateral", "guarantor"]
+_LENDING_BOOK = [
     "loan",
     "instalment",
     "repayment",
@@ -36,7 +40,7 @@ _CREDIT_BOOK = [
     "collateralvaluation",
     "repaymentallocation",
 ]
-_CREDIT_REFERENCE = ["loanproduct", "pricingrule", "scorecardversion"]
+_LENDING_REFERENCE = ["loanproduct", "pricingrule"]
 
 _RISK_BOOK = ["loanrisk", "riskhistory", "alert", "alertaction", "jobrun", "manualsignal"]
 _RISK_REFERENCE = ["earlywarningrule", "industrywatch", "risklevelpolicy", "risklevelstrategy"]
@@ -73,10 +77,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *(f"customers.view_{model}" for model in _CUSTOMER_WORK + _CUSTOMER_REFERENCE),
         "customers.change_industry",
         "customers.change_revisitcadence",
-        *(f"credit.view_{model}" for model in _CREDIT_WORK + _CREDIT_BOOK + _CREDIT_REFERENCE),
+        *(f"credit.view_{model}" for model in _CREDIT_WORK + _CREDIT_REFERENCE),
         "credit.add_scorecardversion",
         "credit.change_scorecardversion",
-        "credit.change_pricingrule",
+        *(f"lending.view_{model}" for model in _LENDING_WORK + _LENDING_BOOK + _LENDING_REFERENCE),
+        "lending.change_pricingrule",
         *(f"risk.view_{model}" for model in _RISK_BOOK + _RISK_REFERENCE),
         *(f"risk.{action}_{model}" for model in _RISK_REFERENCE for action in ("add", "change")),
     ],
@@ -110,7 +115,12 @@ STAFF_ROLES = frozenset({Role.RISK_OFFICER, Role.ADMIN})
 
 
 def sync_role_groups(group_model, permission_model) -> None:
-    """Creates the role groups and gives each exactly the permissions listed above."""
+    """Creates the role groups and gives each exactly the permissions listed above.
+
+    Data migrations call it at several points of history, and it reads today's list: that is
+    safe because it converges. It grants only the permissions that exist when it runs (so an
+    early call ignores the models of later apps), and the latest data migration to call it
+    leaves every group exactly as ROLE_PERMISSIONS says."""
     for role, group_name in GROUP_NAMES.items():
         group, _ = group_model.objects.get_or_create(name=group_name)
         wanted = [tuple(name.split(".", 1)) for name in ROLE_PERMISSIONS[role]]

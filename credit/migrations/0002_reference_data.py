@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 from decimal import Decimal
 
 from django.contrib.auth.management import create_permissions
@@ -5,7 +8,13 @@ from django.db import migrations
 from django.utils import timezone
 
 from accounts.roles import sync_role_groups
-from credit.default_scorecards import enterprise_definition, individual_definition
+
+
+# The two default scorecards as they were seeded (credit.default_scorecards then), frozen beside
+# this migration, so a later change to that module never changes what it seeds.
+DEFAULT_SCORECARDS = json.loads(
+    (Path(__file__).parent / "data" / "0002_reference_data.default_scorecards.json").read_text()
+)
 
 # A published scorecard is evidence of how past assessments were made: PostgreSQL itself
 # refuses to change its definition, to send it back to draft, or to delete it.
@@ -71,8 +80,8 @@ def seed(apps, schema_editor):
     scorecard = apps.get_model("credit", "ScorecardVersion")
     now = timezone.now()
     for kind, name, definition in (
-        ("individual", "Individual scorecard", individual_definition()),
-        ("enterprise", "Enterprise scorecard", enterprise_definition()),
+        ("individual", "Individual scorecard", DEFAULT_SCORECARDS["individual"]),
+        ("enterprise", "Enterprise scorecard", DEFAULT_SCORECARDS["enterprise"]),
     ):
         scorecard.objects.get_or_create(
             customer_kind=kind, version=1,

@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS risk_alert_follow_customer ON customers_customer; DROP FUNCTION IF EXISTS risk_alert_follow_customer(); DROP TRIGGER IF EXISTS risk_alert_fill_scope ON risk_alert; DROP FUNCTION IF EXISTS risk_alert_fill_scope();
