@@ -22,8 +22,8 @@ NAVIGATION = [
     NavEntry(_("Today"), "today", ALL_ROLES, "calendar-check"),
     NavEntry(_("Dashboard"), "dashboards:dashboard", ALL_ROLES, "speedometer2"),
     NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
-    NavEntry(_("Applications"), "credit:application-list", ALL_ROLES, "file-earmark-text"),
-    NavEntry(_("Loans"), "credit:loan-list", ALL_ROLES, "cash-stack"),
+    NavEntry(_("Applications"), "lending:application-list", ALL_ROLES, "file-earmark-text"),
+    NavEntry(_("Loans"), "lending:loan-list", ALL_ROLES, "cash-stack"),
     NavEntry(_("Alerts"), "risk:alert-list", ALL_ROLES, "exclamation-triangle"),
     NavEntry(
         _("Risk"),

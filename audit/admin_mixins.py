@@ -6,7 +6,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from audit.services import reference_data_save
+from audit.services import audit_object_type, reference_data_save
 
 
 class AuditedReferenceAdmin(admin.ModelAdmin):
@@ -29,7 +29,7 @@ class AuditHistoryMixin:
         if obj is None or obj.pk is None:
             return "—"
         events = (
-            AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            AuditEvent.objects.filter(object_type=audit_object_type(obj), object_id=str(obj.pk))
             .select_related("actor")
             .order_by("-created_at", "-id")[: self.audit_history_limit]
         )

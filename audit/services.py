@@ -38,6 +38,13 @@ def snapshot(instance: models.Model, fields: list[str] | None = None) -> dict[st
     return {name: json_safe(getattr(instance, name)) for name in names}
 
 
+def audit_object_type(obj: models.Model) -> str:
+    """The type the trail records for `obj`: its model's label ("customers.customer"), unless
+    the model names another (`audit_object_type`): a model that moved to another app keeps
+    the type its earlier rows carry, since the append-only trail cannot rename them."""
+    return getattr(obj, "audit_object_type", "") or obj._meta.label_lower
+
+
 def audit_log(
     *,
     actor,
@@ -50,7 +57,7 @@ def audit_log(
 ) -> AuditEvent:
     """Writes one audit row. `action` is a dotted name like `customers.customer.updated`."""
     if obj is not None:
-        object_type = object_type or obj._meta.label_lower
+        object_type = object_type or audit_object_type(obj)
         object_id = object_id or obj.pk
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -71,7 +78,7 @@ def audit_log_many(*, actor, entries: list[tuple[str, models.Model, dict | None,
             AuditEvent(
                 actor=actor if actor is not None and actor.is_authenticated else None,
                 action=action,
-                object_type=obj._meta.label_lower,
+                object_type=audit_object_type(obj),
                 object_id=str(obj.pk),
                 object_label=str(obj)[:200],
                 before=json_safe(before) if before is not None else None,
@@ -111,7 +118,7 @@ def reference_data_save(*, actor, instance: models.Model, creating: bool) -> mod
     """Saves a row of admin-edited reference data (industries, cadences…) and audits it."""
     from django.db import transaction
 
-    label = instance._meta.label_lower
+    label = audit_object_type(instance)
     with transaction.atomic():
         before = None if creating else snapshot(type(instance).objects.get(pk=instance.pk))
         instance.full_clean()

@@ -362,7 +362,7 @@ def settle() -> None:
 
 
 def loans_in_book() -> int:
-    from credit.models import Loan
+    from lending.models import Loan
 
     return Loan.objects.count()
 
@@ -372,7 +372,7 @@ def naive_recompute(sample: int, on: dt.date) -> dict:
     its instalments for the days past due, classify in Python, save the row. Rolled back."""
     from django.db import transaction
 
-    from credit.models import Instalment, Loan
+    from lending.models import Instalment, Loan
     from risk.classification import classify_loan, final_class
     from risk.models import LoanRisk
 
@@ -521,7 +521,7 @@ def scale_out(ones: list[dict], twos: list[dict]) -> dict:
 
 def page_latency(requests: int = PAGE_REQUESTS) -> list[dict]:
     from accounts.models import User
-    from credit.models import Loan
+    from lending.models import Loan
     from risk.models import Alert
 
     # alice (a demo officer with her share of the book) and her manager; on a tiny book
@@ -585,8 +585,8 @@ def dashboard_refresh() -> dict:
 ADMIN_PAGES = [
     ("admin customers", "/admin/customers/customer/"),
     ("admin search", "/admin/customers/customer/?q=王"),
-    ("admin loans", "/admin/credit/loan/"),
-    ("admin repayments", "/admin/credit/repayment/"),
+    ("admin loans", "/admin/lending/loan/"),
+    ("admin repayments", "/admin/lending/repayment/"),
     ("admin alerts", "/admin/risk/alert/?status__exact=open"),
     ("admin history", "/admin/risk/riskhistory/"),
     ("admin audit", "/admin/audit/auditevent/"),

@@ -15,10 +15,10 @@ from collections import Counter
 
 from accounts.scope import scope_queryset
 from core.business_date import business_date
+from core.months import add_months
 from credit import modelling, scoring
 from credit.models import Assessment, ScorecardStatus, ScorecardVersion
 from credit.outcomes import loan_outcomes
-from credit.schedule import add_months
 
 BOOK_SAMPLE = 5000
 BACKTEST_SAMPLE = 20000

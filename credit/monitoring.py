@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from audit.services import audit_log
+from core.months import add_months
 from credit import modelling, scoring
 from credit.models import (
     Assessment,
@@ -41,7 +42,6 @@ from credit.models import (
     ScorecardVersion,
 )
 from credit.outcomes import loan_outcomes
-from credit.schedule import add_months
 
 logger = logging.getLogger(__name__)
 

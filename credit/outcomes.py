@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from core.months import add_months
 from credit.fitting import Table
-from credit.schedule import add_months
 
 BAD_DPD = 90
 

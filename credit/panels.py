@@ -1,8 +1,5 @@
-"""The credit section of the customer 360 page: grade and score history, loans with their
-days past due, applications."""
-
-from credit import selectors, services
-from credit.models import OPEN_APPLICATION_STATUSES
+"""The customer's grade and score history, for the credit section of the customer 360 page
+(lending.panels draws that section, with the loans and applications beside them)."""
 
 CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 320, 120, 14
 SCORE_FLOOR, SCORE_CEILING = 400, 800
@@ -34,16 +31,10 @@ def score_chart(points: list[tuple]) -> dict | None:
     }
 
 
-def credit_panel(customer, user) -> tuple[str, dict]:
+def scoring_summary(customer) -> dict:
+    """The latest assessment and the score chart of the latest twelve."""
     history = list(customer.assessments.select_related("scorecard")[:12])
-    loans = list(customer.loans.select_related("product").order_by("-disbursed_on"))
-    applications = list(
-        customer.applications.select_related("product").filter(status__in=OPEN_APPLICATION_STATUSES)
-    )
-    return "credit/customer_panel.html", {
+    return {
         "latest_assessment": history[0] if history else None,
         "score_chart": score_chart([(a.assessed_at, a.score, a.grade) for a in reversed(history)]),
-        "loans": selectors.loans_with_dpd(loans),
-        "open_applications": applications,
-        "can_work_credit": services.can_work_credit(user),
     }

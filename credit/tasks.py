@@ -3,15 +3,7 @@ import datetime as dt
 from celery import shared_task
 
 from core.business_date import business_date
-from credit import monitoring, notifications
-from credit.models import CustomerNotification
-
-
-@shared_task(name="credit.send_customer_notification")
-def send_customer_notification(notification_id: int) -> None:
-    notification = CustomerNotification.objects.filter(pk=notification_id, delivered=False).first()
-    if notification is not None:
-        notifications.deliver(notification)
+from credit import monitoring
 
 
 @shared_task(name="credit.scorecard_monitoring")

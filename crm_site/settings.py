@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "audit",
     "customers",
     "credit",
+    "lending",
     "risk",
     "dashboards",
 ]
@@ -286,7 +287,7 @@ DASHBOARD_FIGURES_MAX_AGE = env_int("DASHBOARD_FIGURES_MAX_AGE", 600, minimum=0)
 DUPLICATE_ATTEMPTS_ALERT_AFTER = env_int("DUPLICATE_ATTEMPTS_ALERT_AFTER", 5, minimum=1)
 
 # Text messages to customers: a backend class with send(phone, message); the default logs.
-SMS_BACKEND = env_str("SMS_BACKEND", "credit.notifications.LoggingSmsBackend")
+SMS_BACKEND = env_str("SMS_BACKEND", "lending.notifications.LoggingSmsBackend")
 
 # --- Static files ---------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("today/", customer_views.today, name="today"),
     path("customers/", include("customers.urls")),
     path("credit/", include("credit.urls")),
+    # Lending's pages keep the /credit/ paths they had before it was an app of its own.
+    path("credit/", include("lending.urls")),
     path("risk/", include("risk.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),

@@ -24,7 +24,7 @@ from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 TABLE = "dashboards_bookfigure"
 DIMENSIONS = ("total", "grade", "class", "product", "industry")
 # Figure columns and their value for one loan (s.sign is +1 or -1); the bucket bounds are
-# those of credit.forms.DPD_BUCKETS.
+# those of lending.forms.DPD_BUCKETS.
 FIGURES = {
     "loans": "s.sign",
     "exposure": "s.sign * s.outstanding",

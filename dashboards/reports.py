@@ -19,12 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Branch
 from accounts.scope import scope_queryset
 from core.forms import MomentField
-from credit.forms import DPD_BUCKETS
-from credit.models import Application, ApplicationStatus, Loan
 from customers.forms import DATE_INPUT
 from customers.models import Customer, FollowUp, FollowUpStatus, Interaction, Survey
 from customers.selectors import officers_visible_to
 from dashboards import selectors
+from lending.forms import DPD_BUCKETS
+from lending.models import Application, ApplicationStatus, Loan
 from risk.models import Alert, AlertStatus, Severity
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}

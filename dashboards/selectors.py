@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
-from credit.forms import DPD_BUCKETS, PIPELINE_STATUSES
-from credit.models import Application
 from customers.models import Customer, FollowUp, Interaction, Survey
+from lending.forms import DPD_BUCKETS, PIPELINE_STATUSES
+from lending.models import Application
 from risk.models import Alert, LoanClass
 from risk.selectors import ALERT_SCOPE
 

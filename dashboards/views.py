@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import audit_log
 from core import exports
 from core.business_date import business_date
-from credit.forms import ANY_OVERDUE, IN_PIPELINE, NON_PERFORMING
-from credit.models import ApplicationStatus, LoanProduct
 from customers.forms import DATE_INPUT
 from customers.models import Industry
 from dashboards import reports, selectors
 from dashboards.activity import default_compare, figures_for
+from lending.forms import ANY_OVERDUE, IN_PIPELINE, NON_PERFORMING
+from lending.models import ApplicationStatus, LoanProduct
 from risk.forms import PAST_SLA
 from risk.models import LoanClass
 
@@ -81,15 +81,15 @@ def _links(scope, *, today: dt.date, figures_at: dt.datetime) -> dict:
     window_start = timezone.localtime(figures_at - dt.timedelta(days=selectors.WINDOW_DAYS))
     return {
         "customers": _url("customers:list", branch),
-        "exposure": _url("credit:loan-list", branch, status="active"),
-        "npl": _url("credit:loan-list", branch, status="active", loan_class=NON_PERFORMING),
+        "exposure": _url("lending:loan-list", branch, status="active"),
+        "npl": _url("lending:loan-list", branch, status="active", loan_class=NON_PERFORMING),
         "alerts": _url("risk:alert-list", branch, at=at),
         **{
             severity: _url("risk:alert-list", branch, severity=severity, at=at)
             for severity in ("red", "orange", "yellow")
         },
         "breached": _url("risk:alert-list", branch, sla=PAST_SLA, at=at),
-        "pipeline": _url("credit:application-list", branch, status=IN_PIPELINE, at=at),
+        "pipeline": _url("lending:application-list", branch, status=IN_PIPELINE, at=at),
         "decisions": _url(
             "dashboards:report",
             branch,
@@ -155,8 +155,8 @@ def _league_links(scope, rows: list[dict], *, today: dt.date, figures_at: dt.dat
             **row,
             "links": {
                 "customers": _url("customers:list", branch, officer=officer),
-                "exposure": _url("credit:loan-list", branch, **loans),
-                "overdue": _url("credit:loan-list", branch, dpd=ANY_OVERDUE, **loans),
+                "exposure": _url("lending:loan-list", branch, **loans),
+                "overdue": _url("lending:loan-list", branch, dpd=ANY_OVERDUE, **loans),
                 "alerts": _url("risk:alert-list", branch, officer=officer, at=at),
                 "breached": _url("risk:alert-list", branch, officer=officer, sla=PAST_SLA, at=at),
                 "interactions": _url(
@@ -243,7 +243,7 @@ def dashboard(request):
                         (
                             label,
                             value,
-                            _url("credit:loan-list", scope.branch, status="active", dpd=key),
+                            _url("lending:loan-list", scope.branch, status="active", dpd=key),
                         )
                         for key, label, value in portfolio["buckets"]
                     ]
@@ -257,7 +257,7 @@ def dashboard(request):
                 (
                     grade,
                     by_grade[grade][0],
-                    _url("credit:loan-list", scope.branch, status="active", grade=grade),
+                    _url("lending:loan-list", scope.branch, status="active", grade=grade),
                     by_grade[grade][1],
                 )
                 for grade in selectors.GRADES
@@ -269,7 +269,7 @@ def dashboard(request):
                 (
                     class_names[code],
                     total,
-                    _url("credit:loan-list", scope.branch, status="active", loan_class=code),
+                    _url("lending:loan-list", scope.branch, status="active", loan_class=code),
                     loans,
                 )
                 for code, total, loans in sorted(
@@ -284,7 +284,7 @@ def dashboard(request):
                 (
                     products[key],
                     total,
-                    _url("credit:loan-list", scope.branch, status="active", product=key),
+                    _url("lending:loan-list", scope.branch, status="active", product=key),
                     loans,
                 )
                 for key, total, loans in selectors.exposure_by(scope, "product")
@@ -295,7 +295,7 @@ def dashboard(request):
                 (
                     industries[key],
                     total,
-                    _url("credit:loan-list", scope.branch, status="active", industry=key),
+                    _url("lending:loan-list", scope.branch, status="active", industry=key),
                     loans,
                 )
                 for key, total, loans in selectors.exposure_by(scope, "customer__industry")
@@ -318,7 +318,7 @@ def dashboard(request):
                 (
                     label,
                     pipeline["stages"].get(status, 0),
-                    _url("credit:application-list", scope.branch, status=status, at=at),
+                    _url("lending:application-list", scope.branch, status=status, at=at),
                 )
                 for status, label in ApplicationStatus.choices
             ]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from credit.schedule import add_months
+from core.months import add_months
 
 NORMAL, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS = 1, 2, 3, 4, 5
 NAMES = {

@@ -59,7 +59,7 @@ SCAN = "risk.scan"
 JOBS = (NIGHTLY, SCAN)
 # pg_advisory_lock_shared(namespace, run id): held by whatever works on a run (see above).
 # The other namespaces: 7_301 and 7_303 the risk chunks (risk.recompute), 7_302 beat
-# (crm_site.beat), 7_401 loan references (credit.importer). Run ids stay far below 2^31.
+# (crm_site.beat), 7_401 loan references (lending.importer). Run ids stay far below 2^31.
 RUN_LOCK_NAMESPACE = 7_304
 # A chunk is delivered again within the broker's visibility timeout (an hour by default):
 # the record of a run's chunks is kept a day after the run.

@@ -7,9 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-# One lifecycle for every four-eyes proposal, on loans and on their classification alike.
-from credit.models import Loan, ProposalStatus
 from customers.models import Customer, Industry
+
+# One lifecycle for every four-eyes proposal, on loans and on their classification alike.
+from lending.models import Loan, ProposalStatus
 
 
 class LoanClass(models.IntegerChoices):

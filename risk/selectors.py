@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
-from credit.models import Loan, LoanStatus
-from credit.schedule import add_months
-from credit.selectors import loans_with_dpd
+from core.months import add_months
+from lending.models import Loan, LoanStatus
+from lending.selectors import loans_with_dpd
 from risk import classification
 from risk.models import (
     ACTIVE_ALERT_STATUSES,

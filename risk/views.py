@@ -219,7 +219,7 @@ def classification_override(request, loan_pk: int):
                             "another manager or risk officer approves it."
                         ),
                     )
-                return redirect("credit:loan-detail", pk=loan_pk)
+                return redirect("lending:loan-detail", pk=loan_pk)
         return _render_override(request, loan_risk, form, end_form, http_status=400)
     return _render_override(request, loan_risk, form, end_form)
 
@@ -267,7 +267,7 @@ def _proposal_step(request, loan_pk: int, pk: int, step, success: str):
             http_status=400,
         )
     messages.success(request, success)
-    return redirect("credit:loan-detail", pk=loan_pk)
+    return redirect("lending:loan-detail", pk=loan_pk)
 
 
 @require_POST

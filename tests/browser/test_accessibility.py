@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from accounts.demo import DEMO_PASSWORD
-from credit.models import LoanProduct
+from lending.models import LoanProduct
 from risk import jobs
 from risk.models import Alert
 from tests.browser.conftest import log_in

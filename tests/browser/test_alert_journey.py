@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_alice_resolves_an_alert_and_mary_sees_the_escalation(
     browser_page, chromium, live_server, settings, cast
 ):
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
     from tests.customers import factories
     from tests.risk.conftest import assessed, disbursed_loan
 

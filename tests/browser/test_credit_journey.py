@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from credit.models import Loan, LoanProduct
+from lending.models import Loan, LoanProduct
 from tests.browser.conftest import log_in
 from tests.customers import factories
 

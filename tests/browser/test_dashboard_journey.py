@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from credit.models import LoanProduct
+from lending.models import LoanProduct
 from risk import jobs
 from tests.browser.conftest import log_in
 from tests.customers import factories

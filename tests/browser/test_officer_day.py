@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from credit.models import LoanProduct
+from lending.models import LoanProduct
 from risk import jobs
 from risk.models import Alert
 from tests.browser.conftest import log_in

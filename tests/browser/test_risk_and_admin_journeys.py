@@ -10,7 +10,8 @@ from django_celery_beat.models import PeriodicTask
 from playwright.sync_api import expect
 
 from accounts.models import User
-from credit.models import LoanProduct, ScorecardVersion
+from credit.models import ScorecardVersion
+from lending.models import LoanProduct
 from risk import jobs
 from risk.models import Alert, EarlyWarningRule, LoanRisk
 from tests.browser.conftest import log_in

@@ -17,8 +17,9 @@ import numpy as np
 from django.utils import timezone
 
 from credit import scoring, services
-from credit.models import Application, Assessment, Instalment, Loan, LoanProduct
-from credit.schedule import add_months
+from credit.models import Assessment
+from lending.models import Application, Instalment, Loan, LoanProduct
+from lending.schedule import add_months
 from tests.customers import factories
 
 

@@ -11,12 +11,7 @@ from django_celery_beat.models import PeriodicTask
 
 from audit.models import AuditEvent
 from credit import modelling, monitoring, scoring, services, tasks
-from credit.models import (
-    Assessment,
-    ScorecardAlert,
-    ScorecardMonitoring,
-    ScorecardVersion,
-)
+from credit.models import Assessment, ScorecardAlert, ScorecardMonitoring, ScorecardVersion
 from tests.credit import scored_book
 from tests.customers import factories
 

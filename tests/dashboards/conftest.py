@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from risk import jobs
-from tests.credit.conftest import consumer_product, graded_customer  # noqa: F401
+from tests.lending.conftest import consumer_product, graded_customer  # noqa: F401
 from tests.risk.conftest import business_day, disbursed_loan, risky_loan, second_customer  # noqa: F401
 
 

@@ -236,7 +236,7 @@ def test_branch_filter_travels_with_the_drill_down(client_for, rita, charlie, bo
     assert [loan for loan, _dpd in listed.context["loans"]] == [book["south"]]
     # Another branch's filter never widens an officer's scope.
     alice_view = client_for(book["risky"].customer.officer).get(
-        reverse("credit:loan-list"), {"branch": charlie.branch_id}
+        reverse("lending:loan-list"), {"branch": charlie.branch_id}
     )
     assert alice_view.context["loans"] == []
 
@@ -284,7 +284,7 @@ def test_every_chart_links_to_the_list_behind_it(client_for, rita, charlie, book
 def test_industry_bar_lands_on_the_loans_of_that_industry(
     client_for, alice, mary, consumer_product, book
 ):
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
     from tests.customers import factories
     from tests.risk.conftest import assessed
 
@@ -331,7 +331,7 @@ def _live(scope):
     from django.db.models import Count, Q, Sum
 
     from accounts.scope import scope_queryset
-    from credit.models import Loan
+    from lending.models import Loan
 
     loans = scope_queryset(
         scope.user,
@@ -417,15 +417,15 @@ def test_book_figures_equal_the_live_book_after_the_nightly_job(book, every_scop
 def test_book_figures_follow_payments_disbursements_and_classification(
     alice, bob, charlie, mary, rita, book, every_scope, consumer_product
 ):
-    from credit import services as credit_services
     from dashboards import figures
+    from lending import services as lending_services
     from risk import services as risk_services
     from risk.models import LoanRisk
     from tests.customers import factories
     from tests.risk.conftest import assessed
 
     # A prepayment lowers the outstanding principal; its reversal restores it.
-    payment = credit_services.repayment_post(
+    payment = lending_services.repayment_post(
         actor=alice,
         loan=book["current"],
         amount=Decimal("10000"),
@@ -437,10 +437,10 @@ def test_book_figures_follow_payments_disbursements_and_classification(
     book["current"].refresh_from_db()
     assert book["current"].outstanding_principal < Decimal("60000")
     _assert_figures_match_the_book(*every_scope)
-    proposal, _created = credit_services.repayment_reversal_propose(
+    proposal, _created = lending_services.repayment_reversal_propose(
         actor=alice, repayment=payment, reason="Posted twice"
     )
-    credit_services.repayment_reversal_approve(actor=mary, proposal=proposal)
+    lending_services.repayment_reversal_approve(actor=mary, proposal=proposal)
     _assert_figures_match_the_book(*every_scope)
 
     # A disbursement to a new customer of bob's.

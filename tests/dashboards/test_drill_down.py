@@ -21,15 +21,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from credit import services as credit_services
-from credit.models import Application, LoanProduct
-from credit.schedule import add_months
 from customers import services as customer_services
 from customers.models import Customer, FollowUp, Interaction, Survey
+from lending import services as lending_services
+from lending.models import Application, LoanProduct
+from lending.schedule import add_months
 from risk import jobs
 from risk import services as risk_services
 from risk.models import Alert, ManualSignal
-from tests.credit.conftest import make_application
 from tests.customers import factories
+from tests.lending.conftest import make_application
 from tests.risk.conftest import GOOD_INPUTS, assessed, disbursed_loan
 
 SOUTH_NAME = "南方客户"
@@ -99,7 +100,7 @@ def drill_book(alice, bob, charlie, mary, admin_user, consumer_product):
     }
     # Graded down since its loan (a grade of its own on the chart).
     Customer.objects.filter(pk=firm.pk).update(grade="BBB")
-    credit_services.repayment_post(
+    lending_services.repayment_post(
         actor=alice,
         loan=loans["repaid"],
         amount=Decimal("25000"),
@@ -140,25 +141,25 @@ def drill_book(alice, bob, charlie, mary, admin_user, consumer_product):
     a, b = people["applicant_a"], people["applicant_b"]
     draft = make_application(alice, a, consumer_product, amount="20000")
     submitted = make_application(bob, b, consumer_product, amount="21000")
-    credit_services.application_submit(actor=bob, application=submitted)
+    lending_services.application_submit(actor=bob, application=submitted)
     reviewed = make_application(bob, b, consumer_product, amount="22000")
-    credit_services.application_submit(actor=bob, application=reviewed)
-    credit_services.application_start_review(actor=mary, application=reviewed)
+    lending_services.application_submit(actor=bob, application=reviewed)
+    lending_services.application_start_review(actor=mary, application=reviewed)
     approved = make_application(alice, a, consumer_product, amount="23000")
-    credit_services.application_submit(actor=alice, application=approved)
-    credit_services.application_start_review(actor=mary, application=approved)
-    credit_services.application_approve(
+    lending_services.application_submit(actor=alice, application=approved)
+    lending_services.application_start_review(actor=mary, application=approved)
+    lending_services.application_approve(
         actor=mary,
         application=approved,
         amount=Decimal("23000"),
         term_months=12,
-        rate=credit_services.offer_for(consumer_product, a.grade)["rate"],
+        rate=lending_services.offer_for(consumer_product, a.grade)["rate"],
     )
     rejected = make_application(alice, a, consumer_product, amount="24000")
-    credit_services.application_submit(actor=alice, application=rejected)
-    credit_services.application_reject(actor=mary, application=rejected, reason="Overdue")
+    lending_services.application_submit(actor=alice, application=rejected)
+    lending_services.application_reject(actor=mary, application=rejected, reason="Overdue")
     theirs = make_application(charlie, people["south"], consumer_product, amount="26000")
-    credit_services.application_submit(actor=charlie, application=theirs)
+    lending_services.application_submit(actor=charlie, application=theirs)
 
     # Surveys inside the 90 days and before them (the NPS by month still shows those).
     for key, officer, csat, nps, days in (
@@ -236,7 +237,7 @@ def loans_behind(client, url) -> tuple[int, Decimal]:
     assert not response.context["has_next"]
     loans = [loan for loan, _dpd in response.context["loans"]]
     # The export of the same list holds the same loans.
-    export = url.replace(reverse("credit:loan-list"), reverse("credit:loan-export", args=["csv"]))
+    export = url.replace(reverse("lending:loan-list"), reverse("lending:loan-export", args=["csv"]))
     exported = list(csv.DictReader(io.StringIO(_body(client, export))))
     assert sorted(row["Account"] for row in exported) == sorted(
         loan.account_number for loan in loans
@@ -475,7 +476,7 @@ def test_every_figure_of_the_risk_page_lists_what_it_counts(client_for, mary, dr
     assert alerts["breached"] and alerts["age_30"]
     counted = 0
     for code, label, count in page.context["class_rows"]:
-        url = f"{reverse('credit:loan-list')}?status=active&loan_class={code}"
+        url = f"{reverse('lending:loan-list')}?status=active&loan_class={code}"
         assert f'href="{url}"' in html, url
         assert loans_behind(client, url)[0] == count, label
         counted += count
@@ -535,15 +536,15 @@ def test_the_alert_figures_list_the_alerts_of_their_moment(client_for, alice, ma
 @pytest.mark.parametrize(
     ("name", "query", "field"),
     [
-        ("credit:loan-list", {"loan_class": "9"}, "loan_class"),
-        ("credit:loan-list", {"dpd": "1_30"}, "dpd"),
-        ("credit:loan-list", {"officer": "abc"}, "officer"),
+        ("lending:loan-list", {"loan_class": "9"}, "loan_class"),
+        ("lending:loan-list", {"dpd": "1_30"}, "dpd"),
+        ("lending:loan-list", {"officer": "abc"}, "officer"),
         ("risk:alert-list", {"age": "forever"}, "age"),
         ("risk:alert-list", {"sla": "late"}, "sla"),
         ("risk:alert-list", {"at": "yesterday"}, "at"),
         ("risk:alert-list", {"at": "2999-01-01T00:00:00"}, "at"),
-        ("credit:application-list", {"status": "limbo"}, "status"),
-        ("credit:application-list", {"at": "2026-13-45"}, "at"),
+        ("lending:application-list", {"status": "limbo"}, "status"),
+        ("lending:application-list", {"at": "2026-13-45"}, "at"),
     ],
 )
 def test_a_bad_drill_down_value_is_refused_next_to_its_field(

@@ -23,14 +23,7 @@ from accounts.demo import seed_cast
 from accounts.models import Branch, Role, User
 from audit.models import JobHeartbeat
 from credit import services as credit_services
-from credit.models import (
-    Application,
-    Collateral,
-    FinancialStatement,
-    LoanProduct,
-    ScorecardAlert,
-    ScorecardVersion,
-)
+from credit.models import FinancialStatement, ScorecardAlert, ScorecardVersion
 from customers import services as customer_services
 from customers.models import (
     Complaint,
@@ -43,6 +36,8 @@ from customers.models import (
     Survey,
     Tag,
 )
+from lending import services as lending_services
+from lending.models import Application, Collateral, LoanProduct
 from risk import jobs
 from risk import services as risk_services
 from risk.models import (
@@ -176,9 +171,9 @@ def _portfolio(branch: str, owner: User, manager: User, product: LoanProduct) ->
     book.customer.refresh_from_db()
 
     disbursed = _application(owner, book.customer, product, "Home renovation")
-    credit_services.application_submit(actor=owner, application=disbursed)
-    credit_services.application_start_review(actor=manager, application=disbursed)
-    book.collateral = credit_services.collateral_add(
+    lending_services.application_submit(actor=owner, application=disbursed)
+    lending_services.application_start_review(actor=manager, application=disbursed)
+    book.collateral = lending_services.collateral_add(
         actor=owner,
         collateral=Collateral(
             application=disbursed,
@@ -189,19 +184,19 @@ def _portfolio(branch: str, owner: User, manager: User, product: LoanProduct) ->
             valued_on=dt.date(2025, 1, 1),
         ),
     )
-    offer = credit_services.offer_for(product, book.customer.grade)
-    credit_services.application_approve(
+    offer = lending_services.offer_for(product, book.customer.grade)
+    lending_services.application_approve(
         actor=manager,
         application=disbursed,
         amount=Decimal("100000"),
         term_months=12,
         rate=offer["rate"],
     )
-    book.loan = credit_services.application_disburse(
+    book.loan = lending_services.application_disburse(
         actor=manager, application=disbursed, on=DISBURSED_ON
     )
     # A part payment of the first instalment: the loan stays overdue for the scan.
-    book.repayment = credit_services.repayment_post(
+    book.repayment = lending_services.repayment_post(
         actor=owner,
         loan=book.loan,
         amount=Decimal("100.00"),
@@ -209,18 +204,18 @@ def _portfolio(branch: str, owner: User, manager: User, product: LoanProduct) ->
         channel="transfer",
         reference=f"{marker}-first",
     )
-    book.restructuring_proposal, _created = credit_services.restructuring_propose(
+    book.restructuring_proposal, _created = lending_services.restructuring_propose(
         actor=owner,
         loan=book.loan,
         new_term_months=24,
         new_rate=offer["rate"],
         reason=f"{marker} hardship",
     )
-    book.reversal_proposal, _created = credit_services.repayment_reversal_propose(
+    book.reversal_proposal, _created = lending_services.repayment_reversal_propose(
         actor=owner, repayment=book.repayment, reason=f"{marker} posted twice"
     )
     book.application = _application(owner, book.customer, product, "Car")
-    credit_services.application_submit(actor=owner, application=book.application)
+    lending_services.application_submit(actor=owner, application=book.application)
     book.signal = risk_services.signal_raise(
         actor=owner,
         signal=ManualSignal(customer=book.customer, kind="lawsuit", note=f"{marker} lawsuit"),
@@ -243,7 +238,7 @@ def _classification_proposal(rita: User, loan) -> ClassificationProposal:
 
 
 def _application(owner, customer, product, purpose: str) -> Application:
-    return credit_services.application_create(
+    return lending_services.application_create(
         actor=owner,
         application=Application(
             customer=customer,
@@ -337,12 +332,12 @@ def _admin_rows(book: Book) -> dict[str, int]:
             "customers.followup": north.follow_up.pk,
             "customers.complaint": north.complaint.pk,
             "customers.survey": north.customer.surveys.first().pk,
-            "credit.application": north.application.pk,
-            "credit.loan": north.loan.pk,
+            "lending.application": north.application.pk,
+            "lending.loan": north.loan.pk,
             "credit.assessment": north.assessment.pk,
             "credit.financialstatement": north.statement.pk,
-            "credit.repayment": north.repayment.pk,
-            "credit.customernotification": north.loan.application.notifications.first().pk,
+            "lending.repayment": north.repayment.pk,
+            "lending.customernotification": north.loan.application.notifications.first().pk,
             "credit.scorecardversion": book.scorecard.pk,
             "risk.alert": north.alert.pk,
             "risk.loanrisk": north.loan.pk,

@@ -29,11 +29,11 @@ EVERY_ROLE = frozenset({OFFICER, MANAGER, RISK_OFFICER, ADMIN})
 CUSTOMER_WORK = frozenset({OFFICER, MANAGER, ADMIN})
 # credit.services.can_work_credit: statements, assessments, applications, security.
 CREDIT_WORK = frozenset({OFFICER, MANAGER})
-# credit.services.can_decide (the branch's manager or an admin, never one of its makers),
+# lending.services.can_decide (the branch's manager or an admin, never one of its makers),
 # can_decide_loan_change (approving or rejecting a restructuring or a reversal, never its
 # proposer), and the other steps reserved to managers and admins (disburse, import).
 DECIDERS = frozenset({MANAGER, ADMIN})
-# credit.services.loan_change_withdraw: only the proposer, and each portfolio's proposals
+# lending.services.loan_change_withdraw: only the proposer, and each portfolio's proposals
 # are its officer's (tests/platform/access_book.py).
 PROPOSERS = frozenset({OFFICER})
 # customers.services.REVEAL_ROLES: who calls, visits and signs with the customer.
@@ -198,32 +198,32 @@ PRODUCT = {
     # Credit: statements, assessments, applications.
     "credit:statement-add": customer_form(roles=CREDIT_WORK, kwargs=_credit_customer),
     "credit:assess": customer_form(roles=CREDIT_WORK, kwargs=_credit_customer),
-    "credit:application-create": customer_form(roles=CREDIT_WORK, kwargs=_credit_customer),
+    "lending:application-create": customer_form(roles=CREDIT_WORK, kwargs=_credit_customer),
     "credit:assessment-detail": customer_page(lambda p, book: {"pk": p.assessment.pk}),
-    "credit:application-list": Access(),
-    "credit:application-detail": customer_page(_application),
-    "credit:application-edit": customer_form(roles=CREDIT_WORK, kwargs=_application),
-    "credit:application-submit": customer_action(
+    "lending:application-list": Access(),
+    "lending:application-detail": customer_page(_application),
+    "lending:application-edit": customer_form(roles=CREDIT_WORK, kwargs=_application),
+    "lending:application-submit": customer_action(
         CREDIT_WORK, _application, ok=STATE_REFUSED_OR_DONE
     ),
-    "credit:application-review": customer_action(DECIDERS, _application, ok=STATE_REFUSED_OR_DONE),
-    "credit:application-approve": customer_action(
+    "lending:application-review": customer_action(DECIDERS, _application, ok=STATE_REFUSED_OR_DONE),
+    "lending:application-approve": customer_action(
         DECIDERS,
         _application,
         data=lambda p, book: {"amount": "100000", "term_months": "12", "rate": "0.0435"},
         ok=STATE_REFUSED_OR_DONE,
     ),
-    "credit:application-reject": customer_action(
+    "lending:application-reject": customer_action(
         DECIDERS, _application, data=_reason, ok=STATE_REFUSED_OR_DONE
     ),
-    "credit:application-withdraw": customer_action(
+    "lending:application-withdraw": customer_action(
         CUSTOMER_WORK, _application, data=_reason, ok=STATE_REFUSED_OR_DONE
     ),
-    "credit:application-disburse": customer_action(
+    "lending:application-disburse": customer_action(
         DECIDERS, _application, ok=STATE_REFUSED_OR_DONE
     ),
-    "credit:collateral-add": customer_form(roles=CREDIT_WORK, kwargs=_application),
-    "credit:guarantor-add": customer_form(roles=CREDIT_WORK, kwargs=_application),
+    "lending:collateral-add": customer_form(roles=CREDIT_WORK, kwargs=_application),
+    "lending:guarantor-add": customer_form(roles=CREDIT_WORK, kwargs=_application),
     # Credit: scorecards (head office's reference data, no customer scope).
     "credit:scorecard-list": Access(roles=MONITORS),
     "credit:scorecard-monitoring": Access(
@@ -248,11 +248,13 @@ PRODUCT = {
         ok=_ok(post=(302,)),
     ),
     # Credit: loans.
-    "credit:loan-list": Access(),
-    "credit:portfolio-import": Access(roles=DECIDERS, methods=("GET", "POST"), ok=_ok(post=(400,))),
-    "credit:loan-export": Access(kwargs=lambda p, book: {"fmt": "csv"}),
-    "credit:loan-detail": customer_page(_loan),
-    "credit:repayment-post": customer_action(
+    "lending:loan-list": Access(),
+    "lending:portfolio-import": Access(
+        roles=DECIDERS, methods=("GET", "POST"), ok=_ok(post=(400,))
+    ),
+    "lending:loan-export": Access(kwargs=lambda p, book: {"fmt": "csv"}),
+    "lending:loan-detail": customer_page(_loan),
+    "lending:repayment-post": customer_action(
         CUSTOMER_WORK,
         _loan,
         data=lambda p, book: {
@@ -263,41 +265,43 @@ PRODUCT = {
         },
         ok=_ok(post=(302,)),
     ),
-    # Proposing (credit.services.can_service_loans): the book's loan already has a reversal
+    # Proposing (lending.services.can_service_loans): the book's loan already has a reversal
     # and a restructuring waiting, so an allowed request is refused by the state (400).
-    "credit:repayment-reverse": customer_action(
+    "lending:repayment-reverse": customer_action(
         CUSTOMER_WORK,
         lambda p, book: {"pk": p.loan.pk, "repayment_pk": p.repayment.pk},
         data=_reason,
         ok=STATE_REFUSED_OR_DONE,
     ),
-    "credit:loan-restructure": customer_action(
+    "lending:loan-restructure": customer_action(
         CUSTOMER_WORK,
         _loan,
         data=lambda p, book: {"new_term_months": "24", "new_rate": "0.0435", "reason": "Matrix"},
         ok=STATE_REFUSED_OR_DONE,
     ),
-    "credit:restructuring-approve": customer_action(
+    "lending:restructuring-approve": customer_action(
         DECIDERS, _restructuring_proposal, ok=_ok(post=(302,))
     ),
-    "credit:restructuring-reject": customer_action(
+    "lending:restructuring-reject": customer_action(
         DECIDERS,
         _restructuring_proposal,
         data=lambda p, book: {"restructuring-reason": "Access matrix"},
         ok=_ok(post=(302,)),
     ),
-    "credit:restructuring-withdraw": customer_action(
+    "lending:restructuring-withdraw": customer_action(
         PROPOSERS, _restructuring_proposal, ok=_ok(post=(302,))
     ),
-    "credit:reversal-approve": customer_action(DECIDERS, _reversal_proposal, ok=_ok(post=(302,))),
-    "credit:reversal-reject": customer_action(
+    "lending:reversal-approve": customer_action(DECIDERS, _reversal_proposal, ok=_ok(post=(302,))),
+    "lending:reversal-reject": customer_action(
         DECIDERS,
         _reversal_proposal,
         data=lambda p, book: {"reversal-reason": "Access matrix"},
         ok=_ok(post=(302,)),
     ),
-    "credit:reversal-withdraw": customer_action(PROPOSERS, _reversal_proposal, ok=_ok(post=(302,))),
-    "credit:collateral-revalue": customer_action(
+    "lending:reversal-withdraw": customer_action(
+        PROPOSERS, _reversal_proposal, ok=_ok(post=(302,))
+    ),
+    "lending:collateral-revalue": customer_action(
         CUSTOMER_WORK,
         lambda p, book: {"pk": p.loan.pk, "collateral_pk": p.collateral.pk},
         data=lambda p, book: {"value": "310000.00", "valued_on": "2025-02-01"},
@@ -438,15 +442,15 @@ ADMIN_MODELS = {
     "customers.followup": AdminRights("view", "view"),
     "customers.complaint": AdminRights("view", "view"),
     "customers.survey": AdminRights("view", "view"),
-    "credit.loanproduct": AdminRights("view", "view add"),
-    "credit.pricingrule": AdminRights("view", "view add"),
+    "lending.loanproduct": AdminRights("view", "view add"),
+    "lending.pricingrule": AdminRights("view", "view add"),
     "credit.scorecardversion": AdminRights("view add", "view add"),
-    "credit.application": AdminRights("view", "view"),
-    "credit.loan": AdminRights("view", "view"),
+    "lending.application": AdminRights("view", "view"),
+    "lending.loan": AdminRights("view", "view"),
     "credit.assessment": AdminRights("view", "view"),
     "credit.financialstatement": AdminRights("view", "view"),
-    "credit.repayment": AdminRights("view", "view"),
-    "credit.customernotification": AdminRights("view", "view"),
+    "lending.repayment": AdminRights("view", "view"),
+    "lending.customernotification": AdminRights("view", "view"),
     "risk.earlywarningrule": AdminRights("view", "view"),
     "risk.industrywatch": AdminRights("view add", "view add"),
     "risk.risklevelpolicy": AdminRights("view", "view"),
@@ -473,7 +477,7 @@ ADMIN_SITE = {
         roles=STAFF,
         admin=True,
         query={
-            "app_label": "credit",
+            "app_label": "lending",
             "model_name": "application",
             "field_name": "customer",
             "term": "Person",

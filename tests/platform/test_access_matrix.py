@@ -285,25 +285,25 @@ LISTINGS = {
     ),
     "customer-export-csv": Listing("customers:export", {"fmt": "csv"}),
     "customer-export-xlsx": Listing("customers:export", {"fmt": "xlsx"}),
-    "loan-list": Listing("credit:loan-list"),
-    "loan-search": Listing("credit:loan-list", query=lambda h: {"q": h.marker}, lists_own=False),
-    "loan-export-csv": Listing("credit:loan-export", {"fmt": "csv"}),
-    "loan-export-xlsx": Listing("credit:loan-export", {"fmt": "xlsx"}),
-    "application-list": Listing("credit:application-list"),
+    "loan-list": Listing("lending:loan-list"),
+    "loan-search": Listing("lending:loan-list", query=lambda h: {"q": h.marker}, lists_own=False),
+    "loan-export-csv": Listing("lending:loan-export", {"fmt": "csv"}),
+    "loan-export-xlsx": Listing("lending:loan-export", {"fmt": "xlsx"}),
+    "application-list": Listing("lending:application-list"),
     "application-search": Listing(
-        "credit:application-list", query=lambda h: {"q": h.marker}, lists_own=False
+        "lending:application-list", query=lambda h: {"q": h.marker}, lists_own=False
     ),
     "alert-list": Listing("risk:alert-list", query=_everything),
     "today": Listing("today", lists_own=False),
     "dashboard": Listing("dashboards:dashboard", lists_own=False),
     # The dashboard's drill-downs, with the hidden portfolio's branch slipped into the query.
     "drill-down-overdue-loans": Listing(
-        "credit:loan-list",
+        "lending:loan-list",
         query=lambda h: {"dpd": "1-30", "branch": h.owner.branch_id},
         lists_own=False,
     ),
     "drill-down-grade": Listing(
-        "credit:loan-list",
+        "lending:loan-list",
         query=lambda h: {"grade": "A", "branch": h.owner.branch_id},
         lists_own=False,
     ),
@@ -313,17 +313,17 @@ LISTINGS = {
         lists_own=False,
     ),
     "drill-down-pipeline-stage": Listing(
-        "credit:application-list",
+        "lending:application-list",
         query=lambda h: {"status": "submitted", "branch": h.owner.branch_id},
         lists_own=False,
     ),
     "drill-down-non-performing": Listing(
-        "credit:loan-list",
+        "lending:loan-list",
         query=lambda h: {"status": "active", "loan_class": "npl", "branch": h.owner.branch_id},
         lists_own=False,
     ),
     "drill-down-any-overdue": Listing(
-        "credit:loan-list",
+        "lending:loan-list",
         query=lambda h: {"status": "active", "dpd": "overdue", "branch": h.owner.branch_id},
         lists_own=False,
     ),
@@ -337,7 +337,7 @@ LISTINGS = {
         lists_own=False,
     ),
     "drill-down-in-pipeline-then": Listing(
-        "credit:application-list",
+        "lending:application-list",
         query=lambda h: {
             "status": "pipeline",
             "at": timezone.localtime().isoformat(),

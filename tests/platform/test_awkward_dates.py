@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.business_date import business_date
-from credit.models import Application, Loan, ScorecardMonitoring
+from credit.models import ScorecardMonitoring
 from credit.monitoring import run_monthly
 from customers.models import FollowUp, FollowUpSource, RevisitCadence
 from customers.services import revisit_follow_ups_generate
 from dashboards.reports import REPORTS
+from lending.models import Application, Loan
 from risk.models import Alert, AlertStatus, LoanRisk, Severity
 from risk.services import alerts_escalate_overdue
 
@@ -129,8 +130,8 @@ def test_the_book_runs_on_an_awkward_day(moment, client):
             reverse("dashboards:dashboard"),
             reverse("risk:overview"),
             reverse("risk:alert-list"),
-            reverse("credit:application-list"),
-            reverse("credit:loan-list"),
+            reverse("lending:application-list"),
+            reverse("lending:loan-list"),
         ]
         for slug in REPORTS:
             pages.append(reverse("dashboards:report", args=[slug]))

@@ -69,15 +69,16 @@ def _build_world() -> dict:
 
     from accounts import services as account_services
     from accounts.demo import seed_cast
-    from credit import services as credit_services
-    from credit.models import Collateral, LoanProduct, ScorecardAlert, ScorecardVersion
+    from credit.models import ScorecardAlert, ScorecardVersion
     from customers import services as customer_services
     from customers.models import FollowUp, SavedFilter
+    from lending import services as lending_services
+    from lending.models import Collateral, LoanProduct
     from risk import jobs
     from risk import services as risk_services
     from risk.models import Alert, ConductAlert, ConductAlertKind, LoanRisk, ManualSignal
-    from tests.credit.conftest import make_application
     from tests.customers import factories
+    from tests.lending.conftest import make_application
     from tests.risk.conftest import GOOD_INPUTS, assessed
 
     cast = seed_cast()
@@ -104,13 +105,13 @@ def _build_world() -> dict:
         app = make_application(alice, person, product)
         if stage == "draft":
             return app
-        credit_services.application_submit(actor=alice, application=app)
+        lending_services.application_submit(actor=alice, application=app)
         if stage == "submitted":
             return app
-        credit_services.application_start_review(actor=mary, application=app)
+        lending_services.application_start_review(actor=mary, application=app)
         if stage == "under_review":
             return app
-        credit_services.application_approve(
+        lending_services.application_approve(
             actor=mary,
             application=app,
             amount=Decimal("100000"),
@@ -124,7 +125,7 @@ def _build_world() -> dict:
     )
     approved = application("approved")
     # The grade the nightly scan gives the customer asks for collateral before approval.
-    credit_services.collateral_add(
+    lending_services.collateral_add(
         actor=alice,
         collateral=Collateral(
             application=under_review,
@@ -136,7 +137,7 @@ def _build_world() -> dict:
         ),
     )
     secured = make_application(alice, person, product, amount="120000", term=24)
-    collateral = credit_services.collateral_add(
+    collateral = lending_services.collateral_add(
         actor=alice,
         collateral=Collateral(
             application=secured,
@@ -147,16 +148,16 @@ def _build_world() -> dict:
             valued_on=dt.date(2025, 1, 1),
         ),
     )
-    credit_services.application_submit(actor=alice, application=secured)
-    credit_services.application_start_review(actor=mary, application=secured)
-    credit_services.application_approve(
+    lending_services.application_submit(actor=alice, application=secured)
+    lending_services.application_start_review(actor=mary, application=secured)
+    lending_services.application_approve(
         actor=mary,
         application=secured,
         amount=Decimal("120000"),
         term_months=24,
         rate=Decimal("0.0435"),
     )
-    loan = credit_services.application_disburse(
+    loan = lending_services.application_disburse(
         actor=mary, application=secured, on=dt.date(2025, 1, 10)
     )
     signal = risk_services.signal_raise(
@@ -167,7 +168,7 @@ def _build_world() -> dict:
     jobs.run_synchronously(jobs.NIGHTLY, BUSINESS_DATE)
     alert = Alert.objects.get(loan=loan, rule__code="dpd_1")
     open_alert = Alert.objects.exclude(pk=alert.pk).filter(customer=person).first()
-    repayment = credit_services.repayment_post(
+    repayment = lending_services.repayment_post(
         actor=alice,
         loan=loan,
         amount=Decimal("100"),
@@ -178,7 +179,7 @@ def _build_world() -> dict:
     )
     # A second loan with a restructuring and a reversal alice proposed, waiting for mary
     # (four eyes); the first stays free for new proposals.
-    proposals_loan = credit_services.loan_import(
+    proposals_loan = lending_services.loan_import(
         actor=mary,
         customer=person,
         product=product,
@@ -188,7 +189,7 @@ def _build_world() -> dict:
         disbursed_on=dt.date(2025, 1, 10),
         external_ref="WORLD-PROPOSALS",
     )
-    proposed_payment = credit_services.repayment_post(
+    proposed_payment = lending_services.repayment_post(
         actor=alice,
         loan=proposals_loan,
         amount=Decimal("100"),
@@ -196,14 +197,14 @@ def _build_world() -> dict:
         channel="transfer",
         reference="WORLD-2",
     )
-    restructuring_proposal, _created = credit_services.restructuring_propose(
+    restructuring_proposal, _created = lending_services.restructuring_propose(
         actor=alice,
         loan=proposals_loan,
         new_term_months=24,
         new_rate=Decimal("0.0435"),
         reason="Income fell",
     )
-    reversal_proposal, _created = credit_services.repayment_reversal_propose(
+    reversal_proposal, _created = lending_services.repayment_reversal_propose(
         actor=alice, repayment=proposed_payment, reason="Posted to the wrong loan"
     )
     version = ScorecardVersion.objects.get(customer_kind="individual", status="published")
@@ -493,7 +494,7 @@ ENDPOINTS = [
         extra_fields=("application",),
     ),
     Endpoint(
-        "credit:application-create",
+        "lending:application-create",
         "alice",
         lambda w: {"customer_pk": w["person"].pk},
         lambda w: {
@@ -504,7 +505,7 @@ ENDPOINTS = [
         },
     ),
     Endpoint(
-        "credit:application-edit",
+        "lending:application-edit",
         "alice",
         lambda w: _id(w, "draft"),
         lambda w: {
@@ -514,29 +515,29 @@ ENDPOINTS = [
             "purpose": "Car",
         },
     ),
-    Endpoint("credit:application-submit", "alice", lambda w: _id(w, "draft")),
-    Endpoint("credit:application-review", "mary", lambda w: _id(w, "submitted")),
+    Endpoint("lending:application-submit", "alice", lambda w: _id(w, "draft")),
+    Endpoint("lending:application-review", "mary", lambda w: _id(w, "submitted")),
     Endpoint(
-        "credit:application-approve",
+        "lending:application-approve",
         "mary",
         lambda w: _id(w, "under_review"),
         lambda w: {"amount": "90000", "term_months": "12", "rate": "0.07", "note": "Fine"},
     ),
     Endpoint(
-        "credit:application-reject",
+        "lending:application-reject",
         "mary",
         lambda w: _id(w, "under_review"),
         lambda w: {"reason": "Income too low"},
     ),
     Endpoint(
-        "credit:application-withdraw",
+        "lending:application-withdraw",
         "alice",
         lambda w: _id(w, "draft"),
         lambda w: {"reason": "Customer changed their mind"},
     ),
-    Endpoint("credit:application-disburse", "mary", lambda w: _id(w, "approved")),
+    Endpoint("lending:application-disburse", "mary", lambda w: _id(w, "approved")),
     Endpoint(
-        "credit:collateral-add",
+        "lending:collateral-add",
         "alice",
         lambda w: _id(w, "draft"),
         lambda w: {
@@ -548,7 +549,7 @@ ENDPOINTS = [
         },
     ),
     Endpoint(
-        "credit:guarantor-add",
+        "lending:guarantor-add",
         "alice",
         lambda w: _id(w, "draft"),
         lambda w: {"name": "王大明", "identifier": "110101198001011234", "amount": "50000"},
@@ -562,7 +563,7 @@ ENDPOINTS = [
         lambda w: {"reason": "Expected after the new product"},
     ),
     Endpoint(
-        "credit:repayment-post",
+        "lending:repayment-post",
         "alice",
         lambda w: _id(w, "loan"),
         lambda w: {
@@ -574,13 +575,13 @@ ENDPOINTS = [
         extra_fields=("allow_prepayment",),
     ),
     Endpoint(
-        "credit:repayment-reverse",
+        "lending:repayment-reverse",
         "mary",
         lambda w: {"pk": w["loan"].pk, "repayment_pk": w["repayment"].pk},
         lambda w: {"reason": "Bounced"},
     ),
     Endpoint(
-        "credit:loan-restructure",
+        "lending:loan-restructure",
         "mary",
         lambda w: _id(w, "loan"),
         lambda w: {"new_term_months": "36", "new_rate": "0.04", "reason": "Hardship"},
@@ -589,18 +590,18 @@ ENDPOINTS = [
         endpoint
         for kind in ("restructuring", "reversal")
         for endpoint in (
-            Endpoint(f"credit:{kind}-approve", "mary", _proposal(kind)),
+            Endpoint(f"lending:{kind}-approve", "mary", _proposal(kind)),
             Endpoint(
-                f"credit:{kind}-reject",
+                f"lending:{kind}-reject",
                 "mary",
                 _proposal(kind),
                 lambda w, kind=kind: {f"{kind}-reason": "Not enough evidence"},
             ),
-            Endpoint(f"credit:{kind}-withdraw", "alice", _proposal(kind)),
+            Endpoint(f"lending:{kind}-withdraw", "alice", _proposal(kind)),
         )
     ),
     Endpoint(
-        "credit:collateral-revalue",
+        "lending:collateral-revalue",
         "mary",
         lambda w: {"pk": w["loan"].pk, "collateral_pk": w["collateral"].pk},
         lambda w: {"value": "280000", "valued_on": "2025-02-01"},
@@ -698,7 +699,7 @@ ENDPOINTS = [
     ),
 ]
 # The two imports take files: the import tests below cover them.
-IMPORT_PAGES = {"customers:import", "credit:portfolio-import"}
+IMPORT_PAGES = {"customers:import", "lending:portfolio-import"}
 
 
 def test_every_url_taking_a_post_is_in_the_list():
@@ -895,9 +896,9 @@ PAGES = [
     Page("customers:list", "alice", CUSTOMER_FILTERS),
     Page("customers:export", "mary", CUSTOMER_FILTERS, {"fmt": "csv"}, writes=True),
     Page("customers:create", "alice", ("kind",)),
-    Page("credit:application-list", "mary", ("branch", "status", "q", "at")),
-    Page("credit:loan-list", "mary", LOAN_FILTERS),
-    Page("credit:loan-export", "mary", LOAN_FILTERS, {"fmt": "csv"}, writes=True),
+    Page("lending:application-list", "mary", ("branch", "status", "q", "at")),
+    Page("lending:loan-list", "mary", LOAN_FILTERS),
+    Page("lending:loan-export", "mary", LOAN_FILTERS, {"fmt": "csv"}, writes=True),
     Page(
         "risk:alert-list",
         "alice",
@@ -991,7 +992,7 @@ def test_an_invalid_filter_is_shown_not_crashed_on(book):
     ("user", "method", "name", "kwargs", "params"),
     [
         ("mary", "get", "customers:export", {"fmt": "exe"}, {}),
-        ("mary", "get", "credit:loan-export", {"fmt": "exe"}, {}),
+        ("mary", "get", "lending:loan-export", {"fmt": "exe"}, {}),
         ("rita", "get", "dashboards:report", {"slug": "unknown"}, {}),
         ("rita", "get", "dashboards:report", {"slug": "portfolio"}, {"export": "exe"}),
         ("alice", "get", "customers:create", {}, {"kind": "robot"}),
@@ -1027,13 +1028,13 @@ def test_malformed_url_arguments_are_not_found(book, user, method, name, kwargs,
 
 IMPORTS = {
     "customers:import": ("alice", "file"),
-    "credit:portfolio-import": ("mary", "loans"),
+    "lending:portfolio-import": ("mary", "loans"),
 }
 # Every file input of the imports: the portfolio import takes a loans and a repayments file.
 FILE_INPUTS = [
     ("customers:import", "file"),
-    ("credit:portfolio-import", "loans"),
-    ("credit:portfolio-import", "repayments"),
+    ("lending:portfolio-import", "loans"),
+    ("lending:portfolio-import", "repayments"),
 ]
 FILE_INPUT_IDS = [f"{page} {field_name}" for page, field_name in FILE_INPUTS]
 
@@ -1228,7 +1229,7 @@ def test_an_unreadable_repayments_file_imports_no_loans_either(book):
     )
     response, changed = _upload(
         book,
-        "credit:portfolio-import",
+        "lending:portfolio-import",
         {"loans": (loans, "loans.xlsx"), "repayments": (repayments, "repayments.xlsx")},
     )
     assert response.status_code == 400
@@ -1361,7 +1362,7 @@ def test_a_strict_customer_import_with_a_bad_row_writes_nothing(book):
 
 
 def _loan_rows(world) -> list[dict]:
-    from credit import importer
+    from lending import importer
 
     valid = {
         "external_ref": "EXT-0",
@@ -1380,7 +1381,7 @@ def _loan_rows(world) -> list[dict]:
 
 
 def _repayment_rows() -> list[dict]:
-    from credit import importer
+    from lending import importer
 
     valid = {
         "loan_ref": "EXT-0",
@@ -1401,7 +1402,7 @@ def test_loan_and_repayment_rows_with_bad_values_are_rejected_one_by_one(book):
     repayments = _customer_csv(_repayment_rows())
     response, _changed = _upload(
         book,
-        "credit:portfolio-import",
+        "lending:portfolio-import",
         {"loans": (loans, "loans.csv"), "repayments": (repayments, "repayments.csv")},
     )
     assert response.status_code == 200
@@ -1413,7 +1414,7 @@ def test_loan_and_repayment_rows_with_bad_values_are_rejected_one_by_one(book):
 def test_a_strict_portfolio_import_with_a_bad_row_writes_nothing(book):
     loans = _customer_csv(_loan_rows(book))
     response, changed = _upload(
-        book, "credit:portfolio-import", {"loans": (loans, "loans.csv")}, strict=True
+        book, "lending:portfolio-import", {"loans": (loans, "loans.csv")}, strict=True
     )
     assert response.status_code == 200
     assert response.context["reports"][0][1].rejected
@@ -1482,7 +1483,7 @@ def test_loan_and_repayment_rows_with_dates_out_of_range_are_rejected_one_by_one
     ]
     response, _changed = _upload(
         book,
-        "credit:portfolio-import",
+        "lending:portfolio-import",
         {
             "loans": (_customer_csv(loans), "loans.csv"),
             "repayments": (_customer_csv(repayments), "repayments.csv"),

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 
 from bench import run, synthetic_book
-from credit.models import Assessment, Instalment, Loan, Repayment
+from credit.models import Assessment
 from customers.models import Customer, Interaction
+from lending.models import Instalment, Loan, Repayment
 
 DAY0 = dt.date(2026, 3, 13)
 

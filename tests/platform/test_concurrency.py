@@ -26,18 +26,15 @@ from django.urls import reverse
 from accounts import services as account_services
 from accounts.models import Branch, Role
 from audit.models import AuditEvent
-from credit import importer
+from audit.services import audit_object_type
 from credit import services as credit_services
-from credit.models import (
-    Application,
-    ApplicationEvent,
-    ApplicationStatus,
-    Assessment,
-    Loan,
-    Repayment,
-)
+from credit.models import Assessment
 from customers import services as customer_services
 from customers.models import ContactPerson, Customer
+from lending import importer, notifications
+from lending import services as lending_services
+from lending.models import Application, ApplicationEvent, ApplicationStatus, Loan, Repayment
+from lending.services import proposals, repayments
 from risk import jobs
 from risk.models import Alert, JobRun, LoanRisk, RiskHistory
 from tests.customers import factories
@@ -167,7 +164,7 @@ def messages_of(error: BaseException) -> str:
 def audit_rows(action: str, obj) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(
-            action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk)
+            action=action, object_type=audit_object_type(obj), object_id=str(obj.pk)
         )
     )
 
@@ -199,7 +196,7 @@ def team(transactional_db, settings):
 
 @pytest.fixture
 def product(team):
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
 
     # Without penalty interest, so that the payments settle exactly what they name.
     product = LoanProduct.objects.get(code="CONS-01")
@@ -217,7 +214,7 @@ def graded(officer, **fields) -> Customer:
 @pytest.fixture
 def under_review(team, product):
     alice, mary = team["alice"], team["mary"]
-    application = credit_services.application_create(
+    application = lending_services.application_create(
         actor=alice,
         application=Application(
             customer=graded(alice),
@@ -227,12 +224,12 @@ def under_review(team, product):
             purpose="Home renovation",
         ),
     )
-    credit_services.application_submit(actor=alice, application=application)
-    return credit_services.application_start_review(actor=mary, application=application)
+    lending_services.application_submit(actor=alice, application=application)
+    return lending_services.application_start_review(actor=mary, application=application)
 
 
 def approve(manager, application):
-    return lambda: credit_services.application_approve(
+    return lambda: lending_services.application_approve(
         actor=manager,
         application=Application.objects.get(pk=application.pk),
         amount=Decimal("100000"),
@@ -242,7 +239,7 @@ def approve(manager, application):
 
 
 def reject(manager, application):
-    return lambda: credit_services.application_reject(
+    return lambda: lending_services.application_reject(
         actor=manager,
         application=Application.objects.get(pk=application.pk),
         reason="Income not proven",
@@ -256,9 +253,9 @@ def reject(manager, application):
 def decisions_held(overlap, monkeypatch):
     """Each decision holds after its status change is written, before it commits."""
     monkeypatch.setattr(
-        credit_services.notifications,
+        notifications,
         "application_status_changed",
-        held(overlap, credit_services.notifications.application_status_changed),
+        held(overlap, notifications.application_status_changed),
     )
 
 
@@ -320,7 +317,7 @@ def test_the_manager_who_clicks_second_sees_who_decided(
             client = Client()
             client.force_login(user)
             return client.post(
-                reverse(f"credit:application-{action}", args=[under_review.pk]), data
+                reverse(f"lending:application-{action}", args=[under_review.pk]), data
             )
 
         return post
@@ -364,11 +361,11 @@ def loan(team, product, settings):
 @pytest.fixture
 def payments_held(overlap, monkeypatch):
     """Each payment holds after its allocation is written, before it commits."""
-    monkeypatch.setattr(credit_services, "audit_log", held(overlap, credit_services.audit_log))
+    monkeypatch.setattr(repayments, "audit_log", held(overlap, repayments.audit_log))
 
 
 def pay(user, loan, amount, reference):
-    return lambda: credit_services.repayment_post(
+    return lambda: lending_services.repayment_post(
         actor=user,
         loan=Loan.objects.get(pk=loan.pk),
         amount=amount,
@@ -471,7 +468,9 @@ def test_the_same_loan_file_imported_twice_at_once_books_each_loan_once(
     team, product, overlap, monkeypatch
 ):
     customer = graded(team["alice"])
-    monkeypatch.setattr(credit_services, "loan_import", held(overlap, credit_services.loan_import))
+    monkeypatch.setattr(
+        lending_services, "loan_import", held(overlap, lending_services.loan_import)
+    )
     rows = [
         {
             "external_ref": "CORE-LOAN-1",
@@ -830,21 +829,21 @@ def test_a_nightly_chunk_waits_for_a_scan_on_its_range_instead_of_skipping(
 def loan_changes_held(overlap, monkeypatch):
     """Each proposal or approval holds after its last write (the audit row), before it
     commits."""
-    monkeypatch.setattr(credit_services, "audit_log", held(overlap, credit_services.audit_log))
+    monkeypatch.setattr(proposals, "audit_log", held(overlap, proposals.audit_log))
 
 
 def approve_restructuring(manager, proposal):
-    from credit.models import RestructuringProposal
+    from lending.models import RestructuringProposal
 
-    return lambda: credit_services.restructuring_approve(
+    return lambda: lending_services.restructuring_approve(
         actor=manager, proposal=RestructuringProposal.objects.get(pk=proposal.pk)
     )
 
 
 def approve_reversal(manager, proposal):
-    from credit.models import RepaymentReversalProposal
+    from lending.models import RepaymentReversalProposal
 
-    return lambda: credit_services.repayment_reversal_approve(
+    return lambda: lending_services.repayment_reversal_approve(
         actor=manager, proposal=RepaymentReversalProposal.objects.get(pk=proposal.pk)
     )
 
@@ -852,10 +851,10 @@ def approve_reversal(manager, proposal):
 def test_two_managers_approving_one_restructuring_at_once_restructure_once(
     team, loan, overlap, loan_changes_held
 ):
-    from credit.models import Restructuring, RestructuringProposal
+    from lending.models import Restructuring, RestructuringProposal
 
     alice, mary, max_ = team["alice"], team["mary"], team["max"]
-    proposal, _created = credit_services.restructuring_propose(
+    proposal, _created = lending_services.restructuring_propose(
         actor=alice, loan=loan, new_term_months=24, new_rate=Decimal("0.04"), reason="Hardship"
     )
 
@@ -885,13 +884,13 @@ def test_two_managers_approving_one_restructuring_at_once_restructure_once(
 def test_two_managers_approving_one_reversal_at_once_reverse_once(
     team, loan, overlap, loan_changes_held
 ):
-    from credit.models import RepaymentReversalProposal
+    from lending.models import RepaymentReversalProposal
 
     alice, mary, max_ = team["alice"], team["mary"], team["max"]
     before = loan_state(loan)
     instalment = loan.instalments.order_by("number").first().total_due
     payment = pay(alice, loan, instalment, "BANK-1")()
-    proposal, _created = credit_services.repayment_reversal_propose(
+    proposal, _created = lending_services.repayment_reversal_propose(
         actor=alice, repayment=payment, reason="Bounced"
     )
 
@@ -910,12 +909,12 @@ def test_two_managers_approving_one_reversal_at_once_reverse_once(
 def test_the_same_restructuring_proposed_twice_at_once_waits_once(
     team, loan, overlap, loan_changes_held
 ):
-    from credit.models import RestructuringProposal
+    from lending.models import RestructuringProposal
 
     alice = team["alice"]
 
     def propose():
-        return credit_services.restructuring_propose(
+        return lending_services.restructuring_propose(
             actor=alice,
             loan=Loan.objects.get(pk=loan.pk),
             new_term_months=24,

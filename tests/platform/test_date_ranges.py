@@ -22,9 +22,9 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from credit import services as credit_services
-from credit.models import Application, Collateral, LoanProduct
 from customers.models import Industry
+from lending import services as lending_services
+from lending.models import Application, Collateral, LoanProduct
 from tests.customers import factories
 from tests.platform.bad_input import fingerprint
 from tests.risk.conftest import assessed
@@ -76,7 +76,7 @@ def book(settings, alice, mary):
     settings.BUSINESS_DATE = BUSINESS_DATE
     product = LoanProduct.objects.get(code="CONS-01")
     person = assessed(alice, factories.individual(alice, name="王小明"))
-    draft = credit_services.application_create(
+    draft = lending_services.application_create(
         actor=alice,
         application=Application(
             customer=person,
@@ -86,7 +86,7 @@ def book(settings, alice, mary):
             purpose="Home renovation",
         ),
     )
-    secured = credit_services.application_create(
+    secured = lending_services.application_create(
         actor=alice,
         application=Application(
             customer=person,
@@ -96,7 +96,7 @@ def book(settings, alice, mary):
             purpose="Car",
         ),
     )
-    collateral = credit_services.collateral_add(
+    collateral = lending_services.collateral_add(
         actor=alice,
         collateral=Collateral(
             application=secured,
@@ -107,16 +107,16 @@ def book(settings, alice, mary):
             valued_on=dt.date(2026, 1, 1),
         ),
     )
-    credit_services.application_submit(actor=alice, application=secured)
-    credit_services.application_start_review(actor=mary, application=secured)
-    credit_services.application_approve(
+    lending_services.application_submit(actor=alice, application=secured)
+    lending_services.application_start_review(actor=mary, application=secured)
+    lending_services.application_approve(
         actor=mary,
         application=secured,
         amount=Decimal("100000"),
         term_months=12,
         rate=Decimal("0.0435"),
     )
-    loan = credit_services.application_disburse(
+    loan = lending_services.application_disburse(
         actor=mary, application=secured, on=dt.date(2026, 1, 15)
     )
     return {
@@ -251,7 +251,7 @@ DATE_FIELDS = [
     ),
     DateField(
         "collateral valuation",
-        lambda b: reverse("credit:collateral-add", args=[b["draft"].pk]),
+        lambda b: reverse("lending:collateral-add", args=[b["draft"].pk]),
         "alice",
         lambda b, day: {
             "collateral_type": "vehicle",
@@ -267,7 +267,7 @@ DATE_FIELDS = [
     DateField(
         "collateral revaluation",
         lambda b: reverse(
-            "credit:collateral-revalue",
+            "lending:collateral-revalue",
             kwargs={"pk": b["loan"].pk, "collateral_pk": b["collateral"].pk},
         ),
         "mary",
@@ -278,7 +278,7 @@ DATE_FIELDS = [
     ),
     DateField(
         "repayment",
-        lambda b: reverse("credit:repayment-post", args=[b["loan"].pk]),
+        lambda b: reverse("lending:repayment-post", args=[b["loan"].pk]),
         "alice",
         lambda b, day: {"amount": "500", "paid_on": day, "channel": "counter", "reference": "R"},
         "paid_on",
@@ -351,7 +351,7 @@ def test_a_date_outside_its_range_is_refused_next_to_the_field(client_for, cast,
 
 # --- Every date field of every form is held to a range ----------------------------------------
 
-PROJECT_APPS = ["accounts", "audit", "customers", "credit", "risk", "dashboards"]
+PROJECT_APPS = ["accounts", "audit", "customers", "credit", "lending", "risk", "dashboards"]
 
 # Date fields that record no date, with the reason they need no range of their own.
 UNRANGED = {
@@ -411,7 +411,7 @@ def test_every_date_field_of_the_product_forms_has_a_range():
     found = dict(_project_forms())
     dated = {label for label, form_class in found.items() if _date_fields(form_class)}
     # The walk sees the forms (a walk finding nothing would pass for nothing).
-    assert {"credit.forms.RepaymentForm", "customers.forms.FollowUpForm"} <= dated
+    assert {"lending.forms.RepaymentForm", "customers.forms.FollowUpForm"} <= dated
     missing = [name for label, cls in found.items() for name in _unranged(label, cls)]
     assert not missing, f"date fields without a range (core/date_ranges.py): {missing}"
     # Each field with a range is one the HTTP walk above posts far dates into.

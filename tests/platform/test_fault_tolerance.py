@@ -232,10 +232,10 @@ def committed_book():
     """alice (with a password the web process can check), her customer and a draft
     application, committed for the other processes to see."""
     from accounts.demo import seed_cast
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
     from tests.conftest import replay_data_migrations
-    from tests.credit.conftest import make_application
     from tests.customers import factories
+    from tests.lending.conftest import make_application
     from tests.risk.conftest import assessed
 
     replay_data_migrations()
@@ -260,8 +260,8 @@ def test_redis_down_pages_serve_and_the_enqueue_waits_in_the_outbox(
 ):
     from audit import outbox
     from audit.models import OutboxMessage
-    from credit.models import CustomerNotification
     from crm_site.celery import app as celery_app
+    from lending.models import CustomerNotification
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     _alice, customer, application = committed_book()
@@ -425,7 +425,7 @@ def test_a_worker_killed_mid_chunk_hands_the_chunk_to_the_next_and_nothing_doubl
     tmp_path,
 ):
     from accounts.models import User
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
     from risk.models import JobRun, LoanRisk
     from tests.customers import factories
     from tests.risk.conftest import assessed, disbursed_loan
@@ -483,7 +483,7 @@ def test_a_worker_killed_mid_chunk_hands_the_chunk_to_the_next_and_nothing_doubl
 def a_second_customer_with_a_loan() -> None:
     """With chunks of one customer, the night has a chunk before and one after a crash."""
     from accounts.models import User
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
     from tests.customers import factories
     from tests.risk.conftest import assessed, disbursed_loan
 

@@ -8,9 +8,9 @@ from django import forms
 from django.test.html import parse_html
 
 from accounts.templatetags.form_fields import form_field
-from credit.forms import LoanFilterForm
 from customers.forms import CustomerFilterForm, InteractionForm
 from dashboards.views import DashboardForm
+from lending.forms import LoanFilterForm
 from risk.forms import AlertFilterForm
 
 pytestmark = pytest.mark.django_db

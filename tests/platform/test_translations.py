@@ -30,7 +30,8 @@ def test_compiled_catalogue_matches_the_source():
 def seeded_reference_texts() -> set[str]:
     """Every English text the installation seeds into reference data users see."""
     from accounts.models import Branch
-    from credit.models import LoanProduct, ScorecardVersion
+    from credit.models import ScorecardVersion
+    from lending.models import LoanProduct
     from risk.models import EarlyWarningRule, RiskLevelStrategy
 
     texts = set()

@@ -4,8 +4,10 @@ from decimal import Decimal
 import pytest
 
 from credit import services as credit_services
-from credit.models import Application
-from tests.credit.conftest import (  # noqa: F401 - fixtures shared with the credit tests
+from lending import services as lending_services
+from lending.models import Application
+from tests.customers import factories
+from tests.lending.conftest import (  # noqa: F401 - fixtures shared with the lending tests
     approved,
     consumer_product,
     draft,
@@ -14,7 +16,6 @@ from tests.credit.conftest import (  # noqa: F401 - fixtures shared with the cre
     submitted,
     under_review,
 )
-from tests.customers import factories
 
 DISBURSED = dt.date(2025, 1, 10)
 
@@ -31,7 +32,7 @@ def business_day(settings):
 
 
 def disbursed_loan(officer, manager, customer, product, *, amount="120000", term=24, on=DISBURSED):
-    application = credit_services.application_create(
+    application = lending_services.application_create(
         actor=officer,
         application=Application(
             customer=customer,
@@ -41,17 +42,17 @@ def disbursed_loan(officer, manager, customer, product, *, amount="120000", term
             purpose="Working capital",
         ),
     )
-    credit_services.application_submit(actor=officer, application=application)
-    credit_services.application_start_review(actor=manager, application=application)
-    offer = credit_services.offer_for(product, customer.grade)
-    credit_services.application_approve(
+    lending_services.application_submit(actor=officer, application=application)
+    lending_services.application_start_review(actor=manager, application=application)
+    offer = lending_services.offer_for(product, customer.grade)
+    lending_services.application_approve(
         actor=manager,
         application=application,
         amount=Decimal(amount),
         term_months=term,
         rate=offer["rate"],
     )
-    return credit_services.application_disburse(actor=manager, application=application, on=on)
+    return lending_services.application_disburse(actor=manager, application=application, on=on)
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def risky_loan_committed(transactional_db, settings):
 
     replay_data_migrations()
     from accounts.demo import seed_cast
-    from credit.models import LoanProduct
+    from lending.models import LoanProduct
     from tests.customers import factories
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

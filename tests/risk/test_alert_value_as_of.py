@@ -38,7 +38,7 @@ def test_a_payment_moves_the_value_at_the_next_scan_and_the_raised_value_stays(
     first = risky_loan.instalments.order_by("number").first()
     client = client_for(alice)
     posted = client.post(
-        reverse("credit:repayment-post", args=[risky_loan.pk]),
+        reverse("lending:repayment-post", args=[risky_loan.pk]),
         {
             "amount": str(first.total_due),
             "paid_on": RAISED_ON.isoformat(),
@@ -98,7 +98,7 @@ def test_a_partial_payment_leaves_the_loan_past_due_since_the_same_day(
     _run(jobs.NIGHTLY, RAISED_ON)
     first = risky_loan.instalments.order_by("number").first()
     posted = client_for(alice).post(
-        reverse("credit:repayment-post", args=[risky_loan.pk]),
+        reverse("lending:repayment-post", args=[risky_loan.pk]),
         {
             "amount": str((first.total_due / 2).quantize(Decimal("0.01"))),
             "paid_on": RAISED_ON.isoformat(),

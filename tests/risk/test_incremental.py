@@ -9,9 +9,11 @@ import pytest
 from django.utils import timezone
 
 from credit import services as credit_services
-from credit.models import Collateral, CollateralValuation, FinancialStatement
+from credit.models import FinancialStatement
 from customers.models import Complaint, Customer, Industry, Interaction
 from dashboards import figures
+from lending import services as lending_services
+from lending.models import Collateral, CollateralValuation
 from risk import jobs, services
 from risk.models import (
     Alert,
@@ -98,7 +100,7 @@ def test_every_input_marks_its_customer(alice, mary, risky_loan, second_customer
 
     first = risky_loan.instalments.order_by("number").first()
     assert marks(
-        lambda: credit_services.repayment_post(
+        lambda: lending_services.repayment_post(
             actor=alice,
             loan=risky_loan,
             amount=first.total_due,
@@ -308,7 +310,7 @@ def test_a_night_after_changes_leaves_nothing_for_a_full_run(
     # assessment, a statement over the limit, a lawsuit, a complaint already late, an
     # override; and the calendar moves on by weeks (instalments fall due unpaid).
     for instalment in third_loan.instalments.filter(due_date__lt=dt.date(2025, 2, 1)):
-        credit_services.repayment_post(
+        lending_services.repayment_post(
             actor=alice,
             loan=third_loan,
             amount=instalment.total_due,
@@ -317,7 +319,7 @@ def test_a_night_after_changes_leaves_nothing_for_a_full_run(
             reference=f"late-{instalment.number}",
         )
     first = other_loan.instalments.order_by("number").first()
-    credit_services.repayment_post(
+    lending_services.repayment_post(
         actor=alice,
         loan=other_loan,
         amount=first.total_due,
@@ -449,7 +451,7 @@ def test_the_nightly_repayment_record_is_the_services_one(alice, mary, consumer_
         if instalment.number in (3, 4):
             continue  # never paid: past due ever since
         late_by = 5 if instalment.number % 4 == 0 else 0
-        credit_services.repayment_post(
+        lending_services.repayment_post(
             actor=alice,
             loan=loan,
             amount=instalment.total_due,

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from credit.importer import LOAN_REFERENCE_LOCK
 from crm_site.beat import BEAT_LOCK_KEY, BEAT_LOCK_NAMESPACE
+from lending.importer import LOAN_REFERENCE_LOCK
 from risk import jobs, recompute
 from risk.models import Alert, JobChunk, JobRun, JobRunner, LoanRisk, RiskHistory
 from risk.tasks import risk_chunk

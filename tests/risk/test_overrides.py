@@ -208,7 +208,7 @@ def test_a_better_class_waits_for_a_second_person(client_for, rita, mary, doubtf
     assert state(loan) == (DOUBTFUL, DOUBTFUL, dt.date(2025, 5, 16))
 
     # The loan page shows it: approve and reject to mary, withdraw to rita.
-    loan_page = reverse("credit:loan-detail", args=[loan.pk])
+    loan_page = reverse("lending:loan-detail", args=[loan.pk])
     for_mary = client_for(mary).get(loan_page).content.decode()
     assert "Proposed by Rita Liu on" in for_mary and "Fraud ruled out" in for_mary
     assert proposal_url("approve", proposal) in for_mary
@@ -373,7 +373,7 @@ def test_the_risk_page_lists_the_proposals_waiting_in_scope(client_for, rita, ma
 
 def test_a_waiting_proposal_costs_the_loan_page_no_query(client_for, rita, mary, doubtful):
     client = client_for(mary)
-    url = reverse("credit:loan-detail", args=[doubtful.pk])
+    url = reverse("lending:loan-detail", args=[doubtful.pk])
     client.get(url)
 
     def queries() -> int:

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from credit import services as credit_services
+from lending import services as lending_services
 from risk import classification, jobs
 from risk.models import Alert, JobChunk, JobRun, JobRunner, LoanRisk, RiskHistory
 from risk.recompute import NIGHTLY_LOCK_NAMESPACE, process_chunk
@@ -79,7 +79,7 @@ def test_contagion_across_a_debtors_loans(
     )
     on = dt.date(2025, 5, 20)  # the first loan is 99 days past due, the second current
     for instalment in healthy.instalments.filter(due_date__lte=on):
-        credit_services.repayment_post(
+        lending_services.repayment_post(
             actor=alice,
             loan=healthy,
             amount=instalment.total_due,
@@ -95,14 +95,14 @@ def test_contagion_across_a_debtors_loans(
 
 def test_restructured_loan_in_sql(alice, mary, risky_loan, business_day):
     business_day(dt.date(2025, 3, 20))
-    proposal, _created = credit_services.restructuring_propose(
+    proposal, _created = lending_services.restructuring_propose(
         actor=alice,
         loan=risky_loan,
         new_term_months=24,
         new_rate=risky_loan.annual_rate,
         reason="Hardship",
     )
-    credit_services.restructuring_approve(actor=mary, proposal=proposal)
+    lending_services.restructuring_approve(actor=mary, proposal=proposal)
     run(dt.date(2025, 3, 20))
     assert LoanRisk.objects.get(loan=risky_loan).final_class == classification.SPECIAL_MENTION
     run(dt.date(2025, 4, 25))  # the first new instalment (20 April) is 5 days late

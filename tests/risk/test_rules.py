@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 
 from credit import services as credit_services
-from credit.models import Collateral, FinancialStatement
+from credit.models import FinancialStatement
 from customers.models import Complaint, Customer, Interaction
+from lending import services as lending_services
+from lending.models import Collateral
 from risk import jobs
 from risk.models import Alert, IndustryWatch, ManualSignal
 from tests.customers import factories
@@ -54,7 +56,7 @@ def test_dpd_alert_is_one_per_loan_updated_then_resolved_when_paid(alice, risky_
     assert alert.shown_value(dt.date(2025, 2, 25)) == "15 days past due (since 2025-02-10)"
     assert Alert.objects.filter(rule__code="dpd_1").count() == 1
     first = risky_loan.instalments.order_by("number").first()
-    credit_services.repayment_post(
+    lending_services.repayment_post(
         actor=alice,
         loan=risky_loan,
         amount=first.total_due,
@@ -90,7 +92,7 @@ def test_rules_of_one_indicator_keep_their_own_severity_sla_and_resolution(alice
     assert alerts["dpd_1"].severity != alerts["dpd_30"].severity
     # Paid in full: both clear; the one rule resolves its alert, the other leaves it open.
     for instalment in risky_loan.instalments.filter(due_date__lte=dt.date(2025, 3, 14)):
-        credit_services.repayment_post(
+        lending_services.repayment_post(
             actor=alice,
             loan=risky_loan,
             amount=instalment.total_due,
@@ -175,7 +177,7 @@ def test_ltv_limit_and_collateral_revaluation(alice, risky_loan):
         value=Decimal("150000"),
         valued_on=dt.date(2025, 1, 1),
     )
-    from credit.models import CollateralValuation
+    from lending.models import CollateralValuation
 
     CollateralValuation.objects.create(
         collateral=collateral,
@@ -185,15 +187,15 @@ def test_ltv_limit_and_collateral_revaluation(alice, risky_loan):
     )
     on = dt.date(2025, 2, 1)
     assert not {"ltv_limit", "collateral_down"} & scan(on)  # 120,000 / 150,000 = 0.80
-    credit_services.collateral_revalue(
+    lending_services.collateral_revalue(
         actor=alice, collateral=collateral, value=Decimal("119000"), valued_on=on
     )
     assert {"ltv_limit", "collateral_down"} <= scan(on)  # down 20.67%, LTV 1.0084
 
 
 def test_industry_watch_list(alice, mary, consumer_product, on_business_date):
-    from credit.models import LoanProduct
     from customers.models import Industry
+    from lending.models import LoanProduct
     from tests.risk.conftest import disbursed_loan
 
     customer = factories.enterprise(alice)

@@ -1,0 +1,217 @@
+"""Scoped reads of applications and loans, and the figures their pages show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
+
+from accounts.models import User
+from accounts.scope import get_in_scope_or_404, scope_queryset
+from core.business_date import business_date
+from lending.models import (
+    OPEN_APPLICATION_STATUSES,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Instalment,
+    Loan,
+)
+from lending.servicing import InstalmentState, days_past_due
+
+CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+
+
+def applications_for(user: User) -> QuerySet[Application]:
+    return scope_queryset(user, Application.objects.all(), **CUSTOMER_SCOPE).select_related(
+        "customer", "product", "submitted_by"
+    )
+
+
+def application_filter(queryset: QuerySet[Application], filters: dict) -> QuerySet[Application]:
+    """Applies cleaned PipelineFilterForm values. With `at`, the stage is the one each
+    application was in at that moment (its latest stage event by then), as the dashboard's
+    pipeline figure counts it; otherwise the stage it is in now."""
+    from lending.forms import IN_PIPELINE, PIPELINE_STATUSES
+
+    status = filters.get("status")
+    statuses = (
+        PIPELINE_STATUSES
+        if status == IN_PIPELINE
+        else [status]
+        if status
+        else OPEN_APPLICATION_STATUSES
+    )
+    if filters.get("at"):
+        stage_then = (
+            ApplicationEvent.objects.filter(application=OuterRef("pk"), at__lte=filters["at"])
+            .order_by("-at", "-id")
+            .values("to_status")[:1]
+        )
+        queryset = queryset.annotate(stage_then=Subquery(stage_then)).filter(
+            stage_then__in=statuses
+        )
+    else:
+        queryset = queryset.filter(status__in=statuses)
+    if filters.get("q"):
+        queryset = queryset.filter(customer__name__icontains=filters["q"])
+    if filters.get("branch"):
+        queryset = queryset.filter(customer__branch=filters["branch"])
+    return queryset
+
+
+def application_get_for(user: User, pk) -> Application:
+    return get_in_scope_or_404(
+        user,
+        Application.objects.select_related(
+            "customer", "customer__officer", "product", "submitted_by", "decided_by", "reviewer"
+        ),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
+def loans_for(user: User) -> QuerySet[Loan]:
+    return scope_queryset(user, Loan.objects.all(), **CUSTOMER_SCOPE).select_related(
+        "customer", "product"
+    )
+
+
+def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
+    """Applies cleaned LoanFilterForm values. Class and days past due are the figures of the
+    nightly risk recompute (the `risk` relation), the same ones the dashboard counts."""
+    from lending.forms import ANY_OVERDUE, DPD_BUCKETS, NON_PERFORMING
+
+    if filters.get("q"):
+        queryset = queryset.filter(customer__name__icontains=filters["q"])
+    if filters.get("status"):
+        queryset = queryset.filter(status=filters["status"])
+    if filters.get("branch"):
+        queryset = queryset.filter(customer__branch=filters["branch"])
+    if filters.get("product"):
+        queryset = queryset.filter(product=filters["product"])
+    if filters.get("industry"):
+        queryset = queryset.filter(customer__industry=filters["industry"])
+    if filters.get("grade"):
+        queryset = queryset.filter(customer__grade=filters["grade"])
+    if filters.get("officer"):
+        queryset = queryset.filter(customer__officer=filters["officer"])
+    if filters.get("loan_class") == NON_PERFORMING:
+        queryset = queryset.filter(risk__final_class__gte=3)
+    elif filters.get("loan_class"):
+        queryset = queryset.filter(risk__final_class=int(filters["loan_class"]))
+    if filters.get("dpd") == ANY_OVERDUE:
+        queryset = queryset.filter(risk__dpd__gte=1)
+    elif filters.get("dpd"):
+        _label, low, high = DPD_BUCKETS[filters["dpd"]]
+        queryset = queryset.filter(risk__dpd__gte=low)
+        if high is not None:
+            queryset = queryset.filter(risk__dpd__lte=high)
+    return queryset
+
+
+def loan_get_for(user: User, pk) -> Loan:
+    return get_in_scope_or_404(
+        user,
+        Loan.objects.select_related("customer", "customer__officer", "product", "application"),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
+# The closed stages' counts on the pipeline page cover this many days: the whole history
+# (every loan ever disbursed) is neither what the page is for nor cheap to count each view.
+CLOSED_STAGES_COUNTED = dt.timedelta(days=30)
+
+
+def pipeline_counts(queryset: QuerySet[Application], now: dt.datetime) -> dict[str, int]:
+    """Applications per stage: every one in an open stage, and those that reached a closed
+    stage (rejected, disbursed, withdrawn) in the last CLOSED_STAGES_COUNTED."""
+    closed = [s for s in ApplicationStatus.values if s not in OPEN_APPLICATION_STATUSES]
+    counted = queryset.filter(
+        Q(status__in=OPEN_APPLICATION_STATUSES)
+        | Q(status__in=closed, status_changed_at__gte=now - CLOSED_STAGES_COUNTED)
+    )
+    counts = dict(counted.order_by().values_list("status").annotate(n=Count("id")))
+    return {status: counts.get(status, 0) for status in ApplicationStatus.values}
+
+
+@dataclass
+class StageTime:
+    status: str
+    label: str
+    entered_at: dt.datetime
+    left_at: dt.datetime | None
+    actor: str
+    note: str
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        return self.left_at - self.entered_at if self.left_at else None
+
+
+def stage_times(application: Application, now: dt.datetime) -> list[StageTime]:
+    """Each stage the application went through, with how long it stayed there."""
+    events = list(application.events.select_related("actor"))
+    labels = dict(ApplicationStatus.choices)
+    stages = []
+    for index, event in enumerate(events):
+        left = events[index + 1].at if index + 1 < len(events) else None
+        stages.append(
+            StageTime(
+                event.to_status,
+                labels[event.to_status],
+                event.at,
+                left,
+                # No actor: the step no person took (see credit migration 0013).
+                str(event.actor) if event.actor_id else "—",
+                event.note,
+            )
+        )
+    return stages
+
+
+def instalment_states(rows: list[Instalment]) -> list[InstalmentState]:
+    return [
+        InstalmentState(
+            key=row.pk,
+            due_date=row.due_date,
+            principal_due=row.principal_due,
+            interest_due=row.interest_due,
+            principal_paid=row.principal_paid,
+            interest_paid=row.interest_paid,
+        )
+        for row in rows
+    ]
+
+
+def current_schedule(loan: Loan) -> list[Instalment]:
+    return list(
+        loan.instalments.filter(schedule_version=loan.schedule_version, superseded=False).order_by(
+            "due_date", "number"
+        )
+    )
+
+
+def loan_dpd(loan: Loan, rows: list[Instalment] | None = None, on: dt.date | None = None) -> int:
+    rows = rows if rows is not None else current_schedule(loan)
+    return days_past_due(on or business_date(), instalment_states(rows))
+
+
+def loans_with_dpd(loans: list[Loan], on: dt.date | None = None) -> list[tuple[Loan, int]]:
+    """Days past due of several loans from one grouped query on their unpaid instalments."""
+    on = on or business_date()
+    oldest = dict(
+        Instalment.objects.filter(
+            loan__in=loans,
+            settled_on__isnull=True,
+            superseded=False,
+            due_date__lt=on,
+            schedule_version=F("loan__schedule_version"),
+        )
+        .order_by()
+        .values_list("loan_id")
+        .annotate(oldest=Min("due_date"))
+    )
+    return [(loan, (on - oldest[loan.pk]).days if loan.pk in oldest else 0) for loan in loans]

@@ -1,0 +1,80 @@
+"""Writes of the lending business, one module per group: products and pricing, the
+application pipeline with maker-checker and disbursement, collateral and guarantors,
+repayments, loans imported from the core banking system, and the four-eyes proposals that
+restructure a loan or reverse a payment. Callers use the package: `services.repayment_post`."""
+
+from lending.services.applications import (
+    DISBURSE_REFUSAL,
+    MAKER_REFUSALS,
+    application_approve,
+    application_create,
+    application_disburse,
+    application_reject,
+    application_start_review,
+    application_submit,
+    application_update,
+    application_withdraw,
+    can_decide,
+    maker_part,
+)
+from lending.services.collateral import (
+    collateral_add,
+    collateral_revalue,
+    guarantor_add,
+    loan_to_value,
+)
+from lending.services.loans import loan_import
+from lending.services.permissions import FourEyesRefused, can_service_loans
+from lending.services.pricing import (
+    MAX_ANNUAL_RATE,
+    offer_for,
+    pricing_for,
+    product_rate_range,
+)
+from lending.services.proposals import (
+    PROPOSER_REFUSAL,
+    can_decide_loan_change,
+    loan_change_reject,
+    loan_change_withdraw,
+    repayment_reversal_approve,
+    repayment_reversal_propose,
+    restructuring_approve,
+    restructuring_propose,
+)
+from lending.services.repayments import loan_amount_due, repayment_post
+
+__all__ = [
+    "DISBURSE_REFUSAL",
+    "MAKER_REFUSALS",
+    "MAX_ANNUAL_RATE",
+    "PROPOSER_REFUSAL",
+    "FourEyesRefused",
+    "application_approve",
+    "application_create",
+    "application_disburse",
+    "application_reject",
+    "application_start_review",
+    "application_submit",
+    "application_update",
+    "application_withdraw",
+    "can_decide",
+    "can_decide_loan_change",
+    "can_service_loans",
+    "collateral_add",
+    "collateral_revalue",
+    "guarantor_add",
+    "loan_amount_due",
+    "loan_change_reject",
+    "loan_change_withdraw",
+    "loan_import",
+    "loan_to_value",
+    "maker_part",
+    "offer_for",
+    "pricing_for",
+    "product_rate_range",
+    "repayment_post",
+    "repayment_reversal_approve",
+    "repayment_reversal_propose",
+    "restructuring_approve",
+    "restructuring_propose",
+]

@@ -1,0 +1,492 @@
+"""The loan pages: the list with its filters and exports, the loan page with its schedule,
+payments, collateral and the four-eyes proposals, and the portfolio import."""
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audit.services import audit_log
+from core import exports
+from core.business_date import business_date
+from core.forms import apply_service_errors
+from credit.forms import ReasonForm
+from customers.selectors import officers_visible_to
+from lending import importer, selectors, services
+from lending.forms import (
+    LoanFilterForm,
+    PortfolioImportForm,
+    RepaymentForm,
+    RestructureForm,
+    RevalueForm,
+)
+from lending.models import (
+    Collateral,
+    ProposalStatus,
+    Repayment,
+    RepaymentReversalProposal,
+    RestructuringProposal,
+)
+from risk.services import can_override as can_override_class
+
+PAGE_SIZE = 50
+
+
+def _filtered_loans(request):
+    form = LoanFilterForm(request.GET or None, officers=officers_visible_to(request.user))
+    filters = form.cleaned_data if form.is_valid() else {}
+    loans = selectors.loan_filter(selectors.loans_for(request.user), filters)
+    return form, loans.order_by("-disbursed_on", "-id"), filters
+
+
+def _refused_loan_filters(request, form):
+    """A filter value the form cannot read: the list says which, next to the field, and shows
+    no rows (rows filtered by the other values only would pass for the ones asked for)."""
+    return render(
+        request,
+        "lending/loan_list.html",
+        {"form": form, "loans": [], "page": 1, "business_date": business_date()},
+        status=400,
+    )
+
+
+def loan_list(request):
+    form, loans, filters = _filtered_loans(request)
+    if form.is_bound and not form.is_valid():
+        return _refused_loan_filters(request, form)
+    page = filters.get("page") or 1
+    rows = list(loans[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    return render(
+        request,
+        "lending/loan_list.html",
+        {
+            "form": form,
+            "loans": selectors.loans_with_dpd(rows[:PAGE_SIZE]),
+            "has_next": len(rows) > PAGE_SIZE,
+            "page": page,
+            "query": urlencode(query),
+            "business_date": business_date(),
+        },
+    )
+
+
+def loan_export(request, fmt: str):
+    if fmt not in exports.FORMATS:
+        raise Http404
+    form, loans, _filters = _filtered_loans(request)
+    if form.is_bound and not form.is_valid():
+        return _refused_loan_filters(request, form)
+    audit_log(
+        actor=request.user,
+        action="credit.loan.exported",
+        object_type="credit.loan",
+        after={"format": fmt, "query": request.GET.urlencode()},
+    )
+    return exports.export(
+        fmt,
+        loans.select_related("customer__officer", "customer__branch", "risk"),
+        loan_columns(),
+        stem="loans",
+        sheet=_("Loans"),
+    )
+
+
+def loan_columns():
+    return [
+        (_("Account"), lambda loan: loan.account_number),
+        (_("Customer"), lambda loan: loan.customer.name),
+        (_("Product"), lambda loan: _(loan.product.name)),
+        (_("Amount disbursed"), lambda loan: loan.principal),
+        (_("Outstanding principal"), lambda loan: loan.outstanding_principal),
+        (_("Annual rate"), lambda loan: loan.annual_rate),
+        (_("Disbursed"), lambda loan: loan.disbursed_on.isoformat()),
+        (_("Maturity"), lambda loan: loan.maturity_date.isoformat()),
+        (_("Days past due"), lambda loan: getattr(getattr(loan, "risk", None), "dpd", "")),
+        (
+            _("Class"),
+            lambda loan: loan.risk.get_final_class_display() if getattr(loan, "risk", None) else "",
+        ),
+        (_("Status"), lambda loan: loan.get_status_display()),
+        (_("Relationship manager"), lambda loan: str(loan.customer.officer)),
+        (_("Branch"), lambda loan: str(loan.customer.branch)),
+    ]
+
+
+def loan_detail(request, pk: int):
+    return _render_loan(request, selectors.loan_get_for(request.user, pk))
+
+
+def _render_loan(request, loan, *, forms: dict | None = None, http_status: int = 200):
+    on = business_date()
+    rows = selectors.current_schedule(loan)
+    collateral = list(loan.application.collateral.all())
+    collateral_total = sum((c.value for c in collateral), 0)
+    repayments = list(loan.repayments.select_related("posted_by", "reversed_by"))
+    totals = loan.instalments.filter(
+        schedule_version=loan.schedule_version, superseded=False
+    ).aggregate(principal=Sum("principal_due"), interest=Sum("interest_due"))
+    user = request.user
+    restructuring_proposal = (
+        loan.restructuring_proposals.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by")
+        .first()
+    )
+    reversal_proposal = (
+        loan.reversal_proposals.filter(status=ProposalStatus.PENDING)
+        .select_related("proposed_by", "repayment")
+        .first()
+    )
+    return render(
+        request,
+        "lending/loan_detail.html",
+        {
+            "loan": loan,
+            "customer": loan.customer,
+            "business_date": on,
+            "dpd": selectors.loan_dpd(loan, rows, on),
+            "schedule": [(row, row.state_on(on)) for row in rows],
+            "totals": totals,
+            "repayments": repayments,
+            "latest_repayment": next((r for r in repayments if not r.reversed_at), None),
+            "collateral": collateral,
+            "ltv": (loan.outstanding_principal / collateral_total).quantize(Decimal("0.0001"))
+            if collateral_total
+            else None,
+            "guarantors": list(loan.application.guarantors.select_related("guarantor_customer")),
+            "restructurings": list(
+                loan.restructurings.select_related("decided_by", "proposal__proposed_by")
+            ),
+            "can_post": services.can_service_loans(request.user) and loan.status == "active",
+            # Four eyes: officers and managers propose a restructuring or a reversal; another
+            # person with the authority approves or rejects it; the proposer may withdraw it.
+            "can_propose": services.can_service_loans(user),
+            "restructuring_proposal": restructuring_proposal,
+            "reversal_proposal": reversal_proposal,
+            "can_decide_restructuring": restructuring_proposal is not None
+            and services.can_decide_loan_change(user, loan, restructuring_proposal),
+            "can_decide_reversal": reversal_proposal is not None
+            and services.can_decide_loan_change(user, loan, reversal_proposal),
+            "proposer_refusal": services.PROPOSER_REFUSAL,
+            "can_override": can_override_class(request.user),
+            "repayment_form": RepaymentForm(initial={"paid_on": on}),
+            "restructure_form": RestructureForm(initial={"new_rate": loan.annual_rate}),
+            "reason_form": ReasonForm(),
+            "restructuring_reject_form": ReasonForm(prefix="restructuring"),
+            "reversal_reject_form": ReasonForm(prefix="reversal"),
+            **(forms or {}),
+        },
+        status=http_status,
+    )
+
+
+LOAN_FORM_SLOTS = {
+    "RepaymentForm": "repayment_form",
+    "RestructureForm": "restructure_form",
+    "ReasonForm": "reason_form",
+    # Shown with its errors under the collateral item whose URL it was posted to.
+    "RevalueForm": "revalue_form",
+}
+
+
+def _loan_action(
+    request,
+    pk: int,
+    form_class,
+    action,
+    success,
+    *,
+    anchor: str = "repayments",
+    refusals_on_top: bool = False,
+):
+    """Shared POST flow of the loan page; bad input or a refused payment answers 400 with
+    the page and the reason next to the field (never a half-posted payment). `success` is
+    the message, or makes it from what the action returned. With `refusals_on_top`, a
+    refusal that names no field goes above the page: the form may not be on it any more (a
+    proposal waits in its place)."""
+    loan = selectors.loan_get_for(request.user, pk)
+    form = form_class(request.POST)
+    slot = (
+        {LOAN_FORM_SLOTS[form_class.__name__]: form}
+        if (form_class.__name__ in LOAN_FORM_SLOTS)
+        else {}
+    )
+    if form.is_valid():
+        try:
+            result = action(loan, form.cleaned_data)
+        except ValidationError as error:
+            if refusals_on_top and not hasattr(error, "error_dict"):
+                messages.error(request, " ".join(error.messages))
+            else:
+                apply_service_errors(form, error)
+        else:
+            messages.success(request, success(result) if callable(success) else success)
+            return redirect(f"{reverse('lending:loan-detail', args=[loan.pk])}#{anchor}")
+    if not slot:
+        messages.error(request, "; ".join(" ".join(errors) for errors in form.errors.values()))
+    loan.refresh_from_db()
+    return _render_loan(request, loan, forms=slot, http_status=400)
+
+
+@require_POST
+def repayment_post(request, pk: int):
+    return _loan_action(
+        request,
+        pk,
+        RepaymentForm,
+        lambda loan, data: services.repayment_post(
+            actor=request.user,
+            loan=loan,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            channel=data["channel"],
+            reference=data["reference"],
+            allow_prepayment=data["allow_prepayment"],
+        ),
+        _("Payment posted."),
+    )
+
+
+def _proposed(created_message: str, again_message: str):
+    """The success message of a proposing step: new, or the same form sent again (which
+    adds nothing: the proposal already waits)."""
+    return lambda result: created_message if result[1] else again_message
+
+
+@require_POST
+def repayment_reverse(request, pk: int, repayment_pk: int):
+    """Proposes the reversal of a payment; it takes effect when someone else approves it."""
+    loan = selectors.loan_get_for(request.user, pk)
+    repayment = get_object_or_404(Repayment, pk=repayment_pk, loan=loan)
+    return _loan_action(
+        request,
+        pk,
+        ReasonForm,
+        lambda loan, data: services.repayment_reversal_propose(
+            actor=request.user, repayment=repayment, reason=data["reason"]
+        ),
+        _proposed(
+            _("Reversal proposed: it takes effect when a manager other than you approves it."),
+            _("This reversal already awaits approval; nothing was added."),
+        ),
+        refusals_on_top=True,
+    )
+
+
+@require_POST
+def loan_restructure(request, pk: int):
+    """Proposes new terms; they take effect when someone else approves them."""
+    return _loan_action(
+        request,
+        pk,
+        RestructureForm,
+        lambda loan, data: services.restructuring_propose(
+            actor=request.user,
+            loan=loan,
+            new_term_months=data["new_term_months"],
+            new_rate=data["new_rate"],
+            reason=data["reason"],
+        ),
+        _proposed(
+            _(
+                "Restructuring proposed: the new terms take effect when a manager other than "
+                "you approves them."
+            ),
+            _("This restructuring already awaits approval; nothing was added."),
+        ),
+        anchor="restructuring",
+        refusals_on_top=True,
+    )
+
+
+def _proposal_step(
+    request, pk: int, proposal_pk: int, model, step, *, success: str, anchor: str, form=None
+):
+    """Approve, reject or withdraw a proposal from the loan page: scope (404 for the loan
+    and for a proposal of another loan), form, one service call. A refusal answers with the
+    page and the reason: 403 for a proposer deciding their own, 400 otherwise; nothing
+    changed. A reject form's prefix names its slot on the page (restructuring_reject_form,
+    reversal_reject_form)."""
+    loan = selectors.loan_get_for(request.user, pk)
+    proposal = get_object_or_404(model, pk=proposal_pk, loan=loan)
+    slots = {f"{form.prefix}_reject_form": form} if form is not None else {}
+    http_status = 400
+    if form is None or form.is_valid():
+        try:
+            step(proposal, form.cleaned_data if form is not None else {})
+        except services.FourEyesRefused as refusal:
+            messages.error(request, str(refusal))
+            http_status = 403
+        except ValidationError as error:
+            if form is not None and hasattr(error, "error_dict"):
+                apply_service_errors(form, error)
+            else:
+                # Decided or withdrawn meanwhile: the proposal is gone from the page.
+                messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, success)
+            return redirect(f"{reverse('lending:loan-detail', args=[loan.pk])}#{anchor}")
+    loan.refresh_from_db()
+    return _render_loan(request, loan, forms=slots, http_status=http_status)
+
+
+@require_POST
+def restructuring_approve(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RestructuringProposal,
+        lambda proposal, data: services.restructuring_approve(
+            actor=request.user, proposal=proposal
+        ),
+        success=_("Restructuring approved: the new schedule is in force."),
+        anchor="restructuring",
+    )
+
+
+@require_POST
+def restructuring_reject(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RestructuringProposal,
+        lambda proposal, data: services.loan_change_reject(
+            actor=request.user, proposal=proposal, reason=data["reason"]
+        ),
+        success=_("Restructuring rejected: the loan keeps its terms."),
+        anchor="restructuring",
+        form=ReasonForm(request.POST, prefix="restructuring"),
+    )
+
+
+@require_POST
+def restructuring_withdraw(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RestructuringProposal,
+        lambda proposal, data: services.loan_change_withdraw(actor=request.user, proposal=proposal),
+        success=_("Restructuring proposal withdrawn."),
+        anchor="restructuring",
+    )
+
+
+@require_POST
+def reversal_approve(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RepaymentReversalProposal,
+        lambda proposal, data: services.repayment_reversal_approve(
+            actor=request.user, proposal=proposal
+        ),
+        success=_("Payment reversed."),
+        anchor="repayments",
+    )
+
+
+@require_POST
+def reversal_reject(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RepaymentReversalProposal,
+        lambda proposal, data: services.loan_change_reject(
+            actor=request.user, proposal=proposal, reason=data["reason"]
+        ),
+        success=_("Reversal rejected: the payment stands."),
+        anchor="repayments",
+        form=ReasonForm(request.POST, prefix="reversal"),
+    )
+
+
+@require_POST
+def reversal_withdraw(request, pk: int, proposal_pk: int):
+    return _proposal_step(
+        request,
+        pk,
+        proposal_pk,
+        RepaymentReversalProposal,
+        lambda proposal, data: services.loan_change_withdraw(actor=request.user, proposal=proposal),
+        success=_("Reversal proposal withdrawn."),
+        anchor="repayments",
+    )
+
+
+@require_POST
+def collateral_revalue(request, pk: int, collateral_pk: int):
+    loan = selectors.loan_get_for(request.user, pk)
+    collateral = get_object_or_404(Collateral, pk=collateral_pk, application=loan.application)
+    return _loan_action(
+        request,
+        pk,
+        RevalueForm,
+        lambda loan, data: services.collateral_revalue(
+            actor=request.user,
+            collateral=collateral,
+            value=data["value"],
+            valued_on=data["valued_on"],
+        ),
+        _("Collateral revalued."),
+    )
+
+
+def portfolio_import(request):
+    """Upload of core banking exports (loans, then repayments) by managers and admins."""
+    if request.user.role not in ("manager", "admin"):
+        raise PermissionDenied
+    form = PortfolioImportForm(request.POST or None, request.FILES or None)
+    reports = []
+    http_status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            # Both files are read before either is imported: an unreadable repayments file
+            # refuses the upload whole, loans included.
+            readable = []
+            for label, field, read, run in (
+                (_("Loans"), "loans", importer.read_loans, importer.import_loans),
+                (
+                    _("Repayments"),
+                    "repayments",
+                    importer.read_repayments,
+                    importer.import_repayments,
+                ),
+            ):
+                upload = form.cleaned_data.get(field)
+                if not upload:
+                    continue
+                try:
+                    readable.append((label, read(upload.read(), upload.name), run))
+                except importer.tabular.ImportFileError as error:
+                    form.add_error(field, str(error))
+                    http_status = 400
+            if http_status == 200:
+                reports = [
+                    (label, run(actor=request.user, rows=rows, strict=form.cleaned_data["strict"]))
+                    for label, rows, run in readable
+                ]
+        else:
+            http_status = 400
+    return render(
+        request,
+        "lending/portfolio_import.html",
+        {
+            "form": form,
+            "reports": reports,
+            "loan_columns": importer.LOAN_COLUMNS,
+            "repayment_columns": importer.REPAYMENT_COLUMNS,
+        },
+        status=http_status,
+    )
