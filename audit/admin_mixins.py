@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from audit.actions import action_name, change_lines
 from audit.models import AuditEvent
 from audit.services import audit_object_type, reference_data_save
 
@@ -33,7 +34,17 @@ class AuditHistoryMixin:
             .select_related("actor")
             .order_by("-created_at", "-id")[: self.audit_history_limit]
         )
-        return render_to_string("audit/audit_history.html", {"events": events})
+        # Codes and field names read as words (audit.actions), in the reader's language.
+        rows = [
+            {
+                "event": event,
+                "action": action_name(event.action),
+                "before": change_lines(type(obj), event.before, None),
+                "after": change_lines(type(obj), None, event.after),
+            }
+            for event in events
+        ]
+        return render_to_string("audit/audit_history.html", {"rows": rows})
 
 
 class EstimatedCountPaginator(Paginator):
@@ -73,22 +84,3 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ScopedReadOnlyAdmin(AuditHistoryMixin, ReadOnlyAdmin):
-    """Business records in admin: read-only, limited to the viewer's data scope like every
-    page, and no COUNT of a large table on each page. `customer_path` leads from the row to
-    its customer ("" for customers themselves)."""
-
-    show_full_result_count = False
-    customer_path = "customer__"
-
-    def get_queryset(self, request):
-        from accounts.scope import scope_queryset
-
-        return scope_queryset(
-            request.user,
-            super().get_queryset(request),
-            officer_field=f"{self.customer_path}officer",
-            branch_field=f"{self.customer_path}branch",
-        )

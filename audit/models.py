@@ -36,8 +36,10 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
+        from audit.actions import action_name
+
         moment = timezone.localtime(self.created_at)
-        return f"{moment:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
+        return f"{moment:%Y-%m-%d %H:%M} {action_name(self.action)} {self.object_label}"
 
 
 class JobHeartbeat(models.Model):

@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 from audit.context import current_ip
@@ -68,6 +68,22 @@ def audit_log(
         before=json_safe(before) if before is not None else None,
         after=json_safe(after) if after is not None else None,
         ip=current_ip.get(),
+    )
+
+
+@transaction.atomic
+def export_record(
+    *, actor, what: str, fmt: str, query: str, details: dict | None = None
+) -> AuditEvent:
+    """Every export takes data out of the system, and every app records it the same way:
+    who took which rows (`what`, their object type, e.g. "customers.customer"), in which
+    format, filtered by which query string; `details` names the list when one type has many
+    (a report's slug)."""
+    return audit_log(
+        actor=actor,
+        action=f"{what}.exported",
+        object_type=what,
+        after={**(details or {}), "format": fmt, "query": query},
     )
 
 

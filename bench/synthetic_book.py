@@ -32,7 +32,11 @@ from accounts.models import Branch, Role, User
 from core import field_crypto
 from credit import default_scorecards
 from credit.models import ScorecardStatus, ScorecardVersion
-from customers.identifiers import credit_code_check_char, resident_id_check_char
+from customers.identifiers import (
+    credit_code_check_char,
+    phone_shown_tail,
+    resident_id_check_char,
+)
 from customers.models import Industry, phone_digest, resident_id_digest
 
 BENCH_BRANCHES = 20
@@ -119,9 +123,9 @@ def _reset_sequence(cursor, table: str) -> None:
 
 
 CUSTOMER_COLUMNS = [
-    "id", "kind", "name", "phone", "phone_hash", "email", "address", "risk_level", "grade",
-    "resident_id", "resident_id_hash", "resident_id_tail", "birth_date", "gender", "occupation",
-    "employer", "monthly_income",
+    "id", "kind", "name", "phone", "phone_hash", "phone_tail", "email", "address", "risk_level",
+    "grade", "resident_id", "resident_id_hash", "resident_id_tail", "birth_date", "gender",
+    "occupation", "employer", "monthly_income",
     "credit_code", "size", "founded_on", "annual_revenue", "registered_capital",
     "legal_representative", "created_at", "updated_at", "assigned_at", "branch_id",
     "officer_id", "industry_id",
@@ -156,6 +160,7 @@ def _customers(base: int, count: int, seed: int, officers, branch_of, today, std
                 "id": pk,
                 "phone": cipher.encrypt(phone.encode()).decode(),
                 "phone_hash": phone_digest(phone),
+                "phone_tail": phone_shown_tail(phone),
                 "email": "",
                 "address": "",
                 "risk_level": "low",

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin_mixins import ScopedReadOnlyAdmin
+from accounts.admin_mixins import ScopedReadOnlyAdmin
 from credit import scoring, services
 from credit.models import Assessment, FinancialStatement, ScorecardStatus, ScorecardVersion
 

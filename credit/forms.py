@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.date_ranges import STATEMENT_PERIOD_END, DateRanges
+from credit import assessment_wording, scoring
 from credit.models import FinancialStatement
 from customers.forms import DATE_INPUT
 from customers.models import CustomerKind
@@ -51,28 +52,29 @@ class StatementForm(DateRanges, forms.ModelForm):
 
 class AssessmentForm(forms.Form):
     """One field per scorecard factor: numbers prefilled from the records, expert scores
-    chosen from their categories with a comment each."""
+    chosen from their categories with a comment each. `dimensions()` lays them out as the
+    scorecard groups them, each factor with its source and its comment on one row."""
 
-    def __init__(self, *args, definition: dict, initial_inputs: dict, **kwargs):
+    def __init__(self, *args, definition: dict, initial_inputs: dict, statement=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.factors = definition["factors"]
+        self.prefill_notes = {}
         for factor in self.factors:
             key = factor["key"]
+            label = assessment_wording.localized(factor.get("label") or key)
             if factor["type"] == "numeric":
                 self.fields[key] = forms.DecimalField(
-                    label=factor["label"],
+                    label=label,
                     required=False,
                     max_digits=20,
                     decimal_places=6,
                     initial=initial_inputs.get(key),
-                    help_text=_("Prefilled from the records; leave empty if unknown."),
                 )
             else:
-                choices = [(c, b["label"]) for b in factor["bins"] for c in b["categories"]]
                 self.fields[key] = forms.ChoiceField(
-                    label=factor["label"],
+                    label=label,
                     required=False,
-                    choices=[("", _("Not scored")), *choices],
+                    choices=[("", _("Not scored")), *category_choices(factor)],
                     initial=initial_inputs.get(key),
                 )
             if factor.get("expert"):
@@ -82,6 +84,33 @@ class AssessmentForm(forms.Form):
                     max_length=500,
                     widget=forms.Textarea(attrs={"rows": 2}),
                 )
+            self.prefill_notes[key] = assessment_wording.prefill_note(
+                factor, initial_inputs.get(key), statement
+            )
+
+    def dimensions(self) -> list[dict]:
+        """Fieldsets in the order the scorecard first names each dimension."""
+        groups: dict[str, dict] = {}
+        for factor in self.factors:
+            dimension = scoring.factor_dimension(factor)
+            group = groups.setdefault(
+                dimension,
+                {
+                    "key": dimension,
+                    "label": assessment_wording.DIMENSION_LABELS[dimension],
+                    "rows": [],
+                },
+            )
+            key = factor["key"]
+            group["rows"].append(
+                {
+                    "key": key,
+                    "field": self[key],
+                    "note": self.prefill_notes[key],
+                    "comment": self[f"{key}__comment"] if factor.get("expert") else None,
+                }
+            )
+        return list(groups.values())
 
     def inputs(self) -> dict:
         values = {}
@@ -98,6 +127,23 @@ class AssessmentForm(forms.Form):
             for f in self.factors
             if f.get("expert")
         }
+
+
+def category_choices(factor: dict) -> list[tuple[str, str]]:
+    """One option per category. A bin of several categories ("1–2 poor" for 1 and 2) names
+    the category in each option, so no two options read the same."""
+    choices = []
+    for candidate in factor["bins"]:
+        label = assessment_wording.localized(candidate["label"])
+        categories = [str(category) for category in candidate["categories"]]
+        for category in categories:
+            if len(categories) > 1:
+                choices.append(
+                    (category, _("%(category)s (%(bin)s)") % {"category": category, "bin": label})
+                )
+            else:
+                choices.append((category, label))
+    return choices
 
 
 class ReasonForm(forms.Form):

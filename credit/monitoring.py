@@ -42,6 +42,7 @@ from credit.models import (
     ScorecardVersion,
 )
 from credit.outcomes import loan_outcomes
+from credit.policies import may_monitor_scorecards
 
 logger = logging.getLogger(__name__)
 
@@ -375,7 +376,7 @@ def alert_close(*, actor: User, alert: ScorecardAlert, note: str) -> ScorecardAl
 
 @transaction.atomic
 def _alert_move(actor, alert, note: str, status: str) -> ScorecardAlert:
-    if not can_monitor(actor):
+    if not may_monitor_scorecards(actor):
         raise PermissionDenied
     locked = ScorecardAlert.objects.select_for_update().get(pk=alert.pk)
     if not note.strip():
@@ -407,7 +408,3 @@ def _alert_move(actor, alert, note: str, status: str) -> ScorecardAlert:
         after={"status": status, "note": locked.note},
     )
     return locked
-
-
-def can_monitor(user: User) -> bool:
-    return user.is_authenticated and user.role in {Role.RISK_OFFICER, Role.ADMIN}

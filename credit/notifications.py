@@ -6,12 +6,12 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from accounts.mail import send_staff_mail
+
 
 def scorecard_shift_alert(user, alert) -> None:
     """Tells a risk officer that the population of a scorecard in force has shifted."""
     from django.urls import reverse
-
-    from risk.notifications import send_staff_mail
 
     with translation.override(user.language or settings.LANGUAGE_CODE):
         body = _(

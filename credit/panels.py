@@ -1,34 +1,38 @@
 """The customer's grade and score history, for the credit section of the customer 360 page
 (lending.panels draws that section, with the loans and applications beside them)."""
 
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 320, 120, 14
-SCORE_FLOOR, SCORE_CEILING = 400, 800
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import charts
 
 
-def score_chart(points: list[tuple]) -> dict | None:
-    """Coordinates for a small server-rendered SVG line of scores over time (oldest left)."""
-    if not points:
+def score_chart(assessments: list) -> dict | None:
+    """The scores of some assessments (oldest first) as a line over their dates, each
+    point's grade in its tooltip (core/charts.py); None when there is none."""
+    if not assessments:
         return None
-    step = (CHART_WIDTH - 2 * CHART_PAD) / max(len(points) - 1, 1)
-    span = SCORE_CEILING - SCORE_FLOOR
-    dots = []
-    for index, (when, score, grade) in enumerate(points):
-        clamped = min(max(score, SCORE_FLOOR), SCORE_CEILING)
-        x = CHART_PAD + index * step
-        y = (
-            CHART_HEIGHT
-            - CHART_PAD
-            - (clamped - SCORE_FLOOR) / span * (CHART_HEIGHT - 2 * CHART_PAD)
-        )
-        dots.append(
-            {"x": round(x, 1), "y": round(y, 1), "score": score, "grade": grade, "when": when}
-        )
-    return {
-        "width": CHART_WIDTH,
-        "height": CHART_HEIGHT,
-        "dots": dots,
-        "line": " ".join(f"{dot['x']},{dot['y']}" for dot in dots),
-    }
+    return charts.chart(
+        "line",
+        categories=[
+            timezone.localtime(assessment.assessed_at).strftime("%Y-%m-%d")
+            for assessment in assessments
+        ],
+        series_list=[
+            charts.series(
+                _("Score"),
+                [assessment.score for assessment in assessments],
+                unit=charts.SCORE,
+                notes=[
+                    _("grade %(grade)s") % {"grade": assessment.grade} for assessment in assessments
+                ],
+            )
+        ],
+        unit=charts.SCORE,
+        category_title=_("Assessment date"),
+        value_title=_("Score"),
+        label=_("Score history"),
+    )
 
 
 def scoring_summary(customer) -> dict:
@@ -36,5 +40,6 @@ def scoring_summary(customer) -> dict:
     history = list(customer.assessments.select_related("scorecard")[:12])
     return {
         "latest_assessment": history[0] if history else None,
-        "score_chart": score_chart([(a.assessed_at, a.score, a.grade) for a in reversed(history)]),
+        "score_history": list(reversed(history)),
+        "score_chart": score_chart(list(reversed(history))),
     }

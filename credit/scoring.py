@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 # Marks messages for the catalogue without Django; callers pass a translator to `validate`.
+from customers.grades import GRADES
 from customers.identifiers import gettext_noop
 
 DIMENSIONS = {
@@ -50,7 +51,8 @@ DIMENSIONS = {
     # Characteristics a fitted scorecard found predictive that belong to none of the above.
     "other": "Other characteristics",
 }
-GRADE_ORDER = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
+# The master scale (customers/grades.py), as a list for .index().
+GRADE_ORDER = list(GRADES)
 
 
 class DefinitionError(ValueError):
@@ -140,11 +142,77 @@ def score_factor(factor: dict, value) -> FactorResult:
     return FactorResult(
         key=factor["key"],
         label=factor.get("label", factor["key"]),
-        dimension=factor["dimension"],
+        dimension=factor_dimension(factor),
         value=value,
         bin_label=label,
         points=(weight * points).quantize(Decimal("0.01"), ROUND_HALF_UP),
     )
+
+
+def factor_dimension(factor: dict) -> str:
+    """The factor's dimension; a version stored before dimensions were required, or one naming
+    a dimension this release does not know, groups it under "other" rather than failing."""
+    dimension = factor.get("dimension")
+    return dimension if dimension in DIMENSIONS else "other"
+
+
+def factor_max_points(factor: dict) -> Decimal:
+    """What the factor's best bin earns, weighted as `score_factor` weights it."""
+    weight = Decimal(str(factor.get("weight", 1)))
+    best = max(Decimal(str(candidate["points"])) for candidate in factor["bins"])
+    return (weight * best).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class DimensionPoints:
+    dimension: str
+    points: Decimal
+    max_points: Decimal
+
+
+@dataclass(frozen=True)
+class ReasonCode:
+    """A factor that cost points: what its best bin earns and what the applicant earned."""
+
+    key: str
+    points: Decimal
+    max_points: Decimal
+
+    @property
+    def lost(self) -> Decimal:
+        return self.max_points - self.points
+
+
+def _earned(factor_points: dict, key: str) -> Decimal:
+    return Decimal(str(factor_points.get(key, 0)))
+
+
+def points_by_dimension(definition: dict, factor_points: dict) -> list[DimensionPoints]:
+    """Points earned and the most that could be earned per dimension, in the order the
+    scorecard first names each dimension. `factor_points` maps a factor key to its points (an
+    assessment's stored `factor_points`); with the base points they add up to the score."""
+    earned: dict[str, Decimal] = {}
+    best: dict[str, Decimal] = {}
+    for factor in definition["factors"]:
+        dimension = factor_dimension(factor)
+        earned[dimension] = earned.get(dimension, Decimal(0)) + _earned(
+            factor_points, factor["key"]
+        )
+        best[dimension] = best.get(dimension, Decimal(0)) + factor_max_points(factor)
+    return [DimensionPoints(name, earned[name], best[name]) for name in earned]
+
+
+def reason_codes(definition: dict, factor_points: dict, limit: int = 4) -> list[ReasonCode]:
+    """The main reasons for the score, as credit bureaus give them: the factors that lost the
+    most points against their best bin, largest loss first (ties in the scorecard's order),
+    at most `limit`; a factor that lost nothing is no reason."""
+    losing = [
+        ReasonCode(factor["key"], _earned(factor_points, factor["key"]), factor_max_points(factor))
+        for factor in definition["factors"]
+    ]
+    losing = [reason for reason in losing if reason.lost > 0]
+    # sorted() is stable, so equal losses keep the scorecard's order.
+    return sorted(losing, key=lambda reason: reason.lost, reverse=True)[:limit]
 
 
 def grade_for(score: int, grades: list[dict]) -> dict:

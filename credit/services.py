@@ -16,16 +16,19 @@ from django.db.models import Max, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.services import audit_change, audit_log, audit_log_many, snapshot
 from core.business_date import business_date
-from credit import ratios, scoring
+from credit import monitoring, ratios, scoring
 from credit.models import (
     Assessment,
     FinancialStatement,
+    ScorecardAlert,
+    ScorecardMonitoring,
     ScorecardStatus,
     ScorecardVersion,
 )
+from credit.policies import may_monitor_scorecards, may_work_credit
 from customers.models import Customer, CustomerKind
 
 
@@ -34,17 +37,12 @@ def _require(allowed: bool) -> None:
         raise PermissionDenied
 
 
-def can_work_credit(user: User) -> bool:
-    """Officers and managers prepare statements, assessments and applications."""
-    return user.role in {Role.OFFICER, Role.MANAGER}
-
-
 # --- Statements --------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def statement_record(*, actor: User, statement: FinancialStatement) -> FinancialStatement:
-    _require(can_work_credit(actor))
+    _require(may_work_credit(actor))
     statement.recorded_by = actor
     statement.full_clean()
     statement.save()
@@ -229,7 +227,7 @@ def assessment_create(
     """Scores the customer with the scorecard in force and records everything needed to
     reproduce the result; the customer's grade becomes the new one. `application` is the
     lending application it is made for, if any."""
-    _require(can_work_credit(actor))
+    _require(may_work_credit(actor))
     version = scorecard_in_force(customer.kind)
     expert_keys = [f["key"] for f in version.definition["factors"] if f.get("expert")]
     missing_comments = [
@@ -357,3 +355,19 @@ def assessments_refresh_many(records: dict[int, dict], *, on: dt.date) -> int:
 def assessment_rescore(assessment: Assessment) -> scoring.ScoreResult:
     """Applies the assessment's own scorecard version to its own inputs again."""
     return scoring.apply(assessment.scorecard.definition, assessment.inputs)
+
+
+# --- Monitoring --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def scorecard_monitoring_refresh(
+    *, actor: User, version: ScorecardVersion, as_of: dt.date | None = None
+) -> tuple[ScorecardMonitoring, ScorecardAlert | None]:
+    """Computes a version's monitoring figures now, at a risk officer's request: the figures,
+    the alert a shifted score raises and the audit row commit together or not at all."""
+    _require(may_monitor_scorecards(actor))
+    report = monitoring.compute(version, as_of=as_of or business_date())
+    alert = monitoring.raise_alert_if_shifted(report)
+    audit_log(actor=actor, action="credit.scorecard.monitoring_computed", obj=version)
+    return report, alert

@@ -1,17 +1,19 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from audit.services import audit_log
-from core.business_date import business_date
 from core.forms import apply_service_errors, refusal_status
-from credit import challenger, monitoring, selectors, services
+from credit import challenger, monitoring, policies, selectors, services
+from credit.assessment_wording import (
+    DIMENSION_LABELS,
+    assessment_dimensions,
+    assessment_reasons,
+    input_shown,
+)
 from credit.forms import AssessmentForm, ReasonForm, StatementForm
 from credit.models import (
     ScorecardAlert,
@@ -21,18 +23,9 @@ from credit.models import (
 )
 from customers.selectors import customer_get_for
 
-DIMENSION_LABELS = {
-    "financial_condition": gettext_lazy("Financial condition"),
-    "debt_service": gettext_lazy("Debt-service capacity"),
-    "operational_stability": gettext_lazy("Operational stability"),
-    "development_prospects": gettext_lazy("Development prospects"),
-    "qualitative": gettext_lazy("Qualitative (expert)"),
-    "other": gettext_lazy("Other characteristics"),
-}
-
 
 def _require_credit_work(user) -> None:
-    if not services.can_work_credit(user):
+    if not policies.may_work_credit(user):
         raise PermissionDenied
 
 
@@ -78,7 +71,10 @@ def assess(request, customer_pk: int):
         )
     prefill, statement = services.assessment_prefill(customer)
     form = AssessmentForm(
-        request.POST or None, definition=version.definition, initial_inputs=prefill
+        request.POST or None,
+        definition=version.definition,
+        initial_inputs=prefill,
+        statement=statement,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -123,7 +119,7 @@ def assessment_detail(request, pk: int):
         {
             "factor": factor,
             "dimension": DIMENSION_LABELS.get(factor.dimension, factor.dimension),
-            "value": assessment.inputs.get(factor.key),
+            "value": input_shown(assessment.inputs.get(factor.key), factor.bin_label),
             "stored": assessment.factor_points.get(factor.key),
             "comment": assessment.expert_comments.get(factor.key, ""),
         }
@@ -137,6 +133,13 @@ def assessment_detail(request, pk: int):
             "customer": assessment.customer,
             "factors": factors,
             "reproduced": result.score == assessment.score and result.grade == assessment.grade,
+            "base_points": assessment.scorecard.definition.get("base_points", 0),
+            "dimensions": assessment_dimensions(
+                assessment.scorecard.definition, assessment.factor_points
+            ),
+            "reasons": assessment_reasons(
+                assessment.scorecard.definition, assessment.inputs, assessment.factor_points
+            ),
         },
     )
 
@@ -145,7 +148,7 @@ def assessment_detail(request, pk: int):
 
 
 def _require_monitoring(user) -> None:
-    if not monitoring.can_monitor(user):
+    if not policies.may_monitor_scorecards(user):
         raise PermissionDenied
 
 
@@ -231,10 +234,7 @@ def scorecard_monitoring(request, pk: int):
 def scorecard_monitoring_refresh(request, pk: int):
     _require_monitoring(request.user)
     version = get_object_or_404(ScorecardVersion, pk=pk)
-    with transaction.atomic():
-        report = monitoring.compute(version, as_of=business_date())
-        alert = monitoring.raise_alert_if_shifted(report)
-    audit_log(actor=request.user, action="credit.scorecard.monitoring_computed", obj=version)
+    report, alert = services.scorecard_monitoring_refresh(actor=request.user, version=version)
     messages.success(
         request,
         _("Monitoring figures computed as of %(date)s.")

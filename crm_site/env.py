@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -9,6 +11,18 @@ from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off"}
+
+# The secret that development uses when none is set. `make run` hands it, and the field keys
+# derived from it, to its processes even with DEBUG off, so a local data folder stays readable
+# in both modes; production refuses to start without real ones (settings.py).
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production-xindai-crm"  # noqa: S105
+
+
+def development_field_keys(secret_key: str) -> tuple[list[str], str]:
+    """The field encryption keys and the lookup hash key derived from a development secret."""
+    encryption_digest = hashlib.sha256(b"fields:" + secret_key.encode()).digest()
+    hash_key = hashlib.sha256(b"lookup:" + secret_key.encode()).hexdigest()
+    return [base64.urlsafe_b64encode(encryption_digest).decode()], hash_key
 
 
 def env_str(name: str, default: str = "") -> str:

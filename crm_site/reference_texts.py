@@ -100,4 +100,14 @@ REFERENCE_TEXTS = [
     gettext_noop("Character"),
     # The bin a missing input falls in (credit/scoring.py).
     gettext_noop("missing"),
+    # The schedules of the jobs (django-celery-beat's periodic tasks, seeded by migrations).
+    gettext_noop("Nightly risk recompute"),
+    gettext_noop("Early-warning scan"),
+    gettext_noop("Alert escalation"),
+    gettext_noop("Beat heartbeat"),
+    gettext_noop("Relay outbox"),
+    gettext_noop("Scorecard monitoring"),
+    gettext_noop("Generate revisit follow-ups"),
+    gettext_noop("Portfolio snapshot"),
+    gettext_noop("Dashboard activity figures"),
 ]

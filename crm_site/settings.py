@@ -1,7 +1,5 @@
 """Xindai CRM settings: one module, every value read from the environment (see README)."""
 
-import base64
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,6 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from crm_site.env import (
+    DEVELOPMENT_SECRET_KEY,
+    development_field_keys,
     env_bool,
     env_int,
     env_list,
@@ -26,7 +26,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0")
-    SECRET_KEY = "development-only-secret-key-never-use-in-production-xindai-crm"  # noqa: S105
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 # Resident IDs and phones are encrypted at rest (core/field_crypto.py). The first key
 # encrypts, all decrypt: rotate by putting a new key first and running rotate_field_keys.
@@ -39,11 +39,9 @@ if not (FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY):
             "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG=0"
         )
     # Development keys derived from the development secret: data made with them is demo data.
-    _development_digest = hashlib.sha256(b"fields:" + SECRET_KEY.encode()).digest()
-    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
-        base64.urlsafe_b64encode(_development_digest).decode()
-    ]
-    FIELD_HASH_KEY = FIELD_HASH_KEY or hashlib.sha256(b"lookup:" + SECRET_KEY.encode()).hexdigest()
+    _development_encryption_keys, _development_hash_key = development_field_keys(SECRET_KEY)
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or _development_encryption_keys
+    FIELD_HASH_KEY = FIELD_HASH_KEY or _development_hash_key
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "testserver"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
@@ -102,7 +100,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
-    "axes",
+    # django-axes, named "Login lockout" in admin.
+    "accounts.lockout.LoginLockoutConfig",
     "django_otp",
     # Before accounts: accounts/admin.py takes the plugin's device admin back off the site.
     "django_otp.plugins.otp_totp",
@@ -136,6 +135,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.AuditContextMiddleware",
+    # A view's "not found or not yours" answers with the product's 404 page, DEBUG or not.
+    "crm_site.middleware.ProductNotFoundMiddleware",
     # Axes must come last: it turns a lockout raised during authentication into its response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -319,6 +320,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 if EMAIL_USE_TLS and EMAIL_USE_SSL:
     raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+# Where the file-based backend (`make run`'s demo mail) writes one file per message.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / ".data" / "logs" / "mail"))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Xindai CRM <crm@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

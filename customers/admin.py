@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
-from customers.forms import GRADES
+from accounts.admin_mixins import ScopedReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin
+from customers.grades import GRADES
 from customers.models import (
     Complaint,
     ContactPerson,

@@ -1,6 +1,5 @@
 """The columns of the customer list export (identifiers masked)."""
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import exports
@@ -24,7 +23,7 @@ def columns():
         (_("Size"), lambda c: c.get_size_display()),
         (_("Monthly income"), lambda c: c.monthly_income),
         (_("Annual revenue"), lambda c: c.annual_revenue),
-        (_("Created"), lambda c: timezone.localtime(c.created_at).strftime("%Y-%m-%d %H:%M")),
+        (_("Created"), lambda c: c.created_at),
     ]
 
 

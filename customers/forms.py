@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Branch, Role
+from accounts.models import Branch
 from core.date_ranges import (
     BIRTH_DATE,
     FOLLOW_UP_DUE,
@@ -14,7 +14,9 @@ from core.date_ranges import (
     DateRanges,
 )
 from customers import segments
+from customers.grades import GRADES
 from customers.models import (
+    Channel,
     Complaint,
     ComplaintStatus,
     ContactPerson,
@@ -32,11 +34,11 @@ from customers.models import (
     Survey,
     Tag,
 )
+from customers.policies import owns_what_they_create
 from customers.selectors import officers_visible_to
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 
 COMMON_FIELDS = ["name", "phone", "email", "address", "tags"]
 INDIVIDUAL_FIELDS = [
@@ -116,7 +118,7 @@ class CustomerForm(DateRanges, EditVersion, forms.ModelForm):
         for name in list(self.fields):
             if name not in ["officer", "version", *COMMON_FIELDS, *own]:
                 del self.fields[name]
-        if creating and user.role != Role.OFFICER:
+        if creating and not owns_what_they_create(user):
             self.fields["officer"].queryset = officers_visible_to(user)
             self.fields["officer"].label = _("Relationship manager")
         else:
@@ -140,7 +142,10 @@ class CustomerFilterForm(forms.Form):
         required=False,
         max_length=100,
         widget=forms.TextInput(
-            attrs={"placeholder": _("Name, phone, ID tail or credit code"), "type": "search"}
+            attrs={
+                "placeholder": _("Name words, phone or its last 4 digits, ID tail, credit code"),
+                "type": "search",
+            }
         ),
     )
     kind = forms.ChoiceField(
@@ -283,7 +288,14 @@ class NeedsForm(CustomerChildForm):
 
 
 class InteractionForm(CustomerChildForm):
-    date_ranges = {"occurred_at": RECORDED_EVENT}
+    date_ranges = {"occurred_at": RECORDED_EVENT, "next_step_due": FOLLOW_UP_DUE}
+    # Not a field of the interaction: with a date, the next step becomes a follow-up.
+    next_step_due = forms.DateField(
+        label=_("Next step due"),
+        required=False,
+        widget=DATE_INPUT,
+        help_text=_("Give a date to plan the next step as a follow-up."),
+    )
 
     class Meta:
         model = Interaction
@@ -311,6 +323,25 @@ class InteractionForm(CustomerChildForm):
             )
 
 
+class FollowUpDoneForm(forms.Form):
+    """What came of a follow-up: marking it done logs this as an interaction."""
+
+    outcome = forms.CharField(
+        label=_("Outcome"),
+        max_length=300,
+        error_messages={"required": _("Say what came of it.")},
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+
+    def __init__(self, *args, follow_up, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.follow_up = follow_up
+        # A planned visit was most likely a visit; anything else a call.
+        self.fields["channel"].initial = (
+            Channel.VISIT if follow_up.kind in ("visit", "revisit") else Channel.PHONE
+        )
+
+
 class FollowUpForm(CustomerChildForm):
     date_ranges = {"due_on": FOLLOW_UP_DUE}
 
@@ -324,7 +355,7 @@ class FollowUpForm(CustomerChildForm):
         self.fields["kind"].choices = [
             (value, label) for value, label in FollowUpKind.choices if value != "revisit"
         ]
-        if self.user.role == Role.OFFICER:
+        if owns_what_they_create(self.user):
             del self.fields["owner"]
         else:
             self.fields["owner"].queryset = officers_visible_to(self.user)

@@ -123,9 +123,16 @@ def mask_resident_id(number: str) -> str:
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
 
 
+def phone_shown_tail(phone: str) -> str:
+    """The last four digits that mask_phone leaves in clear (none for a short number)."""
+    if not phone or len(phone) <= 7:
+        return ""
+    return phone[-4:]
+
+
 def mask_phone(phone: str) -> str:
     if not phone:
         return ""
     if len(phone) <= 7:
         return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return phone[:3] + "*" * (len(phone) - 7) + phone_shown_tail(phone)

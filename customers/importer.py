@@ -48,6 +48,7 @@ from customers.models import (
     Industry,
     resident_id_digest,
 )
+from customers.policies import may_assign_to, may_edit_customers, owns_what_they_create
 
 MAX_ROWS = 50_000
 MAX_BYTES = tabular.MAX_BYTES
@@ -176,9 +177,9 @@ def _officer(username: str, actor: User, officers: dict[str, User]) -> User:
     officer = officers.get(username)
     if officer is None:
         raise ValidationError({"officer": _("is not an active loan officer")})
-    if actor.role == Role.OFFICER and officer != actor:
-        raise ValidationError({"officer": _("must be yourself")})
-    if actor.role == Role.MANAGER and officer.branch_id != actor.branch_id:
+    if not may_assign_to(actor, officer):
+        if owns_what_they_create(actor):
+            raise ValidationError({"officer": _("must be yourself")})
         raise ValidationError({"officer": _("is not an officer of your branch")})
     return officer
 
@@ -194,7 +195,7 @@ def _describe(error: ValidationError) -> str:
 
 def import_customers(*, actor: User, rows: list[dict[str, str]], strict: bool) -> ImportReport:
     """Creates or updates a customer per row; see the module docstring for the rules."""
-    if actor.role not in {Role.OFFICER, Role.MANAGER, Role.ADMIN}:
+    if not may_edit_customers(actor):
         raise PermissionDenied
     report = ImportReport()
     industries = {industry.code: industry for industry in Industry.objects.all()}

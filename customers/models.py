@@ -16,6 +16,7 @@ from customers.identifiers import (
     mask_phone,
     mask_resident_id,
     parse_resident_id,
+    phone_shown_tail,
 )
 from customers.segments import AGE_BANDS, INCOME_BANDS, REVENUE_BANDS, band_of
 from customers.validators import validate_credit_code, validate_phone, validate_resident_id
@@ -133,6 +134,9 @@ class Customer(models.Model):
     # Encrypted at rest (core.field_crypto); found by the keyed hash of its digits.
     phone = EncryptedTextField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     phone_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The last four digits, so officers can find a customer by the masked phone's tail. Kept
+    # in clear on purpose: every page already shows them (mask_phone: 142****0669).
+    phone_tail = models.CharField(max_length=4, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     risk_level = models.CharField(
@@ -220,6 +224,7 @@ class Customer(models.Model):
         indexes = [
             GinIndex(fields=["name_grams"], name="customer_name_grams"),
             models.Index(fields=["phone_hash"], name="customer_phone_hash"),
+            models.Index(fields=["phone_tail"], name="customer_phone_tail"),
             models.Index(fields=["resident_id_tail"], name="customer_resident_id_tail"),
             models.Index(fields=["officer", "-updated_at"], name="customer_officer_recent"),
             models.Index(fields=["branch", "-updated_at"], name="customer_branch_recent"),
@@ -237,10 +242,11 @@ class Customer(models.Model):
         super().save(*args, **kwargs)
 
     def refresh_lookup_columns(self) -> None:
-        """The hashes and the ID tail follow the clear values they are derived from."""
+        """The hashes and the shown tails follow the clear values they are derived from."""
         self.resident_id_hash = resident_id_digest(self.resident_id) if self.resident_id else None
         self.resident_id_tail = self.resident_id[-4:] if self.resident_id else ""
         self.phone_hash = phone_digest(self.phone) if self.phone else ""
+        self.phone_tail = phone_shown_tail(self.phone)
 
     def get_constraints(self):
         # The database keeps resident IDs and credit codes unique; the services check it

@@ -13,6 +13,7 @@ from accounts.scope import get_in_scope_or_404, scope_q, scope_queryset
 from customers import segments
 from customers.models import (
     OPEN_COMPLAINT_STATUSES,
+    Channel,
     Complaint,
     Customer,
     FollowUp,
@@ -53,24 +54,63 @@ def name_query_grams(text: str) -> list[str]:
     return sorted({lowered[i : i + 2] for i in range(len(lowered) - 1)})
 
 
+# What typed words may be, in the order they are tried (each an indexed column or hash).
+SHOWN_TAIL_RE = re.compile(r"\d{3}[\dX]")
+WHOLE_PHONE_RE = re.compile(r"\d{7,12}")
+WHOLE_IDENTIFIER_RE = re.compile(r"[0-9A-Z]{18}")
+
+
+def _compact(word: str) -> str:
+    return re.sub(r"[\s*-]", "", word).upper()
+
+
+def _identifier_q(compact: str) -> Q | None:
+    """The match for a word that is an identifier or its shown tail; None for a name word."""
+    if SHOWN_TAIL_RE.fullmatch(compact):
+        # Four characters: the tail of a masked resident ID or phone, as printed on screens
+        # (1101********1234, 142****0669). A phone tail is digits only.
+        tail = Q(resident_id_tail=compact)
+        return tail | Q(phone_tail=compact) if compact.isdigit() else tail
+    if WHOLE_PHONE_RE.fullmatch(compact):
+        # Phones are encrypted at rest: a whole number is found through its keyed hash.
+        return Q(phone_hash=phone_digest(compact))
+    if WHOLE_IDENTIFIER_RE.fullmatch(compact):
+        return Q(credit_code=compact) | Q(resident_id_hash=resident_id_digest(compact))
+    return None
+
+
 def customer_search(queryset: QuerySet[Customer], text: str) -> QuerySet[Customer]:
-    """Name (substring), phone, the last 4 characters of the ID, or a credit code."""
+    """Every word must match (several words narrow): a name fragment, a whole phone, the shown
+    tail of a phone or resident ID, a whole resident ID, or a credit code.
+
+    Numbers are often typed in groups ("138 0013 8000"): text that is one identifier once its
+    spaces are taken out is that identifier, not several words. A masked value copied from a
+    page (142****0669) is searched by the tail it shows.
+    """
     text = text.strip()
     if not text:
         return queryset
-    compact = re.sub(r"[\s*-]", "", text).upper()
-    if re.fullmatch(r"\d{3}[\dX]", compact):
-        # Four characters: the tail of a masked resident ID, as printed on screens (…1234).
-        return queryset.filter(resident_id_tail=compact)
-    if re.fullmatch(r"\d{7,12}", compact):
-        # Phones are encrypted at rest: a whole number is found through its keyed hash.
-        return queryset.filter(phone_hash=phone_digest(compact))
-    if re.fullmatch(r"[0-9A-Z]{18}", compact):
-        return queryset.filter(
-            Q(credit_code=compact) | Q(resident_id_hash=resident_id_digest(compact))
-        )
-    # The GIN index narrows by grams; the ILIKE recheck keeps only true substrings.
-    return queryset.filter(name_grams__contains=name_query_grams(text), name__icontains=text)
+    if "*" not in text and (whole := _identifier_q(_compact(text))) is not None:
+        return queryset.filter(whole)
+    # str.split() cuts at every Unicode space, the ideographic U+3000 of Chinese input too.
+    matches, name_words = [], []
+    for word in text.split():
+        if not _compact(word):
+            # Only the masked part of a value ("****"): it says nothing to search by.
+            continue
+        # A masked value is searched by what it shows after its last asterisk.
+        identifier = _identifier_q(_compact(word.rsplit("*", 1)[-1]))
+        if identifier is not None:
+            matches.append(identifier)
+        else:
+            name_words.append(word)
+    if name_words:
+        # One GIN lookup for the grams of every name word; the ILIKE rechecks keep only names
+        # that hold each word as a true substring.
+        grams = sorted({gram for word in name_words for gram in name_query_grams(word)})
+        matches.append(Q(name_grams__contains=grams))
+        matches.extend(Q(name__icontains=word) for word in name_words)
+    return queryset.filter(*matches)
 
 
 def customer_filter(queryset: QuerySet[Customer], filters: dict) -> QuerySet[Customer]:
@@ -154,6 +194,18 @@ def today_for(user: User, *, today: dt.date | None = None) -> dict:
             .order_by("-assigned_at")[:10]
         ),
         "overdue_complaints": list(complaints.order_by("sla_due_at")[:50]),
+        # What the user marked done today, each with the interaction that closed it: the
+        # rows the Today page offers to undo (customers.policies.may_undo_follow_up).
+        "done_today": list(
+            FollowUp.objects.filter(
+                completed_by__officer=user,
+                status=FollowUpStatus.DONE,
+                closed_at__date=today,
+            )
+            .select_related("customer", "completed_by")
+            .order_by("-closed_at", "-id")[:20]
+        ),
+        "channels": Channel.choices,
     }
 
 
@@ -180,4 +232,5 @@ def customer_360(customer: Customer) -> dict:
             customer.transfers.select_related("from_officer", "to_officer", "transferred_by")[:10]
         ),
         "tags": list(customer.tags.all()),
+        "channels": Channel.choices,
     }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -46,7 +47,17 @@ from customers.models import (
     SavedFilter,
     Severity,
     Survey,
+    Tag,
     resident_id_digest,
+)
+from customers.policies import (
+    may_assign_to,
+    may_edit_customers,
+    may_own_customers,
+    may_reveal_identifiers,
+    may_transfer_customer,
+    may_undo_follow_up,
+    owns_what_they_create,
 )
 
 CUSTOMER_AUDIT_FIELDS = [
@@ -80,6 +91,10 @@ MASKED_IN_AUDIT = {"resident_id", "phone"}
 COMPLAINT_SLA_HOURS = {Severity.HIGH: 48, Severity.MEDIUM: 5 * 24, Severity.LOW: 10 * 24}
 
 
+def _tag_names(customer: Customer) -> list[str]:
+    return sorted(customer.tags.values_list("name", flat=True))
+
+
 def _customer_snapshot(customer: Customer) -> dict[str, Any]:
     values = snapshot(customer, CUSTOMER_AUDIT_FIELDS)
     values["resident_id"] = customer.masked_identifier if customer.is_individual else None
@@ -87,24 +102,7 @@ def _customer_snapshot(customer: Customer) -> dict[str, Any]:
     return values
 
 
-# --- Role rules (the scope rule is the selectors' job) -----------------------------------------
-
-
-def can_edit_customers(user: User) -> bool:
-    return user.role in {Role.OFFICER, Role.MANAGER, Role.ADMIN}
-
-
-def can_transfer(user: User) -> bool:
-    return user.role in {Role.MANAGER, Role.ADMIN}
-
-
-# Who needs a customer's full resident ID and phone: the officers and managers who call,
-# visit and sign contracts with them. Risk officers and admins work with masked data.
-REVEAL_ROLES = frozenset({Role.OFFICER, Role.MANAGER})
-
-
-def can_reveal_identifiers(user: User) -> bool:
-    return user.role in REVEAL_ROLES
+# --- Role rules: customers/policies.py decides, the services refuse -----------------------------
 
 
 def _require(allowed: bool) -> None:
@@ -367,26 +365,30 @@ def duplicate_attempts_record(
 
 
 @transaction.atomic
-def customer_create(*, actor: User, customer: Customer) -> Customer:
-    """Saves a new customer built by a form or the importer (not yet saved). An identifier
-    another customer holds raises DuplicateIdentifier (see above)."""
-    _require(can_edit_customers(actor))
-    if actor.role == Role.OFFICER:
+def customer_create(*, actor: User, customer: Customer, tags: Iterable[Tag] = ()) -> Customer:
+    """Saves a new customer built by a form or the importer (not yet saved), with its tags.
+    An identifier another customer holds raises DuplicateIdentifier (see above)."""
+    _require(may_edit_customers(actor))
+    if owns_what_they_create(actor):
         # An officer's new customer is theirs, in their branch.
         customer.officer = actor
     customer.branch_id = customer.officer.branch_id
-    if actor.role == Role.MANAGER and customer.branch_id != actor.branch_id:
-        raise PermissionDenied
+    _require(may_assign_to(actor, customer.officer))
     _normalise(customer)
     now = timezone.now()
     customer.created_at = customer.updated_at = customer.assigned_at = now
     customer.full_clean(exclude=["name_grams"])
     _save_holding_identifier(customer)
+    after = _customer_snapshot(customer)
+    if tags:
+        # In the same transaction and the same audit row as the customer they describe.
+        customer.tags.set(tags)
+        after["tags"] = _tag_names(customer)
     audit_log(
         actor=actor,
         action="customers.customer.created",
         obj=customer,
-        after=_customer_snapshot(customer),
+        after=after,
     )
     return customer
 
@@ -430,13 +432,15 @@ def customer_update(
     customer: Customer,
     changes: dict[str, Any],
     expected_version: dt.datetime | None = None,
+    tags: Iterable[Tag] | None = None,
 ) -> Customer:
-    """Saves an edit. `expected_version` is the `updated_at` the editor's form was opened
-    with: when the record changed since, the edit is refused rather than silently writing
-    over the other person's change (optimistic concurrency; the row lock makes the check
-    and the write one step). An identifier another customer holds raises
+    """Saves an edit, and the customer's tags when `tags` is given (None leaves them as they
+    are; a tag change is audited with the edit). `expected_version` is the `updated_at` the
+    editor's form was opened with: when the record changed since, the edit is refused rather
+    than silently writing over the other person's change (optimistic concurrency; the row lock
+    makes the check and the write one step). An identifier another customer holds raises
     DuplicateIdentifier."""
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     locked = Customer.objects.select_for_update().get(pk=customer.pk)
     if expected_version is not None and locked.updated_at != expected_version:
         raise EditConflict(
@@ -448,6 +452,11 @@ def customer_update(
             code="edit_conflict",
         )
     before = _customer_snapshot(locked)
+    after_tags = None
+    if tags is not None:
+        before["tags"] = _tag_names(locked)
+        locked.tags.set(tags)
+        after_tags = _tag_names(locked)
     protected = {"officer", "officer_id", "branch", "branch_id", "kind", "grade", "risk_level"}
     for field, value in changes.items():
         if field in protected:
@@ -457,12 +466,15 @@ def customer_update(
     locked.updated_at = timezone.now()
     locked.full_clean(exclude=["name_grams"])
     _save_holding_identifier(locked)
+    after = _customer_snapshot(locked)
+    if after_tags is not None:
+        after["tags"] = after_tags
     audit_change(
         actor=actor,
         action="customers.customer.updated",
         obj=locked,
         before=before,
-        after=_customer_snapshot(locked),
+        after=after,
     )
     return locked
 
@@ -472,10 +484,10 @@ def customer_transfer(
     *, actor: User, customer: Customer, to_officer: User, reason: str
 ) -> Customer:
     """Hands the customer to another officer, keeping a dated history with the reason."""
-    _require(can_transfer(actor))
-    if to_officer.role != Role.OFFICER or not to_officer.is_active:
+    _require(may_transfer_customer(actor))
+    if not may_own_customers(to_officer):
         raise ValidationError({"to_officer": _("Choose an active loan officer.")})
-    if actor.role == Role.MANAGER and to_officer.branch_id != actor.branch_id:
+    if not may_assign_to(actor, to_officer):
         raise ValidationError({"to_officer": _("Choose an officer of your branch.")})
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the customer changes hands.")})
@@ -511,7 +523,7 @@ def customer_transfer(
 def customer_reveal_identifier(*, actor: User, customer: Customer, reason: str) -> dict[str, str]:
     """The full resident ID and phone, for a role that needs them; every reveal is audited
     with its reason."""
-    _require(can_reveal_identifiers(actor))
+    _require(may_reveal_identifiers(actor))
     if reason not in RevealReason.values:
         raise ValidationError({"reason": _("Say why you need the full identifiers.")})
     audit_log(
@@ -546,7 +558,7 @@ def contact_save(
 ) -> ContactPerson:
     """Adds or edits a contact. An edit made on a form opened before someone else's change
     (`expected_version`, the `updated_at` it was opened with) is refused, as for customers."""
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     creating = contact.pk is None
     before = None
     if not creating:
@@ -590,7 +602,7 @@ def contact_save(
 
 @transaction.atomic
 def needs_record(*, actor: User, needs: NeedsProfile) -> NeedsProfile:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     needs.recorded_by = actor
     needs.full_clean()
     needs.save()
@@ -601,15 +613,35 @@ def needs_record(*, actor: User, needs: NeedsProfile) -> NeedsProfile:
 # --- Interactions and follow-ups -----------------------------------------------------------------
 
 
+INTERACTION_AUDIT_FIELDS = [
+    "customer_id",
+    "channel",
+    "direction",
+    "occurred_at",
+    "summary",
+    "outcome",
+    "next_step",
+    "completes_follow_up_id",
+]
+
+
 @transaction.atomic
 def interaction_log(
-    *, actor: User, interaction: Interaction, completes: FollowUp | None = None
+    *,
+    actor: User,
+    interaction: Interaction,
+    completes: FollowUp | None = None,
+    next_step_due: dt.date | None = None,
 ) -> Interaction:
-    """Records a contact; it may complete an open follow-up of the same customer."""
-    _require(can_edit_customers(actor))
+    """Records a contact; it may complete an open follow-up of the same customer, and with
+    `next_step_due` its next step becomes a follow-up due that day (the actor's if they own
+    customers, else the customer's officer's), planned in the same transaction."""
+    _require(may_edit_customers(actor))
     interaction.officer = actor
     if interaction.occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("An interaction cannot be in the future.")})
+    if next_step_due is not None and not interaction.next_step.strip():
+        raise ValidationError({"next_step": _("Say what the next step is, to plan it.")})
     if completes is not None:
         follow_up = FollowUp.objects.select_for_update().get(pk=completes.pk)
         if follow_up.customer_id != interaction.customer_id:
@@ -629,25 +661,31 @@ def interaction_log(
         actor=actor,
         action="customers.interaction.logged",
         obj=interaction,
-        after=snapshot(
-            interaction,
-            [
-                "customer_id",
-                "channel",
-                "direction",
-                "occurred_at",
-                "outcome",
-                "next_step",
-                "completes_follow_up_id",
-            ],
-        ),
+        after=snapshot(interaction, [f for f in INTERACTION_AUDIT_FIELDS if f != "summary"]),
     )
+    if next_step_due is not None:
+        try:
+            follow_up_plan(
+                actor=actor,
+                follow_up=FollowUp(
+                    customer=interaction.customer,
+                    owner=actor if owns_what_they_create(actor) else None,
+                    kind=FollowUpKind.CALL,
+                    purpose=interaction.next_step.strip(),
+                    due_on=next_step_due,
+                ),
+            )
+        except ValidationError as error:
+            # The follow-up's date is the form's "next step due" field.
+            raise ValidationError(
+                {"next_step_due": error.message_dict.get("due_on", error.messages)}
+            ) from error
     return interaction
 
 
 @transaction.atomic
 def follow_up_plan(*, actor: User, follow_up: FollowUp) -> FollowUp:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     if follow_up.owner_id is None:
         follow_up.owner = follow_up.customer.officer
     if follow_up.due_on < timezone.localdate():
@@ -682,13 +720,66 @@ def _follow_up_close(*, actor: User, follow_up: FollowUp, status: str) -> bool:
 
 @transaction.atomic
 def follow_up_complete(*, actor: User, follow_up: FollowUp) -> bool:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     return _follow_up_close(actor=actor, follow_up=follow_up, status=FollowUpStatus.DONE)
 
 
 @transaction.atomic
+def follow_up_done(*, actor: User, follow_up: FollowUp, outcome: str, channel: str) -> Interaction:
+    """Completes an open follow-up with what came of it: the outcome is logged as an
+    interaction on the customer's timeline, which closes the follow-up (interaction_log
+    audits both). Refused, with the reason by the field, when the follow-up is closed."""
+    outcome = outcome.strip()
+    if not outcome:
+        raise ValidationError({"outcome": _("Say what came of it.")})
+    return interaction_log(
+        actor=actor,
+        interaction=Interaction(
+            customer=follow_up.customer,
+            channel=channel,
+            summary=outcome,
+            outcome=outcome,
+            occurred_at=timezone.now(),
+        ),
+        completes=follow_up,
+    )
+
+
+@transaction.atomic
+def follow_up_reopen(*, actor: User, follow_up: FollowUp) -> FollowUp:
+    """Undoes "done": the follow-up is open again and the interaction that closed it is
+    removed from the timeline. The trail keeps both (the interaction's every field in the
+    "voided" event), so the history stays whole. Allowed by may_undo_follow_up."""
+    locked = FollowUp.objects.select_for_update().get(pk=follow_up.pk)
+    interaction = Interaction.objects.filter(completes_follow_up=locked).first()
+    if not may_undo_follow_up(actor, locked, interaction, timezone.localdate()):
+        if not may_edit_customers(actor):
+            raise PermissionDenied
+        raise ValidationError(_("Only who marked it done can undo it, and only on the same day."))
+    audit_log(
+        actor=actor,
+        action="customers.interaction.voided",
+        obj=interaction,
+        before=snapshot(interaction, INTERACTION_AUDIT_FIELDS),
+    )
+    interaction.delete()
+    closed_at = locked.closed_at
+    locked.status = FollowUpStatus.OPEN
+    locked.closed_at = None
+    locked.save(update_fields=["status", "closed_at"])
+    audit_log(
+        actor=actor,
+        action="customers.follow_up.reopened",
+        obj=locked,
+        before={"status": FollowUpStatus.DONE, "closed_at": closed_at},
+        after={"status": FollowUpStatus.OPEN},
+    )
+    return locked
+
+
+@transaction.atomic
 def follow_up_cancel(*, actor: User, follow_up: FollowUp) -> bool:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     return _follow_up_close(actor=actor, follow_up=follow_up, status=FollowUpStatus.CANCELLED)
 
 
@@ -748,7 +839,7 @@ def revisit_follow_ups_generate(
 
 @transaction.atomic
 def complaint_record(*, actor: User, complaint: Complaint) -> Complaint:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     if complaint.owner_id is None:
         complaint.owner = complaint.customer.officer
     complaint.sla_due_at = complaint.received_at + dt.timedelta(
@@ -772,7 +863,7 @@ def complaint_record(*, actor: User, complaint: Complaint) -> Complaint:
 def complaint_update(
     *, actor: User, complaint: Complaint, status: str, resolution: str = ""
 ) -> Complaint:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in OPEN_COMPLAINT_STATUSES:
         raise ValidationError({"status": _("This complaint is already resolved.")})
@@ -809,7 +900,7 @@ def complaint_update(
 
 @transaction.atomic
 def survey_record(*, actor: User, survey: Survey) -> Survey:
-    _require(can_edit_customers(actor))
+    _require(may_edit_customers(actor))
     survey.recorded_by = actor
     survey.full_clean()
     survey.save()
@@ -836,13 +927,3 @@ def saved_filter_save(*, actor: User, name: str, query: str) -> SavedFilter:
 def saved_filter_delete(*, actor: User, saved_filter_id: int) -> bool:
     deleted, _ = SavedFilter.objects.filter(owner=actor, pk=saved_filter_id).delete()
     return bool(deleted)
-
-
-def customer_export_record(*, actor: User, fmt: str, query: str) -> None:
-    """Exports take customer data out of the system: who did it, and with which filter."""
-    audit_log(
-        actor=actor,
-        action="customers.customer.exported",
-        object_type="customers.customer",
-        after={"format": fmt, "query": query},
-    )

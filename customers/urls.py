@@ -26,6 +26,11 @@ urlpatterns = [
         name="follow-up-complete",
     ),
     path(
+        "<int:pk>/follow-ups/<int:follow_up_pk>/undo/",
+        views.follow_up_undo,
+        name="follow-up-undo",
+    ),
+    path(
         "<int:pk>/follow-ups/<int:follow_up_pk>/cancel/",
         views.follow_up_cancel,
         name="follow-up-cancel",

@@ -2,7 +2,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,14 +12,16 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
+from audit.services import export_record
 from core.forms import apply_service_errors, refusal_status
-from customers import exports, importer, panels, selectors, services
+from customers import exports, importer, panels, policies, selectors, services
 from customers.forms import (
     ComplaintForm,
     ComplaintUpdateForm,
     ContactForm,
     CustomerFilterForm,
     CustomerForm,
+    FollowUpDoneForm,
     FollowUpForm,
     ImportForm,
     InteractionForm,
@@ -59,7 +60,7 @@ FILTER_FIELDS = [
 
 
 def _require_edit(user) -> None:
-    if not services.can_edit_customers(user):
+    if not policies.may_edit_customers(user):
         raise PermissionDenied
 
 
@@ -95,7 +96,7 @@ def customer_list(request):
         "filtered": bool(query),
         "saved_filters": SavedFilter.objects.filter(owner=request.user),
         "save_form": SavedFilterForm(initial={"query": urlencode(query)}),
-        "can_edit": services.can_edit_customers(request.user),
+        "can_edit": policies.may_edit_customers(request.user),
     }
     template = (
         "customers/customer_results.html" if _is_htmx(request) else ("customers/customer_list.html")
@@ -117,7 +118,9 @@ def customer_export(request, fmt: str):
     ordered = queryset.order_by(
         *selectors.SORTS.get(filters.get("sort") or "", selectors.SORTS[selectors.DEFAULT_SORT])
     )
-    services.customer_export_record(actor=request.user, fmt=fmt, query=request.GET.urlencode())
+    export_record(
+        actor=request.user, what="customers.customer", fmt=fmt, query=request.GET.urlencode()
+    )
     return exports.export(fmt, ordered)
 
 
@@ -188,9 +191,9 @@ def customer_detail(request, pk: int):
             "age_band": band_of(AGE_BANDS, customer.age_on(today)),
             "income_band": band_of(INCOME_BANDS, customer.monthly_income),
             "revenue_band": band_of(REVENUE_BANDS, customer.annual_revenue),
-            "can_edit": services.can_edit_customers(request.user),
-            "can_transfer": services.can_transfer(request.user),
-            "can_reveal": services.can_reveal_identifiers(request.user),
+            "can_edit": policies.may_edit_customers(request.user),
+            "can_transfer": policies.may_transfer_customer(request.user),
+            "can_reveal": policies.may_reveal_identifiers(request.user),
             "reveal_form": RevealForm(),
             "quick_interaction_form": InteractionForm(customer=customer, user=request.user),
             "panels": panels.render_context(customer, request.user),
@@ -212,7 +215,11 @@ def customer_create(request):
     if request.method == "POST" and form.is_valid():
         customer = form.save(commit=False)
         try:
-            customer = services.customer_create(actor=request.user, customer=customer)
+            customer = services.customer_create(
+                actor=request.user,
+                customer=customer,
+                tags=form.cleaned_data.get("tags") or [],
+            )
         except services.DuplicateIdentifier as refusal:
             # The same answer whoever holds the identifier; the attempt is kept and routed
             # to the holder's people once the refused creation is undone (customers.services).
@@ -223,7 +230,6 @@ def customer_create(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            customer.tags.set(form.cleaned_data.get("tags") or [])
             messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
             return redirect("customers:detail", pk=customer.pk)
     return render(
@@ -254,15 +260,13 @@ def customer_edit(request, pk: int):
             if name not in ("tags", "version")
         }
         try:
-            with transaction.atomic():
-                services.customer_update(
-                    actor=request.user,
-                    customer=customer,
-                    changes=changes,
-                    expected_version=form.cleaned_data["version"],
-                )
-                if "tags" in form.changed_data:
-                    customer.tags.set(form.cleaned_data["tags"])
+            services.customer_update(
+                actor=request.user,
+                customer=customer,
+                changes=changes,
+                expected_version=form.cleaned_data["version"],
+                tags=form.cleaned_data["tags"] if "tags" in form.changed_data else None,
+            )
         except services.EditConflict as conflict:
             # Someone saved this customer since the form was opened: their change stands,
             # the user's input stays on the page with the reason, for them to review.
@@ -291,7 +295,7 @@ def customer_edit(request, pk: int):
 
 def customer_transfer(request, pk: int):
     customer = selectors.customer_get_for(request.user, pk)
-    if not services.can_transfer(request.user):
+    if not policies.may_transfer_customer(request.user):
         raise PermissionDenied
     form = TransferForm(request.POST or None, user=request.user, customer=customer)
     if request.method == "POST" and form.is_valid():
@@ -320,7 +324,7 @@ def customer_transfer(request, pk: int):
 @require_POST
 def customer_reveal(request, pk: int):
     customer = selectors.customer_get_for(request.user, pk)
-    if not services.can_reveal_identifiers(request.user):
+    if not policies.may_reveal_identifiers(request.user):
         raise PermissionDenied
     form = RevealForm(request.POST)
     revealed = None
@@ -467,6 +471,7 @@ def interaction_add(request, pk: int):
                 actor=request.user,
                 interaction=form.instance,
                 completes=form.cleaned_data.get("completes_follow_up"),
+                next_step_due=form.cleaned_data.get("next_step_due"),
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -517,9 +522,64 @@ def _follow_up_action(request, pk: int, follow_up_pk: int, action) -> HttpRespon
     return redirect(f"{reverse('customers:detail', args=[customer.pk])}#follow-ups")
 
 
-@require_POST
+def _after_follow_up(request, customer) -> HttpResponse:
+    if request.POST.get("next", "") == "today":
+        return redirect("today")
+    return redirect(f"{reverse('customers:detail', args=[customer.pk])}#follow-ups")
+
+
 def follow_up_complete(request, pk: int, follow_up_pk: int):
-    return _follow_up_action(request, pk, follow_up_pk, services.follow_up_complete)
+    """The "Done" button asks what came of it (the rows' inline form, or this page): the outcome is
+    logged as an interaction that closes the follow-up. Refused input answers 400 with the
+    reason by the field."""
+    customer = selectors.customer_get_for(request.user, pk)
+    follow_up = get_object_or_404(FollowUp, pk=follow_up_pk, customer=customer)
+    _require_edit(request.user)
+    form = FollowUpDoneForm(request.POST or None, follow_up=follow_up)
+    status = 200
+    if request.method == "POST":
+        status = 400  # unless done below: the form comes back with the reason
+        if form.is_valid():
+            try:
+                services.follow_up_done(
+                    actor=request.user,
+                    follow_up=follow_up,
+                    outcome=form.cleaned_data["outcome"],
+                    channel=form.cleaned_data["channel"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Follow-up done; the outcome is on the timeline."))
+                return _after_follow_up(request, customer)
+    return render(
+        request,
+        "customers/follow_up_done.html",
+        {
+            "form": form,
+            "customer": customer,
+            "follow_up": follow_up,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def follow_up_undo(request, pk: int, follow_up_pk: int):
+    customer = selectors.customer_get_for(request.user, pk)
+    follow_up = get_object_or_404(FollowUp, pk=follow_up_pk, customer=customer)
+    try:
+        services.follow_up_reopen(actor=request.user, follow_up=follow_up)
+    except ValidationError as error:
+        # Too late, or someone else's: the Today page says why (the undo lists are there),
+        # and nothing changed.
+        messages.error(request, " ".join(error.messages))
+        response = today(request)
+        response.status_code = 400
+        return response
+    messages.success(request, _("Follow-up open again; its interaction was removed."))
+    return _after_follow_up(request, customer)
 
 
 @require_POST
@@ -561,7 +621,15 @@ def complaint_update(request, pk: int, complaint_pk: int):
 
 def today(request):
     context = selectors.today_for(request.user)
-    context["can_edit"] = services.can_edit_customers(request.user)
+    context["can_edit"] = policies.may_edit_customers(request.user)
     context["scope_description"] = SCOPE_DESCRIPTIONS[Role(request.user.role)]
     context["panels"] = panels.render_today(request.user)
+    # Undo is offered exactly where the service would accept it.
+    context["done_today"] = [
+        follow_up
+        for follow_up in context["done_today"]
+        if policies.may_undo_follow_up(
+            request.user, follow_up, follow_up.completed_by, context["today"]
+        )
+    ]
     return render(request, "customers/today.html", context)

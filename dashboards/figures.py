@@ -20,24 +20,38 @@ from __future__ import annotations
 from django.db import connection, transaction
 
 from core.db_triggers import drop_trigger_sql, statement_trigger_sql
+from lending.loan_quality import (
+    NON_PERFORMING_FROM,
+    OVERDUE_BUCKETS,
+    OVERDUE_FROM_DAYS,
+    dpd_in_bucket_sql,
+)
 
 TABLE = "dashboards_bookfigure"
 DIMENSIONS = ("total", "grade", "class", "product", "industry")
-# Figure columns and their value for one loan (s.sign is +1 or -1); the bucket bounds are
-# those of lending.forms.DPD_BUCKETS.
+# The column of each overdue bucket (lending.loan_quality.OVERDUE_BUCKETS): "1-30" is
+# overdue_1_30, "360+" overdue_360_plus.
+BUCKET_COLUMNS = {
+    key: "overdue_" + key.replace("-", "_").replace("+", "_plus") for key in OVERDUE_BUCKETS
+}
+
+
+def _exposure_if(condition: str) -> str:
+    """One signed loan's (s.sign is +1 or -1) exposure when `condition` holds, else 0."""
+    return f"CASE WHEN {condition} THEN s.sign * s.outstanding ELSE 0 END"
+
+
+# Figure columns and their value for one loan. The migrations carry the SQL these made when
+# they were written (frozen), so the splices must keep making exactly that SQL.
 FIGURES = {
     "loans": "s.sign",
     "exposure": "s.sign * s.outstanding",
-    "npl_exposure": "CASE WHEN s.final_class >= 3 THEN s.sign * s.outstanding ELSE 0 END",
-    "overdue_exposure": "CASE WHEN s.dpd >= 1 THEN s.sign * s.outstanding ELSE 0 END",
-    "overdue_1_30": "CASE WHEN s.dpd BETWEEN 1 AND 30 THEN s.sign * s.outstanding ELSE 0 END",
-    "overdue_31_60": "CASE WHEN s.dpd BETWEEN 31 AND 60 THEN s.sign * s.outstanding ELSE 0 END",
-    "overdue_61_90": "CASE WHEN s.dpd BETWEEN 61 AND 90 THEN s.sign * s.outstanding ELSE 0 END",
-    "overdue_91_180": "CASE WHEN s.dpd BETWEEN 91 AND 180 THEN s.sign * s.outstanding ELSE 0 END",
-    "overdue_181_360": (
-        "CASE WHEN s.dpd BETWEEN 181 AND 360 THEN s.sign * s.outstanding ELSE 0 END"
-    ),
-    "overdue_360_plus": "CASE WHEN s.dpd > 360 THEN s.sign * s.outstanding ELSE 0 END",
+    "npl_exposure": _exposure_if(f"s.final_class >= {NON_PERFORMING_FROM}"),
+    "overdue_exposure": _exposure_if(f"s.dpd >= {OVERDUE_FROM_DAYS}"),
+    **{
+        column: _exposure_if(dpd_in_bucket_sql("s.dpd", key))
+        for key, column in BUCKET_COLUMNS.items()
+    },
 }
 KEYS = "officer_id, branch_id, dimension, key"
 
@@ -119,7 +133,7 @@ LOAN_COLUMNS = ["status", "outstanding_principal", "customer_id", "product_id"]
 
 def _dpd_bucket(column: str) -> str:
     """The overdue bucket of FIGURES a days-past-due value falls in (0: current)."""
-    bounds = [1, 31, 61, 91, 181, 361]
+    bounds = [first for first, _last in OVERDUE_BUCKETS.values()]
     steps = " ".join(f"WHEN {column} < {bound} THEN {n}" for n, bound in enumerate(bounds))
     return f"CASE WHEN {column} IS NULL THEN NULL {steps} ELSE {len(bounds)} END"
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class LoanFigures(models.Model):
     """Active loans summed: count, exposure, non-performing and overdue exposure, and the
-    overdue exposure by days-past-due bucket (lending.forms.DPD_BUCKETS)."""
+    overdue exposure by days-past-due bucket (lending.loan_quality.DPD_BUCKETS)."""
 
     loans = models.IntegerField(default=0)
     exposure = models.DecimalField(max_digits=18, decimal_places=2, default=0)

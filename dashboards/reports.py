@@ -11,20 +11,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
 from accounts.scope import scope_queryset
+from core.business_date import business_date
+from core.exports import DATE, DATETIME, MONEY, PERCENT, column_kind
 from core.forms import MomentField
+from core.numbers import format_money, format_percent
 from customers.forms import DATE_INPUT
 from customers.models import Customer, FollowUp, FollowUpStatus, Interaction, Survey
 from customers.selectors import officers_visible_to
 from dashboards import selectors
-from lending.forms import DPD_BUCKETS
-from lending.models import Application, ApplicationStatus, Loan
+from lending.loan_quality import DPD_BUCKETS, OVERDUE_BUCKETS, OVERDUE_FROM_DAYS
+from lending.models import Application, ApplicationStatus, DpdBucket, Loan
 from risk.models import Alert, AlertStatus, Severity
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
@@ -62,11 +66,7 @@ class OverdueForm(ReportForm):
         required=False,
         choices=[
             ("", _("Any overdue")),
-            *[
-                (key, label)
-                for key, (label, _low, _high) in DPD_BUCKETS.items()
-                if key != "current"
-            ],
+            *[(key, DpdBucket(key).label) for key in OVERDUE_BUCKETS],
         ],
     )
 
@@ -120,8 +120,8 @@ class FollowUpReportForm(PeriodForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["since"].label = _("Due since")
-        self.fields["until"].label = _("Due until")
+        self.fields["since"].label = _("Settled since")
+        self.fields["until"].label = _("Settled until")
 
 
 MIGRATION_VALUES = [
@@ -170,6 +170,7 @@ class Migration:
     old: str
     new: str
     exposure: object
+    url: str = ""
 
 
 @dataclass
@@ -181,6 +182,9 @@ class Report:
     columns: Callable[[], list]
     # (label, value) figures over exactly the rows of the report, or None.
     summary: Callable[[QuerySet], list[tuple[str, object]]] | None = None
+    # Where a row of the page leads: the record it lists (its loan, alert, application or
+    # customer), which the user may see since the report is scoped as that page is.
+    link: Callable[[object], str] | None = None
 
 
 def _period(queryset: QuerySet, field: str, filters: dict) -> QuerySet:
@@ -201,23 +205,15 @@ def _scoped(user, queryset: QuerySet, filters: dict) -> QuerySet:
     return queryset
 
 
-def _local(moment) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _day(day) -> str:
-    return day.isoformat() if day else ""
-
-
 def _portfolio(user, filters) -> QuerySet:
     loans = _scoped(user, Loan.objects.filter(status="active"), filters)
     return loans.select_related("customer", "product", "risk").order_by("customer__name", "id")
 
 
 def _overdue(user, filters) -> QuerySet:
-    loans = _portfolio(user, filters).filter(risk__dpd__gte=1)
+    loans = _portfolio(user, filters).filter(risk__dpd__gte=OVERDUE_FROM_DAYS)
     if filters.get("dpd"):
-        _label, low, high = DPD_BUCKETS[filters["dpd"]]
+        low, high = DPD_BUCKETS[filters["dpd"]]
         loans = loans.filter(risk__dpd__gte=low)
         if high is not None:
             loans = loans.filter(risk__dpd__lte=high)
@@ -266,10 +262,19 @@ def _satisfaction(user, filters) -> QuerySet:
 
 
 def _follow_ups(user, filters) -> QuerySet:
-    # A cancelled follow-up was never due: the compliance figure leaves it out, and so does
-    # the list behind it.
+    # With a period, the follow-ups the compliance figure counts (selectors.
+    # follow_ups_settled): done in it, or open past their due date in it. Without one, every
+    # follow-up, the open ones not yet due included: the whole workload. A cancelled one was
+    # never due either way.
     follow_ups = _scoped(user, FollowUp.objects.exclude(status=FollowUpStatus.CANCELLED), filters)
-    follow_ups = _period(follow_ups, "due_on", filters)
+    if filters.get("since") or filters.get("until"):
+        today = business_date()
+        follow_ups = selectors.follow_ups_settled(
+            follow_ups,
+            filters.get("since") or dt.date.min,
+            filters.get("until") or today,
+            today,
+        )
     if filters.get("owner"):
         follow_ups = follow_ups.filter(owner=filters["owner"])
     return follow_ups.select_related("customer", "owner").order_by("-due_on", "-id")
@@ -292,11 +297,19 @@ def _migration(user, filters) -> list[Migration]:
     if kind == "classification":
         loans = Loan.objects.select_related("customer").in_bulk(ids)
         labels = {pk: (loan.account_number, loan.customer.name) for pk, loan in loans.items()}
+        page = "lending:loan-detail"
     else:
         customers = Customer.objects.in_bulk(ids)
         labels = {pk: ("", customer.name) for pk, customer in customers.items()}
+        page = "customers:detail"
     return [
-        Migration(*labels[subject], str(names.get(old, old)), str(names.get(new, new)), amount)
+        Migration(
+            *labels[subject],
+            str(names.get(old, old)),
+            str(names.get(new, new)),
+            amount,
+            reverse(page, args=[subject]),
+        )
         for subject, old, new, amount in found
     ]
 
@@ -306,29 +319,34 @@ def _loan_columns():
         (_("Account"), lambda loan: loan.account_number),
         (_("Customer"), lambda loan: loan.customer.name),
         (_("Product"), lambda loan: gettext(loan.product.name)),
-        (_("Outstanding principal"), lambda loan: loan.outstanding_principal),
+        (
+            _("Outstanding principal"),
+            lambda loan: loan.outstanding_principal,
+            MONEY,
+            "outstanding_principal",
+        ),
         (_("Days past due"), lambda loan: getattr(getattr(loan, "risk", None), "dpd", 0)),
         (
             _("Class"),
             lambda loan: loan.risk.get_final_class_display() if getattr(loan, "risk", None) else "",
         ),
-        (_("Maturity"), lambda loan: loan.maturity_date.isoformat()),
+        (_("Maturity"), lambda loan: loan.maturity_date, DATE),
     ]
 
 
 def _alert_columns():
     return [
-        (_("Raised"), lambda alert: _local(alert.raised_at)),
+        (_("Raised"), lambda alert: alert.raised_at, DATETIME),
         (_("Severity"), lambda alert: alert.get_severity_display()),
         (_("Alert"), lambda alert: gettext(alert.rule.name)),
         (_("Customer"), lambda alert: alert.customer.name),
         (_("Value"), lambda alert: alert.shown_value()),
-        (_("Value as of"), lambda alert: _day(alert.value_on)),
+        (_("Value as of"), lambda alert: alert.value_on, DATE),
         (_("Raised with"), lambda alert: alert.raised_shown_value()),
         (_("Status"), lambda alert: alert.get_status_display()),
         (_("Assignee"), lambda alert: str(alert.assignee)),
-        (_("Acknowledged"), lambda alert: _local(alert.acknowledged_at)),
-        (_("Closed"), lambda alert: _local(alert.closed_at)),
+        (_("Acknowledged"), lambda alert: alert.acknowledged_at, DATETIME),
+        (_("Closed"), lambda alert: alert.closed_at, DATETIME),
     ]
 
 
@@ -337,11 +355,11 @@ def _pipeline_columns():
         (_("Reference"), lambda app: app.reference),
         (_("Customer"), lambda app: app.customer.name),
         (_("Product"), lambda app: gettext(app.product.name)),
-        (_("Amount"), lambda app: app.amount),
+        (_("Amount"), lambda app: app.amount, MONEY, "amount"),
         (_("Stage"), lambda app: app.get_status_display()),
-        (_("Created"), lambda app: _local(app.created_at)),
-        (_("Submitted"), lambda app: _local(app.submitted_at)),
-        (_("Decided"), lambda app: _local(app.decided_at)),
+        (_("Created"), lambda app: app.created_at, DATETIME),
+        (_("Submitted"), lambda app: app.submitted_at, DATETIME),
+        (_("Decided"), lambda app: app.decided_at, DATETIME),
         (
             _("Hours to decision"),
             lambda app: (
@@ -355,7 +373,7 @@ def _pipeline_columns():
 
 def _relationship_columns():
     return [
-        (_("When"), lambda item: _local(item.occurred_at)),
+        (_("When"), lambda item: item.occurred_at, DATETIME),
         (_("Customer"), lambda item: item.customer.name),
         (_("Officer"), lambda item: str(item.officer)),
         (_("Channel"), lambda item: item.get_channel_display()),
@@ -367,7 +385,7 @@ def _relationship_columns():
 
 def _satisfaction_columns():
     return [
-        (_("Date"), lambda survey: _day(survey.responded_on)),
+        (_("Date"), lambda survey: survey.responded_on, DATE),
         (_("Customer"), lambda survey: survey.customer.name),
         (_("Relationship manager"), lambda survey: str(survey.customer.officer)),
         (_("After"), lambda survey: survey.get_event_display()),
@@ -379,12 +397,12 @@ def _satisfaction_columns():
 
 def _follow_up_columns():
     return [
-        (_("Due"), lambda item: _day(item.due_on)),
+        (_("Due"), lambda item: item.due_on, DATE),
         (_("Customer"), lambda item: item.customer.name),
         (_("Owner"), lambda item: str(item.owner)),
         (_("Purpose"), lambda item: item.purpose),
         (_("Status"), lambda item: item.get_status_display()),
-        (_("Closed"), lambda item: _local(item.closed_at)),
+        (_("Closed"), lambda item: item.closed_at, DATETIME),
         (
             _("On time"),
             lambda item: gettext("yes") if selectors.follow_up_on_time(item) else gettext("no"),
@@ -398,7 +416,7 @@ def _migration_columns():
         (_("Customer"), lambda row: row.customer),
         (_("On the first date"), lambda row: row.old),
         (_("On the second date"), lambda row: row.new),
-        (_("Exposure on the first date"), lambda row: row.exposure),
+        (_("Exposure on the first date"), lambda row: row.exposure, MONEY, "exposure"),
     ]
 
 
@@ -423,25 +441,126 @@ def _follow_up_summary(follow_ups: QuerySet) -> list[tuple[str, object]]:
     figures = selectors.follow_up_figures(follow_ups)
     ratio = figures["compliance"]
     return [
-        (_("Due"), figures["due"]),
+        (_("Done, or open past due"), figures["due"]),
         (_("Done on time"), figures["on_time"]),
         (_("On time"), f"{ratio * 100:.2f}%" if ratio is not None else "—"),
     ]
 
 
+def shown_cell(value, kind: str | None) -> str:
+    """A cell as the page shows it: money and rates as bankers write them, a moment in the
+    bank's time zone, a day as ISO; the export writes the value itself."""
+    if value is None:
+        return ""
+    if kind == MONEY:
+        return format_money(value)
+    if kind == PERCENT:
+        return format_percent(value)
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _is_number(value, kind: str | None) -> bool:
+    return kind in (MONEY, PERCENT) or (
+        isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    )
+
+
+def page_rows(report: Report, columns: list, objects: list, table: list[list]) -> list[dict]:
+    """The page's rows: each cell's text and alignment (numbers to the right, so their digits
+    line up), and the link of the row's first cell."""
+    return [
+        {
+            "url": report.link(item) if report.link else "",
+            "cells": [
+                {
+                    "text": shown_cell(value, column_kind(column, value)),
+                    "number": _is_number(value, column_kind(column, value)),
+                }
+                for column, value in zip(columns, values, strict=True)
+            ],
+        }
+        for item, values in zip(objects, table, strict=True)
+    ]
+
+
+def numeric_columns(columns: list, table: list[list]) -> list[bool]:
+    """Which headers sit over numbers (right-aligned like their cells)."""
+    return [
+        _is_number(next((row[index] for row in table if row[index] is not None), None), kind)
+        for index, kind in enumerate(column_kind(column) for column in columns)
+    ]
+
+
+def totals_row(rows, columns: list) -> dict:
+    """The report's totals over all its rows (not only the page's first hundred): how many,
+    and the sum of each money column (exposures, amounts). Ratios are not added up."""
+    summed = {index: column[3] for index, column in enumerate(columns) if len(column) > 3}
+    if isinstance(rows, QuerySet):
+        figures = rows.order_by().aggregate(
+            rows=Count("pk"), **{f"sum_{index}": Sum(field) for index, field in summed.items()}
+        )
+        count = figures["rows"]
+        sums = {index: figures[f"sum_{index}"] or Decimal("0") for index in summed}
+    else:
+        count = len(rows)
+        sums = {
+            index: sum((columns[index][1](row) for row in rows), Decimal("0")) for index in summed
+        }
+    return {
+        "rows": count,
+        "cells": [
+            {
+                "text": format_money(sums[index]) if index in sums else "",
+                "number": index in sums,
+                "testid": f"total-{index}",
+            }
+            for index in range(1, len(columns))
+        ],
+    }
+
+
+def _loan_link(loan) -> str:
+    return reverse("lending:loan-detail", args=[loan.pk])
+
+
+def _customer_link(item) -> str:
+    return reverse("customers:detail", args=[item.customer_id])
+
+
 REPORTS = {
     report.slug: report
     for report in (
-        Report("portfolio", _("Portfolio"), ReportForm, _portfolio, _loan_columns),
-        Report("overdue", _("Overdue ageing"), OverdueForm, _overdue, _loan_columns),
-        Report("alerts", _("Alerts"), AlertReportForm, _alerts, _alert_columns),
-        Report("pipeline", _("Pipeline"), PipelineReportForm, _pipeline, _pipeline_columns),
+        Report("portfolio", _("Portfolio"), ReportForm, _portfolio, _loan_columns, link=_loan_link),
+        Report(
+            "overdue", _("Overdue ageing"), OverdueForm, _overdue, _loan_columns, link=_loan_link
+        ),
+        Report(
+            "alerts",
+            _("Alerts"),
+            AlertReportForm,
+            _alerts,
+            _alert_columns,
+            link=lambda alert: reverse("risk:alert-detail", args=[alert.pk]),
+        ),
+        Report(
+            "pipeline",
+            _("Pipeline"),
+            PipelineReportForm,
+            _pipeline,
+            _pipeline_columns,
+            link=lambda app: reverse("lending:application-detail", args=[app.pk]),
+        ),
         Report(
             "relationship",
             _("Relationship"),
             RelationshipReportForm,
             _relationship,
             _relationship_columns,
+            link=_customer_link,
         ),
         Report(
             "satisfaction",
@@ -450,6 +569,7 @@ REPORTS = {
             _satisfaction,
             _satisfaction_columns,
             _satisfaction_summary,
+            link=_customer_link,
         ),
         Report(
             "follow-ups",
@@ -458,6 +578,7 @@ REPORTS = {
             _follow_ups,
             _follow_up_columns,
             _follow_up_summary,
+            link=_customer_link,
         ),
         Report(
             "migration",
@@ -466,6 +587,7 @@ REPORTS = {
             _migration,
             _migration_columns,
             _migration_summary,
+            link=lambda row: row.url,
         ),
     )
 }

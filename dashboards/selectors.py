@@ -18,28 +18,19 @@ from django.utils import timezone
 
 from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
+from customers.grades import GRADES
 from customers.models import Customer, FollowUp, Interaction, Survey
-from lending.forms import DPD_BUCKETS, PIPELINE_STATUSES
-from lending.models import Application
+from dashboards.figures import BUCKET_COLUMNS, FIGURES
+from lending.models import Application, DpdBucket
+from lending.stages import PIPELINE_STATUSES
 from risk.models import Alert, LoanClass
-from risk.selectors import ALERT_SCOPE
+from risk.selectors import ALERT_SCOPE, alert_age_q, alert_past_sla_q
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 ZERO = Decimal("0")
-GRADES = ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C"]
 WINDOW_DAYS = 90
-BOOK_FIGURES = (
-    "loans",
-    "exposure",
-    "npl_exposure",
-    "overdue_exposure",
-    "overdue_1_30",
-    "overdue_31_60",
-    "overdue_61_90",
-    "overdue_91_180",
-    "overdue_181_360",
-    "overdue_360_plus",
-)
+# The columns of the book figures (and of the snapshots, which keep the same figures).
+BOOK_FIGURES = tuple(FIGURES)
 
 
 @dataclass
@@ -125,21 +116,13 @@ def portfolio_kpis(scope: Scope, *, customers: int | None = None) -> dict:
         "npl_ratio": _ratio(totals.get("npl_exposure"), exposure),
         "overdue": totals.get("overdue_exposure") or ZERO,
         "buckets": [
-            (key, label, totals.get(SNAPSHOT_BUCKETS[key]) or ZERO)
-            for key, (label, _low, _high) in DPD_BUCKETS.items()
-            if key != "current"
+            (key, DpdBucket(key).label, totals.get(column) or ZERO)
+            for key, column in SNAPSHOT_BUCKETS.items()
         ],
     }
 
 
-SNAPSHOT_BUCKETS = {
-    "1-30": "overdue_1_30",
-    "31-60": "overdue_31_60",
-    "61-90": "overdue_61_90",
-    "91-180": "overdue_91_180",
-    "181-360": "overdue_181_360",
-    "360+": "overdue_360_plus",
-}
+SNAPSHOT_BUCKETS = BUCKET_COLUMNS
 
 
 def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
@@ -147,13 +130,7 @@ def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
     snapshots; None when no snapshot was taken that day."""
     from dashboards.models import PortfolioSnapshot
 
-    rows = PortfolioSnapshot.objects.filter(taken_on=on)
-    if scope.user.role == Role.OFFICER:
-        rows = rows.filter(officer=scope.user)
-    elif not scope.user.sees_all_branches:
-        rows = rows.filter(branch_id=scope.user.branch_id)
-    if scope.branch:
-        rows = rows.filter(branch=scope.branch)
+    rows = _scoped_snapshots(scope, PortfolioSnapshot.objects.filter(taken_on=on))
     totals = rows.aggregate(
         rows=Count("id"),
         customers=Sum("customers"),
@@ -167,6 +144,40 @@ def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
         return None
     totals["npl_ratio"] = _ratio(totals["npl"], totals["exposure"])
     return totals
+
+
+def snapshot_series(scope: Scope, start: dt.date, end: dt.date) -> list[dict]:
+    """The nightly snapshots of the scope from `start` to `end`, summed per date (oldest
+    first): exposure, non-performing and overdue exposure, loans and the NPL ratio. One
+    grouped query; dates without a snapshot are absent, not zero."""
+    from dashboards.models import PortfolioSnapshot
+
+    rows = _scoped_snapshots(
+        scope, PortfolioSnapshot.objects.filter(taken_on__gte=start, taken_on__lte=end)
+    )
+    return [
+        {**row, "npl_ratio": _ratio(row["npl"], row["exposure"])}
+        for row in rows.order_by("taken_on")
+        .values("taken_on")
+        .annotate(
+            loans=Sum("loans"),
+            exposure=Sum("exposure"),
+            npl=Sum("npl_exposure"),
+            overdue=Sum("overdue_exposure"),
+        )
+    ]
+
+
+def _scoped_snapshots(scope: Scope, rows: QuerySet) -> QuerySet:
+    """Snapshot rows narrowed to the scope: an officer's own, a manager's branch, head
+    office all (or the branch asked for)."""
+    if scope.user.role == Role.OFFICER:
+        rows = rows.filter(officer=scope.user)
+    elif not scope.user.sees_all_branches:
+        rows = rows.filter(branch_id=scope.user.branch_id)
+    if scope.branch:
+        rows = rows.filter(branch=scope.branch)
+    return rows
 
 
 PORTFOLIO_TREND = ("customers", "loans", "exposure", "npl", "overdue", "npl_ratio")
@@ -213,21 +224,27 @@ def alert_kpis(scope: Scope, at: dt.datetime) -> dict:
     ).filter(Q(closed_at__isnull=True) | Q(closed_at__gt=at))
     if scope.branch:
         alerts = alerts.filter(customer_branch=scope.branch)
-    day = dt.timedelta(days=1)
     return alerts.aggregate(
         red=Count("id", filter=Q(severity="red")),
         orange=Count("id", filter=Q(severity="orange")),
         yellow=Count("id", filter=Q(severity="yellow")),
-        breached=Count(
-            "id",
-            filter=Q(sla_due_at__lt=at)
-            & (Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=at)),
-        ),
-        age_1=Count("id", filter=Q(raised_at__gte=at - day)),
-        age_7=Count("id", filter=Q(raised_at__lt=at - day, raised_at__gte=at - 7 * day)),
-        age_30=Count("id", filter=Q(raised_at__lt=at - 7 * day, raised_at__gte=at - 30 * day)),
-        age_older=Count("id", filter=Q(raised_at__lt=at - 30 * day)),
+        # The same conditions as the alert list's filters the figures link to.
+        breached=Count("id", filter=alert_past_sla_q(at)),
+        **{name: Count("id", filter=alert_age_q(age, at)) for name, age in AGE_BARS.items()},
+        # The same ages split by severity, for the chart's stacked bars (same query).
+        **{
+            f"{name}_{severity}": Count("id", filter=alert_age_q(age, at) & Q(severity=severity))
+            for name, age in AGE_BARS.items()
+            for severity in SEVERITIES
+        },
     )
+
+
+# The dashboard's alert age bars and the alert list's age window each one counts
+# (risk.selectors.AGE_WINDOWS): each age once, so the bars add up to the alerts open.
+AGE_BARS = {"age_1": "1", "age_7": "1-7", "age_30": "7-30", "age_older": "older"}
+# The alert severities, most severe first, as the dashboard's card and chart show them.
+SEVERITIES = ("red", "orange", "yellow")
 
 
 # The stages counted as in the pipeline, as the application list filters them.
@@ -340,8 +357,24 @@ def follow_up_on_time(follow_up: FollowUp) -> bool:
     )
 
 
+def follow_ups_settled(
+    follow_ups: QuerySet[FollowUp], since: dt.date, until: dt.date, today: dt.date
+) -> QuerySet[FollowUp]:
+    """The follow-ups whose punctuality was settled from `since` to `until` (days in the
+    bank's time zone): those done in the period, and those still open whose due date passed
+    in it (they can no longer be on time). A follow-up done early counts on the day it was
+    done, not on its later due date; an open one due today or later is not late yet; a
+    cancelled one was never due. Counting only what fell due in the period (the earlier
+    definition) read "0.00%" right after an officer completed one on time ahead of its date."""
+    last_missed = min(until, today - dt.timedelta(days=1))
+    return follow_ups.filter(
+        Q(status="done", closed_at__date__gte=since, closed_at__date__lte=until)
+        | Q(status="open", due_on__gte=since, due_on__lte=last_missed)
+    )
+
+
 def follow_up_figures(follow_ups: QuerySet[FollowUp]) -> dict:
-    """Follow-ups due (a cancelled one was never due) and done on time, and their ratio."""
+    """Follow-ups settled (follow_ups_settled) and done on time, and their ratio."""
     figures = follow_ups.aggregate(
         due=Count("id", filter=~Q(status="cancelled")), on_time=Count("id", filter=ON_TIME)
     )
@@ -349,10 +382,10 @@ def follow_up_figures(follow_ups: QuerySet[FollowUp]) -> dict:
 
 
 def relationship_kpis(scope: Scope, today: dt.date) -> dict:
-    since, last_due = relationship_window(today)
+    since, _last_due = relationship_window(today)
     surveys = satisfaction_figures(scope.related(Survey.objects.filter(responded_on__gte=since)))
     follow_ups = follow_up_figures(
-        scope.related(FollowUp.objects.filter(due_on__gte=since, due_on__lte=last_due))
+        follow_ups_settled(scope.related(FollowUp.objects.all()), since, today, today)
     )
     return {
         "csat": surveys["csat"],
@@ -450,7 +483,7 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
         interactions=Count("id"),
     )
     follow_ups = grouped(
-        scope.related(FollowUp.objects.filter(due_on__gte=since, due_on__lt=today)),
+        follow_ups_settled(scope.related(FollowUp.objects.all()), since, today, today),
         "owner",
         due=Count("id", filter=~Q(status="cancelled")),
         on_time=Count("id", filter=ON_TIME),
@@ -595,3 +628,19 @@ def migration_subjects(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *values])
         return cursor.fetchall()
+
+
+def loan_class_counts(user: User) -> dict[int, int]:
+    """Active loans by class in the user's scope, for the risk page (risk.hooks): from the
+    book figures, the same count as grouping the loans without reading every loan in scope.
+    One query."""
+    from dashboards.models import BookFigure
+
+    return {
+        int(key): count
+        for key, count in scope_queryset(user, BookFigure.objects.filter(dimension="class"))
+        .exclude(key="")
+        .order_by()
+        .values_list("key")
+        .annotate(n=Sum("loans"))
+    }

@@ -1,3 +1,4 @@
+# ruff: noqa: S608 -- the SQL is built from lending.loan_quality's constants, never from input.
 """The nightly portfolio snapshot: one INSERT … SELECT per run, idempotent (a rerun with the
 same book writes nothing)."""
 
@@ -5,25 +6,32 @@ import datetime as dt
 
 from django.db import connection, transaction
 
-SNAPSHOT = """
+from lending.loan_quality import (
+    NON_PERFORMING_FROM,
+    OVERDUE_BUCKETS,
+    OVERDUE_FROM_DAYS,
+    dpd_in_bucket_sql,
+)
+
+# The exposure of each overdue bucket, b1 … b6 in the buckets' order (the order of their
+# columns, overdue_1_30 … overdue_360_plus, below).
+BUCKET_SUMS = ",\n".join(
+    f"coalesce(sum(l.outstanding_principal) FILTER (WHERE {dpd_in_bucket_sql('r.dpd', key)}), 0)"
+    f" AS b{number}"
+    for number, key in enumerate(OVERDUE_BUCKETS, start=1)
+)
+SNAPSHOT = f"""
 WITH customers AS (
     SELECT c.officer_id, c.branch_id, count(*) AS customers
     FROM customers_customer c GROUP BY c.officer_id, c.branch_id
 ),
 loans AS (
     SELECT c.officer_id, count(*) AS loans, sum(l.outstanding_principal) AS exposure,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.final_class >= 3), 0) AS npl,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd >= 1), 0) AS overdue,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 1 AND 30), 0) AS b1,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 31 AND 60), 0)
-               AS b2,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 61 AND 90), 0)
-               AS b3,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 91 AND 180), 0)
-               AS b4,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd BETWEEN 181 AND 360), 0)
-               AS b5,
-           coalesce(sum(l.outstanding_principal) FILTER (WHERE r.dpd > 360), 0) AS b6
+           coalesce(sum(l.outstanding_principal)
+                    FILTER (WHERE r.final_class >= {NON_PERFORMING_FROM}), 0) AS npl,
+           coalesce(sum(l.outstanding_principal)
+                    FILTER (WHERE r.dpd >= {OVERDUE_FROM_DAYS}), 0) AS overdue,
+{BUCKET_SUMS}
     FROM credit_loan l
     JOIN customers_customer c ON c.id = l.customer_id
     LEFT JOIN risk_loanrisk r ON r.loan_id = l.id

@@ -9,17 +9,18 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from audit.services import audit_log
+from audit.services import export_record
 from core import exports
 from core.business_date import business_date
 from customers.forms import DATE_INPUT
 from customers.models import Industry
-from dashboards import reports, selectors
+from dashboards import charts, reports, selectors
 from dashboards.activity import default_compare, figures_for
-from lending.forms import ANY_OVERDUE, IN_PIPELINE, NON_PERFORMING
 from lending.models import ApplicationStatus, LoanProduct
-from risk.forms import PAST_SLA
+from lending.selectors import ANY_OVERDUE, NON_PERFORMING
+from lending.stages import IN_PIPELINE
 from risk.models import LoanClass
+from risk.selectors import PAST_SLA
 
 
 class DashboardForm(forms.Form):
@@ -77,7 +78,7 @@ def _links(scope, *, today: dt.date, figures_at: dt.datetime) -> dict:
     figures were counted at `figures_at`, which their lists take as the moment to count at."""
     branch = scope.branch
     at = timezone.localtime(figures_at).isoformat()
-    since, last_due = selectors.relationship_window(today)
+    since, _last_due = selectors.relationship_window(today)
     window_start = timezone.localtime(figures_at - dt.timedelta(days=selectors.WINDOW_DAYS))
     return {
         "customers": _url("customers:list", branch),
@@ -105,7 +106,8 @@ def _links(scope, *, today: dt.date, figures_at: dt.datetime) -> dict:
             branch,
             args=["follow-ups"],
             since=since.isoformat(),
-            until=last_due.isoformat(),
+            # Follow-ups settled up to today: the figure counts those done today.
+            until=today.isoformat(),
         ),
     }
 
@@ -146,7 +148,7 @@ def _league_links(scope, rows: list[dict], *, today: dt.date, figures_at: dt.dat
     branch = scope.branch
     at = timezone.localtime(figures_at).isoformat()
     since = (today - dt.timedelta(days=selectors.LEAGUE_CONTACT_DAYS)).isoformat()
-    last_due = (today - dt.timedelta(days=1)).isoformat()
+    today_iso = today.isoformat()
     surveys_since = (today - dt.timedelta(days=selectors.WINDOW_DAYS)).isoformat()
     for row in rows:
         officer = row["officer"].pk
@@ -172,7 +174,7 @@ def _league_links(scope, rows: list[dict], *, today: dt.date, figures_at: dt.dat
                     args=["follow-ups"],
                     owner=officer,
                     since=since,
-                    until=last_due,
+                    until=today_iso,
                 ),
                 "csat": _url(
                     "dashboards:report",
@@ -183,6 +185,15 @@ def _league_links(scope, rows: list[dict], *, today: dt.date, figures_at: dt.dat
                 ),
             },
         }
+
+
+# The alert age bars: (figure key, label, the alert list's age filter).
+ALERT_AGES = (
+    ("age_1", _("Last 24 hours"), "1"),
+    ("age_7", _("1–7 days"), "1-7"),
+    ("age_30", _("7–30 days"), "7-30"),
+    ("age_older", _("Older than 30 days"), "older"),
+)
 
 
 def dashboard(request):
@@ -305,12 +316,7 @@ def dashboard(request):
         "alert_ages": _bars(
             [
                 (label, alerts[key], _url("risk:alert-list", scope.branch, age=age, at=at))
-                for key, label, age in (
-                    ("age_1", _("Last 24 hours"), "1"),
-                    ("age_7", _("1–7 days"), "1-7"),
-                    ("age_30", _("7–30 days"), "7-30"),
-                    ("age_older", _("Older than 30 days"), "older"),
-                )
+                for key, label, age in ALERT_AGES
             ]
         ),
         "funnel": _bars(
@@ -349,7 +355,44 @@ def dashboard(request):
         "start": start,
         "end": end,
     }
+    context.update(_charts(context, scope, start=start, end=end, at=at))
     return render(request, "dashboards/dashboard.html", context)
+
+
+def _charts(context: dict, scope, *, start: dt.date, end: dt.date, at: str) -> dict:
+    """The dashboard's charts (dashboards/charts.py), drawn from the figures and drill-down
+    URLs already in the context; the only query is the snapshots' trend over the period."""
+    npl_ratio, exposure = charts.portfolio_trend(selectors.snapshot_series(scope, start, end))
+
+    def alert_url(severity, age):
+        query = {"age": age, "at": at}
+        if severity:
+            query["severity"] = severity
+        return _url("risk:alert-list", scope.branch, **query)
+
+    return {
+        "chart_npl_ratio": npl_ratio,
+        "chart_exposure_trend": exposure,
+        "chart_alert_ages": charts.alert_ages(
+            context["alerts"],
+            [(key, str(label), age) for key, label, age in ALERT_AGES],
+            alert_url,
+        ),
+        "chart_funnel": charts.pipeline_funnel(context["funnel"]),
+        "chart_buckets": charts.exposure_bars(
+            context["buckets"], category_title=gettext("Days past due")
+        ),
+        "chart_class": charts.exposure_bars(
+            context["by_class"], category_title=gettext("Five-tier class")
+        ),
+        "chart_grade": charts.exposure_bars(context["by_grade"], category_title=gettext("Grade")),
+        "chart_product": charts.exposure_bars(
+            context["by_product"], category_title=gettext("Product")
+        ),
+        "chart_industry": charts.exposure_bars(
+            context["by_industry"], category_title=gettext("Industry")
+        ),
+    }
 
 
 REPORT_PAGE_ROWS = 100
@@ -378,14 +421,16 @@ def report(request, slug: str):
     rows = definition.rows(request.user, filters)
     columns = definition.columns()
     if fmt:
-        audit_log(
+        export_record(
             actor=request.user,
-            action="dashboards.report.exported",
-            object_type="dashboards.report",
-            after={"report": slug, "format": fmt, "query": request.GET.urlencode()},
+            what="dashboards.report",
+            fmt=fmt,
+            query=request.GET.urlencode(),
+            details={"report": slug},
         )
         return exports.export(fmt, rows, columns, stem=slug, sheet=str(definition.title))
     page = list(rows[: REPORT_PAGE_ROWS + 1])
+    table = [[column[1](row) for column in columns] for row in page[:REPORT_PAGE_ROWS]]
     return render(
         request,
         "dashboards/report.html",
@@ -393,10 +438,18 @@ def report(request, slug: str):
             "form": form,
             "report": definition,
             "reports": reports.REPORTS.values(),
-            "headers": [label for label, _getter in columns],
-            "table": [
-                [getter(row) for _label, getter in columns] for row in page[:REPORT_PAGE_ROWS]
-            ],
+            "headers": [column[0] for column in columns],
+            "headers_numeric": list(
+                zip(
+                    [column[0] for column in columns],
+                    reports.numeric_columns(columns, table),
+                    strict=True,
+                )
+            ),
+            "table": table,
+            "rows": reports.page_rows(definition, columns, page[:REPORT_PAGE_ROWS], table),
+            # Over every row of the report, not only the page's: one aggregate query.
+            "totals": reports.totals_row(rows, columns) if table else None,
             "more": len(page) > REPORT_PAGE_ROWS,
             "summary": definition.summary(rows) if definition.summary else None,
             "query": urlencode(query),

@@ -1,6 +1,13 @@
-from django.contrib import admin
+from decimal import Decimal
 
-from audit.admin_mixins import AuditedReferenceAdmin, ScopedReadOnlyAdmin
+from django.contrib import admin
+from django.utils.text import capfirst, format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin_mixins import ScopedReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin
+from core.forms import PercentField
 from lending.models import (
     Application,
     CustomerNotification,
@@ -9,9 +16,35 @@ from lending.models import (
     PricingRule,
     Repayment,
 )
+from lending.services.pricing import MAX_ANNUAL_RATE
+
+# Rates and ratios stored as fractions, typed in admin as percentages (4.35 means 4.35%), as
+# the officers' forms take them; the ceiling is the one every approval is held to.
+PERCENT_FIELDS = {
+    "base_rate": {"min_fraction": Decimal("0"), "max_fraction": MAX_ANNUAL_RATE},
+    "penalty_rate": {"min_fraction": Decimal("0"), "max_fraction": MAX_ANNUAL_RATE},
+    "spread": {"max_fraction": MAX_ANNUAL_RATE},
+    "max_ltv": {
+        "min_fraction": Decimal("0"),
+        "help_text": _("Loan to collateral value: 70 means 70%."),
+    },
+}
 
 
-class PricingInline(admin.TabularInline):
+class PercentFieldsAdmin:
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name not in PERCENT_FIELDS:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        return PercentField(
+            label=format_lazy("{} (%)", capfirst(db_field.verbose_name)),
+            required=not db_field.blank,
+            max_digits=db_field.max_digits,
+            fraction_places=db_field.decimal_places,
+            **PERCENT_FIELDS[db_field.name],
+        )
+
+
+class PricingInline(PercentFieldsAdmin, admin.TabularInline):
     model = PricingRule
     extra = 0
     fields = [
@@ -26,10 +59,11 @@ class PricingInline(admin.TabularInline):
 
 
 @admin.register(LoanProduct)
-class LoanProductAdmin(AuditedReferenceAdmin):
+class LoanProductAdmin(PercentFieldsAdmin, AuditedReferenceAdmin):
+    # "name_shown": the seeded name in the reader's language (crm_site/reference_texts.py).
     list_display = [
         "code",
-        "name",
+        "name_shown",
         "product_type",
         "customer_kind",
         "min_amount",
@@ -41,6 +75,10 @@ class LoanProductAdmin(AuditedReferenceAdmin):
     list_filter = ["product_type", "customer_kind", "is_active"]
     inlines = [PricingInline]
 
+    @admin.display(description=_("name"), ordering="name")
+    def name_shown(self, obj):
+        return gettext(obj.name)
+
     def save_formset(self, request, form, formset, change):
         # Pricing rows are reference data too: each saved row is audited.
         for instance in formset.save(commit=False):
@@ -51,7 +89,7 @@ class LoanProductAdmin(AuditedReferenceAdmin):
 
 
 @admin.register(PricingRule)
-class PricingRuleAdmin(AuditedReferenceAdmin):
+class PricingRuleAdmin(PercentFieldsAdmin, AuditedReferenceAdmin):
     list_display = [
         "product",
         "grade",

@@ -8,6 +8,7 @@ class LendingConfig(AppConfig):
 
     def ready(self):
         from customers import panels
-        from lending.panels import credit_panel
+        from lending.panels import credit_panel, decisions_today_panel
 
         panels.register(credit_panel)
+        panels.register_today(decisions_today_panel)

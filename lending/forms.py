@@ -5,17 +5,23 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
 from core.date_ranges import PAYMENT_DATE, VALUATION_DATE, DateRanges
-from core.forms import MomentField
+from core.forms import MomentField, PercentField
 from customers.forms import DATE_INPUT
+from customers.grades import GRADES
 from customers.models import Industry
 from lending.models import (
     Application,
     ApplicationStatus,
     Collateral,
+    DpdBucket,
     Guarantor,
+    LoanClass,
     LoanProduct,
     RepaymentChannel,
 )
+from lending.selectors import ANY_OVERDUE, NON_PERFORMING
+from lending.services.pricing import MAX_ANNUAL_RATE
+from lending.stages import IN_PIPELINE
 
 
 class ApplicationForm(forms.ModelForm):
@@ -36,12 +42,10 @@ class DecisionForm(forms.Form):
         label=_("Approved amount"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
     )
     term_months = forms.IntegerField(label=_("Approved term (months)"), min_value=1)
-    rate = forms.DecimalField(
-        label=_("Approved annual rate"),
-        max_digits=9,
-        decimal_places=6,
-        min_value=Decimal("0"),
-        help_text=_("As a decimal: 0.0435 is 4.35%."),
+    rate = PercentField(
+        label=_("Approved annual rate (%)"),
+        min_fraction=Decimal("0"),
+        max_fraction=MAX_ANNUAL_RATE,
     )
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -110,12 +114,10 @@ class RestructureForm(forms.Form):
     new_term_months = forms.IntegerField(
         label=_("New remaining term (months)"), min_value=1, max_value=480
     )
-    new_rate = forms.DecimalField(
-        label=_("New annual rate"),
-        max_digits=9,
-        decimal_places=6,
-        min_value=Decimal("0"),
-        help_text=_("As a decimal: 0.0435 is 4.35%."),
+    new_rate = PercentField(
+        label=_("New annual rate (%)"),
+        min_fraction=Decimal("0"),
+        max_fraction=MAX_ANNUAL_RATE,
     )
     reason = forms.CharField(
         label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
@@ -128,12 +130,6 @@ class RevalueForm(DateRanges, forms.Form):
         label=_("New value"), max_digits=18, decimal_places=2, min_value=Decimal("0.01")
     )
     valued_on = forms.DateField(label=_("Valuation date"), widget=DATE_INPUT)
-
-
-# The stages the dashboard counts as "in the pipeline": submitted and waiting for a decision
-# or a disbursement (a draft is not in it yet).
-IN_PIPELINE = "pipeline"
-PIPELINE_STATUSES = ["submitted", "under_review", "approved"]
 
 
 class PipelineFilterForm(forms.Form):
@@ -154,28 +150,6 @@ class PipelineFilterForm(forms.Form):
     # The stages as they stood at a moment, from each application's stage history: the
     # dashboard's pipeline figure links here with the moment it was computed.
     at = MomentField(label=_("As of"), required=False)
-
-
-DPD_BUCKETS = {
-    "current": (_("Current"), 0, 0),
-    "1-30": (_("1–30 days"), 1, 30),
-    "31-60": (_("31–60 days"), 31, 60),
-    "61-90": (_("61–90 days"), 61, 90),
-    "91-180": (_("91–180 days"), 91, 180),
-    "181-360": (_("181–360 days"), 181, 360),
-    "360+": (_("Over 360 days"), 361, None),
-}
-LOAN_CLASSES = [
-    ("1", _("Normal")),
-    ("2", _("Special mention")),
-    ("3", _("Substandard")),
-    ("4", _("Doubtful")),
-    ("5", _("Loss")),
-]
-# The loan list's filters that take several classes or buckets at once: the non-performing
-# loans behind the dashboard's NPL figure, and every overdue loan behind its overdue ratio.
-NON_PERFORMING = "npl"
-ANY_OVERDUE = "overdue"
 
 
 class LoanFilterForm(forms.Form):
@@ -216,7 +190,7 @@ class LoanFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Any class")),
-            *LOAN_CLASSES,
+            *[(str(value), label) for value, label in LoanClass.choices],
             (NON_PERFORMING, _("Non-performing (substandard, doubtful, loss)")),
         ],
     )
@@ -225,7 +199,7 @@ class LoanFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Any")),
-            *[(key, label) for key, (label, _low, _high) in DPD_BUCKETS.items()],
+            *DpdBucket.choices,
             (ANY_OVERDUE, _("Any overdue (1 day or more)")),
         ],
     )
@@ -234,7 +208,7 @@ class LoanFilterForm(forms.Form):
         required=False,
         choices=[
             ("", _("Any grade")),
-            *[(g, g) for g in ("AAA", "AA", "A", "BBB", "BB", "B", "CCC", "CC", "C")],
+            *[(grade, grade) for grade in GRADES],
         ],
     )
     page = forms.IntegerField(

@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from accounts.scope import scope_queryset
 from core import tabular
 from core.date_ranges import DISBURSEMENT_DATE, PAYMENT_DATE, DateRange
@@ -43,6 +43,7 @@ from customers.identifiers import normalize_credit_code, normalize_resident_id
 from customers.models import Customer, resident_id_digest
 from lending import services
 from lending.models import Loan, LoanProduct, Repayment, RepaymentChannel
+from lending.policies import may_import_portfolio
 
 MAX_ROWS = 50_000
 LOAN_COLUMNS = [
@@ -155,7 +156,7 @@ def _run(rows: list[dict], handle, *, strict: bool) -> Report:
 
 
 def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Report:
-    if actor.role not in {Role.MANAGER, Role.ADMIN}:
+    if not may_import_portfolio(actor):
         raise PermissionDenied
     customers = scope_queryset(actor, Customer.objects.all())
     products = {product.code: product for product in LoanProduct.objects.all()}
@@ -232,7 +233,7 @@ def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Re
 
 
 def import_repayments(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Report:
-    if actor.role not in {Role.MANAGER, Role.ADMIN}:
+    if not may_import_portfolio(actor):
         raise PermissionDenied
     loans = scope_queryset(
         actor,

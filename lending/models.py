@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerKind
+from lending import loan_quality
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 RATE = {"max_digits": 9, "decimal_places": 6}
@@ -170,7 +171,7 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-OPEN_APPLICATION_STATUSES = ["draft", "submitted", "under_review", "approved"]
+# Their groups (open, closed, in the pipeline) are lending/stages.py's.
 
 
 def _not_a_maker(field: str) -> models.Q:
@@ -430,6 +431,29 @@ class Guarantor(MovedFromCredit):
         return str(self.guarantor_customer or self.name)
 
 
+class LoanClass(models.IntegerChoices):
+    """Five-tier classification; the numbers (lending.loan_quality) order the classes from
+    best to worst."""
+
+    NORMAL = loan_quality.NORMAL, _("Normal")
+    SPECIAL_MENTION = loan_quality.SPECIAL_MENTION, _("Special mention")
+    SUBSTANDARD = loan_quality.SUBSTANDARD, _("Substandard")
+    DOUBTFUL = loan_quality.DOUBTFUL, _("Doubtful")
+    LOSS = loan_quality.LOSS, _("Loss")
+
+
+class DpdBucket(models.TextChoices):
+    """The days-past-due buckets' labels; their days are lending.loan_quality.DPD_BUCKETS."""
+
+    CURRENT = "current", _("Current")
+    DAYS_1_30 = "1-30", _("1–30 days")
+    DAYS_31_60 = "31-60", _("31–60 days")
+    DAYS_61_90 = "61-90", _("61–90 days")
+    DAYS_91_180 = "91-180", _("91–180 days")
+    DAYS_181_360 = "181-360", _("181–360 days")
+    OVER_360 = "360+", _("Over 360 days")
+
+
 class LoanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     CLOSED = "closed", _("Repaid")
@@ -585,13 +609,17 @@ class Instalment(MovedFromCredit):
         return self.principal_due + self.interest_due - self.principal_paid - self.interest_paid
 
     def state_on(self, business_date) -> str:
+        """One of "paid", "overdue" (unpaid past its date), "due_today", "partly_paid" (part of
+        a future instalment paid ahead) or "scheduled" (not due yet)."""
         if self.settled_on:
             return "paid"
         if self.due_date < business_date:
             return "overdue"
+        if self.due_date == business_date:
+            return "due_today"
         if self.principal_paid or self.interest_paid:
-            return "partially_paid"
-        return "due"
+            return "partly_paid"
+        return "scheduled"
 
 
 class RepaymentChannel(models.TextChoices):

@@ -4,23 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
 from core.business_date import business_date
+from customers.models import Customer
+from customers.selectors import customer_search
+from lending import loan_quality
 from lending.models import (
-    OPEN_APPLICATION_STATUSES,
     Application,
     ApplicationEvent,
     ApplicationStatus,
     Instalment,
     Loan,
 )
-from lending.servicing import InstalmentState, days_past_due
+from lending.servicing import Arrears, InstalmentState, arrears, days_past_due
+from lending.stages import (
+    CLOSED_APPLICATION_STATUSES,
+    IN_PIPELINE,
+    OPEN_APPLICATION_STATUSES,
+    PIPELINE_STATUSES,
+)
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+# The loan list's filters that take several classes or buckets at once: the non-performing
+# loans behind the dashboard's NPL figure, and every overdue loan behind its overdue ratio.
+NON_PERFORMING = "npl"
+ANY_OVERDUE = "overdue"
 
 
 def applications_for(user: User) -> QuerySet[Application]:
@@ -33,8 +47,6 @@ def application_filter(queryset: QuerySet[Application], filters: dict) -> QueryS
     """Applies cleaned PipelineFilterForm values. With `at`, the stage is the one each
     application was in at that moment (its latest stage event by then), as the dashboard's
     pipeline figure counts it; otherwise the stage it is in now."""
-    from lending.forms import IN_PIPELINE, PIPELINE_STATUSES
-
     status = filters.get("status")
     statuses = (
         PIPELINE_STATUSES
@@ -55,10 +67,16 @@ def application_filter(queryset: QuerySet[Application], filters: dict) -> QueryS
     else:
         queryset = queryset.filter(status__in=statuses)
     if filters.get("q"):
-        queryset = queryset.filter(customer__name__icontains=filters["q"])
+        queryset = queryset.filter(customer__in=_customers_matching(filters["q"]))
     if filters.get("branch"):
         queryset = queryset.filter(customer__branch=filters["branch"])
     return queryset
+
+
+def _customers_matching(text: str) -> QuerySet[Customer]:
+    """The customers the customer list's search finds (several words, tails of phone and ID):
+    one search everywhere. The lists are scoped already, so the customers need not be."""
+    return customer_search(Customer.objects.all(), text).values("pk")
 
 
 def application_get_for(user: User, pk) -> Application:
@@ -81,10 +99,8 @@ def loans_for(user: User) -> QuerySet[Loan]:
 def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
     """Applies cleaned LoanFilterForm values. Class and days past due are the figures of the
     nightly risk recompute (the `risk` relation), the same ones the dashboard counts."""
-    from lending.forms import ANY_OVERDUE, DPD_BUCKETS, NON_PERFORMING
-
     if filters.get("q"):
-        queryset = queryset.filter(customer__name__icontains=filters["q"])
+        queryset = queryset.filter(customer__in=_customers_matching(filters["q"]))
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("branch"):
@@ -98,13 +114,13 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
     if filters.get("officer"):
         queryset = queryset.filter(customer__officer=filters["officer"])
     if filters.get("loan_class") == NON_PERFORMING:
-        queryset = queryset.filter(risk__final_class__gte=3)
+        queryset = queryset.filter(risk__final_class__gte=loan_quality.NON_PERFORMING_FROM)
     elif filters.get("loan_class"):
         queryset = queryset.filter(risk__final_class=int(filters["loan_class"]))
     if filters.get("dpd") == ANY_OVERDUE:
-        queryset = queryset.filter(risk__dpd__gte=1)
+        queryset = queryset.filter(risk__dpd__gte=loan_quality.OVERDUE_FROM_DAYS)
     elif filters.get("dpd"):
-        _label, low, high = DPD_BUCKETS[filters["dpd"]]
+        low, high = loan_quality.DPD_BUCKETS[filters["dpd"]]
         queryset = queryset.filter(risk__dpd__gte=low)
         if high is not None:
             queryset = queryset.filter(risk__dpd__lte=high)
@@ -128,10 +144,12 @@ CLOSED_STAGES_COUNTED = dt.timedelta(days=30)
 def pipeline_counts(queryset: QuerySet[Application], now: dt.datetime) -> dict[str, int]:
     """Applications per stage: every one in an open stage, and those that reached a closed
     stage (rejected, disbursed, withdrawn) in the last CLOSED_STAGES_COUNTED."""
-    closed = [s for s in ApplicationStatus.values if s not in OPEN_APPLICATION_STATUSES]
     counted = queryset.filter(
         Q(status__in=OPEN_APPLICATION_STATUSES)
-        | Q(status__in=closed, status_changed_at__gte=now - CLOSED_STAGES_COUNTED)
+        | Q(
+            status__in=CLOSED_APPLICATION_STATUSES,
+            status_changed_at__gte=now - CLOSED_STAGES_COUNTED,
+        )
     )
     counts = dict(counted.order_by().values_list("status").annotate(n=Count("id")))
     return {status: counts.get(status, 0) for status in ApplicationStatus.values}
@@ -197,6 +215,61 @@ def current_schedule(loan: Loan) -> list[Instalment]:
 def loan_dpd(loan: Loan, rows: list[Instalment] | None = None, on: dt.date | None = None) -> int:
     rows = rows if rows is not None else current_schedule(loan)
     return days_past_due(on or business_date(), instalment_states(rows))
+
+
+# The alert statuses that still ask for action (risk.models.AlertStatus; lending sits below
+# risk, so it counts them through the customer's reverse relation by value).
+ALERT_STATUSES_OPEN = ("open", "acknowledged", "in_progress")
+
+
+def application_customer_summary(application: Application) -> dict:
+    """What the decider weighs beside the application: the customer's total exposure (the
+    outstanding principal of their active loans), latest grade, risk level and open alerts.
+    Two aggregate queries whatever the customer holds."""
+    customer = application.customer
+    exposure = customer.loans.filter(status="active").aggregate(
+        total=Sum("outstanding_principal"), loans=Count("id")
+    )
+    return {
+        "exposure": exposure["total"] or Decimal("0.00"),
+        "active_loans": exposure["loans"],
+        "grade": customer.grade,
+        "risk_level": customer.get_risk_level_display(),
+        "open_alerts": customer.alerts.filter(status__in=ALERT_STATUSES_OPEN).count(),
+    }
+
+
+def decisions_waiting_for(user: User, *, limit: int = 20) -> dict:
+    """The manager's decision queue: applications submitted or under review in their scope,
+    oldest first (by the time they entered that stage), and the true total."""
+    waiting = applications_for(user).filter(
+        status__in=(ApplicationStatus.SUBMITTED, ApplicationStatus.UNDER_REVIEW)
+    )
+    applications = list(
+        waiting.select_related("customer__officer").order_by("status_changed_at", "id")[:limit]
+    )
+    today = timezone.localdate()
+    for application in applications:
+        application.age_days = (today - timezone.localdate(application.status_changed_at)).days
+    return {"applications": applications, "total": waiting.count()}
+
+
+def loan_arrears(loan: Loan, rows: list[Instalment], on: dt.date) -> Arrears:
+    """The loan page's arrears summary, from the current schedule's rows (no query: the
+    product, with its penalty rate, comes with the loan)."""
+    states = [
+        InstalmentState(
+            key=row.pk,
+            due_date=row.due_date,
+            principal_due=row.principal_due,
+            interest_due=row.interest_due,
+            principal_paid=row.principal_paid,
+            interest_paid=row.interest_paid,
+            penalty_paid=row.penalty_paid,
+        )
+        for row in rows
+    ]
+    return arrears(states, on, loan.product.penalty_rate)
 
 
 def loans_with_dpd(loans: list[Loan], on: dt.date | None = None) -> list[tuple[Loan, int]]:

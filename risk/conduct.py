@@ -36,20 +36,16 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.mail import send_staff_mail
 from accounts.models import Role, User
 from accounts.scope import scope_q
 from audit.services import audit_change, audit_log, snapshot
 from customers.models import DuplicateAttempt
 from risk.models import ConductAlert, ConductAlertKind, ConductAlertStatus
-from risk.notifications import send_staff_mail
+from risk.policies import may_close_conduct_alert, may_review_conduct
 
-REVIEWER_ROLES = frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN})
 # The most open conduct alerts the Today panel lists, newest day first.
 PANEL_SIZE = 20
-
-
-def can_review_conduct(user: User) -> bool:
-    return user.role in REVIEWER_ROLES
 
 
 # --- The hook ------------------------------------------------------------------------------------
@@ -124,7 +120,7 @@ def conduct_reviewers(alert: ConductAlert) -> list[User]:
 def conduct_alerts_for(user: User) -> QuerySet[ConductAlert]:
     """The conduct alerts `user` may see: a manager their branch's, head office every
     branch's; never one about themselves, and none for an officer."""
-    if not can_review_conduct(user):
+    if not may_review_conduct(user):
         return ConductAlert.objects.none()
     return (
         ConductAlert.objects.filter(scope_q(user, officer_field="user", branch_field="branch"))
@@ -137,7 +133,7 @@ def conduct_alert_get_for(user: User, pk) -> ConductAlert:
     """The one access check of the conduct alert page: out of role is a 403 for any alert
     (officers, the person it is about among them, learn nothing from it); out of scope or
     missing is a 404."""
-    if not can_review_conduct(user):
+    if not may_review_conduct(user):
         raise PermissionDenied
     try:
         return conduct_alerts_for(user).get(pk=pk)
@@ -147,7 +143,7 @@ def conduct_alert_get_for(user: User, pk) -> ConductAlert:
 
 def open_conduct_alerts_for(user: User) -> list[ConductAlert] | None:
     """The Today panel's rows; None for a role that never reviews (no query)."""
-    if not can_review_conduct(user):
+    if not may_review_conduct(user):
         return None
     return list(
         conduct_alerts_for(user)
@@ -165,7 +161,7 @@ CLOSE_FIELDS = ["status", "closed_by_id", "closed_at", "close_note"]
 def conduct_alert_close(*, actor: User, alert: ConductAlert, note: str) -> ConductAlert:
     """A reviewer closes the alert with what they found (asked the person, a branch event,
     a walk-in family...). Closed once: a second close is refused naming who closed it."""
-    if not can_review_conduct(actor) or alert.user_id == actor.pk:
+    if not may_close_conduct_alert(actor, alert):
         raise PermissionDenied
     if not note.strip():
         raise ValidationError({"note": _("Say what you found.")})

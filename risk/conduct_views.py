@@ -9,6 +9,7 @@ from core.forms import apply_service_errors
 from risk import conduct
 from risk.forms import ConductCloseForm
 from risk.models import ConductAlertStatus
+from risk.policies import may_close_conduct_alert
 
 
 def conduct_alert(request, pk: int):
@@ -37,7 +38,8 @@ def conduct_alert(request, pk: int):
         {
             "alert": alert,
             "form": form,
-            "can_close": alert.status == ConductAlertStatus.OPEN,
+            "can_close": alert.status == ConductAlertStatus.OPEN
+            and may_close_conduct_alert(request.user, alert),
         },
         status=status,
     )

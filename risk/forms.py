@@ -9,6 +9,7 @@ from customers.models import Channel, Interaction
 from risk.classification import OVERRIDE_MAX_MONTHS, override_latest_end
 from risk.models import AlertStatus, EarlyWarningRule, LoanClass, ManualSignal, ResponseAction
 from risk.models import Severity as AlertSeverity
+from risk.selectors import PAST_SLA
 
 AGE_CHOICES = [
     ("", _("Any age")),
@@ -20,16 +21,6 @@ AGE_CHOICES = [
     ("7-30", _("7–30 days")),
     ("older", _("Older than 30 days")),
 ]
-# Raised within (newer than, older than) so many days before the moment of the list.
-AGE_WINDOWS = {
-    "1": (1, None),
-    "7": (7, None),
-    "30": (30, None),
-    "1-7": (7, 1),
-    "7-30": (30, 7),
-    "older": (None, 30),
-}
-PAST_SLA = "breached"
 
 
 class AlertFilterForm(forms.Form):
@@ -58,6 +49,15 @@ class AlertFilterForm(forms.Form):
     officer = forms.ModelChoiceField(
         label=_("Officer"), required=False, queryset=None, empty_label=_("Any officer")
     )
+    queue = forms.ChoiceField(
+        label=_("Queue"),
+        required=False,
+        choices=[
+            ("", _("Every alert I may see")),
+            ("mine", _("Assigned to me")),
+            ("team", _("My team's")),
+        ],
+    )
     # The alerts as they stood at a moment (raised by then, not yet closed; ages and the SLA
     # counted at that moment): the dashboard's alert figures link here with the moment they
     # were computed, so the list holds exactly the alerts they counted.
@@ -72,12 +72,73 @@ class AlertFilterForm(forms.Form):
         widget=forms.HiddenInput,
     )
 
-    def __init__(self, *args, officers, **kwargs):
+    def __init__(self, *args, officers, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         from accounts.models import Branch
 
+        self.user = user
         self.fields["officer"].queryset = officers
         self.fields["branch"].queryset = Branch.objects.all()
+
+    def clean_queue(self):
+        queue = self.cleaned_data["queue"]
+        if queue == "team" and (self.user is None or self.user.branch_id is None):
+            raise forms.ValidationError(
+                _("You belong to no branch, so there is no team's queue: choose another.")
+            )
+        return queue
+
+
+class AlertAssignForm(forms.Form):
+    # The alert page has the response form too, with its own note: distinct names and ids.
+    prefix = "assign"
+
+    assignee = forms.ModelChoiceField(
+        label=_("Assign to"),
+        queryset=None,
+        error_messages={
+            "required": _("Choose who takes the alert."),
+            "invalid_choice": _(
+                "Choose the customer's officer, a manager of the branch or a risk officer: "
+                "nobody else may see this alert."
+            ),
+        },
+    )
+    # Not required here: the service says what an empty note lacks.
+    note = forms.CharField(
+        label=_("Note for them"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].queryset = assignees
+
+
+class BulkAcknowledgeForm(forms.Form):
+    """The alerts ticked on the list; the view looks them up within the user's scope."""
+
+    alerts = forms.TypedMultipleChoiceField(
+        label=_("Selected alerts"),
+        coerce=int,
+        error_messages={
+            "required": _("Tick the alerts to acknowledge."),
+            "invalid_choice": _("The selection could not be read; tick the alerts again."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is a choice here, whether the user may see it is the scope's 404; what is
+        # not an id (nor fits one) is refused next to the selection.
+        ids = self.data.getlist("alerts") if hasattr(self.data, "getlist") else []
+        self.fields["alerts"].choices = [
+            (value, value)
+            for value in ids
+            if value.isascii() and value.isdigit() and len(value) <= 18
+        ]
 
 
 class ResponseForm(forms.Form):

@@ -4,23 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer, Industry
+from customers.models import Customer, Industry, RiskLevel
 
 # One lifecycle for every four-eyes proposal, on loans and on their classification alike.
-from lending.models import Loan, ProposalStatus
-
-
-class LoanClass(models.IntegerChoices):
-    """Five-tier classification; the numbers order the classes from best to worst."""
-
-    NORMAL = 1, _("Normal")
-    SPECIAL_MENTION = 2, _("Special mention")
-    SUBSTANDARD = 3, _("Substandard")
-    DOUBTFUL = 4, _("Doubtful")
-    LOSS = 5, _("Loss")
+# The five classes are the loan's (the loan list filters by them); this app assigns them.
+from lending.models import Loan, LoanClass, ProposalStatus
+from risk import job_labels
 
 
 class LoanRisk(models.Model):
@@ -195,14 +187,35 @@ class RiskHistory(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.old_value}→{self.new_value} {self.changed_on}"
 
+    def value_label(self, value: str) -> str:
+        """A stored value as people read it: risk levels and classes are kept as their codes
+        ("medium", "5") so the migration matrices can group them; pages show the choice's
+        label in the reader's language (中, 损失). Scores and grades read as they are."""
+        choices = {
+            HistoryKind.RISK_LEVEL: RiskLevel,
+            HistoryKind.CLASSIFICATION: LoanClass,
+        }.get(self.kind)
+        if choices is None or value == "":
+            return value
+        try:
+            return str(choices(int(value) if choices is LoanClass else value).label)
+        except ValueError:
+            # A value written before the choices changed is shown as stored.
+            return value
+
+    @property
+    def old_value_label(self) -> str:
+        return self.value_label(self.old_value)
+
+    @property
+    def new_value_label(self) -> str:
+        return self.value_label(self.new_value)
+
 
 class Severity(models.TextChoices):
     YELLOW = "yellow", _("Yellow")
     ORANGE = "orange", _("Orange")
     RED = "red", _("Red")
-
-
-SEVERITY_RANK = {"yellow": 1, "orange": 2, "red": 3}
 
 
 class RiskType(models.TextChoices):
@@ -323,6 +336,10 @@ class Alert(models.Model):
     )
     # "loan:12" or "customer:5": what the alert is about, for the one-open-alert rule.
     subject = models.CharField(max_length=40)
+    # The rule's indicator, copied when the alert is raised: the rules of one indicator are a
+    # ladder (dpd past 1, 30, 60, 90 days), and one active alert per (indicator, subject)
+    # climbs and descends it, moving from rule to rule (risk.recompute.SCAN).
+    indicator = models.CharField(_("indicator"), max_length=40, default="", editable=False)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     risk_type = models.CharField(_("risk type"), max_length=12, choices=RiskType.choices)
     value = models.CharField(_("value"), max_length=100)
@@ -382,12 +399,13 @@ class Alert(models.Model):
         verbose_name_plural = _("alerts")
         ordering = ["-raised_at", "-id"]
         constraints = [
-            # One open alert per (rule, subject): the scan upserts against this index, so
-            # two scans at once can never raise the same alert twice.
+            # One open alert per (indicator, subject), whichever rule of the indicator's
+            # ladder it stands on: the scan upserts against this index, so two scans at once
+            # can never raise the same alert twice.
             models.UniqueConstraint(
-                fields=["rule", "subject"],
+                fields=["indicator", "subject"],
                 condition=models.Q(status__in=["open", "acknowledged", "in_progress"]),
-                name="alert_one_open_per_rule_subject",
+                name="alert_one_open_per_indicator_subject",
             ),
         ]
         indexes = [
@@ -417,14 +435,21 @@ class Alert(models.Model):
     def __str__(self) -> str:
         return f"{self.rule.name}: {self.customer}"
 
+    def save(self, *args, **kwargs):
+        # The scan writes the indicator itself; an alert written through the ORM takes it
+        # from its rule the same way, so the one-per-indicator index holds for it too.
+        if not self.indicator and self.rule_id:
+            self.indicator = self.rule.indicator
+        super().save(*args, **kwargs)
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_ALERT_STATUSES
 
     def shown_value(self, on: dt.date | None = None) -> str:
-        """The value as people read it. Rules counting days store the date they count from or
-        to (see risk.rules), so an open alert is not rewritten every night; the days are
-        counted here, on the business date."""
+        """The value as people read it, with its unit and date (risk.alert_values). Rules
+        counting days store the date they count from or to (see risk.rules), so an open alert
+        is not rewritten every night; the days are counted here, on the business date."""
         return self._shown(self.value, on)
 
     def raised_shown_value(self) -> str:
@@ -432,25 +457,11 @@ class Alert(models.Model):
         return self._shown(self.raised_value, self.raised_on) if self.raised_value else ""
 
     def _shown(self, value: str, on: dt.date | None) -> str:
-        template = DATED_VALUES.get(self.rule.indicator)
-        try:
-            anchor = dt.date.fromisoformat(value) if template else None
-        except ValueError:
-            anchor = None
-        if anchor is None:
-            return value
         from core.business_date import business_date
+        from risk.alert_values import format_value
 
-        days = abs(((on or business_date()) - anchor).days)
-        return template % {"days": days, "date": anchor.isoformat()}
-
-
-# Indicators whose alert value is a date, and how it is shown.
-DATED_VALUES = {
-    "dpd": _("%(days)s days past due (since %(date)s)"),
-    "no_contact": _("%(days)s days without contact (last %(date)s)"),
-    "maturity_no_renewal": _("matures in %(days)s days (%(date)s)"),
-}
+        indicator = self.indicator or self.rule.indicator
+        return format_value(indicator, value, on=on or business_date())
 
 
 class ResponseAction(models.TextChoices):
@@ -463,12 +474,35 @@ class ResponseAction(models.TextChoices):
     LEGAL = "legal", _("Legal action")
 
 
+# The reasons the system closes alerts with (the scan, risk.recompute.SCAN; the ladder's
+# merge, migration 0018), stored in English and translated when shown.
+SYSTEM_CLOSE_REASONS = (
+    gettext_noop("The condition cleared."),
+    gettext_noop("Merged into the ladder."),
+)
+
+
+class AlertEvent(models.TextChoices):
+    """What happened to an alert besides the responses: the history rows the scan writes when
+    the alert climbs or descends its indicator's ladder, the assignments, and the merge of
+    the duplicates the ladder replaced."""
+
+    STEPPED_UP = "stepped_up", _("Severity raised")
+    STEPPED_DOWN = "stepped_down", _("Severity lowered")
+    ASSIGNED = "assigned", _("Assigned")
+    MERGED = "merged", _("Merged into the ladder")
+
+
 class AlertAction(models.Model):
-    """A response to an alert, linked to the interaction or follow-up that carried it out."""
+    """The alert's history: a response, linked to the interaction or follow-up that carried it
+    out, or an event (AlertEvent): a step on the ladder (rule and severity before and after,
+    the measure then), an assignment (to whom, with the note), a merge."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
-    action = models.CharField(_("response"), max_length=20, choices=ResponseAction.choices)
-    note = models.TextField(_("note"))
+    action = models.CharField(
+        _("response"), max_length=20, choices=[*ResponseAction.choices, *AlertEvent.choices]
+    )
+    note = models.TextField(_("note"), blank=True)
     interaction = models.ForeignKey(
         "customers.Interaction",
         verbose_name=_("interaction"),
@@ -485,10 +519,28 @@ class AlertAction(models.Model):
         blank=True,
         related_name="alert_actions",
     )
+    # Nobody for the scan's steps.
     taken_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     taken_at = models.DateTimeField(default=timezone.now)
+    # A step or a merge: the rule (and its severity) before and after.
+    rule_before = models.ForeignKey(
+        EarlyWarningRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    rule_after = models.ForeignKey(
+        EarlyWarningRule, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    severity_before = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    severity_after = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    # A step: what the indicator measured (days past due, instalments missed) and the
+    # business date of the scan that found it.
+    measure = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    business_date = models.DateField(null=True, blank=True)
+    # An assignment: to whom.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("response action")
@@ -551,7 +603,11 @@ class RiskLevelStrategy(models.Model):
         verbose_name_plural = _("risk-level strategies")
 
     def __str__(self) -> str:
-        return self.risk_level
+        # The level is stored as its code ("medium"); people read its label (中).
+        try:
+            return str(RiskLevel(self.risk_level).label)
+        except ValueError:
+            return self.risk_level
 
 
 class JobRunStatus(models.TextChoices):
@@ -615,7 +671,18 @@ class JobRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.job} {self.business_date} {self.status}"
+        return f"{self.job_name} {self.business_date} {self.get_status_display()}"
+
+    @property
+    def job_name(self) -> str:
+        return job_labels.job_name(self.job)
+
+    @property
+    def counts_shown(self) -> list[tuple[str, int]]:
+        """The counters that moved, by their names, in the order the run recorded them."""
+        return [
+            (job_labels.counter_name(key), value) for key, value in self.counts.items() if value
+        ]
 
 
 class JobChunk(models.Model):

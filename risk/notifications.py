@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
-from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
-
-
-def send_staff_mail(user, subject: str, body: str) -> None:
-    """A mail to a colleague in their own language; a mail server outage is logged, not fatal."""
-    if not user.email:
-        return
-    with translation.override(user.language or settings.LANGUAGE_CODE):
-        try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
-        except OSError as error:
-            # The alert is on the officer's Today page either way; mail is a courtesy.
-            logger.warning("alert mail not sent", extra={"error": str(error)})
+from accounts.mail import send_staff_mail
 
 
 def red_alerts_raised(alert_ids: list[int]) -> None:

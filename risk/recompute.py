@@ -21,10 +21,23 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from dashboards import figures
-from risk.classification import CONTAGION_SHARE
+from risk import hooks
+from risk.classification import (
+    CONTAGION_SHARE,
+    DOUBTFUL,
+    DOUBTFUL_AFTER_DAYS,
+    LOSS,
+    LOSS_AFTER_DAYS,
+    NORMAL,
+    OBSERVATION_MONTHS,
+    OBSERVATION_PERIODS,
+    OVERDUE_FROM_DAYS,
+    SPECIAL_MENTION,
+    SUBSTANDARD,
+    SUBSTANDARD_AFTER_DAYS,
+)
 from risk.pending import JOB_SETTING
-from risk.rules import GRADES, IN_CHUNK, INDICATORS, MEASURED, SHARED
+from risk.rules import FALLING, GRADES, IN_CHUNK, INDICATORS, MEASURED, SHARED, severity_rank_sql
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +83,7 @@ SELECT customer_id FROM pending
 ENSURE_LOAN_RISK = f"""
 INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, automatic_class,
                            final_class, override_reason)
-SELECT l.id, l.customer_id, 0, 0, 1, 1, ''
+SELECT l.id, l.customer_id, 0, 0, {NORMAL}, {NORMAL}, ''
 FROM credit_loan l
 WHERE l.customer_id {IN_CHUNK}
   -- Nearly every loan has its row: an anti-join, not a conflicting insert attempt per loan.
@@ -95,15 +108,15 @@ WITH unpaid AS (
 ),
 observation AS (
     SELECT l.id AS loan_id,
-           greatest((l.restructured_on + interval '12 months')::date,
+           greatest((l.restructured_on + interval '{OBSERVATION_MONTHS} months')::date,
                     (SELECT i.due_date FROM credit_instalment i
                      WHERE i.loan_id = l.id AND i.schedule_version = l.schedule_version
                        AND NOT i.superseded AND i.due_date > l.restructured_on
-                     ORDER BY i.due_date OFFSET 1 LIMIT 1)) AS until,
+                     ORDER BY i.due_date OFFSET {OBSERVATION_PERIODS - 1} LIMIT 1)) AS until,
            (SELECT count(*) FROM credit_restructuring r
             WHERE r.loan_id = l.id
-              AND r.restructured_on > l.restructured_on - interval '12 months') > 1
-               AS again
+              AND r.restructured_on
+                  > l.restructured_on - interval '{OBSERVATION_MONTHS} months') > 1 AS again
     FROM credit_loan l
     WHERE l.customer_id {IN_CHUNK} AND l.restructured_on IS NOT NULL
 ),
@@ -123,23 +136,28 @@ per_loan AS (
 automatic AS (
     SELECT p.*,
            greatest(
-               CASE WHEN p.dpd > 360 THEN 5 WHEN p.dpd > 270 THEN 4 WHEN p.dpd > 90 THEN 3
-                    WHEN p.dpd >= 1 THEN 2 ELSE 1 END,
+               CASE WHEN p.dpd > {LOSS_AFTER_DAYS} THEN {LOSS}
+                    WHEN p.dpd > {DOUBTFUL_AFTER_DAYS} THEN {DOUBTFUL}
+                    WHEN p.dpd > {SUBSTANDARD_AFTER_DAYS} THEN {SUBSTANDARD}
+                    WHEN p.dpd >= {OVERDUE_FROM_DAYS} THEN {SPECIAL_MENTION} ELSE {NORMAL} END,
                CASE WHEN p.observation_until >= %(on)s::date
-                    THEN CASE WHEN p.dpd >= 1 OR p.again THEN 3 ELSE 2 END
-                    ELSE 1 END
+                    THEN CASE WHEN p.dpd >= {OVERDUE_FROM_DAYS} OR p.again
+                              THEN {SUBSTANDARD} ELSE {SPECIAL_MENTION} END
+                    ELSE {NORMAL} END
            ) AS class
     FROM per_loan p
 ),
 contagion AS (
     SELECT a.customer_id,
-           sum(a.exposure) FILTER (WHERE a.class >= 3) > {CONTAGION_SHARE} * sum(a.exposure)
+           sum(a.exposure) FILTER (WHERE a.class >= {SUBSTANDARD})
+               > {CONTAGION_SHARE} * sum(a.exposure)
                AND sum(a.exposure) > 0 AS infected
     FROM automatic a GROUP BY a.customer_id
 ),
 computed AS (
     SELECT a.loan_id, a.dpd, a.overdue_since, a.overdue,
-           CASE WHEN c.infected THEN greatest(a.class, 3) ELSE a.class END AS automatic_class
+           CASE WHEN c.infected THEN greatest(a.class, {SUBSTANDARD}) ELSE a.class END
+               AS automatic_class
     FROM automatic a JOIN contagion c ON c.customer_id = a.customer_id
 ),
 changed AS (
@@ -273,7 +291,7 @@ loans AS (
 ),
 alerts AS (
     SELECT a.customer_id,
-           max(CASE a.severity WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END) AS worst
+           max({severity_rank_sql("a.severity")}) AS worst
     FROM risk_alert a
     WHERE a.customer_id {IN_CHUNK}
       AND a.status IN ('open', 'acknowledged', 'in_progress')
@@ -285,16 +303,14 @@ computed AS (
              WHEN array_position({GRADES}, nullif(c.grade, ''))
                   >= array_position({GRADES}, p.high_grade_from)
                OR coalesce(l.worst_dpd, 0) > p.high_dpd_over
-               OR coalesce(l.worst_class, 1) >= p.high_class_from
-               OR coalesce(a.worst, 0) >= CASE p.high_alert_severity
-                      WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END
+               OR coalesce(l.worst_class, {NORMAL}) >= p.high_class_from
+               OR coalesce(a.worst, 0) >= {severity_rank_sql("p.high_alert_severity")}
              THEN 'high'
              WHEN array_position({GRADES}, nullif(c.grade, ''))
                   >= array_position({GRADES}, p.medium_grade_from)
                OR coalesce(l.worst_dpd, 0) > p.medium_dpd_over
-               OR coalesce(l.worst_class, 1) >= p.medium_class_from
-               OR coalesce(a.worst, 0) >= CASE p.medium_alert_severity
-                      WHEN 'red' THEN 3 WHEN 'orange' THEN 2 ELSE 1 END
+               OR coalesce(l.worst_class, {NORMAL}) >= p.medium_class_from
+               OR coalesce(a.worst, 0) >= {severity_rank_sql("p.medium_alert_severity")}
                OR (c.grade = '' AND p.unassessed_level = 'medium')
              THEN 'medium'
              ELSE 'low'
@@ -331,40 +347,86 @@ SHARED_IN_SCAN = ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query 
 # reaches. One statement rather than one per rule: the chunk's alerts are read once to find
 # those that cleared, and the planning is done once. What several rules read is computed
 # once per statement (SHARED_IN_SCAN); a part no enabled rule reads is not run.
+#
+# The rules of one indicator are a ladder (dpd past 1, 30, 60, 90 days): each rule's `step`
+# is its place on it, worst last (risk.recompute._steps). A subject gets one active alert per
+# indicator, on the highest step it matches (`best`); the alert moves from rule to rule as
+# the measure crosses the steps, up or down, taking the rule's severity and risk type (and a
+# new acknowledgement deadline when it climbs), and each move leaves a history row
+# (`stepped`, read against the alerts as they stood before the statement, `current`). When
+# no step matches any more the alert clears, resolved or left open as its rule says.
 SCAN = """
-WITH rules (rule_id, rule_group, threshold, severity, risk_type, sla_due, auto_resolve) AS (
+WITH rules (rule_id, rule_group, indicator, step, threshold, severity, risk_type, sla_due,
+            auto_resolve) AS (
     SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_groups)s::int[],
+                         %(indicators)s::text[], %(steps)s::int[],
                          %(thresholds)s::numeric[], %(severities)s::text[],
                          %(risk_types)s::text[], %(sla_dues)s::timestamptz[],
                          %(auto_resolves)s::boolean[])
 ),
+-- Every rule's step, the disabled ones' too: an alert standing on a rule switched off since
+-- still climbs or descends from its place.
+ladder (rule_id, step) AS (
+    SELECT * FROM unnest(%(ladder_rule_ids)s::bigint[], %(ladder_steps)s::int[])
+),
 {shared},
 found (customer_id, loan_id, subject, value, measure, rule_group) AS ({query}),
 matches AS (
-    SELECT r.rule_id, r.severity, r.risk_type, r.sla_due, f.customer_id, f.loan_id, f.subject,
-           f.value
+    SELECT r.rule_id, r.indicator, r.step, r.severity, r.risk_type, r.sla_due, f.customer_id,
+           f.loan_id, f.subject, f.value, f.measure
     FROM found f JOIN rules r
       ON r.rule_group = f.rule_group AND (f.measure IS NULL OR f.measure >= r.threshold)
 ),
+best AS (
+    SELECT DISTINCT ON (m.indicator, m.subject) m.*
+    FROM matches m ORDER BY m.indicator, m.subject, m.step DESC
+),
+current AS MATERIALIZED (
+    SELECT a.id, a.indicator, a.subject, a.rule_id, a.severity, a.sla_due_at,
+           coalesce(l.step, -1) AS step
+    FROM risk_alert a LEFT JOIN ladder l ON l.rule_id = a.rule_id
+    WHERE a.customer_id {IN_CHUNK} AND a.status IN ('open', 'acknowledged', 'in_progress')
+),
 raised AS (
-    INSERT INTO risk_alert (rule_id, customer_id, loan_id, subject, severity, risk_type, value,
-                            value_on, raised_value, raised_on, status, assignee_id, raised_at,
-                            last_seen_at, sla_due_at, close_reason)
-    SELECT m.rule_id, m.customer_id, m.loan_id, m.subject, m.severity, m.risk_type,
-           m.value, %(on)s, m.value, %(on)s, 'open', c.officer_id, %(now)s, %(now)s, m.sla_due,
-           ''
-    FROM matches m JOIN customers_customer c ON c.id = m.customer_id
-    -- The partial unique index allows one active alert per (rule, subject): an alert that is
-    -- already open only takes the new value with the business date it was found on, and only
-    -- when it changed (the value it was raised with stays).
-    ON CONFLICT (rule_id, subject) WHERE status IN ('open', 'acknowledged', 'in_progress')
-    DO UPDATE SET value = EXCLUDED.value,
+    INSERT INTO risk_alert (rule_id, indicator, customer_id, loan_id, subject, severity,
+                            risk_type, value, value_on, raised_value, raised_on, status,
+                            assignee_id, raised_at, last_seen_at, sla_due_at, close_reason)
+    SELECT b.rule_id, b.indicator, b.customer_id, b.loan_id, b.subject, b.severity,
+           b.risk_type, b.value, %(on)s, b.value, %(on)s, 'open', c.officer_id, %(now)s,
+           %(now)s,
+           -- A new alert, or one climbing its ladder, is due by its rule's deadline; one
+           -- standing still or descending keeps its own.
+           CASE WHEN cur.step >= b.step THEN cur.sla_due_at ELSE b.sla_due END, ''
+    FROM best b
+    JOIN customers_customer c ON c.id = b.customer_id
+    LEFT JOIN current cur ON cur.indicator = b.indicator AND cur.subject = b.subject
+    -- The partial unique index allows one active alert per (indicator, subject): an alert
+    -- that is already open takes the rule of the step it stands on now, and the new value
+    -- with the business date it was found on, only when one of them changed (the value it
+    -- was raised with stays).
+    ON CONFLICT (indicator, subject) WHERE status IN ('open', 'acknowledged', 'in_progress')
+    DO UPDATE SET rule_id = EXCLUDED.rule_id, severity = EXCLUDED.severity,
+                  risk_type = EXCLUDED.risk_type, sla_due_at = EXCLUDED.sla_due_at,
+                  value = EXCLUDED.value,
                   value_on = CASE WHEN risk_alert.value IS DISTINCT FROM EXCLUDED.value
                                   THEN EXCLUDED.value_on ELSE risk_alert.value_on END,
                   last_seen_at = EXCLUDED.last_seen_at, cleared_at = NULL
     WHERE risk_alert.value IS DISTINCT FROM EXCLUDED.value
+       OR risk_alert.rule_id IS DISTINCT FROM EXCLUDED.rule_id
        OR risk_alert.cleared_at IS NOT NULL
-    RETURNING (xmax = 0) AS inserted, id, severity
+    RETURNING (xmax = 0) AS inserted, id, rule_id, severity
+),
+stepped AS (
+    INSERT INTO risk_alertaction (alert_id, action, note, taken_at, rule_before_id,
+                                  rule_after_id, severity_before, severity_after, measure,
+                                  business_date)
+    SELECT r.id, CASE WHEN b.step > cur.step THEN 'stepped_up' ELSE 'stepped_down' END, '',
+           %(now)s, cur.rule_id, r.rule_id, cur.severity, r.severity, b.measure, %(on)s
+    FROM raised r
+    JOIN current cur ON cur.id = r.id
+    JOIN best b ON b.indicator = cur.indicator AND b.subject = cur.subject
+    WHERE NOT r.inserted AND r.rule_id <> cur.rule_id
+    RETURNING 1
 ),
 cleared AS (
     UPDATE risk_alert a
@@ -373,17 +435,23 @@ cleared AS (
         closed_at = CASE WHEN r.auto_resolve THEN %(now)s ELSE a.closed_at END,
         close_reason = CASE WHEN r.auto_resolve THEN 'The condition cleared.'
                             ELSE a.close_reason END
-    FROM rules r
-    WHERE a.rule_id = r.rule_id AND a.customer_id {IN_CHUNK}
-      AND a.status IN ('open', 'acknowledged', 'in_progress') AND a.cleared_at IS NULL
-      AND NOT EXISTS (SELECT 1 FROM matches m
-                      WHERE m.rule_id = a.rule_id AND m.subject = a.subject)
+    FROM current cur JOIN risk_earlywarningrule r ON r.id = cur.rule_id
+    WHERE a.id = cur.id AND a.cleared_at IS NULL
+      -- Only the indicators this scan measured: the alerts of rules all switched off stay.
+      AND cur.indicator IN (SELECT indicator FROM rules)
+      AND NOT EXISTS (SELECT 1 FROM best b
+                      WHERE b.indicator = cur.indicator AND b.subject = cur.subject)
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM raised WHERE inserted),
-       (SELECT count(*) FROM raised WHERE NOT inserted),
+       (SELECT count(*) FROM raised r JOIN current cur ON cur.id = r.id
+        WHERE NOT r.inserted AND r.rule_id = cur.rule_id),
        (SELECT count(*) FROM cleared),
-       (SELECT coalesce(array_agg(id), '{{}}') FROM raised WHERE inserted AND severity = 'red')
+       (SELECT count(*) FROM stepped),
+       -- New red alerts, and alerts that climbed to red: the officer is mailed about both.
+       (SELECT coalesce(array_agg(r.id), '{{}}') FROM raised r
+        LEFT JOIN current cur ON cur.id = r.id
+        WHERE r.severity = 'red' AND (r.inserted OR cur.severity <> 'red'))
 """
 
 
@@ -456,9 +524,11 @@ def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkR
 def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
     from risk.models import EarlyWarningRule
 
-    groups = _rule_groups(EarlyWarningRule.objects.filter(enabled=True))
+    every_rule = list(EarlyWarningRule.objects.all())
+    groups = _rule_groups([rule for rule in every_rule if rule.enabled])
     if not groups:
         return
+    steps = _steps(every_rule)
     now = timezone.now()
     params = {**_params(first, last, on, result), "now": now}
     parts, rules, rule_groups = [], [], []
@@ -473,22 +543,52 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
         {
             "rule_ids": [rule.pk for rule in rules],
             "rule_groups": rule_groups,
+            "indicators": [rule.indicator for rule in rules],
+            "steps": [steps[rule.pk] for rule in rules],
             "thresholds": [rule.threshold for rule in rules],
             "severities": [rule.severity for rule in rules],
             "risk_types": [rule.risk_type for rule in rules],
             "sla_dues": [now + dt.timedelta(hours=rule.sla_hours) for rule in rules],
             "auto_resolves": [rule.auto_resolve for rule in rules],
+            "ladder_rule_ids": list(steps),
+            "ladder_steps": list(steps.values()),
         }
     )
     statement = SCAN.format(
         query="\nUNION ALL\n".join(parts), IN_CHUNK=IN_CHUNK, shared=SHARED_IN_SCAN
     )
     cursor.execute(statement, params)
-    raised, updated, cleared, red = cursor.fetchone()
+    raised, updated, cleared, stepped, red = cursor.fetchone()
     result.add("alerts_raised", raised)
     result.add("alerts_updated", updated)
     result.add("alerts_cleared", cleared)
+    result.add("alerts_stepped", stepped)
     result.new_red_alerts.extend(red)
+
+
+def _steps(rules) -> dict[int, int]:
+    """Each rule's place on its indicator's ladder, from 0, worst last: by threshold, the
+    highest worst, or the lowest for an indicator where a lower value is worse
+    (risk.rules.FALLING); then by severity; rules without a threshold (a signal) by severity
+    alone."""
+    from risk.models import Severity
+
+    severity_rank = {value: rank for rank, value in enumerate(Severity.values)}
+
+    def worse_last(rule):
+        threshold = rule.threshold
+        if threshold is not None and rule.indicator in FALLING:
+            threshold = -threshold
+        return (threshold is not None, threshold or 0, severity_rank.get(rule.severity, 0), rule.pk)
+
+    by_indicator: dict[str, list] = {}
+    for rule in rules:
+        by_indicator.setdefault(rule.indicator, []).append(rule)
+    return {
+        rule.pk: step
+        for ladder in by_indicator.values()
+        for step, rule in enumerate(sorted(ladder, key=worse_last))
+    }
 
 
 def _rule_groups(rules) -> list[tuple[str, list]]:
@@ -496,7 +596,7 @@ def _rule_groups(rules) -> list[tuple[str, list]]:
     group, every other rule on its own with its query given an empty measure."""
     measured: dict[str, list] = {}
     groups = []
-    for rule in rules.order_by("code"):
+    for rule in sorted(rules, key=lambda rule: rule.code):
         query = INDICATORS.get(rule.indicator)
         if query is None:
             continue
@@ -545,7 +645,8 @@ def process_chunk(
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CHUNK_LOCK_NAMESPACE, first])
         # What this transaction writes are results, not new inputs (risk.pending's triggers).
         cursor.execute("SELECT set_config(%s, 'on', true)", [JOB_SETTING])
-        figures.defer_in_this_transaction(cursor)
+        # The dashboards' book figures start collecting the chunk's differences (risk.hooks).
+        hooks.chunk_begun(cursor)
         select_chunk(cursor, first, last, full=full, take_pending=recompute, result=result)
         if recompute:
             cursor.execute(AGE_PAST_DUE, _params(first, last, on, result))
@@ -557,7 +658,7 @@ def process_chunk(
             transaction.on_commit(lambda: _notify_red(alert_ids))
         # The dashboard's book figures take the chunk's differences last, so a concurrent
         # chunk waits for those rows only for as long as this one takes to commit.
-        figures.add_deferred(cursor)
+        hooks.chunk_ending(cursor)
         # The chunk's writes are done: whatever else this transaction writes (when the
         # chunk runs inside a wider one) is input again.
         cursor.execute("SELECT set_config(%s, 'off', true)", [JOB_SETTING])

@@ -13,11 +13,27 @@ The catalogue itself (severity, risk type, thresholds, SLA, suggested response) 
 EarlyWarningRule, seeded by migration and tuned in admin.
 """
 
-GRADES = "ARRAY['AAA','AA','A','BBB','BB','B','CCC','CC','C']"
+from customers.grades import GRADES as MASTER_SCALE
+from lending.stages import OPEN_APPLICATION_STATUSES, statuses_sql
+
+# The master scale as an SQL array: array_position() is a grade's place on it, best first.
+GRADES = "ARRAY[" + ",".join(f"'{grade}'" for grade in MASTER_SCALE) + "]"
 # The customers of the chunk at work: the changed and the calendar-moved ones, or the whole
 # range (risk/recompute.py selects them at the start of each chunk). An array parameter, so
 # that every statement reads them through its customer index with an exact row estimate.
 IN_CHUNK = "= ANY(%(customers)s::bigint[])"
+# The alert severities (risk.models.Severity's values) ranked from the mildest: a worse
+# alert, or a policy's "from this severity on", compares by rank.
+SEVERITY_RANK = {"yellow": 1, "orange": 2, "red": 3}
+
+
+def severity_rank_sql(expression: str) -> str:
+    """The SQL rank of the severity in `expression` (the mildest for anything else)."""
+    mildest = min(SEVERITY_RANK.values())
+    worse = sorted((rank, name) for name, rank in SEVERITY_RANK.items() if rank > mildest)
+    steps = " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in reversed(worse))
+    return f"CASE {expression} {steps} ELSE {mildest} END"
+
 
 ACTIVE_LOANS = f"""
     SELECT l.id, l.customer_id FROM credit_loan l
@@ -31,6 +47,7 @@ LATEST_ASSESSMENT = f"""
         SELECT a.customer_id, a.score, a.grade,
                lead(a.score) OVER newest_first AS previous_score,
                lead(a.grade) OVER newest_first AS previous_grade,
+               lead(a.assessed_at) OVER newest_first AS previous_assessed_at,
                row_number() OVER newest_first AS position
         FROM credit_assessment a
         WHERE a.customer_id {IN_CHUNK}
@@ -76,7 +93,12 @@ SHARED = {
 # Indicators whose query returns a fifth column, the measure each rule's threshold applies to:
 # all the enabled rules of such an indicator are evaluated in one pass, the query run with
 # the lowest threshold (the four days-past-due rules read the loans once, not four times).
-MEASURED = frozenset({"dpd"})
+# Both count something that climbs a ladder of steps (days; instalments missed).
+MEASURED = frozenset({"dpd", "missed_instalments"})
+
+# Indicators where a lower value is worse: the step of their ladder with the lowest
+# threshold is the top one (a coverage below 1.0 is bad, below 0.8 worse).
+FALLING = frozenset({"dscr_limit"})
 
 INDICATORS: dict[str, str] = {
     # Days past due at or beyond the threshold (1, 30, 60, 90: four rules, see MEASURED).
@@ -89,16 +111,20 @@ INDICATORS: dict[str, str] = {
         FROM unpaid_instalments u
         WHERE %(on)s::date - u.oldest >= %(threshold)s
     """,
-    # Instalments missed: at least `threshold` instalments past due and unpaid.
+    # Instalments missed: at least `threshold` instalments past due and unpaid (a ladder of
+    # counts, see MEASURED).
     "missed_instalments": """
-        SELECT u.customer_id, u.loan_id, 'loan:' || u.loan_id, u.overdue::text
+        SELECT u.customer_id, u.loan_id, 'loan:' || u.loan_id, u.overdue::text, u.overdue
         FROM unpaid_instalments u
         WHERE u.overdue >= %(threshold)s
     """,
-    # The latest assessment scored `threshold` points or more below the one before.
+    # The latest assessment scored `threshold` points or more below the one before. The value
+    # is the points and the day of the assessment before ("44;2026-10-01", read by
+    # risk.alert_values), so the officer sees what the score dropped from.
     "score_drop": """
         SELECT latest.customer_id, NULL::bigint, 'customer:' || latest.customer_id,
-               (latest.previous_score - latest.score)::text
+               (latest.previous_score - latest.score)::text || ';'
+               || ((latest.previous_assessed_at AT TIME ZONE %(tz)s)::date)::text
         FROM latest_assessment latest
         WHERE latest.previous_score - latest.score >= %(threshold)s
     """,
@@ -212,7 +238,7 @@ INDICATORS: dict[str, str] = {
           AND l.maturity_date BETWEEN %(on)s AND %(on)s + %(threshold)s::int
           AND NOT EXISTS (SELECT 1 FROM credit_application a
                           WHERE a.customer_id = l.customer_id
-                            AND a.status IN ('draft', 'submitted', 'under_review', 'approved'))
+                            AND a.status IN {statuses_sql(OPEN_APPLICATION_STATUSES)})
     """,
 }
 

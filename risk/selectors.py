@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,7 +14,7 @@ from accounts.scope import get_in_scope_or_404, scope_queryset
 from core.months import add_months
 from lending.models import Loan, LoanStatus
 from lending.selectors import loans_with_dpd
-from risk import classification
+from risk import classification, hooks
 from risk.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -35,6 +36,7 @@ ALERT_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_br
 ALERT_LIST_COLUMNS = (
     *("severity", "value", "value_on", "status", "raised_at", "sla_due_at", "cleared_at"),
     "escalated_at",
+    "indicator",
     *("rule__name", "rule__indicator", "customer__name", "loan__id"),
     *("assignee__username", "assignee__first_name", "assignee__last_name"),
 )
@@ -48,13 +50,44 @@ def alerts_for(user: User) -> QuerySet[Alert]:
     )
 
 
-def alert_filter(alerts: QuerySet[Alert], filters: dict, *, at) -> QuerySet[Alert]:
+# The alert list's age filter: raised within (newer than, older than) so many days before the
+# moment of the list. The dashboard's age bars count the last four, so that each alert falls
+# in one bar and the bars add up to the alerts open.
+AGE_WINDOWS = {
+    "1": (1, None),
+    "7": (7, None),
+    "30": (30, None),
+    "1-7": (7, 1),
+    "7-30": (30, 7),
+    "older": (None, 30),
+}
+# The alert list's filter value for the alerts past their SLA and not acknowledged.
+PAST_SLA = "breached"
+
+
+def alert_age_q(age: str, at: dt.datetime) -> Q:
+    """The condition that an alert's age at `at` is in the window AGE_WINDOWS[age]."""
+    newer_than, older_than = AGE_WINDOWS[age]
+    condition = Q()
+    if newer_than is not None:
+        condition &= Q(raised_at__gte=at - dt.timedelta(days=newer_than))
+    if older_than is not None:
+        condition &= Q(raised_at__lt=at - dt.timedelta(days=older_than))
+    return condition
+
+
+def alert_past_sla_q(at: dt.datetime) -> Q:
+    """The condition that an alert was past its SLA at `at` and not acknowledged by then."""
+    return Q(sla_due_at__lt=at) & (Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=at))
+
+
+def alert_filter(
+    alerts: QuerySet[Alert], filters: dict, *, at, user: User | None = None
+) -> QuerySet[Alert]:
     """Applies cleaned AlertFilterForm values. Ages and the SLA are counted at `at`; with
     the form's `at` (a moment the dashboard's figures were computed), the active alerts are
     those active then: raised by that moment and not closed by it, as the dashboard counts
     them (dashboards.selectors.alert_kpis)."""
-    from risk.forms import AGE_WINDOWS, PAST_SLA
-
     status = filters.get("status") or ""
     if status == "" and filters.get("at"):
         alerts = alerts.filter(raised_at__lte=at).filter(
@@ -70,19 +103,123 @@ def alert_filter(alerts: QuerySet[Alert], filters: dict, *, at) -> QuerySet[Aler
         alerts = alerts.filter(rule=filters["rule"])
     if filters.get("officer"):
         alerts = alerts.filter(assignee=filters["officer"])
+    if filters.get("queue") and user is not None:
+        alerts = alerts.filter(alert_queue_q(user, filters["queue"]))
     if filters.get("branch"):
         alerts = alerts.filter(customer_branch=filters["branch"])
     if filters.get("age"):
-        newer_than, older_than = AGE_WINDOWS[filters["age"]]
-        if newer_than is not None:
-            alerts = alerts.filter(raised_at__gte=at - dt.timedelta(days=newer_than))
-        if older_than is not None:
-            alerts = alerts.filter(raised_at__lt=at - dt.timedelta(days=older_than))
+        alerts = alerts.filter(alert_age_q(filters["age"], at))
     if filters.get("sla") == PAST_SLA:
-        alerts = alerts.filter(sla_due_at__lt=at).filter(
-            Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gt=at)
-        )
+        alerts = alerts.filter(alert_past_sla_q(at))
     return alerts
+
+
+# The queues of the alert list: what is the user's to work, and what their team's is.
+QUEUE_MINE = "mine"
+QUEUE_TEAM = "team"
+
+
+def alert_queue_q(user: User, queue: str) -> Q:
+    """Mine: assigned to me, or escalated to me (the Today page counts the same). My team's:
+    assigned to anyone of my branch (a manager's officers; an officer's colleagues, within
+    the officer's own scope)."""
+    if queue == QUEUE_MINE:
+        return Q(assignee=user) | Q(escalated_to=user)
+    if queue == QUEUE_TEAM and user.branch_id is not None:
+        return Q(assignee__branch_id=user.branch_id)
+    return Q(pk__in=[])
+
+
+def open_alert_count(user: User) -> int:
+    """The true number of the user's own active alerts (QUEUE_MINE), within their scope."""
+    return (
+        scope_queryset(user, Alert.objects.filter(alert_queue_q(user, QUEUE_MINE)), **ALERT_SCOPE)
+        .filter(status__in=ACTIVE_ALERT_STATUSES)
+        .count()
+    )
+
+
+@dataclass
+class AlertGroup:
+    """One customer's alerts on a list: worst severity first, then oldest."""
+
+    customer_id: int
+    customer_name: str
+    alerts: list
+
+    @property
+    def worst(self) -> str:
+        return self.alerts[0].severity
+
+    @property
+    def count(self) -> int:
+        return len(self.alerts)
+
+
+SEVERITY_ORDER = {"red": 0, "orange": 1, "yellow": 2}
+
+
+def group_by_customer(alerts: list[Alert]) -> list[AlertGroup]:
+    """The alerts in one group per customer, each worst first then oldest; the groups in the
+    order their first alert came in (the list's order: most urgent first). No query."""
+    groups: dict[int, AlertGroup] = {}
+    for alert in alerts:
+        group = groups.get(alert.customer_id)
+        if group is None:
+            group = groups[alert.customer_id] = AlertGroup(
+                alert.customer_id, alert.customer.name, []
+            )
+        group.alerts.append(alert)
+    for group in groups.values():
+        group.alerts.sort(
+            key=lambda alert: (SEVERITY_ORDER.get(alert.severity, 3), alert.raised_at, alert.pk)
+        )
+    return list(groups.values())
+
+
+def alerts_get_for(user: User, ids: list[int]) -> list[Alert]:
+    """The alerts of `ids`, every one of which the user may see: a single one out of scope
+    (or missing) is a 404 for all of them, as one out of scope alone would be."""
+    wanted = set(ids)
+    found = list(
+        scope_queryset(user, Alert.objects.filter(pk__in=wanted), **ALERT_SCOPE).order_by("pk")
+    )
+    if len(found) != len(wanted):
+        raise Http404
+    return found
+
+
+def alert_visible_to(user: User, alert: Alert) -> bool:
+    """Whether `user` may see the alert (the scope of its list and page)."""
+    return scope_queryset(user, Alert.objects.filter(pk=alert.pk), **ALERT_SCOPE).exists()
+
+
+def alert_assignees(alert: Alert) -> QuerySet[User]:
+    """Who may take the alert: the active people who work alerts and see this one: its
+    customer's officer, the managers of its branch, the risk officers (accounts.scope)."""
+    from accounts.models import Role
+
+    who = Q(role=Role.RISK_OFFICER)
+    if alert.customer_officer_id is not None:
+        who |= Q(role=Role.OFFICER, pk=alert.customer_officer_id)
+    if alert.customer_branch_id is not None:
+        who |= Q(role=Role.MANAGER, branch_id=alert.customer_branch_id)
+    return User.objects.filter(who, is_active=True).order_by("role", "username")
+
+
+def alert_history(alert: Alert) -> list:
+    """The alert's responses and events (steps on its ladder, assignments, merges), oldest
+    first, each step with what its indicator measured then in words (`measure_shown`)."""
+    from risk.alert_values import format_measure
+
+    actions = list(
+        alert.actions.select_related(
+            "taken_by", "interaction", "follow_up", "rule_before", "rule_after", "assigned_to"
+        )
+    )
+    for action in actions:
+        action.measure_shown = format_measure(alert.indicator, action.measure)
+    return actions
 
 
 def alert_get_for(user: User, pk) -> Alert:
@@ -268,18 +405,7 @@ def risk_overview(user: User) -> dict:
         breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
         escalated=Count("id", filter=Q(escalated_at__isnull=False)),
     )
-    # Active loans by class from the trigger-maintained book figures (dashboards.figures):
-    # the same count as grouping the loans, without reading every loan in scope.
-    from dashboards.models import BookFigure
-
-    classes = {
-        int(key): count
-        for key, count in scope_queryset(user, BookFigure.objects.filter(dimension="class"))
-        .exclude(key="")
-        .order_by()
-        .values_list("key")
-        .annotate(n=Sum("loans"))
-    }
+    classes = loan_class_counts(user)
     from customers.models import Customer
 
     levels = dict(
@@ -298,12 +424,27 @@ def risk_overview(user: User) -> dict:
     }
 
 
+def loan_class_counts(user: User) -> dict[int, int]:
+    """Active loans by class in the user's scope: from the reader a higher floor registered
+    (the dashboards' trigger-maintained book figures, which do not read every loan in
+    scope), else by grouping the loans' risk rows; the two agree."""
+    if hooks.CLASS_COUNT_READERS:
+        return hooks.CLASS_COUNT_READERS[-1](user)
+    active = LoanRisk.objects.filter(loan__status=LoanStatus.ACTIVE)
+    return dict(
+        scope_queryset(user, active, **CUSTOMER_SCOPE)
+        .order_by()
+        .values_list("final_class")
+        .annotate(n=Count("pk"))
+    )
+
+
 def _scorecard_alerts(user: User) -> list:
     """Population-shift alerts on the scorecards, for those who monitor them."""
     from credit.models import ScorecardAlert, ScorecardAlertStatus
-    from credit.monitoring import can_monitor
+    from credit.policies import may_monitor_scorecards
 
-    if not can_monitor(user):
+    if not may_monitor_scorecards(user):
         return []
     return list(
         ScorecardAlert.objects.exclude(status=ScorecardAlertStatus.CLOSED).select_related("version")

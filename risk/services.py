@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from audit.services import audit_change, audit_log, snapshot
 from core.business_date import business_date
+from customers import services as customer_services
 from customers.models import Interaction
 from risk import classification, selectors
 from risk.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
     AlertAction,
+    AlertEvent,
     AlertStatus,
     ClassificationProposal,
     HistoryKind,
@@ -26,16 +28,19 @@ from risk.models import (
     LoanRisk,
     ManualSignal,
     ProposalStatus,
+    ResponseAction,
     RiskHistory,
 )
-
-
-def can_work_alerts(user: User) -> bool:
-    return user.role in {Role.OFFICER, Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}
-
-
-def can_override(user: User) -> bool:
-    return user.role in {Role.MANAGER, Role.RISK_OFFICER}
+from risk.policies import (
+    ALERT_ASSIGNEE_ROLES,
+    may_acknowledge_alert,
+    may_assign_alert,
+    may_decide_class_proposal,
+    may_override_class,
+    may_raise_signal,
+    may_withdraw_class_proposal,
+    may_work_alerts,
+)
 
 
 def _locked(alert: Alert) -> Alert:
@@ -45,7 +50,7 @@ def _locked(alert: Alert) -> Alert:
 def _move(
     alert: Alert, *, actor: User, to: str, expected: tuple[str, ...], fields: dict | None = None
 ) -> Alert:
-    if not can_work_alerts(actor):
+    if not may_work_alerts(actor):
         raise PermissionDenied
     locked = _locked(alert)
     if locked.status not in expected:
@@ -70,6 +75,8 @@ def _move(
 
 @transaction.atomic
 def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
+    if not may_acknowledge_alert(actor, alert):
+        raise PermissionDenied
     return _move(
         alert,
         actor=actor,
@@ -77,6 +84,87 @@ def alert_acknowledge(*, actor: User, alert: Alert) -> Alert:
         expected=(AlertStatus.OPEN,),
         fields={"acknowledged_at": timezone.now()},
     )
+
+
+@transaction.atomic
+def alerts_acknowledge(*, actor: User, alerts: list[Alert]) -> list[Alert]:
+    """Several alerts acknowledged at once, each as alert_acknowledge does it (audited one by
+    one), all or none: one that cannot be acknowledged refuses the lot, naming it."""
+    acknowledged = []
+    # In id order, so two people acknowledging overlapping selections lock in one order.
+    for alert in sorted(alerts, key=lambda alert: alert.pk):
+        try:
+            acknowledged.append(alert_acknowledge(actor=actor, alert=alert))
+        except ValidationError as error:
+            raise ValidationError(
+                {
+                    "alerts": _("%(alert)s: %(reason)s")
+                    % {"alert": alert_label(alert), "reason": " ".join(error.messages)}
+                }
+            ) from error
+    return acknowledged
+
+
+def alert_label(alert: Alert) -> str:
+    """How a message names an alert: its rule and customer."""
+    return f"{_(alert.rule.name)} · {alert.customer.name}"
+
+
+@transaction.atomic
+def alert_assign(*, actor: User, alert: Alert, assignee: User | None, note: str) -> Alert:
+    """Gives the alert to another person who works alerts and may see this one (its
+    customer's officer, a manager of its branch, a risk officer), with a note for them; the
+    alert's history keeps the step, the audit trail the change."""
+    locked = _locked(alert)
+    if not may_assign_alert(actor, locked):
+        raise PermissionDenied
+    if not locked.is_active:
+        raise ValidationError(
+            _("This alert is %(status)s; it can no longer be assigned.")
+            % {"status": locked.get_status_display()}
+        )
+    if assignee is None:
+        raise ValidationError({"assignee": _("Choose who takes the alert.")})
+    if (
+        assignee.role not in ALERT_ASSIGNEE_ROLES
+        or not assignee.is_active
+        or not selectors.alert_visible_to(assignee, locked)
+    ):
+        raise ValidationError(
+            {
+                "assignee": _(
+                    "%(person)s may not take this alert: choose its customer's officer, a "
+                    "manager of its branch or a risk officer."
+                )
+                % {"person": assignee}
+            }
+        )
+    if assignee.pk == locked.assignee_id:
+        raise ValidationError(
+            {"assignee": _("The alert is already assigned to %(person)s.") % {"person": assignee}}
+        )
+    if not note.strip():
+        raise ValidationError(
+            {"note": _("Say what the alert needs from them: the note goes with it.")}
+        )
+    before = snapshot(locked, ["assignee_id"])
+    locked.assignee = assignee
+    locked.save(update_fields=["assignee"])
+    AlertAction.objects.create(
+        alert=locked,
+        action=AlertEvent.ASSIGNED,
+        note=note.strip(),
+        taken_by=actor,
+        assigned_to=assignee,
+    )
+    audit_change(
+        actor=actor,
+        action="risk.alert.assigned",
+        obj=locked,
+        before=before,
+        after=snapshot(locked, ["assignee_id"]),
+    )
+    return locked
 
 
 @transaction.atomic
@@ -102,7 +190,7 @@ def alert_record_action(
     follow_up=None,
 ) -> AlertAction:
     """A response to the alert, tied to the call or visit (interaction) that carried it."""
-    if not can_work_alerts(actor):
+    if not may_work_alerts(actor):
         raise PermissionDenied
     if not note.strip():
         raise ValidationError({"note": _("Describe what was done.")})
@@ -129,10 +217,39 @@ def alert_record_action(
 
 
 @transaction.atomic
+def alert_respond(
+    *,
+    actor: User,
+    alert: Alert,
+    action: str,
+    note: str,
+    channel: str = "",
+    interaction: Interaction | None = None,
+) -> AlertAction:
+    """The alert page's response: with a contact `channel` the call or visit is logged as
+    the customer's interaction and the response carries it; otherwise the response links the
+    logged `interaction` given, if any. Both or neither are recorded."""
+    if channel:
+        interaction = customer_services.interaction_log(
+            actor=actor,
+            interaction=Interaction(
+                customer=alert.customer,
+                channel=channel,
+                summary=f"{alert.rule.name}: {note}",
+                outcome=str(dict(ResponseAction.choices).get(action, action)),
+            ),
+        )
+    return alert_record_action(
+        actor=actor, alert=alert, action=action, note=note, interaction=interaction
+    )
+
+
+@transaction.atomic
 def alert_resolve(*, actor: User, alert: Alert, resolution: str) -> Alert:
     if not resolution.strip():
         raise ValidationError({"resolution": _("Say how the alert was resolved.")})
-    if not alert.actions.exists():
+    # A response, not an event of the alert's history (a step, an assignment).
+    if not alert.actions.filter(action__in=ResponseAction.values).exists():
         raise ValidationError(_("Record the response first (a call, a visit, a measure)."))
     now = timezone.now()
     return _move(
@@ -361,7 +478,7 @@ def classification_override(
     least as bad as the recorded one raises the risk and takes effect at once; a better one
     lowers it and becomes a proposal another person approves (returned; None when the
     override took effect)."""
-    if not can_override(actor):
+    if not may_override_class(actor):
         raise PermissionDenied
     reason = reason.strip()
     on = business_date()
@@ -406,7 +523,7 @@ def classification_override_clear(
     """Ends an override before its date. When the override holds the loan in a worse class
     than the rules give, ending it lowers the recorded risk: a proposal another person
     approves (returned). Otherwise it ends at once (None)."""
-    if not can_override(actor):
+    if not may_override_class(actor):
         raise PermissionDenied
     reason = reason.strip()
     if not reason:
@@ -427,12 +544,6 @@ def classification_override_clear(
         final_class=floor.loan_class,
     )
     return None
-
-
-def can_decide_proposal(user: User, proposal: ClassificationProposal) -> bool:
-    """A manager (of the loan's branch: the scope checks that) or a risk officer, never
-    the proposer: the other pair of eyes."""
-    return can_override(user) and proposal.proposed_by_id != user.pk
 
 
 def _proposal_locked(proposal: ClassificationProposal) -> tuple[LoanRisk, ClassificationProposal]:
@@ -481,11 +592,11 @@ def classification_proposal_approve(
 ) -> ClassificationProposal:
     """The second person approves: the proposal takes effect now, if the floor and the
     end still allow it (the days past due may have grown while it waited)."""
-    if not can_override(actor):
+    if not may_override_class(actor):
         raise PermissionDenied
     locked_risk, locked = _proposal_locked(proposal)
     # Maker-checker, checked on the locked row.
-    if not can_decide_proposal(actor, locked):
+    if not may_decide_class_proposal(actor, locked):
         raise PermissionDenied
     on = business_date()
     floor = selectors.classification_floor(locked_risk, on)
@@ -519,10 +630,10 @@ def classification_proposal_approve(
 def classification_proposal_reject(
     *, actor: User, proposal: ClassificationProposal
 ) -> ClassificationProposal:
-    if not can_override(actor):
+    if not may_override_class(actor):
         raise PermissionDenied
     _locked_risk, locked = _proposal_locked(proposal)
-    if not can_decide_proposal(actor, locked):
+    if not may_decide_class_proposal(actor, locked):
         raise PermissionDenied  # the proposer withdraws instead
     _decide(locked, actor=actor, status=ProposalStatus.REJECTED)
     return locked
@@ -532,7 +643,7 @@ def classification_proposal_reject(
 def classification_proposal_withdraw(
     *, actor: User, proposal: ClassificationProposal
 ) -> ClassificationProposal:
-    if proposal.proposed_by_id != actor.pk:
+    if not may_withdraw_class_proposal(actor, proposal):
         raise PermissionDenied
     _locked_risk, locked = _proposal_locked(proposal)
     _decide(locked, actor=actor, status=ProposalStatus.WITHDRAWN)
@@ -541,7 +652,7 @@ def classification_proposal_withdraw(
 
 @transaction.atomic
 def signal_raise(*, actor: User, signal: ManualSignal) -> ManualSignal:
-    if actor.role not in {Role.OFFICER, Role.MANAGER, Role.RISK_OFFICER}:
+    if not may_raise_signal(actor):
         raise PermissionDenied
     signal.raised_by = actor
     signal.full_clean()
@@ -557,7 +668,7 @@ def signal_raise(*, actor: User, signal: ManualSignal) -> ManualSignal:
 
 @transaction.atomic
 def signal_withdraw(*, actor: User, signal: ManualSignal) -> ManualSignal:
-    if actor.role not in {Role.OFFICER, Role.MANAGER, Role.RISK_OFFICER}:
+    if not may_raise_signal(actor):
         raise PermissionDenied
     if ManualSignal.objects.filter(pk=signal.pk, active=True).update(active=False):
         audit_log(actor=actor, action="risk.signal.withdrawn", obj=signal)

@@ -1,20 +1,21 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.models import Role
 from core.business_date import business_date
 from core.forms import apply_service_errors, refusal_status
-from customers import services as customer_services
-from customers.models import Interaction
 from customers.selectors import customer_get_for, officers_visible_to
-from risk import jobs, selectors, services
+from risk import jobs, policies, selectors, services
 from risk.forms import (
+    AlertAssignForm,
     AlertFilterForm,
+    BulkAcknowledgeForm,
     CloseForm,
     OverrideEndForm,
     OverrideForm,
@@ -27,33 +28,83 @@ PAGE_SIZE = 50
 
 
 def alert_list(request):
-    form = AlertFilterForm(request.GET or None, officers=officers_visible_to(request.user))
-    now = timezone.now()
+    form = AlertFilterForm(
+        request.GET or None, officers=officers_visible_to(request.user), user=request.user
+    )
     if form.is_bound and not form.is_valid():
         # Errors next to the fields, and no rows: the others' rows would pass for the ones
         # asked for.
-        return render(
-            request,
-            "risk/alert_list.html",
-            {"form": form, "alerts": [], "now": now, "limited": False},
-            status=400,
-        )
+        return _render_alert_list(request, form, [], http_status=400)
     filters = form.cleaned_data if form.is_bound else {}
+    now = timezone.now()
     alerts = selectors.alert_filter(
-        selectors.alerts_for(request.user), filters, at=filters.get("at") or now
+        selectors.alerts_for(request.user), filters, at=filters.get("at") or now, user=request.user
     )
     rows = list(alerts.order_by("sla_due_at", "-id")[:PAGE_SIZE])
+    return _render_alert_list(request, form, rows, at=filters.get("at"))
+
+
+def _render_alert_list(request, form, rows, *, at=None, bulk_form=None, http_status: int = 200):
+    """The list, one group per customer (worst first, then oldest), with the bulk
+    acknowledgement's ticks; after a refused acknowledgement it comes back with the reason
+    by the selection and a 400."""
+    groups = selectors.group_by_customer(rows)
     return render(
         request,
         "risk/alert_list.html",
         {
             "form": form,
-            "alerts": rows,
-            "now": now,
-            "at": filters.get("at"),
+            # Flat, in the groups' order.
+            "alerts": [alert for group in groups for alert in group.alerts],
+            "groups": groups,
+            "now": timezone.now(),
+            "at": at,
             "limited": len(rows) == PAGE_SIZE,
+            "can_acknowledge": policies.may_work_alerts(request.user),
+            "bulk_form": bulk_form or BulkAcknowledgeForm(),
         },
+        status=http_status,
     )
+
+
+@require_POST
+def alert_bulk_acknowledge(request):
+    """Acknowledges the alerts ticked on the list, all or none: one the user may not see is
+    a 404 for the whole request, one that cannot be acknowledged refuses them all (400)."""
+    form = BulkAcknowledgeForm(request.POST)
+    if form.is_valid():
+        alerts = selectors.alerts_get_for(request.user, form.cleaned_data["alerts"])
+        try:
+            acknowledged = services.alerts_acknowledge(actor=request.user, alerts=alerts)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s alert acknowledged.",
+                    "%(count)s alerts acknowledged.",
+                    len(acknowledged),
+                )
+                % {"count": len(acknowledged)},
+            )
+            return redirect(_back_to_list(request))
+    filter_form = AlertFilterForm(officers=officers_visible_to(request.user), user=request.user)
+    rows = list(
+        selectors.alert_filter(selectors.alerts_for(request.user), {}, at=timezone.now()).order_by(
+            "sla_due_at", "-id"
+        )[:PAGE_SIZE]
+    )
+    return _render_alert_list(request, filter_form, rows, bulk_form=form, http_status=400)
+
+
+def _back_to_list(request) -> str:
+    """The list as it was filtered (its query string comes back in `filters`), else the
+    list."""
+    # Parsed and encoded again: only a query string of this list, whatever was posted.
+    query = QueryDict(request.POST.get("filters", "")).urlencode()
+    base = reverse("risk:alert-list")
+    return f"{base}?{query}" if query else base
 
 
 def alert_detail(request, pk: int):
@@ -62,16 +113,21 @@ def alert_detail(request, pk: int):
 
 def _render_alert(request, alert, *, forms: dict | None = None, http_status: int = 200):
     """The alert page; after a refused step it returns with the bound form and a 400."""
+    can_assign = policies.may_assign_alert(request.user, alert) and alert.is_active
     return render(
         request,
         "risk/alert_detail.html",
         {
             "alert": alert,
             "customer": alert.customer,
-            "actions": list(alert.actions.select_related("taken_by", "interaction", "follow_up")),
-            "can_work": services.can_work_alerts(request.user) and alert.is_active,
+            "actions": selectors.alert_history(alert),
+            "can_work": policies.may_work_alerts(request.user) and alert.is_active,
+            "can_assign": can_assign,
             "response_form": ResponseForm(customer=alert.customer),
             "close_form": CloseForm(),
+            "assign_form": AlertAssignForm(assignees=selectors.alert_assignees(alert))
+            if can_assign
+            else None,
             "now": timezone.now(),
             **(forms or {}),
         },
@@ -106,6 +162,36 @@ def alert_acknowledge(request, pk: int):
 
 
 @require_POST
+def alert_assign(request, pk: int):
+    """Assigns or reassigns the alert, with a note; refused choices come back next to the
+    fields with a 400."""
+    alert = selectors.alert_get_for(request.user, pk)
+    if not policies.may_assign_alert(request.user, alert):
+        raise PermissionDenied
+    form = AlertAssignForm(request.POST, assignees=selectors.alert_assignees(alert))
+    if form.is_valid():
+        try:
+            services.alert_assign(
+                actor=request.user,
+                alert=alert,
+                assignee=form.cleaned_data["assignee"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):
+                # About the alert, not a field (it was closed meanwhile): said on top.
+                messages.error(request, " ".join(error.messages))
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Alert assigned to %(person)s.") % {"person": form.cleaned_data["assignee"]},
+            )
+            return redirect("risk:alert-detail", pk=alert.pk)
+    return _render_alert(request, alert, forms={"assign_form": form}, http_status=400)
+
+
+@require_POST
 def alert_respond(request, pk: int):
     """Records a response; a contact channel and note also log the call or visit."""
     alert = selectors.alert_get_for(request.user, pk)
@@ -113,25 +199,14 @@ def alert_respond(request, pk: int):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                interaction = data.get("interaction")
-                if data.get("channel"):
-                    interaction = customer_services.interaction_log(
-                        actor=request.user,
-                        interaction=Interaction(
-                            customer=alert.customer,
-                            channel=data["channel"],
-                            summary=f"{alert.rule.name}: {data['note']}",
-                            outcome=dict(form.fields["action"].choices)[data["action"]],
-                        ),
-                    )
-                services.alert_record_action(
-                    actor=request.user,
-                    alert=alert,
-                    action=data["action"],
-                    note=data["note"],
-                    interaction=interaction,
-                )
+            services.alert_respond(
+                actor=request.user,
+                alert=alert,
+                action=data["action"],
+                note=data["note"],
+                channel=data.get("channel") or "",
+                interaction=data.get("interaction"),
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -178,7 +253,7 @@ def classification_override(request, loan_pk: int):
     form. A worse class takes effect at once; a better one (or ending an override that holds
     the loan in a worse class) becomes a proposal for another manager or risk officer."""
     loan_risk = selectors.loan_risk_get_for(request.user, loan_pk)
-    if not services.can_override(request.user):
+    if not policies.may_override_class(request.user):
         raise PermissionDenied
     on = business_date()
     form = OverrideForm(on=on, initial={"loan_class": loan_risk.final_class})
@@ -239,8 +314,9 @@ def _render_override(request, loan_risk, form, end_form, *, http_status: int = 2
             "business_date": on,
             "pending": pending,
             "can_decide": pending is not None
-            and services.can_decide_proposal(request.user, pending),
-            "can_withdraw": pending is not None and pending.proposed_by_id == request.user.pk,
+            and policies.may_decide_class_proposal(request.user, pending),
+            "can_withdraw": pending is not None
+            and policies.may_withdraw_class_proposal(request.user, pending),
         },
         status=http_status,
     )
@@ -254,7 +330,7 @@ def _proposal_step(request, loan_pk: int, pk: int, step, success: str):
     try:
         step(proposal)
     except ValidationError as error:
-        if not services.can_override(request.user):
+        if not policies.may_override_class(request.user):
             raise PermissionDenied from error  # the override page is not theirs to see
         messages.error(request, " ".join(error.messages))
         loan_risk = selectors.loan_risk_get_for(request.user, loan_pk)
@@ -311,7 +387,7 @@ def classification_proposal_withdraw(request, loan_pk: int, pk: int):
 
 def signal_add(request, customer_pk: int):
     customer = customer_get_for(request.user, customer_pk)
-    if request.user.role not in (Role.OFFICER, Role.MANAGER, Role.RISK_OFFICER):
+    if not policies.may_raise_signal(request.user):
         raise PermissionDenied
     form = SignalForm(request.POST or None, instance=ManualSignal(customer=customer))
     if request.method == "POST" and form.is_valid():
@@ -337,7 +413,7 @@ def signal_withdraw(request, customer_pk: int, pk: int):
 
 def overview(request):
     """The risk page of managers and risk officers."""
-    if request.user.role == Role.OFFICER:
+    if not policies.may_see_risk_page(request.user):
         raise PermissionDenied
     context = selectors.risk_overview(request.user)
     # A run still marked running shows whether a process works on it (one query to pg_locks,

@@ -14,8 +14,6 @@ from lending.services.applications import (
     application_submit,
     application_update,
     application_withdraw,
-    can_decide,
-    maker_part,
 )
 from lending.services.collateral import (
     collateral_add,
@@ -24,7 +22,7 @@ from lending.services.collateral import (
     loan_to_value,
 )
 from lending.services.loans import loan_import
-from lending.services.permissions import FourEyesRefused, can_service_loans
+from lending.services.permissions import FourEyesRefused
 from lending.services.pricing import (
     MAX_ANNUAL_RATE,
     offer_for,
@@ -33,7 +31,6 @@ from lending.services.pricing import (
 )
 from lending.services.proposals import (
     PROPOSER_REFUSAL,
-    can_decide_loan_change,
     loan_change_reject,
     loan_change_withdraw,
     repayment_reversal_approve,
@@ -57,9 +54,6 @@ __all__ = [
     "application_submit",
     "application_update",
     "application_withdraw",
-    "can_decide",
-    "can_decide_loan_change",
-    "can_service_loans",
     "collateral_add",
     "collateral_revalue",
     "guarantor_add",
@@ -68,7 +62,6 @@ __all__ = [
     "loan_change_withdraw",
     "loan_import",
     "loan_to_value",
-    "maker_part",
     "offer_for",
     "pricing_for",
     "product_rate_range",

@@ -20,30 +20,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.services import audit_change, audit_log, snapshot
 from core.business_date import business_date
+from core.numbers import format_money, format_percent
 from credit.models import Assessment
-from credit.services import can_work_credit
 from lending import notifications
 from lending.models import Application, ApplicationEvent, ApplicationStatus, Loan
+from lending.policies import (
+    maker_part,
+    may_decide_application,
+    may_prepare_application,
+    may_withdraw_application,
+)
 from lending.schedule import build_schedule, to_cents
 from lending.services.loans import save_schedule
 from lending.services.permissions import FourEyesRefused, require
 from lending.services.pricing import MAX_ANNUAL_RATE, ZERO, offer_for
-
-
-def maker_part(user: User, application: Application) -> str | None:
-    """How `user` took part in preparing the application ("submitted", "edited",
-    "created"), or None: any of them makes them one of its makers."""
-    if application.submitted_by_id == user.pk:
-        return "submitted"
-    if user.pk in application.editor_ids:
-        return "edited"
-    if application.created_by_id == user.pk:
-        return "created"
-    return None
-
 
 MAKER_REFUSALS = {
     "submitted": gettext_lazy(
@@ -63,22 +56,11 @@ DISBURSE_REFUSAL = gettext_lazy(
 )
 
 
-def can_decide(user: User, application: Application) -> bool:
-    """Managers of the customer's branch (and admins) decide: start the review, approve,
-    reject, and pay out what was approved. Never one of its makers (whoever created it,
-    edited its terms or submitted it)."""
-    if maker_part(user, application):
-        return False
-    if user.role == Role.MANAGER:
-        return application.customer.branch_id == user.branch_id
-    return user.role == Role.ADMIN
-
-
 def _require_decider(user: User, application: Application) -> None:
     part = maker_part(user, application)
     if part:
         raise FourEyesRefused(MAKER_REFUSALS[part])
-    require(can_decide(user, application))
+    require(may_decide_application(user, application))
 
 
 def _check_terms(
@@ -93,8 +75,8 @@ def _check_terms(
         errors["product"] = _("This product is no longer offered.")
     if not product.min_amount <= amount <= product.max_amount:
         errors["amount"] = _("The product lends between %(low)s and %(high)s.") % {
-            "low": product.min_amount,
-            "high": product.max_amount,
+            "low": format_money(product.min_amount),
+            "high": format_money(product.max_amount),
         }
     if term % product.repayment_frequency:
         errors["term_months"] = _(
@@ -113,16 +95,18 @@ def _check_terms(
     elif offer["available"] and amount > offer["max_amount"]:
         errors["amount"] = _("Grade %(grade)s allows at most %(max)s for this product.") % {
             "grade": application.customer.grade,
-            "max": offer["max_amount"],
+            "max": format_money(offer["max_amount"]),
         }
     if rate is not None and offer["available"]:
         if rate < offer["rate"]:
             errors["rate"] = _("The rate for grade %(grade)s is at least %(rate)s.") % {
                 "grade": application.customer.grade,
-                "rate": offer["rate"],
+                "rate": format_percent(offer["rate"]),
             }
         if rate > MAX_ANNUAL_RATE:
-            errors["rate"] = _("The rate cannot exceed %(rate)s.") % {"rate": MAX_ANNUAL_RATE}
+            errors["rate"] = _("The rate cannot exceed %(rate)s.") % {
+                "rate": format_percent(MAX_ANNUAL_RATE)
+            }
     if errors:
         raise ValidationError(errors)
     return offer
@@ -194,7 +178,7 @@ def _transition(
 
 @transaction.atomic
 def application_create(*, actor: User, application: Application) -> Application:
-    require(can_work_credit(actor))
+    require(may_prepare_application(actor))
     _check_terms(application, amount=application.amount, term=application.term_months)
     application.created_by = actor
     application.status = ApplicationStatus.DRAFT
@@ -216,7 +200,7 @@ def application_create(*, actor: User, application: Application) -> Application:
 
 @transaction.atomic
 def application_update(*, actor: User, application: Application, changes: dict) -> Application:
-    require(can_work_credit(actor))
+    require(may_prepare_application(actor))
     locked = Application.objects.select_for_update().get(pk=application.pk)
     if locked.status != ApplicationStatus.DRAFT:
         raise ValidationError(_("Only a draft can be edited."))
@@ -242,7 +226,7 @@ def application_update(*, actor: User, application: Application, changes: dict) 
 @transaction.atomic
 def application_submit(*, actor: User, application: Application) -> Application:
     """The maker hands the application over; from now on they cannot decide it."""
-    require(can_work_credit(actor))
+    require(may_prepare_application(actor))
     if not application.customer.grade:
         raise ValidationError(_("Assess the customer's credit before submitting."))
     _check_terms(application, amount=application.amount, term=application.term_months)
@@ -296,6 +280,16 @@ def application_approve(
     )
     # Maker-checker: checked on the locked row, so no race can slip a maker through.
     _require_decider(actor, locked)
+    if locked.status == ApplicationStatus.SUBMITTED:
+        # A manager who may decide approves straight from "submitted": the review is still
+        # its own step in the history (its event, audit row and assessment), taken in this
+        # transaction, so a refused approval leaves the application submitted.
+        application_start_review(actor=actor, application=locked)
+        locked = (
+            Application.objects.select_for_update()
+            .select_related("customer", "product")
+            .get(pk=application.pk)
+        )
     offer = _check_terms(locked, amount=amount, term=term_months, rate=rate)
     if offer["available"]:
         _check_security(locked, amount=amount, offer=offer)
@@ -328,7 +322,7 @@ def _check_security(application: Application, *, amount: Decimal, offer: dict) -
         if ltv > offer["max_ltv"]:
             errors.append(
                 _("Loan to value would be %(ltv)s, above the %(max)s allowed.")
-                % {"ltv": ltv, "max": offer["max_ltv"]}
+                % {"ltv": format_percent(ltv), "max": format_percent(offer["max_ltv"])}
             )
     if errors:
         raise ValidationError(errors)
@@ -358,7 +352,7 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
 
 @transaction.atomic
 def application_withdraw(*, actor: User, application: Application, reason: str) -> Application:
-    require(can_work_credit(actor) or actor.role == Role.ADMIN)
+    require(may_withdraw_application(actor))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the application is withdrawn.")})
     return _transition(
@@ -387,7 +381,7 @@ def application_disburse(
     )
     if maker_part(actor, locked):
         raise FourEyesRefused(DISBURSE_REFUSAL)
-    require(can_decide(actor, locked))
+    require(may_decide_application(actor, locked))
     on = on or business_date()
     locked = _transition(
         locked,

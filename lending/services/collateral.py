@@ -12,15 +12,15 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_change, audit_log, snapshot
-from credit.services import can_work_credit
 from lending.models import ApplicationStatus, Collateral, CollateralValuation, Guarantor, Loan
+from lending.policies import may_prepare_application, may_service_loans
 from lending.schedule import to_cents
-from lending.services.permissions import can_service_loans, require
+from lending.services.permissions import require
 
 
 @transaction.atomic
 def collateral_add(*, actor: User, collateral: Collateral) -> Collateral:
-    require(can_work_credit(actor))
+    require(may_prepare_application(actor))
     if collateral.application.status not in (
         ApplicationStatus.DRAFT,
         ApplicationStatus.SUBMITTED,
@@ -48,7 +48,7 @@ def collateral_add(*, actor: User, collateral: Collateral) -> Collateral:
 def collateral_revalue(
     *, actor: User, collateral: Collateral, value: Decimal, valued_on: dt.date
 ) -> Collateral:
-    require(can_service_loans(actor))
+    require(may_service_loans(actor))
     if value <= 0:
         raise ValidationError({"value": _("A value must be more than zero.")})
     locked = Collateral.objects.select_for_update().get(pk=collateral.pk)
@@ -72,7 +72,7 @@ def collateral_revalue(
 
 @transaction.atomic
 def guarantor_add(*, actor: User, guarantor: Guarantor) -> Guarantor:
-    require(can_work_credit(actor))
+    require(may_prepare_application(actor))
     if guarantor.guarantor_customer_id == guarantor.application.customer_id:
         raise ValidationError(
             {"guarantor_customer": _("A borrower cannot guarantee their own loan.")}

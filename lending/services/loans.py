@@ -10,11 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.services import audit_log
 from core.business_date import business_date
+from core.numbers import format_percent
 from customers.models import Customer
 from lending.models import Application, ApplicationEvent, ApplicationStatus, Instalment, Loan
+from lending.policies import may_import_portfolio
 from lending.schedule import build_schedule, to_cents
 from lending.services.permissions import require
 from lending.services.pricing import MAX_ANNUAL_RATE
@@ -58,7 +60,7 @@ def loan_import(
 ) -> Loan:
     """A loan disbursed by the core banking system: its application is recorded as already
     disbursed (it never went through this pipeline), and its schedule is built here."""
-    require(actor.role in {Role.MANAGER, Role.ADMIN})
+    require(may_import_portfolio(actor))
     errors = {}
     if product.customer_kind != customer.kind:
         errors["product"] = _("This product is not for this type of customer.")
@@ -70,7 +72,7 @@ def loan_import(
         ) % {"months": product.repayment_frequency}
     if not 0 <= annual_rate <= MAX_ANNUAL_RATE:
         errors["annual_rate"] = _("The rate must be between 0 and %(max)s.") % {
-            "max": MAX_ANNUAL_RATE
+            "max": format_percent(MAX_ANNUAL_RATE)
         }
     if disbursed_on > business_date():
         errors["disbursed_on"] = _("A loan cannot be disbursed after the business date.")

@@ -20,9 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Role, User
+from accounts.models import User
 from audit.services import audit_change, audit_log, snapshot
 from core.business_date import business_date
+from core.numbers import format_percent
 from lending.models import (
     Instalment,
     Loan,
@@ -34,21 +35,11 @@ from lending.models import (
     Restructuring,
     RestructuringProposal,
 )
+from lending.policies import may_decide_loan_change, may_service_loans
 from lending.schedule import build_schedule
 from lending.services.loans import copy_current, save_schedule
-from lending.services.permissions import FourEyesRefused, can_service_loans, require
+from lending.services.permissions import FourEyesRefused, require
 from lending.services.pricing import ZERO, product_rate_range
-
-
-def can_decide_loan_change(user: User, loan: Loan, proposal: LoanChangeProposal) -> bool:
-    """Who approves or rejects a proposal: a manager of the customer's branch or an admin,
-    never its proposer."""
-    if proposal.proposed_by_id == user.pk:
-        return False
-    if user.role == Role.MANAGER:
-        return loan.customer.branch_id == user.branch_id
-    return user.role == Role.ADMIN
-
 
 PROPOSER_REFUSAL = gettext_lazy(
     "You proposed this change, so someone else must approve or reject it (four eyes)."
@@ -78,7 +69,7 @@ def _lock_proposal(model, proposal: LoanChangeProposal) -> tuple[Loan, LoanChang
 def _require_proposal_decider(actor: User, loan: Loan, proposal: LoanChangeProposal) -> None:
     if proposal.proposed_by_id == actor.pk:
         raise FourEyesRefused(PROPOSER_REFUSAL)
-    require(can_decide_loan_change(actor, loan, proposal))
+    require(may_decide_loan_change(actor, loan, proposal))
 
 
 def _require_pending(proposal: LoanChangeProposal) -> None:
@@ -147,7 +138,7 @@ def repayment_reversal_propose(
 ) -> tuple[RepaymentReversalProposal, bool]:
     """Proposes undoing a payment posted in error (the latest of its loan). Returns the
     proposal and whether it is new: the same form sent again returns the waiting one."""
-    require(can_service_loans(actor))
+    require(may_service_loans(actor))
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for the reversal.")})
@@ -265,8 +256,8 @@ def _restructuring_terms_errors(loan: Loan, *, new_term_months: int, new_rate: D
         errors["new_rate"] = _("The rate must be more than zero.")
     elif not low <= new_rate <= high:
         errors["new_rate"] = _("The product lends at rates from %(low)s to %(high)s.") % {
-            "low": f"{low.normalize():f}",
-            "high": f"{high.normalize():f}",
+            "low": format_percent(low),
+            "high": format_percent(high),
         }
     return errors
 
@@ -277,7 +268,7 @@ def restructuring_propose(
 ) -> tuple[RestructuringProposal, bool]:
     """Proposes new terms for the loan's unpaid schedule. Returns the proposal and whether it
     is new: the same form sent again returns the waiting one; one proposal waits per loan."""
-    require(can_service_loans(actor))
+    require(may_service_loans(actor))
     reason = reason.strip()
     locked = Loan.objects.select_for_update(of=("self",)).select_related("product").get(pk=loan.pk)
     errors = _restructuring_terms_errors(locked, new_term_months=new_term_months, new_rate=new_rate)

@@ -15,9 +15,10 @@ from audit.services import audit_log
 from core.business_date import business_date
 from core.months import add_months
 from lending.models import Instalment, Loan, LoanStatus, Repayment, RepaymentAllocation
+from lending.policies import may_service_loans
 from lending.schedule import build_schedule, to_cents
 from lending.services.loans import copy_current, save_schedule
-from lending.services.permissions import can_service_loans, require
+from lending.services.permissions import require
 from lending.servicing import InstalmentState, PaymentRefused, allocate, amount_due, penalty_for
 
 
@@ -58,7 +59,7 @@ def repayment_post(
     """Allocates a payment (penalty, interest, principal; oldest instalment first). A
     prepayment lowers the outstanding principal and re-spreads it over the remaining
     instalments; an amount the loan does not owe is refused, never lost."""
-    require(can_service_loans(actor))
+    require(may_service_loans(actor))
     locked = Loan.objects.select_for_update().select_related("product").get(pk=loan.pk)
     if locked.status != LoanStatus.ACTIVE:
         raise ValidationError(_("This loan is repaid; nothing more can be posted."))

@@ -10,9 +10,8 @@ from django.views.decorators.http import require_POST
 
 from core.forms import apply_service_errors, refusal_status
 from credit.forms import ReasonForm
-from credit.services import can_work_credit
 from customers.selectors import customer_get_for, customer_list_for
-from lending import selectors, services
+from lending import policies, selectors, services
 from lending.forms import (
     ApplicationForm,
     CollateralForm,
@@ -20,13 +19,14 @@ from lending.forms import (
     GuarantorForm,
     PipelineFilterForm,
 )
-from lending.models import OPEN_APPLICATION_STATUSES, ApplicationStatus
+from lending.models import ApplicationStatus
+from lending.stages import OPEN_APPLICATION_STATUSES
 
 PAGE_SIZE = 50
 
 
 def _require_credit_work(user) -> None:
-    if not can_work_credit(user):
+    if not policies.may_prepare_application(user):
         raise PermissionDenied
 
 
@@ -130,9 +130,12 @@ def _render_application(request, application, *, forms: dict | None = None, http
     offer = services.offer_for(application.product, application.customer.grade)
     collateral = list(application.collateral.all())
     status = application.status
+    may_prepare = policies.may_prepare_application(user)
+    may_decide = policies.may_decide_application(user, application)
     context = {
         "application": application,
         "customer": application.customer,
+        "customer_summary": selectors.application_customer_summary(application),
         "offer": offer,
         "stages": selectors.stage_times(application, timezone.now()),
         "notifications": list(application.notifications.all()),
@@ -142,16 +145,16 @@ def _render_application(request, application, *, forms: dict | None = None, http
         "collateral_total": sum((c.value for c in collateral), 0),
         "guarantors": list(application.guarantors.select_related("guarantor_customer")),
         "loan": getattr(application, "loan", None) if status == "disbursed" else None,
-        "can_edit": can_work_credit(user) and status == "draft",
-        "can_secure": can_work_credit(user) and status in ("draft", "submitted", "under_review"),
-        "can_submit": can_work_credit(user) and status == "draft",
-        "can_decide": services.can_decide(user, application),
+        "can_edit": may_prepare and status == "draft",
+        "can_secure": may_prepare and status in ("draft", "submitted", "under_review"),
+        "can_submit": may_prepare and status == "draft",
+        "can_decide": may_decide,
         # Why a maker sees no decision buttons (maker-checker), or None.
-        "maker_refusal": services.MAKER_REFUSALS.get(services.maker_part(user, application)),
+        "maker_refusal": services.MAKER_REFUSALS.get(policies.maker_part(user, application)),
         "disburse_refusal": services.DISBURSE_REFUSAL,
-        "can_withdraw": (can_work_credit(user) or user.role == "admin")
+        "can_withdraw": policies.may_withdraw_application(user)
         and status in OPEN_APPLICATION_STATUSES,
-        "can_disburse": services.can_decide(user, application) and status == "approved",
+        "can_disburse": may_decide and status == "approved",
         "decision_form": DecisionForm(
             initial={
                 "amount": application.amount,

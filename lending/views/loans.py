@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audit.services import audit_log
+from audit.services import export_record
 from core import exports
 from core.business_date import business_date
 from core.forms import apply_service_errors
 from credit.forms import ReasonForm
 from customers.selectors import officers_visible_to
-from lending import importer, selectors, services
+from lending import importer, policies, selectors, services
 from lending.forms import (
     LoanFilterForm,
     PortfolioImportForm,
@@ -34,7 +34,6 @@ from lending.models import (
     RepaymentReversalProposal,
     RestructuringProposal,
 )
-from risk.services import can_override as can_override_class
 
 PAGE_SIZE = 50
 
@@ -52,7 +51,13 @@ def _refused_loan_filters(request, form):
     return render(
         request,
         "lending/loan_list.html",
-        {"form": form, "loans": [], "page": 1, "business_date": business_date()},
+        {
+            "form": form,
+            "loans": [],
+            "page": 1,
+            "business_date": business_date(),
+            "can_import": policies.may_import_portfolio(request.user),
+        },
         status=400,
     )
 
@@ -74,6 +79,7 @@ def loan_list(request):
             "page": page,
             "query": urlencode(query),
             "business_date": business_date(),
+            "can_import": policies.may_import_portfolio(request.user),
         },
     )
 
@@ -84,12 +90,8 @@ def loan_export(request, fmt: str):
     form, loans, _filters = _filtered_loans(request)
     if form.is_bound and not form.is_valid():
         return _refused_loan_filters(request, form)
-    audit_log(
-        actor=request.user,
-        action="credit.loan.exported",
-        object_type="credit.loan",
-        after={"format": fmt, "query": request.GET.urlencode()},
-    )
+    # Loans moved to lending but keep the type their earlier export rows carry.
+    export_record(actor=request.user, what="credit.loan", fmt=fmt, query=request.GET.urlencode())
     return exports.export(
         fmt,
         loans.select_related("customer__officer", "customer__branch", "risk"),
@@ -106,9 +108,9 @@ def loan_columns():
         (_("Product"), lambda loan: _(loan.product.name)),
         (_("Amount disbursed"), lambda loan: loan.principal),
         (_("Outstanding principal"), lambda loan: loan.outstanding_principal),
-        (_("Annual rate"), lambda loan: loan.annual_rate),
-        (_("Disbursed"), lambda loan: loan.disbursed_on.isoformat()),
-        (_("Maturity"), lambda loan: loan.maturity_date.isoformat()),
+        (_("Annual rate"), lambda loan: loan.annual_rate, exports.PERCENT),
+        (_("Disbursed"), lambda loan: loan.disbursed_on),
+        (_("Maturity"), lambda loan: loan.maturity_date),
         (_("Days past due"), lambda loan: getattr(getattr(loan, "risk", None), "dpd", "")),
         (
             _("Class"),
@@ -122,6 +124,31 @@ def loan_columns():
 
 def loan_detail(request, pk: int):
     return _render_loan(request, selectors.loan_get_for(request.user, pk))
+
+
+# A schedule longer than this folds: the page shows what is unpaid and fallen due, and the
+# next few instalments; the paid ones before and the later ones open on request.
+SCHEDULE_SHOWN_IN_FULL = 12
+NEXT_INSTALMENTS_SHOWN = 3
+
+
+def _folded_schedule(rows: list, on) -> dict:
+    """The schedule's rows with their state, split into (earlier, shown, later): all in
+    `shown` for a short schedule."""
+    schedule = [(row, row.state_on(on)) for row in rows]
+    if len(schedule) <= SCHEDULE_SHOWN_IN_FULL:
+        return {"earlier": [], "shown": schedule, "later": []}
+    first_unpaid = next(
+        (index for index, (row, _state) in enumerate(schedule) if not row.settled_on),
+        len(schedule),
+    )
+    fallen_due = sum(1 for row, _state in schedule[first_unpaid:] if row.due_date <= on)
+    end = first_unpaid + fallen_due + NEXT_INSTALMENTS_SHOWN
+    return {
+        "earlier": schedule[:first_unpaid],
+        "shown": schedule[first_unpaid:end],
+        "later": schedule[end:],
+    }
 
 
 def _render_loan(request, loan, *, forms: dict | None = None, http_status: int = 200):
@@ -152,7 +179,8 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
             "customer": loan.customer,
             "business_date": on,
             "dpd": selectors.loan_dpd(loan, rows, on),
-            "schedule": [(row, row.state_on(on)) for row in rows],
+            "arrears": selectors.loan_arrears(loan, rows, on),
+            "schedule": _folded_schedule(rows, on),
             "totals": totals,
             "repayments": repayments,
             "latest_repayment": next((r for r in repayments if not r.reversed_at), None),
@@ -164,18 +192,17 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
             "restructurings": list(
                 loan.restructurings.select_related("decided_by", "proposal__proposed_by")
             ),
-            "can_post": services.can_service_loans(request.user) and loan.status == "active",
+            "can_post": policies.may_service_loans(request.user) and loan.status == "active",
             # Four eyes: officers and managers propose a restructuring or a reversal; another
             # person with the authority approves or rejects it; the proposer may withdraw it.
-            "can_propose": services.can_service_loans(user),
+            "can_propose": policies.may_service_loans(user),
             "restructuring_proposal": restructuring_proposal,
             "reversal_proposal": reversal_proposal,
             "can_decide_restructuring": restructuring_proposal is not None
-            and services.can_decide_loan_change(user, loan, restructuring_proposal),
+            and policies.may_decide_loan_change(user, loan, restructuring_proposal),
             "can_decide_reversal": reversal_proposal is not None
-            and services.can_decide_loan_change(user, loan, reversal_proposal),
+            and policies.may_decide_loan_change(user, loan, reversal_proposal),
             "proposer_refusal": services.PROPOSER_REFUSAL,
-            "can_override": can_override_class(request.user),
             "repayment_form": RepaymentForm(initial={"paid_on": on}),
             "restructure_form": RestructureForm(initial={"new_rate": loan.annual_rate}),
             "reason_form": ReasonForm(),
@@ -445,7 +472,7 @@ def collateral_revalue(request, pk: int, collateral_pk: int):
 
 def portfolio_import(request):
     """Upload of core banking exports (loans, then repayments) by managers and admins."""
-    if request.user.role not in ("manager", "admin"):
+    if not policies.may_import_portfolio(request.user):
         raise PermissionDenied
     form = PortfolioImportForm(request.POST or None, request.FILES or None)
     reports = []

@@ -3,7 +3,7 @@ override, the proposal waiting for approval and the steps the user may take on i
 
 from django import template
 
-from risk import selectors, services
+from risk import policies, selectors
 
 register = template.Library()
 
@@ -19,7 +19,7 @@ def loan_classification(context, loan) -> dict:
         "loan": loan,
         "risk": risk,
         "pending": pending,
-        "can_override": services.can_override(user),
-        "can_decide": pending is not None and services.can_decide_proposal(user, pending),
-        "can_withdraw": pending is not None and pending.proposed_by_id == user.pk,
+        "can_override": policies.may_override_class(user),
+        "can_decide": pending is not None and policies.may_decide_class_proposal(user, pending),
+        "can_withdraw": pending is not None and policies.may_withdraw_class_proposal(user, pending),
     }

@@ -306,3 +306,24 @@ def test_challenger_is_scored_beside_the_champion(
     assert backtest["challenger"]["auc"] == backtest["champion"]["auc"]
     in_force = client_for(rita).get(f"/credit/scorecards/{individual_card.pk}/compare/")
     assert in_force.context["comparison"] is None
+
+
+def test_a_refresh_is_audited_with_its_figures_and_alert_or_nothing_is_kept(
+    client_for, rita, shifted_population, individual_card, monkeypatch
+):
+    response = client_for(rita).post(f"/credit/scorecards/{individual_card.pk}/monitoring/refresh/")
+    assert response.status_code == 302
+    computed = AuditEvent.objects.get(action="credit.scorecard.monitoring_computed")
+    assert computed.actor == rita and computed.object_id == str(individual_card.pk)
+    ScorecardAlert.objects.all().delete()
+    ScorecardMonitoring.objects.all().delete()
+
+    # The audit row fails to write: the figures and the alert computed with it are undone.
+    def audit_fails(**_kwargs):
+        raise RuntimeError("audit trail unavailable")
+
+    monkeypatch.setattr(services, "audit_log", audit_fails)
+    with pytest.raises(RuntimeError):
+        services.scorecard_monitoring_refresh(actor=rita, version=individual_card)
+    assert not ScorecardMonitoring.objects.exists()
+    assert not ScorecardAlert.objects.exists()

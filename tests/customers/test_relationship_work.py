@@ -106,9 +106,11 @@ def test_completing_twice_changes_nothing_the_second_time(
 ):
     client = client_for(alice)
     url = reverse("customers:follow-up-complete", args=[alices_customer.pk, alices_follow_up.pk])
-    client.post(url)
-    client.post(url)
+    client.post(url, {"outcome": "Reached her", "channel": "phone"})
+    second = client.post(url, {"outcome": "Reached her", "channel": "phone"})
+    assert second.status_code == 400
     assert AuditEvent.objects.filter(action="customers.follow_up.done").count() == 1
+    assert Interaction.objects.filter(completes_follow_up=alices_follow_up).count() == 1
 
 
 def test_complaint_gets_an_sla_and_shows_on_today_when_late(
@@ -231,9 +233,10 @@ def test_today_query_count(client_for, alice, django_assert_num_queries):
     client = client_for(alice)
     client.get(reverse("today"))
     # session, user with branch, overdue, due today, this week, recently assigned,
-    # complaints past SLA, the user's open alerts: the same whatever the number of
-    # follow-ups.
-    with django_assert_num_queries(8):
+    # complaints past SLA, what the user marked done today (to undo), the user's first open
+    # alerts and the count of all of them: the same whatever the number of follow-ups and
+    # alerts.
+    with django_assert_num_queries(10):
         client.get(reverse("today"))
 
 
@@ -260,8 +263,9 @@ def test_today_query_count_for_a_manager(client_for, mary, bob, django_assert_nu
     ]
     client = client_for(mary)
     client.get(reverse("today"))
-    # The officer's eight, and the open conduct alerts of her branch that a manager reviews
-    # (risk.conduct): the same whatever the number of follow-ups and alerts.
-    with django_assert_num_queries(9):
+    # The officer's ten, the open conduct alerts of her branch that a manager reviews
+    # (risk.conduct), and the decision queue's first rows and true total (lending): the
+    # same whatever the number of follow-ups, alerts and applications.
+    with django_assert_num_queries(13):
         page = client.get(reverse("today")).content.decode()
     assert all(reverse("risk:conduct-alert", args=[alert.pk]) in page for alert in alerts)

@@ -79,6 +79,7 @@ def test_a_manager_who_created_an_application_never_reviews_or_decides_it(
     page = client.get(detail).content.decode()
     assert "You created this application, so another manager must decide it" in page
     assert reverse("lending:application-review", args=[application.pk]) not in page
+    assert reverse("lending:application-approve", args=[application.pk]) not in page
     assert reverse("lending:application-reject", args=[application.pk]) not in page
 
     before = application_state(application)
@@ -91,9 +92,10 @@ def test_a_manager_who_created_an_application_never_reviews_or_decides_it(
     assert response.status_code == 403
     assert application_state(application) == before
 
-    # Another manager of the branch decides.
+    # Another manager of the branch decides (approve and reject are offered straight from
+    # "submitted"; the review step stays available).
     client = client_for(max_)
-    assert reverse("lending:application-review", args=[application.pk]) in (
+    assert reverse("lending:application-approve", args=[application.pk]) in (
         client.get(detail).content.decode()
     )
     assert (
@@ -101,7 +103,7 @@ def test_a_manager_who_created_an_application_never_reviews_or_decides_it(
     )
     response = client.post(
         reverse("lending:application-approve", args=[application.pk]),
-        {"amount": "100000", "term_months": "12", "rate": "0.0435"},
+        {"amount": "100000", "term_months": "12", "rate": "4.35"},
     )
     assert response.status_code == 302
     application.refresh_from_db()
@@ -140,7 +142,7 @@ def test_whoever_edited_the_terms_never_decides(
     services.application_start_review(actor=max_, application=application)
     response = client.post(
         reverse("lending:application-approve", args=[application.pk]),
-        {"amount": "80000", "term_months": "12", "rate": "0.0435"},
+        {"amount": "80000", "term_months": "12", "rate": "4.35"},
     )
     assert response.status_code == 403
     application.refresh_from_db()
@@ -220,7 +222,7 @@ def loan_state(loan) -> tuple:
     )
 
 
-def propose_restructuring(client, loan, term="24", rate="0.0400", reason="Income fell"):
+def propose_restructuring(client, loan, term="24", rate="4.00", reason="Income fell"):
     return client.post(
         reverse("lending:loan-restructure", args=[loan.pk]),
         {"new_term_months": term, "new_rate": rate, "reason": reason},
@@ -334,10 +336,10 @@ def test_a_restructuring_form_sent_twice_proposes_once(client_for, alice, mary, 
     ("field", "term", "rate", "message"),
     [
         ("new_rate", "24", "0", "The rate must be more than zero."),
-        ("new_rate", "24", "0.30", "The product lends at rates from 0.0385 to 0.24."),
-        ("new_rate", "24", "0.01", "The product lends at rates from 0.0385 to 0.24."),
-        ("new_term_months", "61", "0.04", "The product's term is 6 to 60 months."),
-        ("new_term_months", "3", "0.04", "The product's term is 6 to 60 months."),
+        ("new_rate", "24", "30", "The rate cannot exceed 24.00%."),
+        ("new_rate", "24", "1", "The product lends at rates from 3.85% to 24.00%."),
+        ("new_term_months", "61", "4", "The product's term is 6 to 60 months."),
+        ("new_term_months", "3", "4", "The product's term is 6 to 60 months."),
     ],
 )
 def test_new_terms_outside_the_product_are_refused_next_to_the_field(
@@ -448,7 +450,7 @@ def test_the_other_branch_gets_404_on_every_proposal_step(client_for, alice, bob
                 url,
                 {
                     "new_term_months": "24",
-                    "new_rate": "0.04",
+                    "new_rate": "4",
                     "reason": "x",
                     "restructuring-reason": "x",
                     "reversal-reason": "x",

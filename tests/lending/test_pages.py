@@ -69,7 +69,7 @@ def test_alice_submits_and_cannot_approve_in_the_ui(client_for, alice, draft):
     assert (
         client.post(
             reverse("lending:application-approve", args=[draft.pk]),
-            {"amount": "100000", "term_months": "12", "rate": "0.0435"},
+            {"amount": "100000", "term_months": "12", "rate": "4.35"},
         ).status_code
         == 403
     )
@@ -82,7 +82,7 @@ def test_mary_reviews_approves_and_disburses_in_the_ui(
     client.post(reverse("lending:application-review", args=[submitted.pk]))
     response = client.post(
         reverse("lending:application-approve", args=[submitted.pk]),
-        {"amount": "90000", "term_months": "12", "rate": "0.0435", "note": "OK"},
+        {"amount": "90000", "term_months": "12", "rate": "4.35", "note": "OK"},
     )
     assert response.status_code == 302
     response = client.post(reverse("lending:application-disburse", args=[submitted.pk]))
@@ -101,7 +101,7 @@ def test_bad_approval_input_is_a_400_with_errors_next_to_the_fields(client_for, 
     errors = response.context["decision_form"].errors
     assert {"amount", "term_months", "rate"} <= set(errors)
     # A refused step (a rate below the grade's price) comes back the same way.
-    response = client.post(url, {"amount": "100000", "term_months": "12", "rate": "0.01"})
+    response = client.post(url, {"amount": "100000", "term_months": "12", "rate": "1"})
     assert response.status_code == 400
     assert "at least" in str(response.context["decision_form"].errors["rate"])
     under_review.refresh_from_db()
@@ -215,8 +215,9 @@ def test_application_page_query_count(client_for, mary, under_review, django_ass
     url = reverse("lending:application-detail", args=[under_review.pk])
     client.get(url)
     # session, user, application with its customer and people, pricing, collateral,
-    # events, notifications, assessment, guarantors.
-    with django_assert_num_queries(9):
+    # events, notifications, assessment, guarantors, and the customer summary's exposure
+    # and open alerts (two aggregates, whatever the customer holds).
+    with django_assert_num_queries(11):
         client.get(url)
 
 
@@ -226,7 +227,8 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     client.get(url)
     # session, user, loan with customer/product/application, schedule, collateral,
     # repayments, totals, the restructuring and the reversal awaiting approval (with their
-    # proposers), guarantors, restructurings, its five-tier classification.
+    # proposers), guarantors, restructurings, its five-tier classification. The arrears
+    # summary and the folded schedule come from the schedule's rows: no query of their own.
     with django_assert_num_queries(12):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]

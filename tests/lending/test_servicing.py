@@ -62,14 +62,14 @@ def test_partial_payment_is_allowed():
 
 def test_overpayment_is_refused_unless_it_is_a_prepayment():
     rows = three_instalments()
-    with pytest.raises(PaymentRefused, match=r"exceeds what is due by 70\.00"):
+    with pytest.raises(PaymentRefused, match=r"exceeds what is due by ¥70\.00"):
         allocate(D("400.00"), rows, paid_on=dt.date(2026, 2, 1), allow_prepayment=False)
     result = allocate(D("400.00"), rows, paid_on=dt.date(2026, 2, 1), allow_prepayment=True)
     assert result.prepayment == D("70.00")
 
 
 def test_more_than_the_loan_owes_is_refused_even_as_prepayment():
-    with pytest.raises(PaymentRefused, match=r"everything the loan owes by 0\.01"):
+    with pytest.raises(PaymentRefused, match=r"everything the loan owes by ¥0\.01"):
         allocate(
             D("1030.01"), three_instalments(), paid_on=dt.date(2026, 2, 1), allow_prepayment=True
         )

@@ -7,8 +7,8 @@ entry fails the tests, naming it.
 An entry says which roles may use the URL (the others get 403), how to build its arguments
 from a portfolio of the shared book (tests/platform/access_book.py) and whose data that is
 (out of scope is a 404, whatever the role), which methods to try and with what body. The role
-rules are the product's own: `can_*` helpers in customers/credit/risk services, the views'
-checks, and accounts/roles.py with the admin classes for Django admin.
+rules are the product's own: the `may_*` functions of customers/credit/lending/risk
+`policies.py`, and accounts/roles.py with the admin classes for Django admin.
 """
 
 from __future__ import annotations
@@ -25,29 +25,29 @@ OFFICER, MANAGER, RISK_OFFICER, ADMIN = (
     Role.ADMIN.value,
 )
 EVERY_ROLE = frozenset({OFFICER, MANAGER, RISK_OFFICER, ADMIN})
-# customers.services.can_edit_customers and can_service_loans.
+# customers.policies.may_edit_customers and lending.policies.may_service_loans.
 CUSTOMER_WORK = frozenset({OFFICER, MANAGER, ADMIN})
-# credit.services.can_work_credit: statements, assessments, applications, security.
+# credit.policies.may_work_credit: statements, assessments, applications, security.
 CREDIT_WORK = frozenset({OFFICER, MANAGER})
-# lending.services.can_decide (the branch's manager or an admin, never one of its makers),
-# can_decide_loan_change (approving or rejecting a restructuring or a reversal, never its
-# proposer), and the other steps reserved to managers and admins (disburse, import).
+# lending.policies.may_decide_application (the branch's manager or an admin, never one of
+# its makers), may_decide_loan_change (approving or rejecting a restructuring or a reversal,
+# never its proposer), and the other steps reserved to managers and admins (disburse, import).
 DECIDERS = frozenset({MANAGER, ADMIN})
 # lending.services.loan_change_withdraw: only the proposer, and each portfolio's proposals
 # are its officer's (tests/platform/access_book.py).
 PROPOSERS = frozenset({OFFICER})
-# customers.services.REVEAL_ROLES: who calls, visits and signs with the customer.
+# customers.policies.REVEAL_ROLES: who calls, visits and signs with the customer.
 REVEALERS = frozenset({OFFICER, MANAGER})
-# credit.monitoring.can_monitor: scorecard monitoring is head office's.
+# credit.policies.may_monitor_scorecards: scorecard monitoring is head office's.
 MONITORS = frozenset({RISK_OFFICER, ADMIN})
-# risk.services.can_override.
+# risk.policies.may_override_class.
 OVERRIDERS = frozenset({MANAGER, RISK_OFFICER})
-# risk.services.can_decide_proposal: an overrider who is not the proposer. Each portfolio's
+# risk.policies.may_decide_class_proposal: an overrider who is not the proposer. Each portfolio's
 # classification proposal is rita's, the cast's only risk officer (access_book), so here
 # the branch's manager decides and only rita withdraws.
 CLASSIFICATION_DECIDERS = frozenset({MANAGER})
 CLASSIFICATION_PROPOSER = frozenset({RISK_OFFICER})
-# risk.views.signal_add / risk.services.signal_raise: people who learn facts about customers.
+# risk.policies.may_raise_signal: people who learn facts about customers.
 SIGNALLERS = frozenset({OFFICER, MANAGER, RISK_OFFICER})
 
 # Whose data a URL's object is: "customer" data is seen by the owning officer, the manager
@@ -180,10 +180,15 @@ PRODUCT = {
     "customers:needs-add": customer_form(),
     "customers:interaction-add": customer_form(),
     "customers:follow-up-add": customer_form(),
-    "customers:follow-up-complete": customer_action(
+    # "Done" asks for the outcome: an empty form comes back with the reason (400).
+    "customers:follow-up-complete": customer_form(
+        kwargs=lambda p, book: {"pk": p.customer.pk, "follow_up_pk": p.follow_up.pk},
+    ),
+    # The book's follow-up is open: there is nothing to undo (400, the reason on Today).
+    "customers:follow-up-undo": customer_action(
         CUSTOMER_WORK,
         lambda p, book: {"pk": p.customer.pk, "follow_up_pk": p.follow_up.pk},
-        ok=_ok(post=(302,)),
+        ok=_ok(post=(302, 400)),
     ),
     "customers:follow-up-cancel": customer_action(
         CUSTOMER_WORK,
@@ -210,7 +215,7 @@ PRODUCT = {
     "lending:application-approve": customer_action(
         DECIDERS,
         _application,
-        data=lambda p, book: {"amount": "100000", "term_months": "12", "rate": "0.0435"},
+        data=lambda p, book: {"amount": "100000", "term_months": "12", "rate": "4.35"},
         ok=STATE_REFUSED_OR_DONE,
     ),
     "lending:application-reject": customer_action(
@@ -265,7 +270,7 @@ PRODUCT = {
         },
         ok=_ok(post=(302,)),
     ),
-    # Proposing (lending.services.can_service_loans): the book's loan already has a reversal
+    # Proposing (lending.policies.may_service_loans): the book's loan already has a reversal
     # and a restructuring waiting, so an allowed request is refused by the state (400).
     "lending:repayment-reverse": customer_action(
         CUSTOMER_WORK,
@@ -276,7 +281,7 @@ PRODUCT = {
     "lending:loan-restructure": customer_action(
         CUSTOMER_WORK,
         _loan,
-        data=lambda p, book: {"new_term_months": "24", "new_rate": "0.0435", "reason": "Matrix"},
+        data=lambda p, book: {"new_term_months": "24", "new_rate": "4.35", "reason": "Matrix"},
         ok=STATE_REFUSED_OR_DONE,
     ),
     "lending:restructuring-approve": customer_action(
@@ -312,6 +317,16 @@ PRODUCT = {
     "risk:alert-list": Access(),
     "risk:alert-detail": customer_page(_alert),
     "risk:alert-acknowledge": customer_action(EVERY_ROLE, _alert, ok=_ok(post=(302,))),
+    # risk.policies.may_assign_alert: the assignee (each portfolio's alert is its officer's),
+    # the branch's manager, head office. An empty form comes back with the reasons (400).
+    "risk:alert-assign": customer_action(EVERY_ROLE, _alert, ok=_ok(post=(400,))),
+    # The ids are posted: one out of scope is a 404 for the whole request.
+    "risk:alert-bulk-acknowledge": Access(
+        scope=CUSTOMER_SCOPE,
+        methods=("POST",),
+        data=lambda p, book: {"alerts": [p.alert.pk]},
+        ok=_ok(post=(302,)),
+    ),
     "risk:alert-respond": customer_action(
         EVERY_ROLE,
         _alert,

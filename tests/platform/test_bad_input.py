@@ -429,7 +429,17 @@ ENDPOINTS = [
         "customers:follow-up-complete",
         "alice",
         lambda w: {"pk": w["person"].pk, "follow_up_pk": w["follow_up"].pk},
+        lambda w: {"outcome": "Reached her", "channel": "phone", "next": "today"},
+    ),
+    Endpoint(
+        "customers:follow-up-undo",
+        "alice",
+        lambda w: {"pk": w["person"].pk, "follow_up_pk": w["follow_up"].pk},
         lambda w: {"next": "today"},
+        # Undo reads no field: it takes back what the same person marked done today, which
+        # the walk's world has not (the refusal is tested in
+        # tests/customers/test_follow_up_outcome.py).
+        valid_is_accepted=False,
     ),
     Endpoint(
         "customers:follow-up-cancel",
@@ -521,7 +531,7 @@ ENDPOINTS = [
         "lending:application-approve",
         "mary",
         lambda w: _id(w, "under_review"),
-        lambda w: {"amount": "90000", "term_months": "12", "rate": "0.07", "note": "Fine"},
+        lambda w: {"amount": "90000", "term_months": "12", "rate": "7", "note": "Fine"},
     ),
     Endpoint(
         "lending:application-reject",
@@ -584,7 +594,7 @@ ENDPOINTS = [
         "lending:loan-restructure",
         "mary",
         lambda w: _id(w, "loan"),
-        lambda w: {"new_term_months": "36", "new_rate": "0.04", "reason": "Hardship"},
+        lambda w: {"new_term_months": "36", "new_rate": "4", "reason": "Hardship"},
     ),
     *(
         endpoint
@@ -614,6 +624,17 @@ ENDPOINTS = [
         lambda w: _id(w, "alert"),
         lambda w: {"action": "closer_contact", "note": "Called", "channel": "phone"},
         extra_fields=("interaction",),
+    ),
+    Endpoint(
+        "risk:alert-assign",
+        "alice",
+        lambda w: _id(w, "open_alert"),
+        lambda w: {"assign-assignee": str(w["mary"].pk), "assign-note": "Please visit them"},
+    ),
+    Endpoint(
+        "risk:alert-bulk-acknowledge",
+        "alice",
+        valid=lambda w: {"alerts": [str(w["open_alert"].pk)]},
     ),
     Endpoint("risk:alert-resolve", "alice", lambda w: _id(w, "alert"), lambda w: {"text": "Paid"}),
     Endpoint("risk:alert-dismiss", "alice", lambda w: _id(w, "alert"), lambda w: {"text": "Error"}),

@@ -323,9 +323,7 @@ def test_the_manager_who_clicks_second_sees_who_decided(
         return post
 
     outcomes = overlap.run(
-        post_as(
-            team["mary"], "approve", {"amount": "100000", "term_months": "12", "rate": "0.0435"}
-        ),
+        post_as(team["mary"], "approve", {"amount": "100000", "term_months": "12", "rate": "4.35"}),
         post_as(team["max"], "reject", {"reason": "Income not proven"}),
     )
     assert all(o.error is None for o in outcomes), [o.error for o in outcomes]

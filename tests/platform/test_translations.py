@@ -29,6 +29,8 @@ def test_compiled_catalogue_matches_the_source():
 
 def seeded_reference_texts() -> set[str]:
     """Every English text the installation seeds into reference data users see."""
+    from django_celery_beat.models import PeriodicTask
+
     from accounts.models import Branch
     from credit.models import ScorecardVersion
     from lending.models import LoanProduct
@@ -40,6 +42,8 @@ def seeded_reference_texts() -> set[str]:
     for strategy in RiskLevelStrategy.objects.all():
         texts |= {strategy.pricing, strategy.collateral, strategy.monitoring}
     texts |= set(Branch.objects.values_list("name", flat=True))
+    # The schedules of the jobs, listed by name in admin.
+    texts |= set(PeriodicTask.objects.values_list("name", flat=True))
     texts |= set(LoanProduct.objects.values_list("name", flat=True))
     for version in ScorecardVersion.objects.all():
         texts.add(version.name)

@@ -86,6 +86,11 @@ CHANGED_ON_PURPOSE = {
     # officers lacked the lending views until this upgrade
     # (_assert_role_groups_hold_what_the_roles_say).
     "auth_group_permissions",
+    # The rules of one indicator became a ladder (risk 0018): of the active alerts one subject
+    # held under one indicator, the highest step stays open and the others are dismissed as
+    # merged, each with a history row (_assert_alerts_merged_into_their_ladders).
+    "risk_alert",
+    "risk_alertaction",
 }
 
 # Both codes run at the suite's moment, as the tests in this process do, and on its business
@@ -159,6 +164,7 @@ def test_an_installation_of_the_previous_layout_upgrades_losing_nothing(tmp_path
         _assert_content_types_moved_with_their_models(before, after)
         _assert_role_groups_hold_what_the_roles_say(before, after)
         _assert_sequences_kept_their_place(before, after)
+        _assert_alerts_merged_into_their_ladders(before, after, scratch)
         with _django_connection(scratch) as alias:
             _assert_todays_models_read_the_rows(alias, before)
         _assert_the_schema_is_a_fresh_installations(scratch, test_database)
@@ -346,6 +352,31 @@ def _assert_every_row_is_still_there(before: Book, after: Book) -> None:
     assert not changed, f"rows the upgrade changed: {changed}"
 
 
+def _assert_alerts_merged_into_their_ladders(before: Book, after: Book, database: str) -> None:
+    """Every alert and every history row is still there. An alert the upgrade changed is one
+    merged into its ladder: dismissed, saying so, with a history row of its own; the others
+    are as they were, column for column."""
+    assert Counter(before.rows["risk_alertaction"]) <= Counter(after.rows["risk_alertaction"])
+    assert before.columns["risk_alert"][0] == "id"
+
+    def by_id(rows: list[str]) -> dict[int, str]:
+        return {int(row[1:].split(",", 1)[0]): row for row in rows}
+
+    old, new = by_id(before.rows["risk_alert"]), by_id(after.rows["risk_alert"])
+    assert new.keys() == old.keys()
+    merged = sorted(pk for pk in old if new[pk] != old[pk])
+    assert merged, "the demo book holds alerts of one ladder to merge"
+    with _connect(database) as connection:
+        rows = connection.execute(
+            "SELECT a.status, a.close_reason, "
+            "EXISTS (SELECT 1 FROM risk_alertaction h "
+            "        WHERE h.alert_id = a.id AND h.action = 'merged') "
+            "FROM risk_alert a WHERE a.id = ANY(%s)",
+            [merged],
+        ).fetchall()
+    assert set(rows) == {("dismissed", "Merged into the ladder.", True)}, rows
+
+
 def _assert_the_new_migrations_are_recorded(before: Book, after: Book, old_tree: Path) -> None:
     """The old records stay as they were (ids and dates too); the added ones are the
     migrations that today's tree has and the old one had not."""
@@ -414,7 +445,10 @@ def _assert_todays_models_read_the_rows(alias: str, before: Book) -> None:
                 continue
             read = list(model._base_manager.using(alias).all())
             # A table that a new model brought has no old rows to compare with.
-            if model._meta.db_table in before.rows:
+            if model._meta.db_table == "risk_alertaction":
+                # The merges' history rows are added (_assert_alerts_merged_into_their_ladders).
+                assert len(read) > len(before.rows["risk_alertaction"])
+            elif model._meta.db_table in before.rows:
                 assert len(read) == len(before.rows[model._meta.db_table]), model
 
     loans = Loan.objects.using(alias)

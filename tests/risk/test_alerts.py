@@ -204,9 +204,10 @@ def test_alert_detail_query_count(client_for, alice, alert, django_assert_num_qu
     client = client_for(alice)
     url = reverse("risk:alert-detail", args=[alert.pk])
     client.get(url)
-    # session, user, alert with its rule, customer, loan and people, responses, the
-    # response form's interactions.
-    with django_assert_num_queries(5):
+    # session, user, alert with its rule, customer, loan and people, responses and history
+    # (with their rules and people), the response form's interactions, the assign form's
+    # people (alice, its assignee, may hand it on).
+    with django_assert_num_queries(6):
         client.get(url)
 
 

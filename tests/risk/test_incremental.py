@@ -243,9 +243,17 @@ def test_a_past_due_loan_reaching_a_threshold_is_recomputed_that_night(alice, ri
     risk = LoanRisk.objects.get(loan=risky_loan)
     # 181 days past due on 10 August: substandard, and the override of March has ended.
     assert (risk.dpd, risk.final_class, risk.override_class) == (181, 3, 4)
-    assert set(
-        Alert.objects.filter(loan=risky_loan, status="open").values_list("rule__code", flat=True)
-    ) >= {"dpd_30", "dpd_60", "dpd_90"}
+    # One days-past-due alert climbed each threshold on its night: it stands on the top step,
+    # each step in its history.
+    dpd_alert = Alert.objects.get(loan=risky_loan, indicator="dpd", status="open")
+    assert dpd_alert.rule.code == "dpd_90"
+    assert list(
+        dpd_alert.actions.values_list("rule_after__code", "business_date").order_by("pk")
+    ) == [
+        ("dpd_30", dt.date(2025, 3, 12)),
+        ("dpd_60", dt.date(2025, 4, 11)),
+        ("dpd_90", dt.date(2025, 5, 11)),
+    ]
     # Looked at on the days a threshold was reached (the override's marking, 30, 31, 32,
     # the override ended and the day after, 60, 90, 91) and not in between.
     assert examined == {
@@ -431,7 +439,8 @@ def test_first_run_and_a_run_back_in_time_are_full(risky_loan):
         ("2024-11-22", "no_contact", "90 days without contact (last 2024-11-22)"),
         ("2025-03-22", "maturity_no_renewal", "matures in 30 days (2025-03-22)"),
         ("12", "dpd", "12"),  # a value from before dates were stored is shown as it is
-        ("0.8123", "ltv_limit", "0.8123"),
+        ("0.8123", "ltv_limit", "loan to value 81.23%"),
+        ("not a share", "ltv_limit", "not a share"),  # unreadable: shown as it is
     ],
 )
 def test_dated_alert_values_are_counted_when_shown(value, indicator, shown):

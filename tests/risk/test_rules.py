@@ -27,17 +27,23 @@ def scan(on: dt.date) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    ("on", "fired", "silent"),
+    ("on", "step", "fired", "silent"),
     [
-        (dt.date(2025, 2, 10), set(), {"dpd_1", "dpd_30"}),
-        (dt.date(2025, 2, 11), {"dpd_1"}, {"dpd_30", "missed_instalments"}),
-        (dt.date(2025, 3, 12), {"dpd_1", "dpd_30", "missed_instalments"}, {"dpd_60"}),
-        (dt.date(2025, 4, 11), {"dpd_60"}, {"dpd_90"}),
-        (dt.date(2025, 5, 11), {"dpd_90"}, set()),
+        (dt.date(2025, 2, 10), None, set(), {"missed_instalments"}),
+        (dt.date(2025, 2, 11), "dpd_1", set(), {"missed_instalments"}),
+        (dt.date(2025, 3, 12), "dpd_30", {"missed_instalments"}, set()),
+        (dt.date(2025, 4, 11), "dpd_60", {"missed_instalments"}, set()),
+        (dt.date(2025, 5, 11), "dpd_90", {"missed_instalments"}, set()),
     ],
 )
-def test_days_past_due_rules(risky_loan, on, fired, silent):
+def test_days_past_due_rules(risky_loan, on, step, fired, silent):
+    """The days-past-due rules are one ladder: the loan has one active alert on the highest
+    step its days reach, never one per rule."""
     codes = scan(on)
+    on_the_ladder = Alert.objects.filter(
+        indicator="dpd", status__in=["open", "acknowledged", "in_progress"]
+    )
+    assert list(on_the_ladder.values_list("rule__code", flat=True)) == ([step] if step else [])
     assert fired <= codes
     assert not (silent & codes)
 
@@ -70,27 +76,32 @@ def test_dpd_alert_is_one_per_loan_updated_then_resolved_when_paid(alice, risky_
     assert alert.status == "resolved" and alert.cleared_at is not None
 
 
-def test_rules_of_one_indicator_keep_their_own_severity_sla_and_resolution(alice, risky_loan):
-    """The days-past-due rules are evaluated in one pass (risk.rules.MEASURED); each alert
-    still takes its own rule's severity, acknowledgement deadline and auto-resolution."""
+def test_the_ladder_alert_takes_its_steps_severity_sla_and_resolution(alice, risky_loan):
+    """The days-past-due rules are evaluated in one pass (risk.rules.MEASURED) and share one
+    alert; it takes the severity, risk type and acknowledgement deadline of the rule it
+    stands on, and clears as that rule says."""
     from risk.models import EarlyWarningRule
 
     EarlyWarningRule.objects.filter(code="dpd_1").update(auto_resolve=True, sla_hours=24)
     EarlyWarningRule.objects.filter(code="dpd_30").update(auto_resolve=False, sla_hours=72)
-    before = timezone.now()
-    scan(dt.date(2025, 3, 14))  # 32 days past due
     rules = {rule.code: rule for rule in EarlyWarningRule.objects.all()}
-    alerts = {
-        alert.rule.code: alert for alert in Alert.objects.filter(rule__code__startswith="dpd")
-    }
-    assert set(alerts) == {"dpd_1", "dpd_30"}
-    for code, alert in alerts.items():
-        assert alert.severity == rules[code].severity
-        assert alert.risk_type == rules[code].risk_type
-        hours = (alert.sla_due_at - before).total_seconds() / 3600
-        assert rules[code].sla_hours <= hours < rules[code].sla_hours + 1
-    assert alerts["dpd_1"].severity != alerts["dpd_30"].severity
-    # Paid in full: both clear; the one rule resolves its alert, the other leaves it open.
+    before = timezone.now()
+    scan(dt.date(2025, 2, 20))  # 10 days past due
+    alert = Alert.objects.get(indicator="dpd")
+    assert (alert.rule.code, alert.severity) == ("dpd_1", rules["dpd_1"].severity)
+    hours = (alert.sla_due_at - before).total_seconds() / 3600
+    assert 24 <= hours < 25
+    climbed = timezone.now()
+    scan(dt.date(2025, 3, 14))  # 32 days past due: the same alert, one step up
+    alert.refresh_from_db()
+    assert Alert.objects.filter(indicator="dpd").count() == 1
+    assert alert.rule.code == "dpd_30"
+    assert (alert.severity, alert.risk_type) == (rules["dpd_30"].severity, "credit")
+    assert alert.severity != rules["dpd_1"].severity
+    # Climbing gives the new step's deadline, counted from the scan that climbed.
+    hours = (alert.sla_due_at - climbed).total_seconds() / 3600
+    assert 72 <= hours < 73
+    # Paid in full: it clears; its rule (dpd_30) leaves it open, noted as cleared.
     for instalment in risky_loan.instalments.filter(due_date__lte=dt.date(2025, 3, 14)):
         lending_services.repayment_post(
             actor=alice,
@@ -101,11 +112,9 @@ def test_rules_of_one_indicator_keep_their_own_severity_sla_and_resolution(alice
             reference=f"catch-up {instalment.number}",
         )
     scan(dt.date(2025, 3, 15))
-    for alert in alerts.values():
-        alert.refresh_from_db()
-        assert alert.cleared_at is not None
-    assert alerts["dpd_1"].status == "resolved"
-    assert alerts["dpd_30"].status == "open"
+    alert.refresh_from_db()
+    assert alert.cleared_at is not None
+    assert (alert.rule.code, alert.status) == ("dpd_30", "open")
 
 
 def assess(officer, customer, **inputs):
@@ -132,7 +141,11 @@ def test_score_drop_and_grade_downgrade(alice, on_business_date):
     assess(alice, customer, dti=0.6, net_worth=-1, years_employed=0)  # 578, B: 65 fewer
     codes = scan(on_business_date)
     assert {"score_drop", "grade_downgrade"} <= codes
-    assert Alert.objects.get(rule__code="score_drop").value == "65"
+    # The points with the day of the assessment they dropped from.
+    alert = Alert.objects.get(rule__code="score_drop")
+    previous = customer.assessments.order_by("-assessed_at", "-id")[1]
+    since = timezone.localdate(previous.assessed_at).isoformat()
+    assert alert.shown_value() == f"\u221265 points since {since}"
 
 
 def statement(officer, customer, year, **figures):
