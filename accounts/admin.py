@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
@@ -11,6 +14,54 @@ from audit.services import snapshot
 # django-otp's own device admin shows every secret key and deletes devices past the audit
 # trail and User.two_factor_enabled; the user admin's reset action below replaces it.
 admin.site.unregister(TOTPDevice)
+
+
+# Django stores each permission's name once, in English ("Can add customer"); the
+# permission widgets name the default ones from the verb and the model's name instead, both
+# in the reader's language.
+PERMISSION_VERBS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """Named as "Customers | customer | Can add customer" reads, in the reader's language."""
+    model = permission.content_type.model_class()
+    verb = permission.codename.split("_", 1)[0]
+    if (
+        model is not None
+        and verb in PERMISSION_VERBS
+        and permission.codename == f"{verb}_{model._meta.model_name}"
+    ):
+        name = PERMISSION_VERBS[verb] % {"model": model._meta.verbose_name}
+    else:
+        name = gettext(permission.name)
+    return f"{permission.content_type} | {name}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return permission_label(obj)
+
+
+class NamedPermissionsAdmin:
+    """Permission widgets (a group's or a user's) naming each permission in words."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.related_model is Permission:
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(NamedPermissionsAdmin, DjangoGroupAdmin):
+    pass
 
 
 @admin.register(Branch)
@@ -32,7 +83,7 @@ class BranchAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(NamedPermissionsAdmin, DjangoUserAdmin):
     list_display = [
         "username",
         "first_name",

@@ -22,6 +22,7 @@ CAST = [
     ("mary", "Mary", "Chen", Role.MANAGER, "NORTH", False),
     ("rita", "Rita", "Liu", Role.RISK_OFFICER, "HO", False),
     ("admin", "Ada", "Admin", Role.ADMIN, "HO", True),
+    ("cora", "Cora", "Zhou", Role.COMPLIANCE, "HO", False),
 ]
 
 

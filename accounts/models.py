@@ -10,10 +10,11 @@ class Role(models.TextChoices):
     MANAGER = "manager", _("Manager")
     RISK_OFFICER = "risk_officer", _("Risk officer")
     ADMIN = "admin", _("Admin")
+    COMPLIANCE = "compliance", _("Compliance officer")
 
 
 # Head-office roles see the whole bank; the others are bound to a branch.
-HEAD_OFFICE_ROLES = frozenset({Role.RISK_OFFICER, Role.ADMIN})
+HEAD_OFFICE_ROLES = frozenset({Role.RISK_OFFICER, Role.ADMIN, Role.COMPLIANCE})
 
 
 class Branch(models.Model):

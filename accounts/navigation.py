@@ -24,6 +24,7 @@ NAVIGATION = [
     NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
     NavEntry(_("Applications"), "lending:application-list", ALL_ROLES, "file-earmark-text"),
     NavEntry(_("Loans"), "lending:loan-list", ALL_ROLES, "cash-stack"),
+    NavEntry(_("Collections"), "lending:collection-queue", ALL_ROLES, "telephone-outbound"),
     NavEntry(_("Alerts"), "risk:alert-list", ALL_ROLES, "exclamation-triangle"),
     NavEntry(
         _("Risk"),
@@ -32,10 +33,38 @@ NAVIGATION = [
         "shield-exclamation",
     ),
     NavEntry(
+        _("Provisions"),
+        "risk:provisions",
+        # risk.policies.may_see_provisions (a lower floor cannot import it).
+        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+        "piggy-bank",
+    ),
+    NavEntry(
+        _("Groups"),
+        "risk:group-list",
+        # customers.policies.may_manage_groups (a lower floor cannot import it).
+        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+        "diagram-3",
+    ),
+    NavEntry(
+        _("Write-offs"),
+        "lending:write-off-queue",
+        # Those who propose or approve write-offs (lending.policies.may_propose_write_off and
+        # the approval authority); officers reach a loan's write-off from the loan page.
+        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+        "journal-x",
+    ),
+    NavEntry(
         _("Scorecards"),
         "credit:scorecard-list",
         frozenset({Role.RISK_OFFICER, Role.ADMIN}),
         "graph-up",
+    ),
+    NavEntry(
+        _("Screening"),
+        "customers:screening-queue",
+        frozenset({Role.MANAGER, Role.COMPLIANCE, Role.ADMIN}),
+        "person-exclamation",
     ),
     NavEntry(
         _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"

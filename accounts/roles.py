@@ -12,6 +12,7 @@ GROUP_NAMES = {
     Role.MANAGER: "Manager",
     Role.RISK_OFFICER: "Risk officer",
     Role.ADMIN: "Admin",
+    Role.COMPLIANCE: "Compliance",
 }
 
 _CUSTOMER_WORK = [
@@ -24,6 +25,8 @@ _CUSTOMER_WORK = [
     "survey",
 ]
 _CUSTOMER_REFERENCE = ["industry", "tag", "revisitcadence"]
+# Watch-list screening (customers/screening.py): the lists and the hits compliance works.
+_SCREENING = ["watchlist", "watchlistentry", "screeninghit"]
 
 _CREDIT_WORK = ["financialstatement", "assessment"]
 _CREDIT_REFERENCE = ["scorecardversion"]
@@ -107,6 +110,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
         "axes.view_accessfailurelog",
+        *(f"customers.view_{model}" for model in _SCREENING),
+    ],
+    # Compliance screens every customer against the watch lists, bank-wide: it reads the
+    # customers and works the hits, and edits nothing else.
+    Role.COMPLIANCE: [
+        *(f"customers.view_{model}" for model in _CUSTOMER_WORK + _SCREENING),
+        *(f"customers.{action}_{model}" for model in _SCREENING for action in ("add", "change")),
     ],
 }
 

@@ -228,6 +228,7 @@ SCOPE_DESCRIPTIONS = {
     Role.MANAGER: gettext_lazy("You see every customer of your branch."),
     Role.RISK_OFFICER: gettext_lazy("You see the whole bank, every branch."),
     Role.ADMIN: gettext_lazy("You see the whole bank, every branch."),
+    Role.COMPLIANCE: gettext_lazy("You see the whole bank, every branch."),
 }
 
 

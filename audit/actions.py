@@ -28,6 +28,11 @@ SUBJECTS = {
     "customers.follow_up": _("Follow-up"),
     "customers.complaint": _("Complaint"),
     "customers.survey": _("Satisfaction survey"),
+    "customers.watch_list": _("Watch list"),
+    "customers.screening_hit": _("Screening hit"),
+    "customers.relation": _("Related-party link"),
+    "customers.group": _("Customer group"),
+    "customers.document": _("Document"),
     "credit.statement": _("Financial statement"),
     "credit.assessment": _("Credit assessment"),
     "credit.scorecard": _("Scorecard"),
@@ -37,11 +42,18 @@ SUBJECTS = {
     "credit.repayment": _("Repayment"),
     "credit.collateral": _("Collateral"),
     "credit.guarantor": _("Guarantor"),
+    "lending.facility": _("Credit facility"),
+    "lending.reminder_opt_out": _("Payment reminders"),
+    "lending.collection_case": _("Collection case"),
+    "lending.inspection": _("Post-loan inspection"),
+    "credit.bureau_consent": _("Credit bureau consent"),
+    "credit.bureau_report": _("Credit bureau report"),
     "risk.alert": _("Alert"),
     "risk.signal": _("Manual signal"),
     "risk.classification": _("Five-tier classification"),
     "risk.conduct_alert": _("Conduct alert"),
     "risk.jobrun": _("Job run"),
+    "risk.provision_run": _("Month-end provision run"),
     "dashboards.report": _("Report"),
 }
 
@@ -55,6 +67,7 @@ EVENTS = {
     "recorded": pgettext_lazy("audit event", "recorded"),
     "added": pgettext_lazy("audit event", "added"),
     "viewed": pgettext_lazy("audit event", "viewed"),
+    "downloaded": pgettext_lazy("audit event", "downloaded"),
     "exported": pgettext_lazy("audit event", "exported"),
     "imported": pgettext_lazy("audit event", "imported"),
     "logged": pgettext_lazy("audit event", "logged"),
@@ -83,6 +96,15 @@ EVENTS = {
     "reopened": pgettext_lazy("audit event", "reopened"),
     "done": pgettext_lazy("audit event", "done"),
     "cancelled": pgettext_lazy("audit event", "cancelled"),
+    # Watch-list screening (customers.screening_models.HitStatus).
+    "confirmed": pgettext_lazy("audit event", "confirmed as a match"),
+    "clearing_proposed": pgettext_lazy("audit event", "clearing proposed"),
+    "cleared": pgettext_lazy("audit event", "cleared as a false positive"),
+    "clearing_rejected": pgettext_lazy("audit event", "clearing rejected"),
+    # Related parties and groups.
+    "ended": pgettext_lazy("audit event", "ended"),
+    "member_added": pgettext_lazy("audit event", "member added"),
+    "member_removed": pgettext_lazy("audit event", "member removed"),
     # Scorecards and assessments.
     "drafted": pgettext_lazy("audit event", "drafted"),
     "draft_updated": pgettext_lazy("audit event", "draft updated"),
@@ -97,6 +119,16 @@ EVENTS = {
     "rejected": pgettext_lazy("audit event", "rejected"),
     "withdrawn": pgettext_lazy("audit event", "withdrawn"),
     "disbursed": pgettext_lazy("audit event", "disbursed"),
+    # Collection cases (lending.collection_models.CollectionCase).
+    "opened": pgettext_lazy("audit event", "opened"),
+    "stage_changed": pgettext_lazy("audit event", "moved to another stage"),
+    "contact_recorded": pgettext_lazy("audit event", "contact attempt recorded"),
+    "promise_recorded": pgettext_lazy("audit event", "promise to pay recorded"),
+    # A customer's payment reminders (lending.reminder_models.ReminderOptOut).
+    "opted_out": pgettext_lazy("audit event", "customer opted out of a channel"),
+    "opted_in": pgettext_lazy("audit event", "customer opted back in to a channel"),
+    "recommended": pgettext_lazy("audit event", "recommended to the next authority level"),
+    "deleted": pgettext_lazy("audit event", "deleted"),
     "posted": pgettext_lazy("audit event", "posted"),
     "reversed": pgettext_lazy("audit event", "reversed"),
     "reversal_proposed": pgettext_lazy("audit event", "reversal proposed"),
@@ -108,7 +140,30 @@ EVENTS = {
     "restructuring_approved": pgettext_lazy("audit event", "restructuring approved"),
     "restructuring_rejected": pgettext_lazy("audit event", "restructuring rejected"),
     "restructuring_withdrawn": pgettext_lazy("audit event", "restructuring withdrawn"),
+    "write_off_proposed": pgettext_lazy("audit event", "write-off proposed"),
+    "write_off_approved": pgettext_lazy("audit event", "written off"),
+    "write_off_rejected": pgettext_lazy("audit event", "write-off rejected"),
+    "write_off_withdrawn": pgettext_lazy("audit event", "write-off withdrawn"),
+    "write_off_recovery_recorded": pgettext_lazy(
+        "audit event", "recovery after write-off recorded"
+    ),
+    "write_off_reversal_proposed": pgettext_lazy("audit event", "write-off reversal proposed"),
+    "write_off_reversal_approved": pgettext_lazy(
+        "audit event", "write-off reversed: back on the book"
+    ),
+    "write_off_reversal_rejected": pgettext_lazy("audit event", "write-off reversal rejected"),
+    "write_off_reversal_withdrawn": pgettext_lazy("audit event", "write-off reversal withdrawn"),
     "revalued": pgettext_lazy("audit event", "revalued"),
+    # Credit facilities (lending.facility_models.FacilityStatus) and the raises of a limit.
+    "proposed": pgettext_lazy("audit event", "proposed"),
+    "activated": pgettext_lazy("audit event", "activated"),
+    "frozen": pgettext_lazy("audit event", "frozen"),
+    "unfrozen": pgettext_lazy("audit event", "freeze lifted"),
+    "expired": pgettext_lazy("audit event", "expired"),
+    "limit_change_proposed": pgettext_lazy("audit event", "limit raise proposed"),
+    "review_recorded": pgettext_lazy("audit event", "annual review recorded"),
+    "limit_change_approved": pgettext_lazy("audit event", "limit raise approved"),
+    "limit_change_rejected": pgettext_lazy("audit event", "limit raise rejected"),
     # Alerts (risk.models.AlertStatus), signals and classifications.
     "raised": pgettext_lazy("audit event", "raised"),
     "open": pgettext_lazy("audit event", "reopened"),
@@ -171,6 +226,15 @@ def model_for(object_type: str):
     return None
 
 
+# Details an event records beside the row's own fields, named as people read them (a key
+# no model field and no entry here names is shown as stored).
+DETAIL_NAMES = {
+    "sublimit_by_product": _("product sublimits"),
+    "new_limit": _("new limit"),
+    "note": _("note"),
+}
+
+
 def _value_shown(field, value) -> str:
     if value is None or value == "":
         return "—"
@@ -198,7 +262,10 @@ def change_lines(model, before: dict | None, after: dict | None) -> list[str]:
                 field = model._meta.get_field(name)
             except FieldDoesNotExist:  # a detail of the event, not a field
                 field = None
-        label = capfirst(field.verbose_name) if field is not None else name
+        if field is not None:
+            label = capfirst(field.verbose_name)
+        else:
+            label = capfirst(DETAIL_NAMES[name]) if name in DETAIL_NAMES else name
         if name in before and name in after:
             shown = f"{_value_shown(field, before[name])} → {_value_shown(field, after[name])}"
         else:

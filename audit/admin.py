@@ -6,6 +6,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat.admin import CrontabScheduleAdmin as BeatCrontabScheduleAdmin
 from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
+from django_celery_beat.admin import PeriodicTaskForm, TaskSelectWidget
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from audit.actions import action_name, change_lines, model_for, object_type_name
@@ -168,10 +169,57 @@ class TaskFilter(admin.SimpleListFilter):
         return queryset.filter(task=self.value()) if self.value() else queryset
 
 
+# The Celery tasks by what they do, for the schedule form's list of registered tasks (whose
+# values stay the tasks' paths). A task scheduled in beat is named by its schedule's name
+# (crm_site/reference_texts.py); these name the others, which run as parts of a job or on
+# an event. A task named nowhere is listed by its path, and tests/platform/
+# test_chinese_everywhere.py fails on it.
+TASK_NAMES = {
+    "credit.send_customer_notification": _("Send a notification to a customer"),
+    "customers.generate_revisits_chunk": _("Generate revisit follow-ups, one range of customers"),
+    "risk.chunk": _("Nightly risk recompute, one range of customers"),
+    "customers.screen_all_customers": _("Screen every customer against the watch lists"),
+    "customers.screen_customers_chunk": _("Watch-list screening, one range of customers"),
+    "lending.payment_reminders_chunk": _("Payment reminders, one range of customers"),
+    "lending.inspections_schedule_chunk": _("Post-loan inspections due, one range of customers"),
+    "lending.collection_cases_chunk": _("Collection cases, one range of customers"),
+}
+
+
+class NamedTaskSelectWidget(TaskSelectWidget):
+    """Beat's list of registered tasks, each named in the reader's language instead of by
+    its Celery path (computed per page, in the language of its request)."""
+
+    @property
+    def choices(self):
+        scheduled = dict(PeriodicTask.objects.order_by("-id").values_list("task", "name"))
+
+        def name_of(task: str) -> str:
+            if task in scheduled:
+                return gettext(scheduled[task])
+            return str(TASK_NAMES.get(task, task))
+
+        tasks = [task for task, _label in self.tasks_as_choices() if task]
+        return [("", ""), *sorted(((task, name_of(task)) for task in tasks), key=lambda c: c[1])]
+
+    @choices.setter
+    def choices(self, _value):
+        # ChoiceField.__init__ assigns choices; the list is always the registered tasks.
+        pass
+
+
+class NamedTaskPeriodicTaskForm(PeriodicTaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regtask"].widget = NamedTaskSelectWidget()
+
+
 class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
     """Beat's schedules, each listed by its name in the reader's language: the project seeds
     them in English (crm_site/reference_texts.py lists the names for the catalogue); the
     change form keeps the stored name, which is what an admin edits."""
+
+    form = NamedTaskPeriodicTaskForm
 
     list_display = (
         "name_shown",

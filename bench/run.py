@@ -15,7 +15,8 @@ Figures: seed time; the nightly risk recompute over the whole book (a warm-up ni
 first on a new book being a full one, then a typical night: wall time, loans per second,
 customers examined, rows written); the same night again with nothing
 changed (time and rows written, which must be 0); the naive way on a sample of 10,000 loans
-(ORM objects, one save per loan) and the speed-up; the early-warning scan alone; the nightly
+(ORM objects, one save per loan) and the speed-up; the early-warning scan alone; the
+provision step over the whole book and the month-end provision run, each timed apart; the nightly
 through Celery with one worker and with two, two nights each, alternately (and the ratio),
 with each worker's peak memory;
 page latency (p50, p95 server time over 50 requests, and queries) as an officer and a
@@ -367,6 +368,59 @@ def loans_in_book() -> int:
     return Loan.objects.count()
 
 
+def provision_step(on: dt.date) -> dict:
+    """The nightly's provision step over the whole book (a full run's share): every active
+    loan's inputs gathered, its PRC reserve and ECL computed, changed rows written."""
+    from risk.provision_services import provisions_refresh_all
+
+    started = time.perf_counter()
+    written = provisions_refresh_all(on=on)
+    return {"seconds": round(time.perf_counter() - started, 2), "rows_written": written}
+
+
+def exposure_step(on: dt.date, chunk_size: int) -> dict:
+    """The nightly's exposure step over the whole book, chunk by chunk as a full night runs it
+    (risk.exposure): every customer's exposure from loans, approved applications and
+    facilities, then their groups'. Rolled back, so each bench run times it from the same
+    state; the typical night above already includes it for the customers it looked at."""
+    from django.db import connection, transaction
+
+    from customers.models import Customer
+    from lending.concentration import refresh_exposures
+
+    ids = list(Customer.objects.order_by("pk").values_list("pk", flat=True))
+    started = time.perf_counter()
+    written = groups = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM lending_groupexposure")
+        cursor.execute("DELETE FROM lending_customerexposure")
+        for first in range(0, len(ids), chunk_size):
+            rows, changed = refresh_exposures(cursor, ids[first : first + chunk_size], on)
+            written += rows
+            groups += len(changed)
+        transaction.set_rollback(True)
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "customer_rows": written,
+        "group_rows": groups,
+    }
+
+
+def month_end_run(on: dt.date) -> dict:
+    """The month-end provision run of the month before `on`'s (recompute as of its last day,
+    freeze, totals, movement), rolled back so that the next bench run can time it again."""
+    from django.db import transaction
+
+    from risk.provision_services import last_closed_month, provision_run_create
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        run = provision_run_create(month=last_closed_month(on), on=on)
+        loans = run.loans
+        transaction.set_rollback(True)
+    return {"seconds": round(time.perf_counter() - started, 2), "loans": loans}
+
+
 def naive_recompute(sample: int, on: dt.date) -> dict:
     """The same classification the way an ORM-first job would do it: load each loan, ask
     its instalments for the days past due, classify in Python, save the row. Rolled back."""
@@ -693,6 +747,21 @@ def render(result: dict) -> str:
         f"{'early-warning scan, after a day of repayments':<46}{scan['seconds']:>20} s",
         f"{'  customers examined':<46}{scan['counts'].get('customers_examined', 0):>22,}",
     ]
+    if result.get("provisions"):
+        provisions, month_end = result["provisions"], result["month_end"]
+        lines += [
+            f"{'provision step, whole book':<46}{provisions['seconds']:>20} s",
+            f"{'  rows written':<46}{provisions['rows_written']:>22,}",
+            f"{'month-end provision run':<46}{month_end['seconds']:>20} s",
+            f"{'  loans frozen':<46}{month_end['loans']:>22,}",
+        ]
+    if result.get("exposures"):
+        exposures = result["exposures"]
+        lines += [
+            f"{'exposure step (customers, groups), whole book':<46}{exposures['seconds']:>20} s",
+            f"{'  customer rows':<46}{exposures['customer_rows']:>22,}",
+            f"{'  group rows':<46}{exposures['group_rows']:>22,}",
+        ]
     if result.get("celery"):
         celery = result["celery"]
         for count, runs in ((1, celery["one"]), (2, celery["two"])):
@@ -776,6 +845,12 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     scan = timed_run("risk.scan", night(2))
     scan["day_before"] = day_of_scan
     progress("scan", scan)
+    provisions = provision_step(night(2))
+    progress("provision step", provisions)
+    month_end = month_end_run(night(2))
+    progress("month-end provision run", month_end)
+    exposures = exposure_step(night(2), chunk_size)
+    progress("exposure step (customers and groups)", exposures)
     book = loans_in_book()
     loans_per_second = round(book / max(nightly["seconds"], 0.001))
     naive_per_second = naive["loans"] / max(naive["seconds"], 0.001)
@@ -795,6 +870,9 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         "naive": naive,
         "speedup": round(loans_per_second / naive_per_second, 1),
         "scan": scan,
+        "provisions": provisions,
+        "month_end": month_end,
+        "exposures": exposures,
     }
     if workers:
         runs: dict[int, list[dict]] = {1: [], 2: []}

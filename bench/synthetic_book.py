@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.demo import seed_cast
 from accounts.models import Branch, Role, User
+from bench import exposure_book
 from core import field_crypto
 from credit import default_scorecards
 from credit.models import ScorecardStatus, ScorecardVersion
@@ -128,7 +129,7 @@ CUSTOMER_COLUMNS = [
     "occupation", "employer", "monthly_income",
     "credit_code", "size", "founded_on", "annual_revenue", "registered_capital",
     "legal_representative", "created_at", "updated_at", "assigned_at", "branch_id",
-    "officer_id", "industry_id",
+    "officer_id", "industry_id", "language",
 ]  # fmt: skip
 
 
@@ -158,6 +159,8 @@ def _customers(base: int, count: int, seed: int, officers, branch_of, today, std
             phone = f"13{phones[index]:09d}"
             common = {
                 "id": pk,
+                # The bank writes to its customers in Chinese unless told otherwise.
+                "language": "zh-hans",
                 "phone": cipher.encrypt(phone.encode()).decode(),
                 "phone_hash": phone_digest(phone),
                 "phone_tail": phone_shown_tail(phone),
@@ -579,6 +582,10 @@ def generate(
             lambda: _align_assessments(cursor, base, customers, today),
         )
         step("interactions", lambda: _interactions(cursor, base, customers, seed))
+        step(
+            "facilities and groups",
+            lambda: exposure_book.seed(cursor, base, customers, today),
+        )
         step("indexes", lambda: _build_indexes(cursor, dropped_indexes))
         for table in BULK_TABLES:
             _reset_sequence(cursor, table)

@@ -111,6 +111,9 @@ RECORDED_EVENT = DateRange(years_back=5, calendar=True)
 FOLLOW_UP_DUE = DateRange(years_back=0, years_ahead=2, calendar=True)
 # Industries on the watch list: since a day that has come, on the calendar (the default).
 WATCH_LIST_SINCE = DateRange(years_back=50, calendar=True)
+# Figures and settings in force from a date (tier-1 capital, provisioning settings): twenty
+# years of history, and up to two years ahead for a change decided in advance.
+EFFECTIVE_FROM = DateRange(years_back=20, years_ahead=2)
 
 
 class DateRanges:

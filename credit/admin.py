@@ -6,8 +6,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_mixins import ScopedReadOnlyAdmin
+from audit.admin_mixins import AuditedReferenceAdmin
 from credit import scoring, services
-from credit.models import Assessment, FinancialStatement, ScorecardStatus, ScorecardVersion
+from credit.models import (
+    Assessment,
+    BureauSource,
+    FinancialStatement,
+    ScorecardStatus,
+    ScorecardVersion,
+)
 
 
 @admin.register(ScorecardVersion)
@@ -112,3 +119,17 @@ class FinancialStatementAdmin(ScopedReadOnlyAdmin):
     list_display = ["customer", "period_end", "recorded_by"]
     list_select_related = ["customer", "recorded_by"]
     search_fields = ["customer__name"]
+
+
+@admin.register(BureauSource)
+class BureauSourceAdmin(AuditedReferenceAdmin):
+    """The credit bureaus reports come from (seeded: PBOC, Baihang, a local one); a bureau no
+    longer used is retired (inactive), never deleted, since reports name it."""
+
+    list_display = ["code", "name_shown", "active"]
+    list_filter = ["active"]
+
+    # The seeded bureaus' names are English reference text (crm_site/reference_texts.py).
+    @admin.display(description=_("name"), ordering="name")
+    def name_shown(self, obj):
+        return gettext(obj.name)

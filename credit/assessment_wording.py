@@ -45,6 +45,7 @@ PREFILL_SOURCES = {
     "late_payments_12m": "repayments",
     "late_payments_36m": "repayments",
     "worst_dpd_ever": "repayments",
+    "external_overdue": "bureau",
 }
 
 
@@ -74,6 +75,8 @@ def prefill_note(factor: dict, value, statement) -> str:
         return gettext("From the customer record.")
     if source == "repayments":
         return gettext("From the repayment record.")
+    if source == "bureau":
+        return gettext("From the latest credit bureau report.")
     period = statement.period_end.isoformat() if statement is not None else ""
     if source == "statements":
         return gettext("From the two latest statements, to %(period)s.") % {"period": period}
@@ -104,6 +107,7 @@ REASON_TEMPLATES = {
     "late_payments_12m": (_("Late payments in the last 12 months (%(value)s)"), _count),
     "late_payments_36m": (_("Late payments in the last 36 months (%(value)s)"), _count),
     "worst_dpd_ever": (_("A payment was once %(value)s days late"), _count),
+    "external_overdue": (_("Overdue at other lenders in the last 24 months: %(value)s"), None),
     "years_employed": (_("Short time with the current employer (%(value)s years)"), _years),
     "income_growth": (_("Income growth is weak (%(value)s)"), _percent),
     "character": (_("Character was rated %(value)s of 5"), str),

@@ -14,6 +14,7 @@ Individual scorecard (base 420 points; best case 745, worst 420)
 | debt service            | late_payments_12m   | 0: 40 · 1: 15 · ≥2: 0                               | 20      |
 | debt service            | late_payments_36m   | 0: 25 · 1–2: 10 · ≥3: 0                             | 12      |
 | debt service            | worst_dpd_ever      | 0: 25 · 1–30: 15 · 31–90: 5 · >90: 0                | 12      |
+| debt service            | external_overdue    | clean: 0 · M1: −10 · M2: −25 · M3+: −45 (bureau)    | 0       |
 | operational stability   | years_employed      | <1: 5 · 1–3: 15 · 3–10: 25 · ≥10: 35                | 5       |
 | development prospects   | income_growth       | <−10%: 0 · −10%–5%: 10 · ≥5%: 20                    | 8       |
 | qualitative (expert)    | character           | 1–2: 0 · 3: 10 · 4: 20 · 5: 30                      | 10      |
@@ -30,6 +31,7 @@ Enterprise scorecard (base 380 points; best case 755, worst 380)
 | debt service            | late_payments_12m   | 0: 40 · 1: 15 · ≥2: 0                               | 20      |
 | debt service            | late_payments_36m   | 0: 25 · 1–2: 10 · ≥3: 0                             | 12      |
 | debt service            | worst_dpd_ever      | 0: 25 · 1–30: 15 · 31–90: 5 · >90: 0                | 12      |
+| debt service            | external_overdue    | clean: 0 · M1: −10 · M2: −25 · M3+: −45 (bureau)    | 0       |
 | operational stability   | years_in_business   | <2: 0 · 2–5: 10 · 5–10: 20 · ≥10: 30                | 0       |
 | operational stability   | market_position     | leader 25 · established 18 · niche 10 · weak 0     | 5       |
 | development prospects   | industry_outlook    | positive 20 · stable 12 · negative 0               | 8       |
@@ -37,6 +39,11 @@ Enterprise scorecard (base 380 points; best case 755, worst 380)
 | qualitative (expert)    | management_quality  | 1–2: 0 · 3: 8 · 4: 15 · 5: 20                       | 6       |
 | qualitative (expert)    | reputation          | 1–2: 0 · 3: 6 · 4: 12 · 5: 15                       | 5       |
 | qualitative (expert)    | transparency        | 1–2: 0 · 3: 6 · 4: 12 · 5: 15                       | 5       |
+
+The external overdue factor came with credit bureau reports (credit migration 0016 publishes
+it as a new version of the card in force): absent a report it scores 0, so nobody's score
+moved when it arrived; the DTI and DSCR take the larger of the declared debt service and
+the one the report shows at other lenders.
 
 Master scale, shared: scaling 600 points at good:bad odds 50:1, 20 points to double the
 odds. Cut-offs every 30 points from 720 (AAA) down to 510 (CC), C below; each grade's PD
@@ -136,6 +143,23 @@ def expert_1_to_5(key, label, points_3, points_4, points_5, missing):
     )
 
 
+# The overdue history at other lenders, from the latest credit bureau report
+# (credit/bureau_figures.py: 0 clean … 3 worse than 60 days). It only ever takes points away
+# and a customer without a report scores 0 on it, exactly as before the factor existed.
+EXTERNAL_OVERDUE = categorical(
+    "external_overdue",
+    "Overdue at other lenders, last 24 months (credit bureau)",
+    "debt_service",
+    [
+        ("No overdue", ["0"], 0),
+        ("Worst 1–30 days (M1)", ["1"], -10),
+        ("Worst 31–60 days (M2)", ["2"], -25),
+        ("Worst over 60 days (M3+)", ["3"], -45),
+    ],
+    0,
+    expert=False,
+)
+
 REPAYMENT_RECORD = [
     numeric(
         "late_payments_12m",
@@ -161,6 +185,7 @@ REPAYMENT_RECORD = [
         [25, 15, 5, 0],
         12,
     ),
+    EXTERNAL_OVERDUE,
 ]
 
 

@@ -13,7 +13,14 @@ from decimal import Decimal
 from django.db import transaction
 
 from core.business_date import business_date
-from credit import services
+from credit import bureau_services, services
+from credit.bureau import (
+    BureauAccount,
+    BureauConsent,
+    BureauReport,
+    BureauSource,
+    ConsentScope,
+)
 from credit.models import FinancialStatement
 from customers.models import Customer, CustomerKind
 
@@ -92,5 +99,80 @@ def seed_credit(*, seed: int) -> str:
     return f"{len(customers)} customers assessed"
 
 
+LENDERS = ["招商银行", "平安银行", "微众银行", "兴业银行", "本地农商行"]
+
+
+def _bureau(rng, customer, officer, today) -> None:
+    """A consent signed two months ago for a year and one report of last week; a few
+    reports show overdue months or many enquiries, so the bureau rules have work."""
+    consent = bureau_services.bureau_consent_record(
+        actor=officer,
+        consent=BureauConsent(
+            customer=customer,
+            signed_on=today - dt.timedelta(days=60),
+            scope=ConsentScope.BOTH,
+            document_reference=f"SQ-{customer.pk:06d}",
+            valid_until=today + dt.timedelta(days=305),
+        ),
+    )
+    m1 = rng.choice([0, 0, 0, 1, 2])
+    m2 = rng.choice([0, 0, 0, 0, 1]) if m1 else 0
+    worst = "m2" if m2 else ("m1" if m1 else "normal")
+    accounts = [
+        BureauAccount(
+            lender=rng.choice(LENDERS),
+            account_type=rng.choice(["loan", "credit_card"]),
+            account_number=f"62{rng.randrange(10**14, 10**15)}",
+            limit=D(rng.randrange(2, 50) * 10_000),
+            balance=D(rng.randrange(1, 20) * 5_000),
+            monthly_payment=D(rng.randrange(5, 60) * 100),
+            overdue_amount=D(0),
+        )
+        for _ in range(rng.randrange(1, 4))
+    ]
+    report_date = today - dt.timedelta(days=rng.randrange(2, 10))
+    bureau_services.bureau_report_record(
+        actor=officer,
+        report=BureauReport(
+            customer=customer,
+            source=BureauSource.objects.get(code=rng.choice(["pboc", "baihang"])),
+            consent=consent,
+            reference=f"DEMO-{customer.pk:06d}",
+            report_date=report_date,
+            valid_until=report_date + dt.timedelta(days=30),
+            subject_identifier=customer.resident_id or customer.credit_code or "",
+            overdue_m1_24m=m1,
+            overdue_m2_24m=m2,
+            overdue_m3_plus_24m=0,
+            enquiries_6m=rng.choice([0, 1, 2, 3, 8]),
+            worst_status=worst,
+        ),
+        accounts=accounts,
+    )
+
+
+def seed_bureau(*, seed: int) -> str:
+    """About a third of the customers, chosen by their identifier, get a consent and a
+    report; a customer with a consent on file already is left as it is."""
+    customers = (
+        Customer.objects.filter(bureau_consents__isnull=True)
+        .select_related("officer")
+        .order_by("id")
+    )
+    today = business_date()
+    count = 0
+    for customer in customers:
+        identifier = customer.resident_id or customer.credit_code
+        rng = random.Random(f"{seed}-bureau-{identifier}")
+        if rng.random() >= 0.35:
+            continue
+        with transaction.atomic():
+            _bureau(rng, customer, customer.officer, today)
+        count += 1
+    return f"{count} credit bureau reports"
+
+
 def seed_demo(*, seed: int, **options) -> str:
-    return seed_credit(seed=seed)
+    # The bureau first: the assessments that follow read its reports.
+    bureau = seed_bureau(seed=seed)
+    return f"{seed_credit(seed=seed)}, {bureau}"

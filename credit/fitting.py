@@ -13,9 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from credit import modelling, scoring
+from credit.binning import AUTO
 from credit.modelling import Column, ModellingError
 
-MISSING_TOKENS = {"", "na", "n/a", "nan", "null", "none", "-", "?"}
+# Cells read as missing unless the analyst says otherwise (compared without case). "none",
+# "无" and "N/A" are not among them: "no telephone", "no other debtors" are real categories;
+# the analyst adds them with extra_missing when in a file they do mean "not known".
+MISSING_TOKENS = frozenset({"", "na", "nan", "null", "-", "?"})
 ID_NAMES = {"id", "applicant_id", "customer_id", "loan_id", "application_id"}
 MAX_CATEGORIES = 50
 HOLDOUT_SHARE = 0.3
@@ -34,6 +38,9 @@ class Prepared:
     bad: np.ndarray
     ignored: dict[str, str] = field(default_factory=dict)
     dropped_rows: int = 0
+    # The tokens read as missing, and how many feature cells each one stood in.
+    missing_tokens: frozenset = MISSING_TOKENS
+    missing_found: dict[str, int] = field(default_factory=dict)
 
 
 def read_csv(path: str | Path) -> Table:
@@ -72,8 +79,15 @@ def read_csv(path: str | Path) -> Table:
     return Table(header=header, rows=rows, source=str(path))
 
 
-def _is_missing(cell) -> bool:
-    return cell is None or str(cell).strip().lower() in MISSING_TOKENS
+def missing_tokens(extra: str | list[str] | None = None) -> frozenset:
+    """The default tokens and the analyst's own (comma-separated or a list), lower-cased."""
+    if isinstance(extra, str):
+        extra = extra.split(",")
+    return MISSING_TOKENS | {token.strip().lower() for token in extra or [] if token.strip()}
+
+
+def _is_missing(cell, tokens: frozenset = MISSING_TOKENS) -> bool:
+    return cell is None or str(cell).strip().lower() in tokens
 
 
 def _number(cell) -> float | None:
@@ -84,7 +98,9 @@ def _number(cell) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def outcome(table: Table, target: str, bad_value: str | None) -> tuple[np.ndarray, np.ndarray]:
+def outcome(
+    table: Table, target: str, bad_value: str | None, tokens: frozenset = MISSING_TOKENS
+) -> tuple[np.ndarray, np.ndarray]:
     """(is_bad, usable_row_mask). The outcome must be binary; rows without one are left out."""
     if target not in table.header:
         raise ModellingError(
@@ -92,7 +108,7 @@ def outcome(table: Table, target: str, bad_value: str | None) -> tuple[np.ndarra
         )
     index = table.header.index(target)
     values = [row[index].strip() for row in table.rows]
-    present = np.array([not _is_missing(v) for v in values])
+    present = np.array([not _is_missing(v, tokens) for v in values])
     distinct = sorted({v for v, keep in zip(values, present, strict=True) if keep})
     if len(distinct) != 2:
         raise ModellingError(
@@ -117,14 +133,19 @@ def outcome(table: Table, target: str, bad_value: str | None) -> tuple[np.ndarra
 
 
 def prepare(
-    table: Table, target: str, bad_value: str | None, id_column: str | None = None
+    table: Table,
+    target: str,
+    bad_value: str | None,
+    id_column: str | None = None,
+    tokens: frozenset = MISSING_TOKENS,
 ) -> Prepared:
     """Detects each column's type and leaves out identifiers and the unusable."""
-    bad, present = outcome(table, target, bad_value)
+    bad, present = outcome(table, target, bad_value, tokens)
     if id_column and id_column not in table.header:
         raise ModellingError(f"There is no id column {id_column!r}.")
     rows = [row for row, keep in zip(table.rows, present, strict=True) if keep]
     ignored: dict[str, str] = {}
+    found: dict[str, int] = {}
     columns = []
     for index, name in enumerate(table.header):
         if name == target:
@@ -133,19 +154,23 @@ def prepare(
             ignored[name] = "identifier"
             continue
         cells = [row[index] for row in rows]
-        filled = [cell.strip() for cell in cells if not _is_missing(cell)]
+        for cell in cells:
+            if _is_missing(cell, tokens):
+                token = cell.strip()
+                found[token] = found.get(token, 0) + 1
+        filled = [cell.strip() for cell in cells if not _is_missing(cell, tokens)]
         if not filled:
             ignored[name] = "empty"
             continue
         if all(_number(cell) is not None for cell in filled):
-            values = [None if _is_missing(cell) else _number(cell) for cell in cells]
+            values = [None if _is_missing(cell, tokens) else _number(cell) for cell in cells]
             columns.append(Column(name, "numeric", values))
             continue
         distinct = len(set(filled))
         if distinct > MAX_CATEGORIES and distinct > 0.5 * len(filled):
             ignored[name] = f"text with {distinct} distinct values (an identifier or free text)"
             continue
-        values = [None if _is_missing(cell) else cell.strip() for cell in cells]
+        values = [None if _is_missing(cell, tokens) else cell.strip() for cell in cells]
         columns.append(Column(name, "categorical", values))
     if not columns:
         raise ModellingError("Besides the outcome there is no column to build a scorecard from.")
@@ -154,12 +179,21 @@ def prepare(
         bad=bad[present],
         ignored=ignored,
         dropped_rows=int((~present).sum()),
+        missing_tokens=tokens,
+        missing_found=dict(sorted(found.items())),
     )
 
 
-def holdout_columns(table: Table, target: str, bad_value: str, names: list[str], kinds: dict):
-    """The holdout table, read with the training table's column types."""
-    bad, present = outcome(table, target, bad_value)
+def holdout_columns(
+    table: Table,
+    target: str,
+    bad_value: str,
+    names: list[str],
+    kinds: dict,
+    tokens: frozenset = MISSING_TOKENS,
+):
+    """The holdout table, read with the training table's column types and missing tokens."""
+    bad, present = outcome(table, target, bad_value, tokens)
     absent = [name for name in names if name not in table.header]
     if absent:
         raise ModellingError(f"The holdout file lacks the columns {', '.join(absent)}.")
@@ -167,10 +201,11 @@ def holdout_columns(table: Table, target: str, bad_value: str, names: list[str],
     columns = {}
     for name in names:
         index = table.header.index(name)
+        cells = [row[index] for row in rows]
         if kinds[name] == "numeric":
-            values = [None if _is_missing(row[index]) else _number(row[index]) for row in rows]
+            values = [None if _is_missing(c, tokens) else _number(c) for c in cells]
         else:
-            values = [None if _is_missing(row[index]) else row[index].strip() for row in rows]
+            values = [None if _is_missing(c, tokens) else c.strip() for c in cells]
         columns[name] = Column(name, kinds[name], values)
     return columns, bad[present]
 
@@ -193,6 +228,8 @@ def split(prepared: Prepared, seed: int) -> tuple[Prepared, dict[str, Column], n
         bad=prepared.bad[~test],
         ignored=prepared.ignored,
         dropped_rows=prepared.dropped_rows,
+        missing_tokens=prepared.missing_tokens,
+        missing_found=prepared.missing_found,
     )
     holdout = {
         c.name: Column(c.name, c.kind, [v for v, t in zip(c.values, test, strict=True) if t])
@@ -231,6 +268,10 @@ class Report:
                     "reason": v.reason,
                     "leakage_suspect": v.leakage_suspect,
                     "coefficient": v.coefficient,
+                    "trend": v.trend,
+                    "trend_ivs": v.trend_ivs,
+                    "chance_p": v.chance_p,
+                    "binning": v.binning_notes,
                     "bins": [
                         {
                             "label": b.label,
@@ -239,6 +280,8 @@ class Report:
                             "bad_rate": round(b.bad_rate, 4),
                             "woe": round(b.woe, 4),
                             "points": b.points if v.selected else None,
+                            "share": round(b.count / len(self.result.train_bad), 4),
+                            "fine_classes": b.fine_classes,
                         }
                         for b in v.bins
                     ],
@@ -261,9 +304,15 @@ def fit_report(
     holdout_source: str,
     dimensions: dict | None = None,
     labels: dict | None = None,
+    trend: str = AUTO,
 ) -> Report:
     result = modelling.fit(
-        train.columns, train.bad, scaling=scaling, dimensions=dimensions, labels=labels
+        train.columns,
+        train.bad,
+        scaling=scaling,
+        dimensions=dimensions,
+        labels=labels,
+        trend=trend,
     )
     base = result.definition["base_points"]
     holdout_scores = modelling.score_rows(result.selected, base, holdout, len(holdout_bad))
@@ -301,6 +350,9 @@ def fit_report(
         summary={
             "ignored_columns": train.ignored,
             "rows_without_outcome": train.dropped_rows,
+            "missing_tokens": sorted(train.missing_tokens),
+            "missing_found": train.missing_found,
+            "trend_allowed": trend,
         },
     )
 
@@ -316,6 +368,15 @@ def render_text(report: Report) -> str:
         lines.append(f"Rows without an outcome, left out: {report.summary['rows_without_outcome']}")
     for name, why in report.summary["ignored_columns"].items():
         lines.append(f"Column {name} ignored: {why}.")
+    tokens = ", ".join(repr(t) for t in report.summary["missing_tokens"])
+    lines.append(f"Read as missing (without case): {tokens}.")
+    found = report.summary["missing_found"]
+    lines.append(
+        "Missing cells found: "
+        + (", ".join(f"{token!r} × {count}" for token, count in found.items()) or "none")
+        + "."
+    )
+    lines.append(f"Bad-rate trends allowed: {report.summary['trend_allowed']}.")
     lines += ["", "Information value", f"{'variable':<28}{'type':<13}{'IV':>8}  decision"]
     for variable in data["variables"]:
         decision = "selected" if variable["selected"] else f"dropped: {variable['reason']}"
@@ -331,13 +392,21 @@ def render_text(report: Report) -> str:
         lines += [
             "",
             f"{variable['name']} (coefficient {variable['coefficient']:+.4f})",
-            f"  {'bin':<34}{'count':>8}{'bad rate':>10}{'WoE':>9}{'points':>8}",
+            f"  {'bin':<34}{'count':>8}{'share':>8}{'bad rate':>10}{'WoE':>9}{'points':>8}",
         ]
         for b in variable["bins"]:
             lines.append(
-                f"  {b['label'][:33]:<34}{b['count']:>8}{b['bad_rate']:>10.2%}"
+                f"  {b['label'][:33]:<34}{b['count']:>8}{b['share']:>8.1%}{b['bad_rate']:>10.2%}"
                 f"{b['woe']:>9.3f}{b['points']:>8}"
             )
+    lines += ["", "How each variable was binned"]
+    for variable in data["variables"]:
+        tried = ", ".join(
+            f"{trend} {'—' if iv is None else f'{iv:.3f}'}"
+            for trend, iv in variable["trend_ivs"].items()
+        )
+        lines.append(f"{variable['name']}: trend {variable['trend'] or '—'} (IV tried: {tried})")
+        lines += [f"  - {note}" for note in variable["binning"]]
     lines += ["", f"Intercept: {data['intercept']:+.4f}", "", "Performance"]
     lines.append(f"  {'':<10}{'AUC':>8}{'KS':>8}{'Gini':>8}")
     for label, figures in (("train", report.train), ("holdout", report.holdout)):

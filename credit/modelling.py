@@ -11,12 +11,13 @@ Conventions (the ones credit-risk teams use):
 - PSI = Σ (actual share − expected share) × ln(actual share / expected share); an empty
   share is floored at 0.0001. Below 0.1 stable, 0.1–0.25 worth watching, above 0.25 shifted.
 
-Binning: numeric variables start from fine classes at the 5% quantiles; adjacent classes are
-pooled until the bad rate moves one way only (the direction with the higher IV wins), every
-class holds at least 5% of the rows, neighbours that do not differ significantly (χ² test)
-are merged, and at most 8 classes remain. Categories under 5% are grouped as "other"; the
-rest are ordered by bad rate and merged the same way. Missing values
-always keep a bin of their own, because "not provided" is information about an applicant.
+Binning (credit.binning): numeric variables start from fine classes of about 5% of the observed
+values each; categories are ordered by bad rate (those under 1% of the rows pooled first). The
+fine classes are merged by an optimal binning: the highest IV such that every bin holds at least
+5% of the rows, at most 8 bins remain, and the bad rate follows a trend the data choose
+(ascending, descending, or a peak or valley when it adds enough IV and the analyst allows it).
+Every decision is taken on shares, so duplicated rows bin exactly as the originals. Missing
+values always keep a bin of their own, because "not provided" is information about an applicant.
 """
 
 from __future__ import annotations
@@ -26,19 +27,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from credit import default_scorecards
+from credit import binning, default_scorecards
+from credit.binning import AUTO
 from credit.scoring import odds_from_score, scaling_constants
 
 MIN_BIN_SHARE = 0.05
 FINE_CLASSES = 20
 # More classes than this make a card hard to read and overfit the sample.
 MAX_CLASSES = 8
-# Neighbouring classes whose bad rates differ less than chance would explain are merged, as
-# in ChiMerge: χ² with one degree of freedom at the 0.1% level. A variable offers chance some
-# forty cut points (twenty, read in two directions), so the usual 5% is divided by them
-# (Bonferroni); at 5% a pure-noise column kept a lucky tail class in one fit of four.
-CHI2_MERGE_BELOW = 10.83
+# Categories rarer than this are pooled before binning: their own bad rate is mostly chance.
+RARE_CATEGORY_SHARE = 0.01
 IV_DROP_BELOW = 0.02
+# A variable must also carry more IV than the binning search finds in shuffled outcomes, in all
+# but 1% of CHANCE_PERMUTATIONS shuffles: at a few hundred rows an optimised binning of pure
+# noise reaches an IV of 0.03 to 0.1, so the IV bar alone keeps noise. (This test, unlike the
+# bins, rightly grows surer with more rows.)
+CHANCE_LEVEL = 0.01
+CHANCE_PERMUTATIONS = 399
 IV_LEAKAGE_ABOVE = 0.5
 CORRELATION_LIMIT = 0.7
 PSI_WATCH = 0.1
@@ -146,6 +151,8 @@ class Bin:
     is_missing: bool = False
     woe: float = 0.0
     points: int = 0
+    # How many fine classes (quantile classes or categories) the bin merges.
+    fine_classes: int = 1
 
     @property
     def count(self) -> int:
@@ -166,6 +173,15 @@ class Variable:
     reason: str = ""
     leakage_suspect: bool = False
     coefficient: float | None = None
+    # How the bins came about, for the validator: the trend chosen, the IV each allowed trend
+    # reached, and why each boundary and merge is where it is.
+    trend: str = ""
+    trend_ivs: dict = field(default_factory=dict)
+    binning_notes: list[str] = field(default_factory=list)
+    # (fine class of each row or -1 for missing, classes, ordered by rate, trend): what the
+    # chance test re-bins under shuffled outcomes.
+    chance: tuple | None = field(default=None, repr=False)
+    chance_p: float | None = None
 
     def bin_index(self, value) -> int:
         """Which bin a raw value falls in; -1 for a value no bin takes (an unseen category)."""
@@ -189,7 +205,37 @@ class Variable:
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value == ""
+    return value is None or value == "" or (isinstance(value, float) and math.isnan(value))
+
+
+def _as_numbers(values) -> np.ndarray:
+    """A numeric column as floats, NaN for missing (numpy reads None as NaN directly)."""
+    try:
+        return np.array(values, dtype=float)
+    except (TypeError, ValueError):
+        return np.array([math.nan if _missing(v) else float(v) for v in values], dtype=float)
+
+
+def bin_indices(variable: Variable, values) -> np.ndarray:
+    """Variable.bin_index over a whole column at once (-1: no bin takes the value)."""
+    missing_index = next((i for i, b in enumerate(variable.bins) if b.is_missing), -1)
+    if variable.kind == "numeric":
+        numbers = _as_numbers(values)
+        ranges = [i for i, b in enumerate(variable.bins) if not b.is_missing]
+        result = np.full(len(numbers), missing_index)
+        present = ~np.isnan(numbers)
+        if ranges:
+            # Ranges tile the line in order: a value at or above a bin's upper bound is beyond.
+            uppers = np.array([variable.bins[i].upper for i in ranges[:-1]], dtype=float)
+            position = np.searchsorted(uppers, numbers[present], side="right")
+            result[present] = np.array(ranges)[position]
+        else:
+            result[present] = -1
+        return result
+    bin_of = {c: i for i, b in enumerate(variable.bins) for c in (b.categories or [])}
+    return np.array(
+        [missing_index if _missing(v) else bin_of.get(str(v), -1) for v in values], dtype=int
+    )
 
 
 def _edge(value: float) -> float:
@@ -212,83 +258,6 @@ def _range_label(lower, upper) -> str:
     return f"{_number_label(lower)} – {_number_label(upper)}"
 
 
-def _pool_monotone(groups: list[list[int]], increasing: bool) -> list[list[int]]:
-    """Pool adjacent violators: merge neighbours until the bad rate moves one way only.
-    A group is [goods, bads, first_fine_index, last_fine_index]."""
-    stack: list[list[int]] = []
-    for group in groups:
-        stack.append(list(group))
-        while len(stack) > 1:
-            left, right = stack[-2], stack[-1]
-            left_rate = left[1] / (left[0] + left[1])
-            right_rate = right[1] / (right[0] + right[1])
-            violates = right_rate < left_rate if increasing else right_rate > left_rate
-            if not violates:
-                break
-            stack[-2:] = [[left[0] + right[0], left[1] + right[1], left[2], right[3]]]
-    return stack
-
-
-def _merge_small(groups: list[list[int]], minimum: int) -> list[list[int]]:
-    """Each group below `minimum` rows joins the neighbour with the closer bad rate."""
-    groups = [list(g) for g in groups]
-    while len(groups) > 1:
-        sizes = [g[0] + g[1] for g in groups]
-        smallest = min(range(len(groups)), key=lambda i: sizes[i])
-        if sizes[smallest] >= minimum:
-            break
-        rate = groups[smallest][1] / max(sizes[smallest], 1)
-        candidates = [i for i in (smallest - 1, smallest + 1) if 0 <= i < len(groups)]
-        partner = min(candidates, key=lambda i: abs(groups[i][1] / max(sizes[i], 1) - rate))
-        low, high = sorted((smallest, partner))
-        a, b = groups[low], groups[high]
-        groups[low : high + 1] = [[a[0] + b[0], a[1] + b[1], a[2], b[3]]]
-    return groups
-
-
-def _merge_to_at_most(groups: list[list[int]], limit: int) -> list[list[int]]:
-    """While there are too many groups, the adjacent pair with the closest bad rates merges."""
-    groups = [list(g) for g in groups]
-    while len(groups) > limit:
-        rates = [g[1] / max(g[0] + g[1], 1) for g in groups]
-        pair = min(range(len(groups) - 1), key=lambda i: abs(rates[i + 1] - rates[i]))
-        a, b = groups[pair], groups[pair + 1]
-        groups[pair : pair + 2] = [[a[0] + b[0], a[1] + b[1], a[2], b[3]]]
-    return groups
-
-
-def _chi2(a: list[int], b: list[int]) -> float:
-    """Pearson χ² of the 2×2 table good/bad × class a/class b."""
-    total = a[0] + a[1] + b[0] + b[1]
-    goods, bads = a[0] + b[0], a[1] + b[1]
-    if not goods or not bads:
-        return 0.0
-    statistic = 0.0
-    for row in (a, b):
-        size = row[0] + row[1]
-        for observed, column in ((row[0], goods), (row[1], bads)):
-            expected = size * column / total
-            statistic += (observed - expected) ** 2 / expected
-    return statistic
-
-
-def _merge_similar(groups: list[list[int]]) -> list[list[int]]:
-    groups = [list(g) for g in groups]
-    while len(groups) > 1:
-        tests = [_chi2(groups[i], groups[i + 1]) for i in range(len(groups) - 1)]
-        pair = min(range(len(tests)), key=tests.__getitem__)
-        if tests[pair] >= CHI2_MERGE_BELOW:
-            break
-        a, b = groups[pair], groups[pair + 1]
-        groups[pair : pair + 2] = [[a[0] + b[0], a[1] + b[1], a[2], b[3]]]
-    return groups
-
-
-def _coarse(groups: list[list[int]], minimum: int) -> list[list[int]]:
-    """From fine classes in order to coarse ones: large enough, distinct, not too many."""
-    return _merge_to_at_most(_merge_similar(_merge_small(groups, minimum)), MAX_CLASSES)
-
-
 def _finish(bins: list[Bin]) -> list[Bin]:
     total_goods = sum(b.goods for b in bins)
     total_bads = sum(b.bads for b in bins)
@@ -301,62 +270,122 @@ def _iv_of(bins: list[Bin]) -> float:
     return information_value([b.goods for b in bins], [b.bads for b in bins])
 
 
-def bin_numeric(name: str, values: np.ndarray, bad: np.ndarray) -> Variable:
+def _binning_choice(goods, bads, *, rows, trend, ordered_by_rate, total_goods, total_bads):
+    return binning.choose(
+        goods,
+        bads,
+        allowed=trend,
+        ordered_by_rate=ordered_by_rate,
+        total_goods=total_goods,
+        total_bads=total_bads,
+        rows=rows,
+        min_share=MIN_BIN_SHARE,
+        max_bins=MAX_CLASSES,
+    )
+
+
+def _percent(part: float, whole: float) -> str:
+    return f"{part / whole:.1%}" if whole else "0%"
+
+
+def bin_numeric(name: str, values: np.ndarray, bad: np.ndarray, *, trend: str = AUTO) -> Variable:
     values = np.asarray(values, dtype=float)
     bad = np.asarray(bad, dtype=bool)
+    rows = len(values)
     present = ~np.isnan(values)
-    minimum = math.ceil(MIN_BIN_SHARE * len(values))
+    total_bads = int(bad.sum())
+    total_goods = rows - total_bads
     observed, observed_bad = values[present], bad[present]
     bins: list[Bin] = []
+    notes: list[str] = []
+    chosen_trend, tried = "", {}
     if len(observed):
-        quantiles = np.quantile(observed, np.linspace(0, 1, FINE_CLASSES + 1)[1:-1])
-        edges = sorted({_edge(q) for q in quantiles if q > observed.min()})
-        fine = np.searchsorted(np.asarray(edges), observed, side="right")
-        bounds = [None, *edges, None]
-        groups = [
-            [
-                int(((fine == i) & ~observed_bad).sum()),
-                int(((fine == i) & observed_bad).sum()),
-                i,
-                i,
-            ]
-            for i in range(len(edges) + 1)
-        ]
-        groups = [g for g in groups if g[0] + g[1] > 0]
-        best: list[Bin] | None = None
-        for increasing in (True, False):
-            pooled = _coarse(_pool_monotone(groups, increasing), minimum)
-            candidate = [
-                Bin(
-                    label=_range_label(
-                        bounds[g[2]] if k > 0 else None,
-                        bounds[g[3] + 1] if k < len(pooled) - 1 else None,
-                    ),
-                    goods=g[0],
-                    bads=g[1],
-                    lower=bounds[g[2]] if k > 0 else None,
-                    upper=bounds[g[3] + 1] if k < len(pooled) - 1 else None,
-                )
-                for k, g in enumerate(pooled)
-            ]
-            if best is None or _iv_of(_finish(candidate)) > _iv_of(_finish(best)):
-                best = candidate
-        bins = best or []
-    if (~present).any():
-        bins.append(
-            Bin(
-                label=MISSING,
-                goods=int((~present & ~bad).sum()),
-                bads=int((~present & bad).sum()),
-                is_missing=True,
-            )
+        distinct, fine_of_distinct = binning.quantile_classes(observed, FINE_CLASSES)
+        position = np.searchsorted(distinct, observed)
+        fine = fine_of_distinct[position]
+        classes = int(fine.max()) + 1
+        goods = [int(((fine == i) & ~observed_bad).sum()) for i in range(classes)]
+        bads = [int(((fine == i) & observed_bad).sum()) for i in range(classes)]
+        # The smallest and largest observed value of each fine class.
+        lowest = [float(distinct[fine_of_distinct == i].min()) for i in range(classes)]
+        highest = [float(distinct[fine_of_distinct == i].max()) for i in range(classes)]
+        fine_rows = np.full(rows, -1)
+        fine_rows[present] = fine
+        chance = (fine_rows, classes, False, trend)
+        choice = _binning_choice(
+            goods,
+            bads,
+            rows=rows,
+            trend=trend,
+            ordered_by_rate=False,
+            total_goods=total_goods,
+            total_bads=total_bads,
         )
-    return _variable(name, "numeric", bins)
+        notes.append(
+            f"{classes} fine classes of about {1 / FINE_CLASSES:.0%} of the observed values "
+            f"each ({len(distinct)} distinct values)"
+        )
+        ranges = choice.partition.ranges if choice else [(0, classes)]
+        if choice:
+            chosen_trend, tried = choice.partition.trend, choice.tried
+            notes.append(f"trend {chosen_trend}: {choice.why}")
+        else:
+            notes.append(
+                f"no binning keeps every bin at {MIN_BIN_SHARE:.0%} of the rows: one class"
+            )
+        # A boundary sits between the largest value of one bin and the smallest of the next,
+        # at the roundest number there.
+        cuts = [binning.readable_cut(highest[end - 1], lowest[end]) for _, end in ranges[:-1]]
+        bounds = [None, *cuts, None]
+        for k, (start, end) in enumerate(ranges):
+            bin_goods, bin_bads = sum(goods[start:end]), sum(bads[start:end])
+            bins.append(
+                Bin(
+                    label=_range_label(bounds[k], bounds[k + 1]),
+                    goods=bin_goods,
+                    bads=bin_bads,
+                    lower=bounds[k],
+                    upper=bounds[k + 1],
+                    fine_classes=end - start,
+                )
+            )
+        for k, (_start, end) in enumerate(ranges[:-1]):
+            left, right = bins[k], bins[k + 1]
+            notes.append(
+                f"cut at {_number_label(cuts[k])}, between {_number_label(highest[end - 1])} "
+                f"and {_number_label(lowest[end])}: bad rate {left.bad_rate:.1%} below, "
+                f"{right.bad_rate:.1%} from there"
+            )
+        merged = [f"{b.label} ({b.fine_classes} fine classes)" for b in bins if b.fine_classes > 1]
+        if merged:
+            notes.append(
+                "merged to keep the trend, at least "
+                f"{MIN_BIN_SHARE:.0%} of the rows per bin and at most {MAX_CLASSES} bins "
+                "with the highest IV: " + "; ".join(merged)
+            )
+    if (~present).any():
+        missing_bin = Bin(
+            label=MISSING,
+            goods=int((~present & ~bad).sum()),
+            bads=int((~present & bad).sum()),
+            is_missing=True,
+        )
+        bins.append(missing_bin)
+        notes.append(
+            f"missing values ({_percent(missing_bin.count, rows)} of the rows) keep a bin of "
+            "their own"
+        )
+    variable = _variable(name, "numeric", bins)
+    variable.chance = chance if len(observed) else None
+    variable.trend, variable.trend_ivs, variable.binning_notes = chosen_trend, tried, notes
+    return variable
 
 
 def bin_categorical(name: str, values: list, bad: np.ndarray) -> Variable:
     bad = np.asarray(bad, dtype=bool)
-    minimum = math.ceil(MIN_BIN_SHARE * len(values))
+    rows = len(values)
+    total_bads = int(bad.sum())
+    total_goods = rows - total_bads
     counts: dict[str, list[int]] = {}
     missing = [0, 0]
     for value, is_bad in zip(values, bad, strict=True):
@@ -364,25 +393,77 @@ def bin_categorical(name: str, values: list, bad: np.ndarray) -> Variable:
             missing[int(is_bad)] += 1
             continue
         counts.setdefault(str(value), [0, 0])[int(is_bad)] += 1
-    common = {k: v for k, v in counts.items() if sum(v) >= minimum}
-    rare = {k: v for k, v in counts.items() if sum(v) < minimum}
-    groups: list[tuple[list[str], list[int]]] = [([k], v) for k, v in sorted(common.items())]
+    rare = sorted(k for k, v in counts.items() if sum(v) / rows < RARE_CATEGORY_SHARE)
+    groups: list[tuple[list[str], list[int]]] = [
+        ([k], v) for k, v in sorted(counts.items()) if k not in rare
+    ]
     if rare:
-        groups.append(
-            (sorted(rare), [sum(v[0] for v in rare.values()), sum(v[1] for v in rare.values())])
+        groups.append((rare, [sum(counts[k][0] for k in rare), sum(counts[k][1] for k in rare)]))
+    # Ordered by bad rate (ties by name, so the order never depends on the input's order).
+    groups.sort(key=lambda g: (g[1][1] / sum(g[1]), g[0]))
+    notes: list[str] = []
+    if rare:
+        notes.append(
+            f"categories under {RARE_CATEGORY_SHARE:.0%} of the rows pooled before binning: "
+            + ", ".join(rare)
         )
-    groups.sort(key=lambda g: g[1][1] / sum(g[1]))
-    # Indices into `groups` stand in for fine classes so _merge_small can reuse its walk.
-    as_fine = [[g[1][0], g[1][1], i, i] for i, g in enumerate(groups)]
-    merged = _coarse(as_fine, minimum)
-    bins = []
-    for g in merged:
-        categories = sorted(c for i in range(g[2], g[3] + 1) for c in groups[i][0])
-        label = ", ".join(categories) if len(categories) <= 4 else f"{OTHER} ({len(categories)})"
-        bins.append(Bin(label=label, goods=g[0], bads=g[1], categories=categories))
+    bins: list[Bin] = []
+    chosen_trend, tried = "", {}
+    if groups:
+        class_of = {c: i for i, g in enumerate(groups) for c in g[0]}
+        fine_rows = np.array([-1 if _missing(v) else class_of[str(v)] for v in values])
+        goods = [g[1][0] for g in groups]
+        bads = [g[1][1] for g in groups]
+        choice = _binning_choice(
+            goods,
+            bads,
+            rows=rows,
+            trend=AUTO,
+            ordered_by_rate=True,
+            total_goods=total_goods,
+            total_bads=total_bads,
+        )
+        ranges = choice.partition.ranges if choice else [(0, len(groups))]
+        notes.append(f"{len(groups)} classes ordered by bad rate, then merged by optimal binning")
+        if choice:
+            chosen_trend, tried = choice.partition.trend, choice.tried
+        else:
+            notes.append(
+                f"no binning keeps every bin at {MIN_BIN_SHARE:.0%} of the rows: one class"
+            )
+        for start, end in ranges:
+            categories = sorted(c for i in range(start, end) for c in groups[i][0])
+            label = (
+                ", ".join(categories) if len(categories) <= 4 else f"{OTHER} ({len(categories)})"
+            )
+            bins.append(
+                Bin(
+                    label=label,
+                    goods=sum(goods[start:end]),
+                    bads=sum(bads[start:end]),
+                    categories=categories,
+                    fine_classes=end - start,
+                )
+            )
+            if end - start > 1:
+                parts = [
+                    f"{'/'.join(groups[i][0]) if len(groups[i][0]) <= 4 else OTHER} "
+                    f"{groups[i][1][1] / sum(groups[i][1]):.1%}"
+                    for i in range(start, end)
+                ]
+                notes.append(
+                    f"merged (bad rates too close or a class under {MIN_BIN_SHARE:.0%} of the "
+                    f"rows): {', '.join(parts)}"
+                )
     if sum(missing):
         bins.append(Bin(label=MISSING, goods=missing[0], bads=missing[1], is_missing=True))
-    return _variable(name, "categorical", bins)
+        notes.append(
+            f"missing values ({_percent(sum(missing), rows)} of the rows) keep a bin of their own"
+        )
+    variable = _variable(name, "categorical", bins)
+    variable.chance = (fine_rows, len(groups), True, AUTO) if groups else None
+    variable.trend, variable.trend_ivs, variable.binning_notes = chosen_trend, tried, notes
+    return variable
 
 
 def _variable(name: str, kind: str, bins: list[Bin]) -> Variable:
@@ -390,6 +471,97 @@ def _variable(name: str, kind: str, bins: list[Bin]) -> Variable:
     variable = Variable(name=name, kind=kind, bins=bins)
     variable.iv = _iv_of(bins) if len(bins) > 1 else 0.0
     return variable
+
+
+def _search_iv(fine_rows: np.ndarray, classes: int, ordered: bool, trend: str, bad) -> float:
+    """The IV the binning search reaches on these outcomes (the missing bin included)."""
+    rows = len(bad)
+    total_bads = int(bad.sum())
+    total_goods = rows - total_bads
+    present = fine_rows >= 0
+    bads = np.bincount(fine_rows[present], weights=bad[present], minlength=classes)
+    counts = np.bincount(fine_rows[present], minlength=classes)
+    goods = counts - bads
+    if ordered:
+        order = np.argsort(np.where(counts > 0, bads / np.maximum(counts, 1), 0), kind="stable")
+        goods, bads = goods[order], bads[order]
+    choice = _binning_choice(
+        list(goods),
+        list(bads),
+        rows=rows,
+        trend=trend,
+        ordered_by_rate=ordered,
+        total_goods=total_goods,
+        total_bads=total_bads,
+    )
+    iv = choice.partition.iv if choice else 0.0
+    missing_bads = float(bad[~present].sum())
+    missing_goods = float((~present).sum()) - missing_bads
+    if missing_goods + missing_bads:
+        iv += float(binning._bin_iv(missing_goods, missing_bads, total_goods, total_bads))
+    return iv
+
+
+def _clearly_significant(variable: Variable, classes: int, ordered: bool) -> bool:
+    """The likelihood-ratio test of the bins, its p-value multiplied by the number of binnings
+    the search could have tried (Bonferroni; every ordering of the categories, every way to
+    cut the classes, four trends): when even that is below the level, no shuffle is needed."""
+    from scipy.special import gammaincc
+
+    goods = np.array([b.goods for b in variable.bins], dtype=float)
+    bads = np.array([b.bads for b in variable.bins], dtype=float)
+    total = goods.sum() + bads.sum()
+    expected_bad_rate = bads.sum() / total
+    statistic = 0.0
+    for observed, expected in (
+        (bads, (goods + bads) * expected_bad_rate),
+        (goods, (goods + bads) * (1 - expected_bad_rate)),
+    ):
+        used = observed > 0
+        statistic += 2 * float((observed[used] * np.log(observed[used] / expected[used])).sum())
+    # The χ² survival function; a p-value below the float range counts as the smallest float.
+    log_p = math.log(max(float(gammaincc((len(variable.bins) - 1) / 2, statistic / 2)), 1e-300))
+    log_searched = math.log(4) + (classes - 1) * math.log(2)
+    if ordered:
+        log_searched += math.lgamma(classes + 1)
+    return log_p + log_searched < math.log(CHANCE_LEVEL)
+
+
+def _permutation_p(chance: tuple, allowed: str, bad: np.ndarray, seed: int, level: float):
+    """The share of shuffled outcomes on which the search reaches the observed IV (with the
+    usual +1); it stops once the share cannot end at or below `level`, so a failing p is a
+    lower bound."""
+    fine_rows, classes, ordered, _trend = chance
+    observed = _search_iv(fine_rows, classes, ordered, allowed, bad)
+    tolerated = level * (CHANCE_PERMUTATIONS + 1) - 1
+    rng = np.random.default_rng(seed)
+    reached = 0
+    for _ in range(CHANCE_PERMUTATIONS):
+        if _search_iv(fine_rows, classes, ordered, allowed, rng.permutation(bad)) >= observed:
+            reached += 1
+            if reached > tolerated:
+                break
+    return (reached + 1) / (CHANCE_PERMUTATIONS + 1)
+
+
+def chance_p_value(variable: Variable, bad: np.ndarray, *, seed: int = 0) -> float:
+    """How often the same binning search finds as much IV on shuffled outcomes. The search
+    itself is what is tested, so a variable cut eight ways out of twenty is not flattered by
+    its own optimisation. A numeric variable allowed to turn is tested twice, under its own
+    search and under the monotone one alone (which chance flatters less, so a plain trend is
+    found at fewer rows), each at half the level (Bonferroni); the result is doubled."""
+    if variable.chance is None:
+        return 1.0
+    _fine_rows, classes, ordered, trend = variable.chance
+    if _clearly_significant(variable, classes, ordered):
+        return 1 / (CHANCE_PERMUTATIONS + 1)
+    searches = [trend]
+    if not ordered and trend == AUTO:
+        searches.append(binning.MONOTONE)
+    bad = np.asarray(bad, dtype=float)
+    level = CHANCE_LEVEL / len(searches)
+    p_values = [_permutation_p(variable.chance, allowed, bad, seed, level) for allowed in searches]
+    return min(1.0, len(searches) * min(p_values))
 
 
 # --- the fit ----------------------------------------------------------------------------------
@@ -420,10 +592,9 @@ class FitResult:
 def woe_matrix(variables: list[Variable], columns: dict[str, Column], rows: int) -> np.ndarray:
     matrix = np.zeros((rows, len(variables)))
     for j, variable in enumerate(variables):
-        woes = [b.woe for b in variable.bins]
-        for i, value in enumerate(columns[variable.name].values):
-            index = variable.bin_index(value)
-            matrix[i, j] = woes[index] if index >= 0 else 0.0
+        woes = np.array([b.woe for b in variable.bins] + [0.0])
+        # Index -1 (no bin) picks the appended 0.0.
+        matrix[:, j] = woes[bin_indices(variable, columns[variable.name].values)]
     return matrix
 
 
@@ -457,9 +628,11 @@ def fit(
     scaling: dict,
     dimensions: dict[str, str] | None = None,
     labels: dict[str, str] | None = None,
+    trend: str = AUTO,
 ) -> FitResult:
     """Bins, selects, fits and scales. `dimensions` names the scorecard dimension of a known
-    variable; anything else is filed under "other"."""
+    variable; anything else is filed under "other". `trend` is the bad-rate trend numeric
+    variables may follow (credit.binning.TREND_CHOICES)."""
     bad = np.asarray(bad, dtype=bool)
     rows = len(bad)
     if rows < 50:
@@ -472,19 +645,23 @@ def fit(
     variables = []
     for column in columns:
         if column.kind == "numeric":
-            numbers = np.array(
-                [math.nan if _missing(v) else float(v) for v in column.values], dtype=float
-            )
-            variables.append(bin_numeric(column.name, numbers, bad))
+            numbers = _as_numbers(column.values)
+            variables.append(bin_numeric(column.name, numbers, bad, trend=trend))
         else:
             variables.append(bin_categorical(column.name, column.values, bad))
     notes: list[str] = []
     for variable in variables:
         variable.iv = round(variable.iv, 4)
         if len(variable.bins) < 2:
-            variable.reason = "no class of it differs significantly in bad rate"
+            variable.reason = "a single bin: no split keeps the bins large enough and in trend"
         elif variable.iv < IV_DROP_BELOW:
             variable.reason = f"IV {variable.iv:.3f} below {IV_DROP_BELOW}: too weak"
+        elif (p_value := chance_p_value(variable, bad)) > CHANCE_LEVEL:
+            variable.chance_p = round(p_value, 4)
+            variable.reason = (
+                f"chance explains it: on shuffled outcomes the same binning reaches its IV "
+                f"too often (p ≥ {p_value:.3f}, {CHANCE_LEVEL} needed)"
+            )
         else:
             variable.selected = True
             if variable.iv > IV_LEAKAGE_ABOVE:
@@ -555,11 +732,8 @@ def _resolve_correlation(variables: list[Variable], columns: dict[str, Column], 
 def score_rows(chosen: list[Variable], base_points: int, columns: dict[str, Column], rows: int):
     scores = np.full(rows, float(base_points))
     for variable in chosen:
-        missing_points = _missing_points(variable)
-        points = [b.points for b in variable.bins]
-        for i, value in enumerate(columns[variable.name].values):
-            index = variable.bin_index(value)
-            scores[i] += points[index] if index >= 0 else missing_points
+        points = np.array([b.points for b in variable.bins] + [_missing_points(variable)])
+        scores += points[bin_indices(variable, columns[variable.name].values)]
     return scores
 
 
@@ -618,9 +792,9 @@ def development_profile(result: FitResult, columns: dict[str, Column], grades_of
     factor_shares = {}
     for variable in result.selected:
         counts: dict[str, int] = {}
-        for value in columns[variable.name].values:
-            index = variable.bin_index(value)
-            label = variable.bins[index].label if index >= 0 else MISSING
+        labels = [b.label for b in variable.bins] + [MISSING]
+        for index in bin_indices(variable, columns[variable.name].values):
+            label = labels[index]
             counts[label] = counts.get(label, 0) + 1
         factor_shares[variable.name] = {k: round(v / rows, 6) for k, v in counts.items()}
     return {

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, CustomerKind
@@ -153,7 +153,8 @@ class ScorecardMonitoring(models.Model):
 class ScorecardAlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    CLOSED = "closed", _("Closed")
+    # A status, not the "Closed" column heading (关闭时间).
+    CLOSED = "closed", pgettext_lazy("status", "Closed")
 
 
 class ScorecardAlert(models.Model):
@@ -266,3 +267,12 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.grade} ({self.score})"
+
+
+# Credit bureau reports live in their own module; importing them here registers the models.
+from credit.bureau import (  # noqa: E402, F401
+    BureauAccount,
+    BureauConsent,
+    BureauReport,
+    BureauSource,
+)

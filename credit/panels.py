@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import charts
+from credit.bureau_services import consent_status, no_consent_message
+from credit.policies import may_work_credit
 
 
 def score_chart(assessments: list) -> dict | None:
@@ -42,4 +44,16 @@ def scoring_summary(customer) -> dict:
         "latest_assessment": history[0] if history else None,
         "score_history": list(reversed(history)),
         "score_chart": score_chart(list(reversed(history))),
+    }
+
+
+def bureau_panel(customer, user) -> tuple[str, dict]:
+    """The credit bureau section of the customer 360: the consent in force (or why there is
+    none) and the latest reports, by date and figures only; opening one is audited."""
+    consent, latest = consent_status(customer)
+    return "credit/bureau_panel.html", {
+        "consent": consent,
+        "no_consent": None if consent is not None else no_consent_message(latest),
+        "reports": list(customer.bureau_reports.select_related("source")[:5]),
+        "can_record": may_work_credit(user),
     }

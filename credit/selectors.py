@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404
+from credit.bureau import BureauConsent
 from credit.models import Assessment
+from customers.document_models import DocumentOwner
+from customers.document_owners import register_owner
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 
@@ -32,3 +36,20 @@ def assessment_application_get_for(user: User, customer, pk):
     if application.customer_id != customer.pk:
         raise PermissionDenied
     return application
+
+
+def bureau_consent_get_for(user: User, pk):
+    """A credit bureau consent, scoped like its customer (404 if not)."""
+    return get_in_scope_or_404(
+        user, BureauConsent.objects.select_related("customer"), pk=pk, **CUSTOMER_SCOPE
+    )
+
+
+def register_bureau_consent_documents() -> None:
+    """The signed consent is kept as a document of the consent (customers.document_owners)."""
+    register_owner(
+        DocumentOwner.BUREAU_CONSENT,
+        get_for=bureau_consent_get_for,
+        customer_of=lambda consent: consent.customer,
+        url_of=lambda consent: reverse("customers:detail", args=[consent.customer_id]),
+    )

@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_change, audit_log, audit_log_many, snapshot
 from core.business_date import business_date
-from credit import monitoring, ratios, scoring
+from credit import bureau_figures, monitoring, ratios, scoring
+from credit.bureau_services import bureau_scoring_figures
 from credit.models import (
     Assessment,
     FinancialStatement,
@@ -182,8 +183,18 @@ def assessment_prefill(customer: Customer) -> tuple[dict, FinancialStatement | N
     latest = statements[0] if statements else None
     previous = statements[1] if len(statements) > 1 else None
     figures = latest.figures() if latest else {}
+    # The latest valid bureau report (with a consent in force): its debt at other lenders
+    # enters the debt-service ratios, its overdue history a factor of its own. Without one the
+    # inputs are what they were before bureau data existed (credit/bureau_figures.py).
+    bureau = bureau_scoring_figures(customer)
+    if bureau is not None:
+        figures["debt_service"] = bureau_figures.combined_debt_service(
+            figures.get("debt_service"), bureau["external_debt_service"]
+        )
     derived = ratios.statement_ratios(figures, previous.figures() if previous else None)
     inputs = repayment_record(customer, business_date())
+    if bureau is not None:
+        inputs["external_overdue"] = bureau["external_overdue"]
     today = business_date()
     if customer.kind == CustomerKind.INDIVIDUAL:
         assets, debts = figures.get("personal_assets"), figures.get("personal_debts")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credit import views
+from credit import bureau_views, views
 
 app_name = "credit"
 
@@ -8,6 +8,22 @@ urlpatterns = [
     path("customers/<int:customer_pk>/statements/new/", views.statement_add, name="statement-add"),
     path("customers/<int:customer_pk>/assess/", views.assess, name="assess"),
     path("assessments/<int:pk>/", views.assessment_detail, name="assessment-detail"),
+    path(
+        "customers/<int:customer_pk>/bureau/consent/",
+        bureau_views.consent_add,
+        name="bureau-consent-add",
+    ),
+    path(
+        "customers/<int:customer_pk>/bureau/reports/new/",
+        bureau_views.report_add,
+        name="bureau-report-add",
+    ),
+    path(
+        "customers/<int:customer_pk>/bureau/reports/import/",
+        bureau_views.report_import,
+        name="bureau-report-import",
+    ),
+    path("bureau-reports/<int:pk>/", bureau_views.report_detail, name="bureau-report"),
     path("scorecards/", views.scorecard_list, name="scorecard-list"),
     path(
         "scorecards/<int:pk>/monitoring/",

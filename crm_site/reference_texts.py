@@ -48,6 +48,50 @@ REFERENCE_TEXTS = [
     gettext_noop("Resolve the complaint and call the customer back."),
     gettext_noop("Loan maturing with no renewal plan"),
     gettext_noop("Discuss repayment or renewal with the customer."),
+    gettext_noop("A related party is non-performing or has a red alert"),
+    gettext_noop("Review the exposure to the group; check guarantees and cross-defaults."),
+    gettext_noop("A related party is non-performing or has a red alert"),
+    gettext_noop("Review the exposure to the group; check guarantees and cross-defaults."),
+    # The concentration rules (risk migration 0022).
+    gettext_noop("Exposure near the single-customer concentration limit"),
+    gettext_noop(
+        "Hold new credit to the customer; bring large decisions to the head-office committee."
+    ),
+    gettext_noop("Group exposure near the group concentration limit"),
+    gettext_noop("Review the group's facilities together; hold new credit to its members."),
+    # The facility review rule (risk migration 0023).
+    gettext_noop("Credit facility's annual review overdue"),
+    gettext_noop(
+        "Complete the facility's annual review; freeze the limit if the customer has weakened."
+    ),
+    # The document expiry rule (risk migration 0024).
+    gettext_noop("Document expiring"),
+    gettext_noop(
+        "Ask the customer for the renewed document and upload it before the old one expires."
+    ),
+    # The document expiry rule (risk migration 0024).
+    gettext_noop("Document expiring"),
+    gettext_noop(
+        "Ask the customer for the renewed document and upload it before the old one expires."
+    ),
+    # Collections (lending migration 0009, risk migration 0026).
+    gettext_noop("Promise to pay broken"),
+    gettext_noop(
+        "Call the customer about the broken promise; move the case on if it happens again."
+    ),
+    gettext_noop("Collection cases"),
+    gettext_noop("Officer's reminder"),
+    gettext_noop("Collector calls and visits"),
+    gettext_noop("Legal action and asset preservation"),
+    gettext_noop("The officer reminds the customer and agrees a date."),
+    gettext_noop("A collector calls and visits."),
+    gettext_noop("Legal action; preserve the assets."),
+    # Post-loan inspections (lending migration 0010, risk migration 0027).
+    gettext_noop("Post-loan inspections due"),
+    gettext_noop("Post-loan inspection overdue"),
+    gettext_noop(
+        "Visit the customer, check the use of funds and the business, and record the inspection."
+    ),
     gettext_noop("Standard pricing; eligible for the best grade spreads."),
     gettext_noop("As the product requires."),
     gettext_noop("Revisit every 180 days; annual review."),
@@ -60,6 +104,11 @@ REFERENCE_TEXTS = [
     gettext_noop("Head Office"),
     gettext_noop("North"),
     gettext_noop("South"),
+    # The approval authority's levels (lending migration 0004).
+    gettext_noop("Branch manager"),
+    gettext_noop("Branch credit committee"),
+    gettext_noop("Head-office risk officer"),
+    gettext_noop("Head-office credit committee"),
     gettext_noop("Auto loan"),
     gettext_noop("Business term loan"),
     gettext_noop("Personal consumer loan"),
@@ -110,4 +159,21 @@ REFERENCE_TEXTS = [
     gettext_noop("Generate revisit follow-ups"),
     gettext_noop("Portfolio snapshot"),
     gettext_noop("Dashboard activity figures"),
+    gettext_noop("Month-end provisions"),
+    gettext_noop("Payment reminders"),
+    gettext_noop("Send payment reminders"),
+    # Credit bureaus and the external overdue factor (credit migrations 0015 and 0016), and
+    # the bureau rules of the early-warning catalogue (risk migration 0019).
+    gettext_noop("PBOC Credit Reference Center"),
+    gettext_noop("Baihang Credit"),
+    gettext_noop("Local credit bureau"),
+    gettext_noop("Overdue at other lenders, last 24 months (credit bureau)"),
+    gettext_noop("No overdue"),
+    gettext_noop("Worst 1–30 days (M1)"),
+    gettext_noop("Worst 31–60 days (M2)"),
+    gettext_noop("Worst over 60 days (M3+)"),
+    gettext_noop("New overdue at other lenders"),
+    gettext_noop("Call the customer about the overdue at the other lender; review the exposure."),
+    gettext_noop("Credit enquiries spiking"),
+    gettext_noop("Ask the customer where else they applied; check for over-borrowing."),
 ]

@@ -1,11 +1,13 @@
 """Xindai CRM settings: one module, every value read from the environment (see README)."""
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from crm_site.document_storage import documents_storage_setting
 from crm_site.env import (
     DEVELOPMENT_SECRET_KEY,
     development_field_keys,
@@ -125,6 +127,8 @@ MIDDLEWARE = [
     "accounts.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads the form: keeps upload names as sent (documents refuse paths).
+    "core.upload_names.RawUploadNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user verified when this session passed the second factor.
@@ -206,7 +210,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 
 # Second factor (TOTP from an authenticator app, django-otp): optional for everyone, required
 # for the roles listed here (comma-separated role codes, e.g. "manager,risk_officer,admin").
-_ROLE_CODES = ("officer", "manager", "risk_officer", "admin")  # accounts.models.Role
+# The codes of accounts.models.Role.
+_ROLE_CODES = ("officer", "manager", "risk_officer", "admin", "compliance")
 OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", [])
 if _unknown_roles := sorted(set(OTP_REQUIRED_ROLES) - set(_ROLE_CODES)):
     raise ImproperlyConfigured(
@@ -302,7 +307,14 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    # Documents' files: a private folder under the data folder, or an S3-compatible bucket
+    # (crm_site/document_storage.py); never served by a public URL.
+    "documents": documents_storage_setting(
+        os.environ, data_dir=Path(env_str("CRM_DATA_DIR") or BASE_DIR / ".data")
+    ),
 }
+# The largest document accepted on upload (bytes).
+DOCUMENTS_MAX_BYTES = env_int("DOCUMENTS_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 
 # --- E-mail ---------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ urlpatterns = [
     # Lending's pages keep the /credit/ paths they had before it was an app of its own.
     path("credit/", include("lending.urls")),
     path("risk/", include("risk.urls")),
+    path("documents/", include("customers.document_urls")),
     path("dashboard/", include("dashboards.urls")),
     path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
     # Logging out stays possible in the middle of the second step.

@@ -138,3 +138,7 @@ class SurveyAdmin(ScopedReadOnlyAdmin):
     search_fields = ["customer__name"]
     list_select_related = ["customer"]
     readonly_fields = ["audit_history"]
+
+
+# Related parties and groups, and document types, have admin modules of their own.
+from customers import document_admin, relation_admin  # noqa: E402, F401

@@ -36,6 +36,8 @@ from customers.models import (
     SurveySource,
     resident_id_digest,
 )
+from customers.relation_demo import seed_demo_group
+from customers.screening_demo import seed_watch_list
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国晓红文斌宇浩欣怡子涵梓萱"
@@ -254,4 +256,9 @@ def seed_customers(*, count: int, seed: int) -> int:
 
 
 def seed_demo(*, customers: int, seed: int, **options) -> str:
-    return f"{seed_customers(count=customers, seed=seed)} new demo customers"
+    created = seed_customers(count=customers, seed=seed)
+    # After the customers: the demo list names one of them.
+    listed = seed_watch_list()
+    grouped = seed_demo_group()
+    report = f"{created} new demo customers" + (f"; {listed}" if listed else "")
+    return report + (f"; {grouped}" if grouped else "")

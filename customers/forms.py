@@ -40,7 +40,7 @@ from customers.selectors import officers_visible_to
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
-COMMON_FIELDS = ["name", "phone", "email", "address", "tags"]
+COMMON_FIELDS = ["name", "phone", "email", "address", "language", "tags"]
 INDIVIDUAL_FIELDS = [
     "resident_id",
     "birth_date",
@@ -133,7 +133,12 @@ class CustomerForm(DateRanges, EditVersion, forms.ModelForm):
             self.fields["credit_code"].required = True
         self.fields["tags"].queryset = Tag.objects.all()
         self.fields["tags"].required = False
+        # Posts that leave it out (imports' forms, older pages) keep the customer's language.
+        self.fields["language"].required = False
         self._carry_version(editing=not creating)
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or self.instance.language
 
 
 class CustomerFilterForm(forms.Form):

@@ -187,6 +187,11 @@ class Customer(models.Model):
         _("registered capital"), max_digits=18, decimal_places=2, null=True, blank=True
     )
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    # The language the bank writes to the customer in (payment reminders); a bank in China
+    # writes in Chinese unless the customer asked for English.
+    language = models.CharField(
+        _("language for messages"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
 
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
@@ -825,3 +830,28 @@ class SavedFilter(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Documents and their types (customers/document_models.py).
+from customers.document_models import (  # noqa: E402, F401
+    Document,
+    DocumentOwner,
+    DocumentType,
+)
+
+# Related parties and groups live in their own module (customers/relations.py).
+from customers.relations import (  # noqa: E402, F401
+    CustomerGroup,
+    CustomerGroupMember,
+    CustomerRelation,
+    RelationKind,
+)
+
+# Watch-list screening keeps its models in a module of their own.
+from customers.screening_models import (  # noqa: E402, F401
+    HitStatus,
+    MatchKind,
+    ScreeningHit,
+    WatchList,
+    WatchListEntry,
+)

@@ -30,3 +30,27 @@ def render_context(customer, user) -> list[tuple[str, dict]]:
 
 def render_today(user) -> list[tuple[str, dict]]:
     return [panel(user) for panel in TODAY_PANELS]
+
+
+# Entries other apps put on the 360's timeline beside the interactions (lending's payment
+# reminders): `entries(customer) -> list` of objects with `timeline_at` (an aware datetime)
+# and `timeline_template` (rendered with the object as `entry`).
+TIMELINE_ENTRIES: list[Callable] = []
+
+
+def register_timeline(entries: Callable) -> Callable:
+    if entries not in TIMELINE_ENTRIES:
+        TIMELINE_ENTRIES.append(entries)
+    return entries
+
+
+def timeline(customer, interactions: list) -> list:
+    """The interactions and the other apps' entries, newest first."""
+    entries = [entry for provider in TIMELINE_ENTRIES for entry in provider(customer)]
+    if not entries:
+        return interactions
+    return sorted(
+        [*interactions, *entries],
+        key=lambda entry: getattr(entry, "timeline_at", None) or entry.occurred_at,
+        reverse=True,
+    )

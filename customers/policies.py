@@ -66,3 +66,61 @@ def may_undo_follow_up(user: User, follow_up, completing_interaction, today) -> 
         and completing_interaction.officer_id == user.pk
         and timezone.localdate(follow_up.closed_at) == today
     )
+
+
+def may_manage_documents(user: User) -> bool:
+    """Upload and delete documents on what the user sees (customers, applications, loans,
+    collateral, bureau consents): the people who work the portfolio. Whoever sees the owner
+    may download its documents."""
+    return may_edit_customers(user)
+
+
+def may_record_relations(user: User) -> bool:
+    """Record or end a related-party link between two customers the user may see: the people
+    who know the customers (an officer links only customers of their own portfolio)."""
+    return may_edit_customers(user)
+
+
+def may_manage_groups(user: User) -> bool:
+    """Create a customer group, set its group limit and its members: credit management (a
+    manager or head office), not the officer who sells to the members."""
+    return user.role in {Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}
+
+
+# --- Watch-list screening (customers/screening.py) ---------------------------------------------
+
+# Compliance works the hits bank-wide; a manager approves the clearing of a hit on a customer
+# of their branch (the four eyes a second compliance officer can also give).
+CLEARING_APPROVER_ROLES = frozenset({Role.COMPLIANCE, Role.MANAGER})
+
+
+def may_import_watch_lists(user: User) -> bool:
+    """Load a sanctions or watch list from a file."""
+    return user.role in {Role.COMPLIANCE, Role.ADMIN}
+
+
+def may_see_screening(user: User) -> bool:
+    """Open the queue of screening hits and a hit's page (each within their data scope)."""
+    return user.role in {Role.COMPLIANCE, Role.MANAGER, Role.ADMIN}
+
+
+def may_confirm_hit(user: User, hit) -> bool:
+    """Confirm that an open hit is the listed party: it raises recorded risk, so one
+    compliance officer's word suffices."""
+    return user.role == Role.COMPLIANCE and hit.status == "open"
+
+
+def may_propose_hit_clearing(user: User, hit) -> bool:
+    """Propose that an open hit is a false positive, with the reason."""
+    return user.role == Role.COMPLIANCE and hit.status == "open"
+
+
+def may_decide_hit_clearing(user: User, hit) -> bool:
+    """Approve or reject a proposed clearing: it lowers recorded risk, so never the person who
+    proposed it."""
+    return (
+        user.role in CLEARING_APPROVER_ROLES
+        and hit.status == "clearing_proposed"
+        and hit.clear_proposed_by_id != user.pk
+        and (user.role != Role.MANAGER or hit.customer.branch_id == user.branch_id)
+    )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Role, User
 from accounts.scope import get_in_scope_or_404, scope_q, scope_queryset
-from customers import segments
+from customers import panels, segments
 from customers.models import (
     OPEN_COMPLAINT_STATUSES,
     Channel,
@@ -214,12 +214,13 @@ def customer_360(customer: Customer) -> dict:
     surveys = list(customer.surveys.select_related("recorded_by")[:10])
     scores = customer.surveys.aggregate(csat_average=Avg("csat"), survey_count=Count("id"))
     scores["latest"] = surveys[0] if surveys else None
+    interactions = list(customer.interactions.select_related("officer", "completes_follow_up")[:30])
     return {
         "needs": list(customer.needs.select_related("recorded_by")[:5]),
         "contacts": list(customer.contacts.all()),
-        "interactions": list(
-            customer.interactions.select_related("officer", "completes_follow_up")[:30]
-        ),
+        "interactions": interactions,
+        # With the messages other apps sent the customer (customers.panels.register_timeline).
+        "timeline": panels.timeline(customer, interactions),
         "open_follow_ups": list(
             customer.follow_ups.filter(status=FollowUpStatus.OPEN)
             .select_related("owner")

@@ -23,7 +23,7 @@ from accounts.models import Role, User
 from accounts.scope import scope_queryset
 from audit.models import AuditEvent
 from audit.services import audit_change, audit_log, audit_log_many, snapshot
-from customers import hooks
+from customers import hooks, screening
 from customers.identifiers import normalize_credit_code, normalize_phone, parse_resident_id
 from customers.models import (
     IDENTIFIER_CONSTRAINTS,
@@ -68,6 +68,7 @@ CUSTOMER_AUDIT_FIELDS = [
     "phone",
     "email",
     "address",
+    "language",
     "risk_level",
     "grade",
     "resident_id",
@@ -390,6 +391,8 @@ def customer_create(*, actor: User, customer: Customer, tags: Iterable[Tag] = ()
         obj=customer,
         after=after,
     )
+    # Against the watch lists before anyone works with them (customers.screening).
+    screening.customer_screen(customer=customer)
     return customer
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from customers import views
+from customers import relation_views, screening_views, views
 
 app_name = "customers"
 
@@ -10,6 +10,24 @@ urlpatterns = [
     path("new/", views.customer_create, name="create"),
     path("import/", views.customer_import, name="import"),
     path("filters/save/", views.saved_filter_save, name="filter-save"),
+    path("screening/", screening_views.screening_queue, name="screening-queue"),
+    path("screening/import/", screening_views.watch_list_import, name="screening-import"),
+    path("screening/hits/<int:pk>/", screening_views.hit_detail, name="screening-hit"),
+    path(
+        "screening/hits/<int:pk>/confirm/",
+        screening_views.hit_confirm,
+        name="screening-hit-confirm",
+    ),
+    path(
+        "screening/hits/<int:pk>/clearing/",
+        screening_views.hit_clearing_propose,
+        name="screening-hit-clearing",
+    ),
+    path(
+        "screening/hits/<int:pk>/clearing/decide/",
+        screening_views.hit_clearing_decide,
+        name="screening-hit-decide",
+    ),
     path("filters/<int:pk>/delete/", views.saved_filter_delete, name="filter-delete"),
     path("<int:pk>/", views.customer_detail, name="detail"),
     path("<int:pk>/edit/", views.customer_edit, name="edit"),
@@ -42,4 +60,10 @@ urlpatterns = [
         name="complaint-update",
     ),
     path("<int:pk>/surveys/new/", views.survey_add, name="survey-add"),
+    path("<int:pk>/relations/new/", relation_views.relation_add, name="relation-add"),
+    path(
+        "<int:pk>/relations/<int:relation_pk>/end/",
+        relation_views.relation_end,
+        name="relation-end",
+    ),
 ]

@@ -14,7 +14,7 @@ from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
 from audit.services import export_record
 from core.forms import apply_service_errors, refusal_status
-from customers import exports, importer, panels, policies, selectors, services
+from customers import exports, importer, panels, policies, screening, selectors, services
 from customers.forms import (
     ComplaintForm,
     ComplaintUpdateForm,
@@ -197,6 +197,8 @@ def customer_detail(request, pk: int):
             "reveal_form": RevealForm(),
             "quick_interaction_form": InteractionForm(customer=customer, user=request.user),
             "panels": panels.render_context(customer, request.user),
+            "screening_status": screening.customer_screening_status(customer),
+            "can_see_screening": policies.may_see_screening(request.user),
         }
     )
     return render(request, "customers/customer_detail.html", context)

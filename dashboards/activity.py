@@ -51,6 +51,7 @@ def compute(scope: selectors.Scope, *, today: dt.date, now: dt.datetime, compare
     """Every activity figure of the dashboard for the scope, now and at the end of the
     comparison day."""
     then = timezone.make_aware(dt.datetime.combine(compare, dt.time.max))
+    league, league_totals = selectors.league_table(scope, today, now)
     return {
         "customers": scope.customers().count(),
         "alerts": selectors.alert_kpis(scope, now),
@@ -59,7 +60,8 @@ def compute(scope: selectors.Scope, *, today: dt.date, now: dt.datetime, compare
         "pipeline_then": selectors.pipeline_kpis(scope, then),
         "relationship": selectors.relationship_kpis(scope, today),
         "relationship_then": selectors.relationship_kpis(scope, compare),
-        "league": selectors.league_table(scope, today, now),
+        "league": league,
+        "league_totals": league_totals,
         "nps_trend": selectors.nps_trend(scope, today),
     }
 

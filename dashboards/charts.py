@@ -6,9 +6,18 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from core import charts
+from lending.models import LoanClass
 
 # Each severity's colour on the chart, as the "Open alerts" card colours its numbers.
 SEVERITY_COLOURS = {"red": "danger", "orange": "warning", "yellow": "info"}
+# Each five-tier class's colour on the exposure chart, from best to worst.
+CLASS_COLOURS = {
+    LoanClass.NORMAL: "success",
+    LoanClass.SPECIAL_MENTION: "info",
+    LoanClass.SUBSTANDARD: "warning",
+    LoanClass.DOUBTFUL: "danger",
+    LoanClass.LOSS: "secondary",
+}
 
 
 def _severity_names() -> dict[str, str]:
@@ -22,10 +31,9 @@ def _severity_names() -> dict[str, str]:
 def portfolio_trend(snapshots: list[dict]) -> tuple[dict | None, dict | None]:
     """The NPL ratio and the exposure by class over the nightly snapshots (oldest first).
 
-    The snapshots keep the exposure and its non-performing part (classes substandard,
-    doubtful and loss), not each class: the exposure chart therefore stacks the performing
-    part (normal and special mention) under the non-performing one, which is as far as the
-    snapshots can honestly be split. None for each when there is no snapshot."""
+    The exposure chart stacks the five classes, best at the bottom; a date whose snapshots
+    have no split by class (taken before the split was kept and not derivable from the
+    history) is a gap, not a zero. None for each when there is no snapshot."""
     if not snapshots:
         return None, None
     days = [row["taken_on"].isoformat() for row in snapshots]
@@ -51,17 +59,12 @@ def portfolio_trend(snapshots: list[dict]) -> tuple[dict | None, dict | None]:
         categories=days,
         series_list=[
             charts.series(
-                _("Performing (normal, special mention)"),
-                [row["exposure"] - row["npl"] for row in snapshots],
+                LoanClass(code).label,
+                [row["classes"][code] for row in snapshots],
                 unit=charts.MONEY,
-                colour="primary",
-            ),
-            charts.series(
-                _("Non-performing (substandard, doubtful, loss)"),
-                [row["npl"] for row in snapshots],
-                unit=charts.MONEY,
-                colour="danger",
-            ),
+                colour=colour,
+            )
+            for code, colour in CLASS_COLOURS.items()
         ],
         unit=charts.MONEY,
         category_title=date_title,

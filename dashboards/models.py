@@ -3,6 +3,17 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lending.loan_quality import DOUBTFUL, LOSS, NORMAL, SPECIAL_MENTION, SUBSTANDARD
+
+# The snapshot's exposure column of each five-tier class, best to worst.
+CLASS_COLUMNS = {
+    NORMAL: "normal_exposure",
+    SPECIAL_MENTION: "special_mention_exposure",
+    SUBSTANDARD: "substandard_exposure",
+    DOUBTFUL: "doubtful_exposure",
+    LOSS: "loss_exposure",
+}
+
 
 class LoanFigures(models.Model):
     """Active loans summed: count, exposure, non-performing and overdue exposure, and the
@@ -33,6 +44,14 @@ class PortfolioSnapshot(LoanFigures):
     )
     branch = models.ForeignKey("accounts.Branch", on_delete=models.CASCADE, related_name="+")
     customers = models.IntegerField(default=0)
+    # The exposure of each of the five classes (CLASS_COLUMNS). Null on the snapshots taken
+    # before these columns existed whose split could not be derived from the dated history:
+    # unknown, not zero, so the chart leaves a gap.
+    normal_exposure = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    special_mention_exposure = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    substandard_exposure = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    doubtful_exposure = models.DecimalField(max_digits=18, decimal_places=2, null=True)
+    loss_exposure = models.DecimalField(max_digits=18, decimal_places=2, null=True)
 
     class Meta:
         verbose_name = _("portfolio snapshot")

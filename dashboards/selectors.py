@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, BooleanField, Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, BooleanField, Count, F, Func, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -148,24 +148,36 @@ def snapshot_kpis(scope: Scope, on: dt.date) -> dict | None:
 
 def snapshot_series(scope: Scope, start: dt.date, end: dt.date) -> list[dict]:
     """The nightly snapshots of the scope from `start` to `end`, summed per date (oldest
-    first): exposure, non-performing and overdue exposure, loans and the NPL ratio. One
-    grouped query; dates without a snapshot are absent, not zero."""
-    from dashboards.models import PortfolioSnapshot
+    first): exposure, non-performing and overdue exposure, loans, the NPL ratio and the
+    exposure of each five-tier class (`classes`, by class code). One grouped query; dates
+    without a snapshot are absent, not zero. A class's figure is None on a date where any
+    snapshot summed has no split by class (taken before it was kept): a partial sum would
+    pass for the whole scope's."""
+    from dashboards.models import CLASS_COLUMNS, PortfolioSnapshot
 
     rows = _scoped_snapshots(
         scope, PortfolioSnapshot.objects.filter(taken_on__gte=start, taken_on__lte=end)
     )
-    return [
-        {**row, "npl_ratio": _ratio(row["npl"], row["exposure"])}
-        for row in rows.order_by("taken_on")
+    series = []
+    for row in (
+        rows.order_by("taken_on")
         .values("taken_on")
         .annotate(
             loans=Sum("loans"),
             exposure=Sum("exposure"),
             npl=Sum("npl_exposure"),
             overdue=Sum("overdue_exposure"),
+            snapshots=Count("id"),
+            **{f"class_{code}": Sum(column) for code, column in CLASS_COLUMNS.items()},
+            **{f"known_{code}": Count(column) for code, column in CLASS_COLUMNS.items()},
         )
-    ]
+    ):
+        classes = {
+            code: row.pop(f"class_{code}") if row.pop(f"known_{code}") == row["snapshots"] else None
+            for code in CLASS_COLUMNS
+        }
+        series.append({**row, "classes": classes, "npl_ratio": _ratio(row["npl"], row["exposure"])})
+    return series
 
 
 def _scoped_snapshots(scope: Scope, rows: QuerySet) -> QuerySet:
@@ -423,11 +435,21 @@ def nps_trend(scope: Scope, today: dt.date, months: int = 12) -> list[tuple[dt.d
 LEAGUE_CONTACT_DAYS = 30
 
 
-def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
+class TotalOver(Func):
+    """An aggregate summed over every group of its grouped query (`SUM(COUNT(id)) OVER ()`):
+    the table's total comes from the same query as its rows."""
+
+    template = "SUM(%(expressions)s) OVER ()"
+
+
+def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> tuple[list[dict], dict]:
     """One row per officer in scope, each figure a grouped aggregate (a query per figure,
-    not per officer). Every figure counts the rows of the scope only (the customers, loans,
-    alerts, contacts, follow-ups and surveys of the user's portfolio, branch or bank, and
-    of the branch asked for), so each cell's list holds exactly what it counted."""
+    not per officer), and the totals row: each figure over the officers of the table, summed
+    by the database in the same query (a ratio is the ratio of the summed parts, the CSAT
+    the mean of every answer, never a mean of the officers' means). Every figure counts the
+    rows of the scope only (the customers, loans, alerts, contacts, follow-ups and surveys of
+    the user's portfolio, branch or bank, and of the branch asked for), so each cell's list
+    holds exactly what it counted."""
     officers = User.objects.filter(role=Role.OFFICER, is_active=True).select_related("branch")
     if not scope.user.sees_all_branches:
         officers = officers.filter(branch_id=scope.user.branch_id)
@@ -439,14 +461,26 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
     ids = [officer.pk for officer in officers]
     since = today - dt.timedelta(days=LEAGUE_CONTACT_DAYS)
 
+    totals: dict = {}
+
     def grouped(queryset, key, **aggregates):
-        return {
+        summed = {
+            f"total_{name}": TotalOver(aggregate)
+            for name, aggregate in aggregates.items()
+            if not isinstance(aggregate, Avg)
+        }
+        rows = {
             row[key]: row
             for row in queryset.filter(**{f"{key}__in": ids})
             .order_by()
             .values(key)
+            .annotate(**summed)
             .annotate(**aggregates)
         }
+        any_row = next(iter(rows.values()), {})
+        for name in summed:
+            totals[name.removeprefix("total_")] = any_row.get(name) or 0
+        return rows
 
     portfolio = grouped(scope.customers(), "officer", customers=Count("id"))
     from dashboards.models import BookFigure
@@ -493,6 +527,10 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
             Survey.objects.filter(responded_on__gte=today - dt.timedelta(days=WINDOW_DAYS))
         ),
         "customer__officer",
+        # The sum and count before the mean: once "csat" names the mean, it is no longer
+        # the column.
+        csat_sum=Sum("csat"),
+        csat_answers=Count("csat"),
         csat=Avg("csat"),
     )
     rows = []
@@ -512,7 +550,20 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> list[dict]:
                 "csat": satisfaction.get(officer.pk, {}).get("csat"),
             }
         )
-    return sorted(rows, key=lambda row: row["exposure"], reverse=True)
+    # PostgreSQL sums counts as numeric: the counts come back as whole numbers.
+    total_row = {
+        "customers": int(totals["customers"]),
+        "exposure": totals["exposure"] or ZERO,
+        "overdue_ratio": _ratio(totals["overdue"], totals["exposure"]),
+        "alerts_open": int(totals["open"]),
+        "alerts_breached": int(totals["breached"]),
+        "interactions": int(totals["interactions"]),
+        "follow_up_compliance": _ratio(totals["on_time"], totals["due"]),
+        "csat": (
+            Decimal(totals["csat_sum"]) / totals["csat_answers"] if totals["csat_answers"] else None
+        ),
+    }
+    return sorted(rows, key=lambda row: row["exposure"], reverse=True), total_row
 
 
 # Outstanding principal of each loan on a date: disbursed principal less the principal

@@ -14,7 +14,7 @@ from core import exports
 from core.business_date import business_date
 from customers.forms import DATE_INPUT
 from customers.models import Industry
-from dashboards import charts, reports, selectors
+from dashboards import charts, concentration, reports, selectors
 from dashboards.activity import default_compare, figures_for
 from lending.models import ApplicationStatus, LoanProduct
 from lending.selectors import ANY_OVERDUE, NON_PERFORMING
@@ -41,6 +41,21 @@ class DashboardForm(forms.Form):
         self.fields["branch"].queryset = selectors.branches_for(user)
         if not user.sees_all_branches:
             del self.fields["branch"]
+
+    def clean(self):
+        # A period that ends before it starts is refused rather than drawn as an empty
+        # matrix; without an end date the period ends on the business date.
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The period ends before it starts."))
+        elif start and not end and "end" not in self.errors and start > business_date():
+            self.add_error(
+                "start",
+                _("The period starts after the business date, %(date)s.")
+                % {"date": business_date().isoformat()},
+            )
+        return cleaned
 
 
 def _bars(rows) -> list[dict]:
@@ -199,7 +214,11 @@ ALERT_AGES = (
 def dashboard(request):
     user = request.user
     form = DashboardForm(request.GET or None, user=user)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        # The errors next to the filters, and no figures: figures of other dates or of the
+        # whole scope would pass for the ones asked for.
+        return render(request, "dashboards/dashboard_refused.html", {"form": form}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
     today = business_date()
     scope = selectors.Scope(user=user, branch=filters.get("branch"))
     start = filters.get("start") or today - dt.timedelta(days=30)
@@ -228,6 +247,8 @@ def dashboard(request):
         "today": today,
         "figures_at": figures_at,
         "refresh_query": urlencode({**request.GET.dict(), "refresh": "1"}),
+        # The provision cards (risk.templatetags.risk_provisions) follow the branch filter.
+        "provision_branch": filters.get("branch"),
         "portfolio": portfolio,
         "compare": compare,
         "earlier": earlier,
@@ -332,6 +353,8 @@ def dashboard(request):
         "league": list(
             _league_links(scope, activity["league"], today=today, figures_at=figures_at)
         ),
+        # Figures kept before the totals row existed have none: the table then goes without.
+        "league_totals": activity.get("league_totals"),
         "nps_trend": [
             (
                 month,
@@ -356,7 +379,31 @@ def dashboard(request):
         "end": end,
     }
     context.update(_charts(context, scope, start=start, end=end, at=at))
+    context.update(_concentration(scope))
     return render(request, "dashboards/dashboard.html", context)
+
+
+def _concentration(scope) -> dict:
+    """The ten largest single and group exposures against their limits (three queries, four
+    with a capital figure configured: dashboards/concentration.py)."""
+    largest = concentration.largest_exposures(scope)
+    largest["concentration_cards"] = [
+        (
+            gettext("Largest single exposures"),
+            largest["largest_singles"],
+            largest["chart_largest_singles"],
+            "plot-largest-singles",
+            "largest-singles",
+        ),
+        (
+            gettext("Largest group exposures"),
+            largest["largest_groups"],
+            largest["chart_largest_groups"],
+            "plot-largest-groups",
+            "largest-groups",
+        ),
+    ]
+    return largest
 
 
 def _charts(context: dict, scope, *, start: dt.date, end: dt.date, at: str) -> dict:

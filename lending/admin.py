@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_mixins import ScopedReadOnlyAdmin
 from audit.admin_mixins import AuditedReferenceAdmin
 from core.forms import PercentField
+from core.numbers import format_percent
 from lending.models import (
     Application,
     CustomerNotification,
@@ -68,7 +69,7 @@ class LoanProductAdmin(PercentFieldsAdmin, AuditedReferenceAdmin):
         "customer_kind",
         "min_amount",
         "max_amount",
-        "base_rate",
+        "base_rate_shown",
         "repayment_method",
         "is_active",
     ]
@@ -78,6 +79,11 @@ class LoanProductAdmin(PercentFieldsAdmin, AuditedReferenceAdmin):
     @admin.display(description=_("name"), ordering="name")
     def name_shown(self, obj):
         return gettext(obj.name)
+
+    # The rate as it is typed in the form: a percentage.
+    @admin.display(description=_("base annual rate"), ordering="base_rate")
+    def base_rate_shown(self, obj):
+        return format_percent(obj.base_rate)
 
     def save_formset(self, request, form, formset, change):
         # Pricing rows are reference data too: each saved row is audited.
@@ -141,3 +147,16 @@ class CustomerNotificationAdmin(ScopedReadOnlyAdmin):
     customer_path = "application__customer__"
     list_display = ["application", "channel", "sent_at", "delivered", "error"]
     list_filter = ["channel", "delivered"]
+
+
+# The approval authority matrix and the credit facilities have admin modules of their own.
+from lending import (  # noqa: E402, F401
+    authority_admin,
+    collection_admin,
+    document_checklist_admin,
+    exposure_admin,
+    facility_admin,
+    inspection_admin,
+    reminder_admin,
+    write_off_admin,
+)

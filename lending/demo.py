@@ -21,7 +21,8 @@ from core.business_date import business_date
 from core.months import add_months
 from credit.models import Assessment
 from customers.models import Customer, CustomerKind
-from lending import services
+from customers.screening_models import BLOCKING_HIT_STATUSES
+from lending import authority_demo, document_demo, facility_demo, services
 from lending.models import Application, Collateral, Guarantor, LoanProduct, LoanStatus
 
 D = Decimal
@@ -58,6 +59,8 @@ def _application(rng, customer, officer, product, offer):
             amount=amount,
             term_months=term,
             purpose=rng.choice(["购房", "装修", "补充流动资金", "设备采购", "购车", "教育"]),
+            # Drawn on the customer's credit facility when it can lend this (facility_demo).
+            facility=facility_demo.facility_to_draw(customer, product, amount),
         ),
     )
     if offer["collateral_required"]:
@@ -103,17 +106,13 @@ def _advance(application, offer, stage, officer, decider):
     services.application_start_review(actor=decider, application=application)
     if stage == "under_review":
         return application
+    # Through the approval authority: decided at the first level that covers it, recommended
+    # upward below it; one beyond the demo's committees stays waiting where it stopped.
     if stage == "rejected":
-        return services.application_reject(
-            actor=decider, application=application, reason="负债率偏高，建议降低申请金额"
+        return authority_demo.walk(
+            application, approve=False, offer=offer, reason="负债率偏高，建议降低申请金额"
         )
-    return services.application_approve(
-        actor=decider,
-        application=application,
-        amount=application.amount,
-        term_months=application.term_months,
-        rate=offer["rate"],
-    )
+    return authority_demo.walk(application, approve=True, offer=offer, reason="还款能力充足")
 
 
 # Days past due a stopped borrower is left at, spread over every classification bucket; the
@@ -173,6 +172,8 @@ def seed_lending(*, seed: int) -> str:
     # their grade is drawn again on the next run, and again gets none).
     customers = list(
         Customer.objects.filter(assessments__isnull=False, applications__isnull=True)
+        # The demo watch list's hit (customers.screening_demo) waits for compliance.
+        .exclude(screening_hits__status__in=BLOCKING_HIT_STATUSES)
         .distinct()
         .select_related("officer", "branch")
         .order_by("id")
@@ -200,7 +201,7 @@ def seed_lending(*, seed: int) -> str:
             application = _advance(
                 application, offer, stage if stage != "disbursed" else "approved", officer, decider
             )
-            if stage != "disbursed":
+            if stage != "disbursed" or application.status != "approved":
                 continue
             # Weaker grades stop paying more often, as in a real book, so the scorecard's
             # monitoring has something to find; a stopped loan takes the next days-past-due
@@ -259,4 +260,17 @@ def seed_lending(*, seed: int) -> str:
 
 
 def seed_demo(*, seed: int, **options) -> str:
-    return seed_lending(seed=seed)
+    authority_demo.place_demo_holders()
+    facilities = facility_demo.seed_facilities()
+    # The documents the working-capital checklist asks for, before the applications.
+    documents = document_demo.seed_documents()
+    lent = seed_lending(seed=seed)
+    documents += document_demo.seed_contracts()
+    frozen = facility_demo.freeze_one()
+    # Payment reminders on a demo customer's timeline (after the loans they are about).
+    from lending.reminder_demo import seed_reminders
+
+    reminders = seed_reminders()
+    return f"{lent}, {facilities} facilities, {documents} documents, {reminders} reminders" + (
+        f" ({frozen} frozen)" if frozen else ""
+    )

@@ -13,7 +13,9 @@ from lending.models import (
     Application,
     ApplicationStatus,
     Collateral,
+    CreditFacility,
     DpdBucket,
+    FacilityStatus,
     Guarantor,
     LoanClass,
     LoanProduct,
@@ -27,13 +29,21 @@ from lending.stages import IN_PIPELINE
 class ApplicationForm(forms.ModelForm):
     class Meta:
         model = Application
-        fields = ["product", "amount", "term_months", "purpose"]
+        fields = ["product", "amount", "term_months", "purpose", "facility"]
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.customer = customer
         self.fields["product"].queryset = LoanProduct.objects.filter(
             is_active=True, customer_kind=customer.kind
+        )
+        # Only the customer's own active facilities may be drawn on (another customer's is
+        # "not one of the available choices", a 400 by the field).
+        self.fields["facility"].queryset = CreditFacility.objects.filter(
+            customer=customer, status=FacilityStatus.ACTIVE
+        )
+        self.fields["facility"].help_text = _(
+            "Draw on one of the customer's active credit facilities, or on none."
         )
 
 

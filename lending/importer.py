@@ -6,7 +6,8 @@ Loans file (header row, any order):
     customer       the borrower's resident ID or credit code (already imported) (required)
     product        product code, e.g. CONS-01                                (required)
     amount         amount disbursed, yuan                                    (required)
-    annual_rate    e.g. 0.0435                                               (required)
+    annual_rate    a percentage, 4.35% or 4.35; a bare number below 1 is the
+                   fraction earlier files carried (0.0435)                   (required)
     term_months    whole periods of the product's frequency                  (required)
     disbursed_on   YYYY-MM-DD                                                (required)
 
@@ -39,11 +40,13 @@ from accounts.models import User
 from accounts.scope import scope_queryset
 from core import tabular
 from core.date_ranges import DISBURSEMENT_DATE, PAYMENT_DATE, DateRange
+from core.numbers import format_percent
 from customers.identifiers import normalize_credit_code, normalize_resident_id
 from customers.models import Customer, resident_id_digest
 from lending import services
 from lending.models import Loan, LoanProduct, Repayment, RepaymentChannel
 from lending.policies import may_import_portfolio
+from lending.services.pricing import MAX_ANNUAL_RATE
 
 MAX_ROWS = 50_000
 LOAN_COLUMNS = [
@@ -102,6 +105,44 @@ def _decimal(row: dict, name: str, errors: dict) -> Decimal | None:
         errors[name] = _("is too large")
         return None
     return value
+
+
+# The rates the loan's column holds: six places of a fraction, four of a percentage.
+RATE_PLACES = Loan._meta.get_field("annual_rate").decimal_places
+
+
+def _rate(row: dict, name: str, errors: dict) -> Decimal | None:
+    """The annual rate as the fraction stored. Rates are written as percentages, as the
+    forms take them: "4.35%" and "4.35" both mean 4.35%. Files of the earlier layout wrote the
+    fraction (0.0435); no lending rate is below 1% a year, so a bare number below 1 is read
+    as such a fraction and those files import as they did. "0.5%" is half a percent."""
+    text = row.get(name, "").strip().replace(",", "")
+    percent_sign = text.endswith("%")
+    try:
+        value = Decimal(text.removesuffix("%").strip())
+    except InvalidOperation:
+        errors[name] = _("is not a rate like 4.35%")
+        return None
+    if not value.is_finite() or value < 0:
+        errors[name] = _("must be zero or more")
+        return None
+    if value.adjusted() > 3:
+        # Ten thousand or more is no rate at all (and too long a number to show back).
+        errors[name] = _("is not a rate like 4.35%")
+        return None
+    fraction = value.scaleb(-2) if percent_sign or value >= 1 else value
+    if fraction > MAX_ANNUAL_RATE:
+        errors[name] = _("%(rate)s is above the ceiling of %(max)s") % {
+            "rate": format_percent(fraction),
+            "max": format_percent(MAX_ANNUAL_RATE),
+        }
+        return None
+    if fraction != round(fraction, RATE_PLACES):
+        errors[name] = _("has more than %(places)s decimal places as a percentage") % {
+            "places": RATE_PLACES - 2
+        }
+        return None
+    return fraction
 
 
 def _text(row: dict, name: str, errors: dict, model, field: str) -> str:
@@ -176,7 +217,7 @@ def import_loans(*, actor: User, rows: list[dict[str, str]], strict: bool) -> Re
         if product is None:
             errors["product"] = _("is not a known product code")
         amount = _decimal(row, "amount", errors)
-        rate = _decimal(row, "annual_rate", errors)
+        rate = _rate(row, "annual_rate", errors)
         disbursed_on = _date(row, "disbursed_on", errors, DISBURSEMENT_DATE)
         try:
             term = int(row.get("term_months", ""))

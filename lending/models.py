@@ -242,6 +242,16 @@ class Application(MovedFromCredit):
     )
     approved_rate = models.DecimalField(_("approved annual rate"), **RATE, null=True, blank=True)
     status_changed_at = models.DateTimeField(_("in this stage since"), default=timezone.now)
+    # The credit facility it draws on, if any (lending.facility_models): its amount is held
+    # to the facility's available amount at submission and at approval.
+    facility = models.ForeignKey(
+        "lending.CreditFacility",
+        verbose_name=_("credit facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+    )
     # Who edited the terms while it was a draft (user ids): with the creator and the submitter
     # they are its makers, and a maker never decides it. An array on the row, so that the
     # database's own check below can see every one of them.
@@ -457,6 +467,8 @@ class DpdBucket(models.TextChoices):
 class LoanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     CLOSED = "closed", _("Repaid")
+    # Off the book: its balance lives in its WrittenOffLoan record (lending/write_off_models.py).
+    WRITTEN_OFF = "written_off", _("Written off")
 
 
 class Loan(MovedFromCredit):
@@ -486,7 +498,7 @@ class Loan(MovedFromCredit):
     disbursed_on = models.DateField(_("disbursed"))
     maturity_date = models.DateField(_("maturity"))
     status = models.CharField(
-        _("status"), max_length=10, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
+        _("status"), max_length=12, choices=LoanStatus.choices, default=LoanStatus.ACTIVE
     )
     # Maintained by the repayment and restructuring services in the same transaction.
     outstanding_principal = money(_("outstanding principal"))
@@ -495,6 +507,16 @@ class Loan(MovedFromCredit):
     restructure_count = models.PositiveIntegerField(_("restructurings"), default=0)
     disbursed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # The facility its application drew on, inherited at disbursement: its outstanding
+    # principal is the facility's utilisation.
+    facility = models.ForeignKey(
+        "lending.CreditFacility",
+        verbose_name=_("credit facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
     )
 
     class Meta:
@@ -841,3 +863,88 @@ class RepaymentReversalProposal(LoanChangeProposal):
 
     def __str__(self) -> str:
         return f"{self.loan} {self.repayment} ({self.status})"
+
+
+# The approval authority lives in a module of its own; imported here so they are
+# lending's models.
+from lending.authority_models import (  # noqa: E402, F401
+    ApprovalRoute,
+    ApprovalStep,
+    AuthorityGradeFloor,
+    AuthorityHolder,
+    AuthorityLevel,
+    AuthorityRule,
+    LevelScope,
+    StepOutcome,
+)
+
+# Collections (催收, issue 24 part 1) live in a module of their own.
+from lending.collection_models import (  # noqa: E402, F401
+    CaseStatus,
+    CloseReason,
+    CollectionCase,
+    CollectionContact,
+    CollectionStage,
+    ContactResult,
+    PromiseStatus,
+    PromiseToPay,
+)
+
+# A product's document checklist (issue 24) lives in a module of its own.
+from lending.document_checklist_models import (  # noqa: E402, F401
+    ChecklistStage,
+    ProductDocumentRequirement,
+)
+
+# Concentration limits and the stored exposures live in a module of their own; imported here
+# so they are lending's models.
+from lending.exposure_models import (  # noqa: E402, F401
+    ConcentrationLimit,
+    CustomerExposure,
+    GroupExposure,
+    LimitKind,
+    Tier1Capital,
+)
+
+# Credit facilities live in a module of their own; imported here so they are lending's models.
+from lending.facility_models import (  # noqa: E402, F401
+    CreditFacility,
+    FacilityKind,
+    FacilityLimitChange,
+    FacilityStatus,
+    FacilitySublimit,
+    LimitChangeStatus,
+)
+
+# Post-loan inspections (issue 24, part 2) live in a module of their own.
+from lending.inspection_models import (  # noqa: E402, F401
+    ChecklistTopic,
+    FindingResult,
+    Inspection,
+    InspectionChecklistItem,
+    InspectionConclusion,
+    InspectionFinding,
+    InspectionKind,
+    InspectionPlan,
+    InspectionStatus,
+)
+
+# Payment reminders to customers (issue 24, part 4) live in a module of their own.
+from lending.reminder_models import (  # noqa: E402, F401
+    PaymentReminder,
+    ReminderChannel,
+    ReminderKind,
+    ReminderOptOut,
+    ReminderSettings,
+    ReminderStatus,
+)
+
+# Write-offs and their off-balance-sheet records live in a module of their own; imported here
+# so they are lending's models.
+from lending.write_off_models import (  # noqa: E402, F401
+    WriteOffConditions,
+    WriteOffProposal,
+    WriteOffRecovery,
+    WriteOffReversalProposal,
+    WrittenOffLoan,
+)

@@ -1,9 +1,11 @@
 """The credit section of the customer 360 page: grade and score history (credit.panels),
 loans with their days past due, open applications."""
 
+from core.business_date import business_date
 from credit.panels import scoring_summary
-from lending import selectors
-from lending.policies import decides_applications, may_prepare_application
+from lending import facilities, selectors
+from lending.facility_models import LIVE_STATUSES
+from lending.policies import decides_applications, may_prepare_application, may_propose_facility
 from lending.stages import OPEN_APPLICATION_STATUSES
 
 
@@ -27,3 +29,20 @@ def decisions_today_panel(user) -> tuple[str, dict]:
     if not decides_applications(user):
         return "lending/today_decisions.html", {"shown": False}
     return "lending/today_decisions.html", {"shown": True, **selectors.decisions_waiting_for(user)}
+
+
+def facilities_panel(customer, user) -> tuple[str, dict]:
+    """The customer's credit facilities on the 360 page, with limit, utilisation, available,
+    status on the business date, expiry and review date (one query)."""
+    on = business_date()
+    return "lending/facility_panel.html", {
+        "facilities": [
+            (
+                facility,
+                facility.status_label_on(on),
+                facility.review_date < on and facility.status_on(on) in LIVE_STATUSES,
+            )
+            for facility in facilities.facilities_of(customer)
+        ],
+        "can_propose": may_propose_facility(user),
+    }

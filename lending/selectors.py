@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,6 +19,8 @@ from lending.models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    ApprovalStep,
+    Collateral,
     Instalment,
     Loan,
 )
@@ -79,12 +81,28 @@ def _customers_matching(text: str) -> QuerySet[Customer]:
     return customer_search(Customer.objects.all(), text).values("pk")
 
 
+APPROVAL_STEPS = Prefetch(
+    "approval_steps",
+    queryset=ApprovalStep.objects.select_related("level", "decider").prefetch_related(
+        "members_present"
+    ),
+)
+
+
 def application_get_for(user: User, pk) -> Application:
     return get_in_scope_or_404(
         user,
         Application.objects.select_related(
-            "customer", "customer__officer", "product", "submitted_by", "decided_by", "reviewer"
-        ),
+            "customer",
+            "customer__officer",
+            "product",
+            "submitted_by",
+            "decided_by",
+            "reviewer",
+            # Where it waits in the approval authority, and its steps (lending/authority.py).
+            "approval_route__waiting_level",
+            "approval_route__required_level",
+        ).prefetch_related(APPROVAL_STEPS),
         pk=pk,
         **CUSTOMER_SCOPE,
     )
@@ -130,7 +148,10 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
 def loan_get_for(user: User, pk) -> Loan:
     return get_in_scope_or_404(
         user,
-        Loan.objects.select_related("customer", "customer__officer", "product", "application"),
+        # The risk row rides along (a join): the write-off section reads the loan's class.
+        Loan.objects.select_related(
+            "customer", "customer__officer", "product", "application", "risk"
+        ),
         pk=pk,
         **CUSTOMER_SCOPE,
     )
@@ -288,3 +309,14 @@ def loans_with_dpd(loans: list[Loan], on: dt.date | None = None) -> list[tuple[L
         .annotate(oldest=Min("due_date"))
     )
     return [(loan, (on - oldest[loan.pk]).days if loan.pk in oldest else 0) for loan in loans]
+
+
+def collateral_get_for(user: User, pk) -> Collateral:
+    """A piece of collateral, scoped like its application's customer (404 if not)."""
+    return get_in_scope_or_404(
+        user,
+        Collateral.objects.select_related("application__customer"),
+        pk=pk,
+        officer_field="application__customer__officer",
+        branch_field="application__customer__branch",
+    )

@@ -275,6 +275,7 @@ DEMO_LOGINS = [
     ("mary", "manager, North branch"),
     ("rita", "risk officer, head office"),
     ("admin", "administrator"),
+    ("cora", "compliance officer, head office"),
 ]
 
 

@@ -202,3 +202,6 @@ class ManualSignalAdmin(ScopedReadOnlyAdmin):
     list_display = ["raised_at", "customer", "kind", "active", "raised_by"]
     list_filter = ["kind", "active"]
     list_select_related = ["customer", "raised_by"]
+
+
+from risk import provision_admin  # noqa: E402, F401 - provisioning settings and runs

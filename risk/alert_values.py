@@ -121,6 +121,86 @@ def complaints_past_sla(value: str, on: dt.date) -> str:
     ) % {"count": count}
 
 
+def related_parties_in_distress(value: str, on: dt.date) -> str:
+    count = _count(value)
+    return ngettext(
+        "%(count)s related party in distress", "%(count)s related parties in distress", count
+    ) % {"count": count}
+
+
+def _count_and_report_date(value: str) -> tuple[int, dt.date]:
+    count, _separator, day = value.partition(SCORE_DROP_SEPARATOR)
+    return _count(count), _date(day)
+
+
+def external_overdue(value: str, on: dt.date) -> str:
+    months, reported_on = _count_and_report_date(value)
+    return ngettext(
+        "%(count)s more overdue month at other lenders (bureau report of %(date)s)",
+        "%(count)s more overdue months at other lenders (bureau report of %(date)s)",
+        months,
+    ) % {"count": months, "date": reported_on.isoformat()}
+
+
+def enquiry_spike(value: str, on: dt.date) -> str:
+    enquiries, reported_on = _count_and_report_date(value)
+    return ngettext(
+        "%(count)s lender's enquiry in 6 months (bureau report of %(date)s)",
+        "%(count)s lenders' enquiries in 6 months (bureau report of %(date)s)",
+        enquiries,
+    ) % {"count": enquiries, "date": reported_on.isoformat()}
+
+
+def document_expiry(value: str, on: dt.date) -> str:
+    expires = _date(value)
+    days = (expires - on).days
+    if days < 0:
+        return ngettext(
+            "expired %(date)s, %(days)s day ago",
+            "expired %(date)s, %(days)s days ago",
+            -days,
+        ) % {"date": expires.isoformat(), "days": -days}
+    return ngettext(
+        "expires %(date)s, in %(days)s day",
+        "expires %(date)s, in %(days)s days",
+        days,
+    ) % {"date": expires.isoformat(), "days": days}
+
+
+def facility_review_overdue(value: str, on: dt.date) -> str:
+    due = _date(value)
+    days = (on - due).days
+    return ngettext(
+        "review due %(date)s, %(days)s day overdue",
+        "review due %(date)s, %(days)s days overdue",
+        days,
+    ) % {"date": due.isoformat(), "days": days}
+
+
+def inspection_overdue(value: str, on: dt.date) -> str:
+    due = _date(value)
+    days = (on - due).days
+    return ngettext(
+        "inspection due %(date)s, %(days)s day overdue",
+        "inspection due %(date)s, %(days)s days overdue",
+        days,
+    ) % {"date": due.isoformat(), "days": days}
+
+
+def broken_promise(value: str, on: dt.date) -> str:
+    promised = _date(value)
+    days = (on - promised).days
+    return ngettext(
+        "promised for %(date)s, %(days)s day ago",
+        "promised for %(date)s, %(days)s days ago",
+        days,
+    ) % {"date": promised.isoformat(), "days": days}
+
+
+def share_of_concentration_limit(value: str, on: dt.date) -> str:
+    return _("%(share)s of the concentration limit") % {"share": format_percent(Decimal(value))}
+
+
 FORMATTERS: dict[str, Callable[[str, dt.date], str]] = {
     "dpd": days_past_due,
     "missed_instalments": missed_instalments,
@@ -135,6 +215,15 @@ FORMATTERS: dict[str, Callable[[str, dt.date], str]] = {
     "no_contact": no_contact,
     "complaint_sla": complaints_past_sla,
     "maturity_no_renewal": maturity,
+    "external_overdue": external_overdue,
+    "enquiry_spike": enquiry_spike,
+    "related_party_distress": related_parties_in_distress,
+    "single_concentration": share_of_concentration_limit,
+    "group_concentration": share_of_concentration_limit,
+    "facility_review_overdue": facility_review_overdue,
+    "document_expiry": document_expiry,
+    "broken_promise": broken_promise,
+    "inspection_overdue": inspection_overdue,
 }
 SIGNAL_PREFIX = "signal_"
 

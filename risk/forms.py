@@ -2,6 +2,7 @@ import datetime as dt
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import MomentField
 from customers.forms import DATE_INPUT
@@ -27,7 +28,12 @@ class AlertFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("", _("Active")), ("all", _("All")), *AlertStatus.choices],
+        # Not yet resolved or dismissed; a loan's "Active" reads differently in Chinese.
+        choices=[
+            ("", pgettext_lazy("alert filter", "Active")),
+            ("all", _("All")),
+            *AlertStatus.choices,
+        ],
     )
     severity = forms.ChoiceField(
         label=_("Severity"),

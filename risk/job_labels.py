@@ -27,6 +27,10 @@ COUNTER_NAMES = {
     "alerts_cleared": _("alerts cleared"),
     "alerts_stepped": _("alert severity steps"),
     "chunks_skipped": _("chunks skipped"),
+    "provisions_written": _("loan provisions written"),
+    "provisions_removed": _("loan provisions removed"),
+    "exposures_written": _("customer exposures written"),
+    "group_exposures_written": _("group exposures written"),
 }
 
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer, Industry, RiskLevel
@@ -472,6 +472,9 @@ class ResponseAction(models.TextChoices):
     RESTRUCTURING = "restructuring", _("Restructuring")
     ASSET_PRESERVATION = "asset_preservation", _("Asset preservation")
     LEGAL = "legal", _("Legal action")
+    # Freezes every active credit facility of the customer (lending.services.facilities):
+    # nothing more is drawn until a manager other than whoever froze it lifts the freeze.
+    FREEZE_LIMIT = "freeze_limit", _("Freeze the limit")
 
 
 # The reasons the system closes alerts with (the scan, risk.recompute.SCAN; the ladder's
@@ -727,7 +730,8 @@ class ConductAlertKind(models.TextChoices):
 
 class ConductAlertStatus(models.TextChoices):
     OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    # A status, not the "Closed" column heading (关闭时间).
+    CLOSED = "closed", pgettext_lazy("status", "Closed")
 
 
 class ConductAlert(models.Model):
@@ -797,3 +801,13 @@ class ConductAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.user} {self.day}"
+
+
+from risk.provision_models import (  # noqa: E402, F401
+    LoanProvision,
+    ProvisionMovement,
+    ProvisionRun,
+    ProvisionRunLoan,
+    ProvisionRunTotal,
+    ProvisionSetting,
+)

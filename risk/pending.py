@@ -8,11 +8,11 @@ the ones the date itself moves (risk/recompute.py builds each chunk's set from t
 
 - Changed inputs. Statement-level triggers on every table the job reads (customers, loans,
   instalments, assessments, statements, applications, collateral and its valuations, manual
-  signals, alerts, loan risks, interactions, complaints, the industry watch list, the risk
-  level policy and the early-warning rules) upsert the customers a statement touched into
-  `risk_pendingcustomer`, whichever code wrote them (a screen, an import, admin, SQL). A
-  nightly chunk deletes its range's rows as its first statement and commits that with its
-  results, so a failed chunk leaves them for the next run. The upsert takes the row lock, so
+  signals, alerts, loan risks, interactions, complaints, the industry watch list, credit bureau
+  reports, the risk level policy and the early-warning rules) upsert the customers a statement
+  touched into `risk_pendingcustomer`, whichever code wrote them (a screen, an import, admin,
+  SQL). A nightly chunk deletes its range's rows as its first statement and commits that with
+  its results, so a failed chunk leaves them for the next run. The upsert takes the row lock, so
   a change committing while a chunk starts is either seen by that chunk or marks the
   customer again afterwards; never lost. The job's own writes set `xindai.risk_job`, which
   the triggers skip, so a night does not queue itself for the next one.
@@ -37,6 +37,8 @@ import math
 from django.db import connection
 
 from core.db_triggers import drop_trigger_sql, statement_trigger_sql
+from lending.facility_models import LIVE_STATUSES as LIVE_FACILITY_STATUSES
+from lending.stages import statuses_sql
 
 TABLE = "risk_pendingcustomer"
 # Set (SET LOCAL) by the risk job's chunks: their own writes are results, not new inputs.
@@ -104,6 +106,27 @@ SOURCES = [
         ("INSERT", "UPDATE", "DELETE"),
         "SELECT c.id FROM customers_customer c "
         "WHERE c.industry_id IN (SELECT r.industry_id FROM {rows} r)",
+    ),
+    # A credit bureau report recorded, imported or removed (the bureau rules read them).
+    (
+        "bureau_report",
+        "credit_bureaureport",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    # A document uploaded or deleted (the document expiry rule reads them).
+    (
+        "document",
+        "customers_document",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    # A post-loan inspection created or recorded (the inspection overdue rule reads them).
+    (
+        "inspection",
+        "lending_inspection",
+        ("INSERT", "UPDATE"),
+        "SELECT r.customer_id FROM {rows} r",
     ),
     # A policy or a rule edited in admin can move anyone: the whole book is looked at again.
     (
@@ -201,6 +224,13 @@ CALENDAR = {
         WHERE p.status IN ('open', 'in_progress')
           AND p.sla_due_at BETWEEN %(since_at)s AND %(now)s
     """,
+    # A live facility passed its expiry date: its undrawn amount leaves the customer's
+    # exposure (lending.concentration; it counts up to and including its expiry date).
+    "facility_expired": """
+        SELECT f.customer_id FROM lending_creditfacility f
+        WHERE f.status IN ('approved', 'active', 'frozen')
+          AND f.expiry_date BETWEEN %(since_on)s::date - 1 AND %(on)s::date - 1
+    """,
 }
 # Per enabled rule of the indicator, with its threshold in days.
 CALENDAR_BY_RULE = {
@@ -228,6 +258,38 @@ CALENDAR_BY_RULE = {
           AND (l.maturity_date BETWEEN %(since_on)s::date + %(days)s
                                    AND %(on)s::date + %(days)s
                OR l.maturity_date BETWEEN %(since_on)s::date - 1 AND %(on)s)
+    """,
+    # A live facility's annual review date fell `days` behind (risk.rules
+    # "facility_review_overdue"). A review date moved, or a facility approved, frozen or
+    # closed, marks its customer through the facility table's trigger (risk.exposure).
+    "facility_review_overdue": f"""
+        SELECT f.customer_id FROM lending_creditfacility f
+        WHERE f.status IN {statuses_sql(LIVE_FACILITY_STATUSES)}
+          AND f.review_date BETWEEN %(since_on)s::date - %(days)s AND %(on)s::date - %(days)s
+    """,
+    # A document's expiry came within `days` of the business date (risk.rules
+    # "document_expiry"). An upload or a deletion marks its customer by the documents'
+    # trigger (SOURCES).
+    # A promise to pay's date fell `days` behind (risk.rules "broken_promise"). A payment
+    # marks its customer by the instalments' trigger; a case closing needs no mark (the
+    # alert of a cured loan clears with its customer's repayment).
+    "broken_promise": """
+        SELECT k.customer_id FROM lending_promisetopay p
+        JOIN lending_collectioncase k ON k.id = p.case_id
+        WHERE k.status = 'open'
+          AND p.promised_on BETWEEN %(since_on)s::date - %(days)s - 1 AND %(on)s::date - %(days)s
+    """,
+    "document_expiry": """
+        SELECT d.customer_id FROM customers_document d
+        WHERE d.expires_on BETWEEN %(since_on)s::date + %(days)s AND %(on)s::date + %(days)s
+    """,
+    # An open post-loan inspection fell `days` behind its due date (risk.rules
+    # "inspection_overdue"). One created or recorded marks its customer by the inspections'
+    # trigger (SOURCES).
+    "inspection_overdue": """
+        SELECT i.customer_id FROM lending_inspection i
+        WHERE i.status = 'due'
+          AND i.due_on BETWEEN %(since_on)s::date - %(days)s AND %(on)s::date - %(days)s
     """,
 }
 
@@ -298,6 +360,11 @@ def past_due_thresholds() -> set[int]:
         if bound in bin_
     ]
     days |= {math.floor(float(edge)) for edge in edges}
+    # The provisioning stages (risk.provisions): every setting's, the later ones included.
+    from risk.provision_models import ProvisionSetting
+
+    for stage_2, stage_3 in ProvisionSetting.objects.values_list("stage_2_dpd", "stage_3_dpd"):
+        days |= {stage_2, stage_3}
     return {day + step for day in days if day >= 0 for step in (0, 1)}
 
 

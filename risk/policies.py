@@ -73,3 +73,18 @@ def may_review_conduct(user: User) -> bool:
 def may_close_conduct_alert(user: User, alert) -> bool:
     """Close a conduct alert: a reviewer, never the person it is about."""
     return may_review_conduct(user) and alert.user_id != user.pk
+
+
+# Provisions are figures of the book: managers (their branch's) and head office read them.
+PROVISION_READER_ROLES = frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN})
+
+
+def may_see_provisions(user: User) -> bool:
+    """The provisions page and the dashboard's provision cards."""
+    return user.role in PROVISION_READER_ROLES
+
+
+def may_run_month_end_provisions(user: User) -> bool:
+    """Freeze a month's provisions by hand (beat does it on the first of the month): the risk
+    officer."""
+    return user.role == Role.RISK_OFFICER

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from risk import hooks
+from risk import contagion, exposure, hooks, provisions
 from risk.classification import (
     CONTAGION_SHARE,
     DOUBTFUL,
@@ -668,8 +668,26 @@ def process_chunk(
 
 
 def _work(cursor, first, last, on, result: ChunkResult, *, scan: bool, recompute: bool) -> None:
+    # The contagion rule reads the related parties' distress: whose distress this chunk moves,
+    # their parties are marked to be looked at again (risk.contagion).
+    distressed_before = contagion.distressed_among(cursor, result.customers)
+    # The stored exposures first: the concentration rules of the scan read them (risk.exposure).
+    exposure.exposure_chunk(cursor, result.customers, on, result)
+    _work_chunk(cursor, first, last, on, result, scan=scan, recompute=recompute)
+    contagion.mark_parties_of_changed(
+        cursor, distressed_before, contagion.distressed_among(cursor, result.customers)
+    )
+
+
+def _work_chunk(
+    cursor, first, last, on, result: ChunkResult, *, scan: bool, recompute: bool
+) -> None:
     if recompute:
         recompute_chunk(cursor, first, last, on, result)
+        # Provisions read the classes and grades just recomputed (risk.provisions).
+        written, removed = provisions.provisions_chunk(cursor, result.customers, on)
+        result.add("provisions_written", written)
+        result.add("provisions_removed", removed)
     if scan:
         scan_chunk(cursor, first, last, on, result)
     # The level reads the alerts, so it comes after the scan. One rule reads the level (no

@@ -14,6 +14,8 @@ EarlyWarningRule, seeded by migration and tuned in admin.
 """
 
 from customers.grades import GRADES as MASTER_SCALE
+from lending.facility_models import LIVE_STATUSES as LIVE_FACILITY_STATUSES
+from lending.loan_quality import SUBSTANDARD
 from lending.stages import OPEN_APPLICATION_STATUSES, statuses_sql
 
 # The master scale as an SQL array: array_position() is a grade's place on it, best first.
@@ -81,6 +83,21 @@ UNPAID_INSTALMENTS = f"""
     GROUP BY l.customer_id, l.id
 """
 
+# Each customer's latest credit bureau report (credit.bureau), with the overdue months of
+# the one before it: the report a bureau rule reads is the newest the bank holds.
+LATEST_BUREAU_REPORT = f"""
+    SELECT * FROM (
+        SELECT b.customer_id, b.report_date, b.enquiries_6m,
+               b.overdue_m1_24m + b.overdue_m2_24m + b.overdue_m3_plus_24m AS overdue,
+               lead(b.overdue_m1_24m + b.overdue_m2_24m + b.overdue_m3_plus_24m)
+                   OVER newest_first AS previous_overdue,
+               row_number() OVER newest_first AS position
+        FROM credit_bureaureport b
+        WHERE b.customer_id {IN_CHUNK}
+        WINDOW newest_first AS (PARTITION BY b.customer_id ORDER BY b.report_date DESC, b.id DESC)
+    ) numbered WHERE position = 1
+"""
+
 # Common table expressions of the scan statement (risk.recompute.SCAN), each computed once
 # for all the rules that read it: the two assessment rules, the three statement rules, the
 # days-past-due and missed-instalment rules.
@@ -88,6 +105,7 @@ SHARED = {
     "latest_assessment": LATEST_ASSESSMENT,
     "latest_statement": LATEST_STATEMENT,
     "unpaid_instalments": UNPAID_INSTALMENTS,
+    "latest_bureau_report": LATEST_BUREAU_REPORT,
 }
 
 # Indicators whose query returns a fifth column, the measure each rule's threshold applies to:
@@ -99,6 +117,37 @@ MEASURED = frozenset({"dpd", "missed_instalments"})
 # Indicators where a lower value is worse: the step of their ladder with the lowest
 # threshold is the top one (a coverage below 1.0 is bad, below 0.8 worse).
 FALLING = frozenset({"dscr_limit"})
+
+CONTAGION_INDICATOR = "related_party_distress"
+
+
+def distressed_sql(customer: str) -> str:
+    """The condition that the customer whose id is `customer` is in distress for the contagion
+    rule: an active loan non-performing (substandard or worse, after any override), or an open
+    red alert of another indicator. A contagion alert itself does not count, so distress
+    spreads one link away, not along the whole graph of links. Both read by the customer's
+    index (loanrisk_customer, the alerts' customer index)."""
+    return f"""(
+        EXISTS (SELECT 1 FROM risk_loanrisk lr JOIN credit_loan l ON l.id = lr.loan_id
+                WHERE lr.customer_id = {customer} AND l.status = 'active'
+                  AND lr.final_class >= {SUBSTANDARD})
+        OR EXISTS (SELECT 1 FROM risk_alert a
+                   WHERE a.customer_id = {customer} AND a.severity = 'red'
+                     AND a.status IN ('open', 'acknowledged', 'in_progress')
+                     AND a.indicator <> '{CONTAGION_INDICATOR}')
+    )"""
+
+
+# A concentration limit in yuan on the business date: the latest tier-1 capital effective on
+# it times the limit's share, rounded to cents as lending.concentration.Limit does; no row
+# before any capital is configured.
+CONCENTRATION_LIMIT = """
+    SELECT round(cap.amount * l.share_of_capital, 2) AS amount, l.warning_share
+    FROM lending_concentrationlimit l
+    CROSS JOIN (SELECT c.amount FROM lending_tier1capital c WHERE c.effective_on <= %(on)s
+                ORDER BY c.effective_on DESC LIMIT 1) cap
+    WHERE l.kind = '{kind}' AND cap.amount > 0
+"""
 
 INDICATORS: dict[str, str] = {
     # Days past due at or beyond the threshold (1, 30, 60, 90: four rules, see MEASURED).
@@ -229,6 +278,24 @@ INDICATORS: dict[str, str] = {
           AND p.status IN ('open', 'in_progress') AND p.sla_due_at < %(now)s
         GROUP BY p.customer_id
     """,
+    # New overdue at other lenders: the latest bureau report counts `threshold` or more
+    # overdue months (in its 24) beyond the report before it (a first report: beyond none).
+    # The value is the months added and the report's date ("2;2026-11-01").
+    "external_overdue": """
+        SELECT r.customer_id, NULL::bigint, 'customer:' || r.customer_id,
+               (r.overdue - coalesce(r.previous_overdue, 0))::text || ';' || r.report_date::text
+        FROM latest_bureau_report r
+        WHERE r.overdue - coalesce(r.previous_overdue, 0) >= %(threshold)s
+    """,
+    # Lenders' enquiries in the six months before the latest bureau report at or above the
+    # threshold: the customer is asking for credit in many places at once. The value is the
+    # count and the report's date ("7;2026-11-01").
+    "enquiry_spike": """
+        SELECT r.customer_id, NULL::bigint, 'customer:' || r.customer_id,
+               r.enquiries_6m::text || ';' || r.report_date::text
+        FROM latest_bureau_report r
+        WHERE r.enquiries_6m >= %(threshold)s
+    """,
     # A loan maturing within `threshold` days while the customer has no application open.
     # The value is the maturity date (the days left are counted when shown).
     "maturity_no_renewal": f"""
@@ -239,6 +306,103 @@ INDICATORS: dict[str, str] = {
           AND NOT EXISTS (SELECT 1 FROM credit_application a
                           WHERE a.customer_id = l.customer_id
                             AND a.status IN {statuses_sql(OPEN_APPLICATION_STATUSES)})
+    """,
+    # A credit facility still lending (approved, active or frozen, not past its expiry) whose
+    # annual review date is `threshold` days or more behind the business date: the limit is
+    # lent on a review nobody has done. One alert per facility; the value is the review date
+    # (the days overdue are counted when shown), so it changes only when the review is moved.
+    "facility_review_overdue": f"""
+        SELECT f.customer_id, NULL::bigint, 'facility:' || f.id, f.review_date::text
+        FROM lending_creditfacility f
+        WHERE f.customer_id {IN_CHUNK}
+          AND f.status IN {statuses_sql(LIVE_FACILITY_STATUSES)}
+          AND f.expiry_date >= %(on)s
+          AND %(on)s::date - f.review_date >= %(threshold)s
+    """,
+    # A document with an expiry (ID card, licence, collateral insurance) expiring within
+    # `threshold` days or already expired, and no later one of the same type on the same owner
+    # (a renewed card uploaded clears it). One alert per owner and type; the value is the
+    # latest expiry date (the days left are counted when shown).
+    "document_expiry": f"""
+        SELECT d.customer_id,
+               CASE WHEN d.owner_kind = 'loan' THEN d.owner_id END,
+               'document:' || d.owner_kind || ':' || d.owner_id || ':' || d.document_type_id,
+               max(d.expires_on)::text
+        FROM customers_document d
+        WHERE d.customer_id {IN_CHUNK} AND d.expires_on IS NOT NULL
+        GROUP BY d.customer_id, d.owner_kind, d.owner_id, d.document_type_id
+        HAVING max(d.expires_on) - %(on)s::date <= %(threshold)s
+    """,
+    # A post-loan inspection (lending.inspection_models) of an active loan still open
+    # `threshold` days or more after its due date. One alert per inspection; the value is the
+    # due date (the days overdue are counted when shown); recording it clears the alert.
+    "inspection_overdue": f"""
+        SELECT i.customer_id, i.loan_id, 'inspection:' || i.id, i.due_on::text
+        FROM lending_inspection i
+        JOIN credit_loan l ON l.id = i.loan_id AND l.status = 'active'
+        WHERE i.customer_id {IN_CHUNK} AND i.status = 'due'
+          AND %(on)s::date - i.due_on >= %(threshold)s
+    """,
+    # A promise to pay (lending.collection_models.PromiseToPay) on an open collection case
+    # whose date passed `threshold` days ago or more without the payments from the day it
+    # was made reaching its amount. One alert per promise; the value is the promised date.
+    # It clears when the case closes (the loan cured or written off).
+    "broken_promise": f"""
+        SELECT k.customer_id, k.loan_id, 'promise:' || p.id, p.promised_on::text
+        FROM lending_collectioncase k
+        JOIN lending_promisetopay p ON p.case_id = k.id
+        JOIN credit_loan l ON l.id = k.loan_id AND l.status = 'active'
+        WHERE k.customer_id {IN_CHUNK} AND k.status = 'open'
+          AND %(on)s::date - p.promised_on >= %(threshold)s
+          -- Still past due now (a scan after the payment clears it before the night closes
+          -- the case).
+          AND EXISTS (SELECT 1 FROM credit_instalment i
+                      WHERE i.loan_id = l.id AND i.schedule_version = l.schedule_version
+                        AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s)
+          AND p.amount > (SELECT coalesce(sum(r.amount), 0) FROM credit_repayment r
+                          WHERE r.loan_id = k.loan_id AND r.reversed_at IS NULL
+                            AND r.paid_on BETWEEN p.made_on AND p.promised_on)
+    """,
+    # Contagion: an active related-party link (either end in the chunk) to a customer in
+    # distress (DISTRESSED_PARTY). The value is how many such parties; the officer sees which
+    # on the customer's related-party panel, as far as their view reaches.
+    CONTAGION_INDICATOR: f"""
+        SELECT links.customer_id, NULL::bigint, 'customer:' || links.customer_id,
+               count(DISTINCT links.party_id)::text
+        FROM (
+            SELECT r.from_customer_id AS customer_id, r.to_customer_id AS party_id
+            FROM customers_customerrelation r
+            WHERE r.from_customer_id {IN_CHUNK} AND r.ended_on IS NULL
+            UNION ALL
+            SELECT r.to_customer_id, r.from_customer_id
+            FROM customers_customerrelation r
+            WHERE r.to_customer_id {IN_CHUNK} AND r.ended_on IS NULL
+        ) links
+        WHERE {distressed_sql("links.party_id")}
+        GROUP BY links.customer_id
+    """,
+    # Concentration (lending.concentration): the customer's stored exposure at or above the
+    # early-warning share of the single-customer limit (a share of tier-1 capital). The
+    # thresholds are the limits' own (admin), so the rule has none. The value is the share of
+    # the limit used ("0.9250").
+    "single_concentration": f"""
+        SELECT e.customer_id, NULL::bigint, 'customer:' || e.customer_id,
+               round(e.exposure / lim.amount, 4)::text
+        FROM lending_customerexposure e
+        CROSS JOIN ({CONCENTRATION_LIMIT.format(kind="single_customer")}) lim
+        WHERE e.customer_id {IN_CHUNK}
+          AND e.exposure >= round(lim.amount * lim.warning_share, 2)
+    """,
+    # The same for the group of connected customers: an alert on each member, the value the
+    # share of the group limit the group's exposure uses.
+    "group_concentration": f"""
+        SELECT m.customer_id, NULL::bigint, 'customer:' || m.customer_id,
+               round(g.exposure / lim.amount, 4)::text
+        FROM customers_customergroupmember m
+        JOIN lending_groupexposure g ON g.group_id = m.group_id
+        CROSS JOIN ({CONCENTRATION_LIMIT.format(kind="group")}) lim
+        WHERE m.customer_id {IN_CHUNK}
+          AND g.exposure >= round(lim.amount * lim.warning_share, 2)
     """,
 }
 
@@ -463,6 +627,105 @@ CATALOGUE = [
         "credit",
         "Discuss repayment or renewal with the customer.",
         72,
+        True,
+    ),
+    (
+        "related_party_distress",
+        "related_party_distress",
+        "A related party is non-performing or has a red alert",
+        None,
+        "orange",
+        "credit",
+        "Review the exposure to the group; check guarantees and cross-defaults.",
+        48,
+        True,
+    ),
+    (
+        "external_overdue",
+        "external_overdue",
+        "New overdue at other lenders",
+        1,
+        "orange",
+        "credit",
+        "Call the customer about the overdue at the other lender; review the exposure.",
+        24,
+        False,
+    ),
+    (
+        "enquiry_spike",
+        "enquiry_spike",
+        "Credit enquiries spiking",
+        6,
+        "yellow",
+        "credit",
+        "Ask the customer where else they applied; check for over-borrowing.",
+        72,
+        True,
+    ),
+    (
+        "facility_review_overdue",
+        "facility_review_overdue",
+        "Credit facility's annual review overdue",
+        1,
+        "yellow",
+        "credit",
+        "Complete the facility's annual review; freeze the limit if the customer has weakened.",
+        72,
+        True,
+    ),
+    (
+        "document_expiry",
+        "document_expiry",
+        "Document expiring",
+        30,
+        "yellow",
+        "operational",
+        "Ask the customer for the renewed document and upload it before the old one expires.",
+        72,
+        True,
+    ),
+    (
+        "inspection_overdue",
+        "inspection_overdue",
+        "Post-loan inspection overdue",
+        1,
+        "yellow",
+        "operational",
+        "Visit the customer, check the use of funds and the business, and record the inspection.",
+        72,
+        True,
+    ),
+    (
+        "broken_promise",
+        "broken_promise",
+        "Promise to pay broken",
+        1,
+        "orange",
+        "credit",
+        "Call the customer about the broken promise; move the case on if it happens again.",
+        24,
+        True,
+    ),
+    (
+        "single_concentration",
+        "single_concentration",
+        "Exposure near the single-customer concentration limit",
+        None,
+        "orange",
+        "credit",
+        "Hold new credit to the customer; bring large decisions to the head-office committee.",
+        48,
+        True,
+    ),
+    (
+        "group_concentration",
+        "group_concentration",
+        "Group exposure near the group concentration limit",
+        None,
+        "orange",
+        "credit",
+        "Review the group's facilities together; hold new credit to its members.",
+        48,
         True,
     ),
 ]

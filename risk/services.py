@@ -15,6 +15,8 @@ from audit.services import audit_change, audit_log, snapshot
 from core.business_date import business_date
 from customers import services as customer_services
 from customers.models import Interaction
+from lending.policies import may_freeze_facility
+from lending.services import facilities as facility_services
 from risk import classification, selectors
 from risk.models import (
     ACTIVE_ALERT_STATUSES,
@@ -189,7 +191,9 @@ def alert_record_action(
     interaction: Interaction | None = None,
     follow_up=None,
 ) -> AlertAction:
-    """A response to the alert, tied to the call or visit (interaction) that carried it."""
+    """A response to the alert, tied to the call or visit (interaction) that carried it.
+    "Freeze the limit" freezes every active credit facility of the customer in the same
+    transaction (each audited by lending); a manager other than `actor` lifts each freeze."""
     if not may_work_alerts(actor):
         raise PermissionDenied
     if not note.strip():
@@ -197,6 +201,9 @@ def alert_record_action(
     for linked in (interaction, follow_up):
         if linked is not None and linked.customer_id != alert.customer_id:
             raise ValidationError(_("Link only this customer's interactions and follow-ups."))
+    if action == ResponseAction.FREEZE_LIMIT:
+        # Each facility's freeze is audited on the facility, its reason naming this alert.
+        _freeze_limits(actor=actor, alert=alert, note=note)
     record = AlertAction.objects.create(
         alert=alert,
         action=action,
@@ -214,6 +221,32 @@ def alert_record_action(
     if alert.status in (AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED):
         alert_start(actor=actor, alert=alert)
     return record
+
+
+def _freeze_limits(*, actor: User, alert: Alert, note: str) -> list:
+    """The response "freeze the limit": the customer's active facilities frozen with the
+    response's note as the reason. Refused next to the response when the actor may not
+    freeze a facility or the customer has none active (the response is then not recorded)."""
+    if not may_freeze_facility(actor):
+        raise ValidationError(
+            {
+                "action": _(
+                    "You may not freeze a credit facility: ask the customer's officer or a "
+                    "manager of the branch."
+                )
+            }
+        )
+    frozen = facility_services.facilities_freeze_for_customer(
+        actor=actor,
+        customer=alert.customer,
+        reason=_("Early-warning response to %(alert)s: %(note)s")
+        % {"alert": alert_label(alert), "note": note.strip()},
+    )
+    if not frozen:
+        raise ValidationError(
+            {"action": _("This customer has no active credit facility to freeze.")}
+        )
+    return frozen
 
 
 @transaction.atomic

@@ -53,3 +53,21 @@ def risk_chunk(self, run_id: int, first: int, last: int, on: str, recompute: boo
 def escalate() -> int:
     """Beat entry point: alerts not acknowledged within their SLA go to the manager."""
     return services.alerts_escalate_overdue()
+
+
+@shared_task(name="risk.month_end_provisions")
+def month_end_provisions() -> int | None:
+    """Beat entry point, on the first of the month: freezes the month that just ended; a month
+    already frozen is left as it is (the run is never replaced)."""
+    from django.core.exceptions import ValidationError
+
+    from risk import provision_services
+
+    on = business_date()
+    try:
+        run = provision_services.provision_run_create(
+            month=provision_services.last_closed_month(on), on=on
+        )
+    except ValidationError:
+        return None
+    return run.pk

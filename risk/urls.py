@@ -1,6 +1,6 @@
 from django.urls import path
 
-from risk import conduct_views, views
+from risk import conduct_views, group_manage_views, group_views, provision_views, views
 
 app_name = "risk"
 
@@ -33,6 +33,23 @@ urlpatterns = [
         "loans/<int:loan_pk>/classification/proposals/<int:pk>/withdraw/",
         views.classification_proposal_withdraw,
         name="classification-proposal-withdraw",
+    ),
+    path("provisions/", provision_views.provisions, name="provisions"),
+    path("provisions/loans/", provision_views.provision_loans, name="provision-loans"),
+    path("provisions/run/", provision_views.provision_run, name="provision-run"),
+    path("groups/", group_manage_views.group_list, name="group-list"),
+    path("groups/new/", group_manage_views.group_create, name="group-create"),
+    path("groups/<int:pk>/", group_views.group_detail, name="group-detail"),
+    path("groups/<int:pk>/edit/", group_manage_views.group_edit, name="group-edit"),
+    path(
+        "groups/<int:pk>/members/new/",
+        group_manage_views.group_member_add,
+        name="group-member-add",
+    ),
+    path(
+        "groups/<int:pk>/members/<int:customer_pk>/remove/",
+        group_manage_views.group_member_remove,
+        name="group-member-remove",
     ),
     path("conduct/<int:pk>/", conduct_views.conduct_alert, name="conduct-alert"),
     path("customers/<int:customer_pk>/signals/new/", views.signal_add, name="signal-add"),

@@ -22,7 +22,7 @@ from risk.forms import (
     ResponseForm,
     SignalForm,
 )
-from risk.models import ManualSignal
+from risk.models import ManualSignal, ResponseAction
 
 PAGE_SIZE = 50
 
@@ -210,7 +210,16 @@ def alert_respond(request, pk: int):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _("Response recorded."))
+            if data["action"] == ResponseAction.FREEZE_LIMIT:
+                messages.success(
+                    request,
+                    _(
+                        "Response recorded. The customer's active credit facilities are frozen "
+                        "until a manager other than you lifts the freeze."
+                    ),
+                )
+            else:
+                messages.success(request, _("Response recorded."))
             return redirect("risk:alert-detail", pk=alert.pk)
     return _render_alert(request, alert, forms={"response_form": form}, http_status=400)
 

@@ -123,6 +123,22 @@ def _suite_clock(request):
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _documents_in_a_temporary_folder(tmp_path_factory):
+    """Documents' files written by the tests (and the demo they seed) go to a folder of the
+    test session's, never to the data folder of `make run`."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    folder = tmp_path_factory.mktemp("documents")
+    documents = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(folder), "base_url": None},
+    }
+    with override_settings(STORAGES={**settings.STORAGES, "documents": documents}):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests create users constantly.

@@ -15,6 +15,11 @@ from lending.services.applications import (
     application_update,
     application_withdraw,
 )
+from lending.services.approvals import (
+    EARLIER_STEP_REFUSAL,
+    application_committee_vote,
+    application_recommend,
+)
 from lending.services.collateral import (
     collateral_add,
     collateral_revalue,
@@ -39,16 +44,30 @@ from lending.services.proposals import (
     restructuring_propose,
 )
 from lending.services.repayments import loan_amount_due, repayment_post
+from lending.services.write_offs import (
+    write_off_approve,
+    write_off_propose,
+    write_off_recovery_record,
+    write_off_reject,
+    write_off_reversal_approve,
+    write_off_reversal_propose,
+    write_off_reversal_reject,
+    write_off_reversal_withdraw,
+    write_off_withdraw,
+)
 
 __all__ = [
     "DISBURSE_REFUSAL",
+    "EARLIER_STEP_REFUSAL",
     "MAKER_REFUSALS",
     "MAX_ANNUAL_RATE",
     "PROPOSER_REFUSAL",
     "FourEyesRefused",
     "application_approve",
+    "application_committee_vote",
     "application_create",
     "application_disburse",
+    "application_recommend",
     "application_reject",
     "application_start_review",
     "application_submit",
@@ -70,4 +89,13 @@ __all__ = [
     "repayment_reversal_propose",
     "restructuring_approve",
     "restructuring_propose",
+    "write_off_approve",
+    "write_off_propose",
+    "write_off_recovery_record",
+    "write_off_reject",
+    "write_off_reversal_approve",
+    "write_off_reversal_propose",
+    "write_off_reversal_reject",
+    "write_off_reversal_withdraw",
+    "write_off_withdraw",
 ]

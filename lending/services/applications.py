@@ -25,15 +25,22 @@ from audit.services import audit_change, audit_log, snapshot
 from core.business_date import business_date
 from core.numbers import format_money, format_percent
 from credit.models import Assessment
-from lending import notifications
-from lending.models import Application, ApplicationEvent, ApplicationStatus, Loan
+from customers.screening import BLOCK_MESSAGE, screening_blocks
+from lending import concentration, notifications
+from lending.document_checklist import require_documents
+from lending.document_checklist_models import ChecklistStage
+from lending.models import Application, ApplicationEvent, ApplicationStatus, Loan, StepOutcome
 from lending.policies import (
+    earlier_decider_ids,
     maker_part,
     may_decide_application,
+    may_disburse_application,
     may_prepare_application,
     may_withdraw_application,
 )
 from lending.schedule import build_schedule, to_cents
+from lending.services import approvals
+from lending.services.facilities import facility_drawing_check
 from lending.services.loans import save_schedule
 from lending.services.permissions import FourEyesRefused, require
 from lending.services.pricing import MAX_ANNUAL_RATE, ZERO, offer_for
@@ -60,6 +67,11 @@ def _require_decider(user: User, application: Application) -> None:
     part = maker_part(user, application)
     if part:
         raise FourEyesRefused(MAKER_REFUSALS[part])
+    if user.pk in earlier_decider_ids(application):
+        raise FourEyesRefused(approvals.EARLIER_STEP_REFUSAL)
+    if application.status in DECIDED and application.decided_by_id:
+        # Decided meanwhile: the transition says by whom, rather than a bare refusal.
+        return
     require(may_decide_application(user, application))
 
 
@@ -180,6 +192,7 @@ def _transition(
 def application_create(*, actor: User, application: Application) -> Application:
     require(may_prepare_application(actor))
     _check_terms(application, amount=application.amount, term=application.term_months)
+    facility_drawing_check(application)
     application.created_by = actor
     application.status = ApplicationStatus.DRAFT
     application.full_clean()
@@ -208,6 +221,7 @@ def application_update(*, actor: User, application: Application, changes: dict) 
     for name, value in changes.items():
         setattr(locked, name, value)
     _check_terms(locked, amount=locked.amount, term=locked.term_months)
+    facility_drawing_check(locked)
     if changes and actor.pk not in locked.editor_ids:
         # Whoever changes what is asked for becomes one of its makers: they never decide it.
         locked.editor_ids = [*locked.editor_ids, actor.pk]
@@ -229,14 +243,24 @@ def application_submit(*, actor: User, application: Application) -> Application:
     require(may_prepare_application(actor))
     if not application.customer.grade:
         raise ValidationError(_("Assess the customer's credit before submitting."))
+    # AML: a customer on a watch list waits until compliance has cleared the hit.
+    if screening_blocks(application.customer):
+        raise ValidationError(BLOCK_MESSAGE)
     _check_terms(application, amount=application.amount, term=application.term_months)
-    return _transition(
+    # The product's document checklist for submission (none configured: nothing required).
+    require_documents(application, stage=ChecklistStage.SUBMISSION)
+    # Within the facility it draws on, if any (its row locked until the submission commits).
+    facility_drawing_check(application, amount=application.amount)
+    submitted = _transition(
         application,
         actor=actor,
         to_status=ApplicationStatus.SUBMITTED,
         expected=(ApplicationStatus.DRAFT,),
         fields={"submitted_by": actor, "submitted_at": timezone.now()},
     )
+    # From now on it waits at the first level of the approval authority.
+    approvals.approval_route_open(application=submitted)
+    return submitted
 
 
 @transaction.atomic
@@ -280,6 +304,29 @@ def application_approve(
     )
     # Maker-checker: checked on the locked row, so no race can slip a maker through.
     _require_decider(actor, locked)
+    return approve_locked(
+        actor=actor,
+        application=locked,
+        amount=amount,
+        term_months=term_months,
+        rate=rate,
+        note=note,
+    )
+
+
+def approve_locked(
+    *,
+    actor: User,
+    application: Application,
+    amount: Decimal,
+    term_months: int,
+    rate: Decimal | None,
+    note: str,
+    step: dict | None = None,
+) -> Application:
+    """Approves the locked application at the level where it waits (one person's decision,
+    or a committee's vote when `step` carries its members and votes)."""
+    locked = application
     if locked.status == ApplicationStatus.SUBMITTED:
         # A manager who may decide approves straight from "submitted": the review is still
         # its own step in the history (its event, audit row and assessment), taken in this
@@ -290,9 +337,35 @@ def application_approve(
             .select_related("customer", "product")
             .get(pk=application.pk)
         )
+    if locked.status in DECIDED:
+        # Decided meanwhile: the transition refuses and says by whom.
+        return _transition(locked, actor=actor, to_status=ApplicationStatus.APPROVED, expected=())
+    if rate is None:
+        offered = offer_for(locked.product, locked.customer.grade)
+        rate = offered.get("rate") or locked.product.base_rate
     offer = _check_terms(locked, amount=amount, term=term_months, rate=rate)
     if offer["available"]:
         _check_security(locked, amount=amount, offer=offer)
+    # The customer's and group's stored exposures are locked before the matrix reads them: a
+    # concentration breach escalates (lending/concentration.py), and a concurrent approval
+    # for the same customer or group waits, then counts this one's amount.
+    added_exposure = concentration.application_added_exposure(
+        amount=amount, facility_id=locked.facility_id
+    )
+    concentration.uses_of(locked.customer, lock=True)
+    # The matrix: the level where it waits must cover the terms decided (lending/authority.py).
+    approvals.decision_step(
+        actor=actor,
+        application=locked,
+        outcome=StepOutcome.APPROVED,
+        reason=note,
+        amount=amount,
+        **(step or {}),
+    )
+    # Locks the facility drawn on until this approval commits: a concurrent approval on it
+    # waits, then counts this one's amount as used.
+    facility_drawing_check(locked, amount=amount)
+    concentration.exposure_add(customer=locked.customer, added=added_exposure)
     return _transition(
         locked,
         actor=actor,
@@ -334,8 +407,26 @@ def application_reject(*, actor: User, application: Application, reason: str) ->
         Application.objects.select_for_update().select_related("customer").get(pk=application.pk)
     )
     _require_decider(actor, locked)
+    return reject_locked(actor=actor, application=locked, reason=reason)
+
+
+def reject_locked(
+    *, actor: User, application: Application, reason: str, step: dict | None = None
+) -> Application:
+    """Rejects the locked application at the level where it waits (one person's decision,
+    or a committee's vote when `step` carries its members and votes)."""
+    locked = application
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    if locked.status not in DECIDED:
+        approvals.decision_step(
+            actor=actor,
+            application=locked,
+            outcome=StepOutcome.REJECTED,
+            reason=reason.strip(),
+            amount=locked.amount,
+            **(step or {}),
+        )
     return _transition(
         locked,
         actor=actor,
@@ -381,8 +472,15 @@ def application_disburse(
     )
     if maker_part(actor, locked):
         raise FourEyesRefused(DISBURSE_REFUSAL)
-    require(may_decide_application(actor, locked))
+    require(may_disburse_application(actor, locked))
+    # AML: a hit raised after the approval (a new list version) stops the money too.
+    if screening_blocks(locked.customer):
+        raise ValidationError(BLOCK_MESSAGE)
     on = on or business_date()
+    # The product's whole document checklist is on file before the money moves.
+    require_documents(locked, stage=ChecklistStage.DISBURSEMENT, on=on)
+    # Paying out is the drawing: a facility frozen or expired since the approval stops it.
+    facility_drawing_check(locked)
     locked = _transition(
         locked,
         actor=actor,
@@ -412,6 +510,7 @@ def application_disburse(
         maturity_date=rows[-1].due_date,
         disbursed_by=actor,
         outstanding_principal=locked.approved_amount,
+        facility_id=locked.facility_id,
     )
     save_schedule(loan, rows, version=1)
     audit_log(

@@ -8,10 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.business_date import business_date
 from core.forms import apply_service_errors, refusal_status
 from credit.forms import ReasonForm
 from customers.selectors import customer_get_for, customer_list_for
-from lending import policies, selectors, services
+from lending import concentration, facilities, policies, selectors, services
+from lending.approval_page import approval_context
+from lending.exposure_panels import exposure_picture
 from lending.forms import (
     ApplicationForm,
     CollateralForm,
@@ -39,6 +42,8 @@ def application_list(request):
     filters = {} if refused else form.cleaned_data if form.is_bound else {}
     applications = selectors.application_filter(applications, filters)
     # A filter value the form cannot read shows no rows (with the error), not the others.
+    # The level each waits at comes in the same query (a join, not a query per row).
+    applications = applications.select_related("approval_route__waiting_level")
     rows = [] if refused else list(applications.order_by("-status_changed_at", "-id")[:PAGE_SIZE])
     stages = [
         (status, label, counts[status], status not in OPEN_APPLICATION_STATUSES)
@@ -132,6 +137,7 @@ def _render_application(request, application, *, forms: dict | None = None, http
     status = application.status
     may_prepare = policies.may_prepare_application(user)
     may_decide = policies.may_decide_application(user, application)
+    facility = facilities.drawn_facility(application)
     context = {
         "application": application,
         "customer": application.customer,
@@ -143,6 +149,19 @@ def _render_application(request, application, *, forms: dict | None = None, http
         or application.customer.assessments.first(),
         "collateral": collateral,
         "collateral_total": sum((c.value for c in collateral), 0),
+        "facility": facility,
+        # The exposure against the concentration limits, with this application's own amount
+        # while it is open (once approved the stored exposure counts it).
+        "exposure": exposure_picture(
+            application.customer,
+            added=concentration.application_added_exposure(
+                amount=application.amount, facility_id=application.facility_id
+            )
+            if status in OPEN_APPLICATION_STATUSES
+            else concentration.ZERO,
+        ),
+        # On the business date: past its expiry a facility reads expired before any job ran.
+        "facility_status": facility.status_label_on(business_date()) if facility else None,
         "guarantors": list(application.guarantors.select_related("guarantor_customer")),
         "loan": getattr(application, "loan", None) if status == "disbursed" else None,
         "can_edit": may_prepare and status == "draft",
@@ -154,7 +173,8 @@ def _render_application(request, application, *, forms: dict | None = None, http
         "disburse_refusal": services.DISBURSE_REFUSAL,
         "can_withdraw": policies.may_withdraw_application(user)
         and status in OPEN_APPLICATION_STATUSES,
-        "can_disburse": may_decide and status == "approved",
+        "can_disburse": policies.may_disburse_application(user, application)
+        and status == "approved",
         "decision_form": DecisionForm(
             initial={
                 "amount": application.amount,
@@ -163,12 +183,20 @@ def _render_application(request, application, *, forms: dict | None = None, http
             }
         ),
         "reason_form": ReasonForm(),
+        # Where it waits in the approval authority, its steps, and this user's form there.
+        **approval_context(application, may_decide=may_decide, offer=offer, forms=forms or {}),
         **(forms or {}),
     }
     return render(request, "lending/application_detail.html", context, status=http_status)
 
 
-FORM_SLOTS = {"DecisionForm": "decision_form", "ReasonForm": "reason_form"}
+FORM_SLOTS = {
+    "DecisionForm": "decision_form",
+    "ReasonForm": "reason_form",
+    # The approval authority's steps (views/authority.py).
+    "RecommendationForm": "recommendation_form",
+    "CommitteeVoteForm": "committee_form",
+}
 
 
 def _transition_view(request, pk: int, action, *, form_class=None, success: str):

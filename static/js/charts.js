@@ -104,6 +104,18 @@
         barMaxWidth: 36,
       };
     });
+    // A limit the bars are held to (a concentration limit): one dashed line across them.
+    if (spec.limit_line && series.length) {
+      var limitAxis = {};
+      limitAxis[horizontal ? "xAxis" : "yAxis"] = toNumber(spec.limit_line);
+      series[0].markLine = {
+        silent: true,
+        symbol: "none",
+        lineStyle: { color: cssColour("danger", "#dc3545"), type: "dashed" },
+        label: { formatter: spec.limit_label || "", color: text },
+        data: [limitAxis],
+      };
+    }
     return {
       animation: false,
       textStyle: { fontFamily: window.getComputedStyle(document.body).fontFamily },

@@ -30,7 +30,7 @@ def test_rita_monitors_a_scorecard_and_compares_a_challenger(browser_page, cast,
 
     page = log_in(browser_page, "rita", landing=r".*/dashboard/$")
     page.get_by_role("link", name="Scorecards").click()
-    page.get_by_role("row", name="Individual scorecard v1").get_by_role(
+    page.get_by_role("row", name="Individual scorecard v2").get_by_role(
         "link", name="Monitoring"
     ).click()
     expect(page.get_by_test_id("no-report")).to_be_visible()

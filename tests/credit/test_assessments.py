@@ -13,7 +13,8 @@ from credit.models import Assessment, FinancialStatement, ScorecardVersion
 
 def test_assessment_is_reproducible_and_records_everything(graded_customer):
     assessment = Assessment.objects.get()
-    assert assessment.scorecard.version == 1
+    # The card in force: the seeded v1 with the credit bureau factor (credit 0016), v2.
+    assert assessment.scorecard.version == 2
     assert set(assessment.factor_points) == {
         f["key"] for f in assessment.scorecard.definition["factors"]
     }
@@ -43,7 +44,8 @@ def test_publishing_a_new_version_never_rewrites_past_assessments(admin_user, gr
             name="Individual scorecard", customer_kind="individual", definition=definition
         ),
     )
-    assert (draft.version, draft.status) == (2, "draft")
+    # The next number after the card in force (v2: the seeded v1 with the bureau factor).
+    assert (draft.version, draft.status) == (current.version + 1, "draft")
     services.scorecard_publish(actor=admin_user, version=draft)
     current.refresh_from_db()
     assert current.status == "retired"

@@ -72,7 +72,10 @@ def test_fit_recovers_the_signal_and_drops_the_noise(applicants, later_applicant
     variables = {v["name"]: v for v in result["variables"]}
     assert "id" not in variables  # the identifier is not a characteristic
     assert variables["income"]["selected"] and variables["region"]["selected"]
-    assert not variables["noise"]["selected"] and variables["noise"]["iv"] < 0.02
+    # An optimised binning finds some IV even in noise (its 5% tails); what drops it is that
+    # shuffled outcomes give as much.
+    assert not variables["noise"]["selected"] and variables["noise"]["iv"] < 0.05
+    assert "chance" in variables["noise"]["reason"] or variables["noise"]["iv"] < 0.02
     assert variables["income"]["iv"] > variables["region"]["iv"] > 0.02
     assert result["holdout"]["auc"] > 0.65
     assert result["holdout"]["gini"] == pytest.approx(2 * result["holdout"]["auc"] - 1, abs=1e-3)

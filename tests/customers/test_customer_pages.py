@@ -286,10 +286,16 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     # session, user with branch, customer, the "viewed" audit row, surveys, survey
     # averages, needs, contacts, interactions, open follow-ups, complaints, transfers, tags,
     # the quick interaction form's follow-up choices, the credit panel (assessments, loans,
-    # open applications; no days-past-due query without loans), the risk panel (strategy,
-    # open alerts, loan classes, history, signals). One query per section, whatever their
-    # size.
-    with django_assert_num_queries(22):
+    # open applications; no days-past-due query without loans), the credit facilities with
+    # their figures (one query), the risk panel (strategy, open alerts, loan classes,
+    # history, signals), the related-party panel (active links; the group membership; no
+    # scope or status query without links), the watch-list screening badge (the statuses of
+    # the customer's hits), the credit bureau panel (the latest consent, the latest reports),
+    # the documents panel (the customer's documents, the upload form's document types).
+    # The exposure panel: the facilities' totals, the group membership, the tier-1 capital (no
+    # limits' or stored exposures' query without one). The payment reminders on the timeline
+    # (one query). One query per section, whatever their size.
+    with django_assert_num_queries(34):
         assert client.get(url).status_code == 200
 
 

@@ -216,8 +216,15 @@ def test_application_page_query_count(client_for, mary, under_review, django_ass
     client.get(url)
     # session, user, application with its customer and people, pricing, collateral,
     # events, notifications, assessment, guarantors, and the customer summary's exposure
-    # and open alerts (two aggregates, whatever the customer holds).
-    with django_assert_num_queries(11):
+    # and open alerts (two aggregates, whatever the customer holds); the approval authority:
+    # its steps (none yet, so no members' query), and for a user who may decide, the matrix
+    # that says whether their level covers it (levels, their rules, the grade floors). The
+    # product's document checklist (its rows; no documents' query for a product without
+    # one), the documents panel (the application's documents, the upload form's types).
+    # The exposure panel: the facilities' totals, the group membership, the tier-1 capital
+    # (no limits' or stored exposures' query without one), and the concentration exception
+    # of the matrix reads the capital once more.
+    with django_assert_num_queries(22):
         client.get(url)
 
 
@@ -229,7 +236,11 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     # repayments, totals, the restructuring and the reversal awaiting approval (with their
     # proposers), guarantors, restructurings, its five-tier classification. The arrears
     # summary and the folded schedule come from the schedule's rows: no query of their own.
-    with django_assert_num_queries(12):
+    # And its provisions (risk.templatetags.risk_provisions), one. The documents panel: the
+    # loan's documents and the upload form's document types. The borrower's related parties
+    # (risk.templatetags.risk_relations): the active links and the group membership.
+    # Its post-loan inspections (lending.templatetags.inspection_tags), one.
+    with django_assert_num_queries(18):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]

@@ -167,7 +167,10 @@ def expected_outcome(key: str, access, method: str, username: str, portfolio: st
         return {302}, "/admin/login/", True
     if access.scope in SEES and username not in SEES[access.scope][portfolio]:
         return {404}, None, True
-    if role not in access.roles:
+    roles = access.roles
+    if method == "POST" and access.post_roles is not None:
+        roles = access.post_roles
+    if role not in roles:
         return {403}, None, True
     return access.ok[method], None, False
 

@@ -47,7 +47,13 @@ ENGLISH_RUN = re.compile(r"\b[A-Za-z][A-Za-z'â€™]*(?:[ ,:;\-]+[A-Za-z][A-Za-z'â€
 # Text shown as people typed it in the shared book: the portfolios' marker words (every name
 # of a portfolio carries one) and the few free-text phrases the book types (comments and
 # reasons, tests/platform/access_book.py). Data is shown as typed, in any language.
-TYPED_IN_THE_BOOK = {"Known for years", "Clean record", "Fraud suspected", "Fraud ruled out"}
+TYPED_IN_THE_BOOK = {
+    "Known for years",
+    "Clean record",
+    "Fraud suspected",
+    "Fraud ruled out",
+    "Three calls logged; no assets found",  # a write-off's evidence, typed by the officer
+}
 MARKERS = set(PORTFOLIO_MARKERS.values())
 
 
@@ -55,9 +61,10 @@ def import_columns() -> set[str]:
     """The column names of the import files: the file's header must use them as they are,
     so the import pages name them as they are."""
     from customers.importer import COLUMNS
+    from customers.screening import COLUMNS as WATCH_LIST_COLUMNS
     from lending.importer import LOAN_COLUMNS, REPAYMENT_COLUMNS
 
-    return {*COLUMNS, *LOAN_COLUMNS, *REPAYMENT_COLUMNS}
+    return {*COLUMNS, *WATCH_LIST_COLUMNS, *LOAN_COLUMNS, *REPAYMENT_COLUMNS}
 
 
 IMPORT_COLUMNS = import_columns()
@@ -122,8 +129,8 @@ def problems_in(texts: list[str], data: set[str]) -> list[str]:
 
 
 # Of Django admin, the pages people work in: the index, each app's page and each model's
-# list. Its change, history and delete pages show Django's own permission names and
-# third-party help texts as those packages write them (the report names what is left there).
+# list. The change pages whose texts come from Django and the packages (permission names,
+# lockout records, job schedules) have a test of their own below.
 def _admin_page_checked(key: str) -> bool:
     return key in ("admin:index", "admin:app_list") or key.endswith("_changelist")
 
@@ -143,15 +150,18 @@ def pages_for(book, username: str):
 
 def typed_in_book() -> set[str]:
     """What the pages show as it was stored: the names of the book's people and customers,
-    the phrases it types, the industries' English names (the list shows both names, each in
-    its column) and the audit trail's object labels (written once, append-only)."""
+    the phrases it types, the industries' and document types' English names (their lists
+    show both names, each in its column) and the audit trail's object labels (written once,
+    append-only)."""
     from audit.models import AuditEvent
+    from customers.document_models import DocumentType
     from customers.models import Customer, Industry
 
     names = set(Customer.objects.values_list("name", flat=True))
     for user in User.objects.all():
         names |= {user.get_username(), user.get_full_name(), str(user)}
     names |= set(Industry.objects.values_list("name_en", flat=True))
+    names |= set(DocumentType.objects.values_list("name_en", flat=True))
     names |= set(AuditEvent.objects.values_list("object_label", flat=True))
     return names | TYPED_IN_THE_BOOK
 
@@ -182,3 +192,56 @@ def test_the_check_finds_what_it_looks_for():
     )
     problems = problems_in(visible_texts(html), set())
     assert len(problems) == 4, problems
+
+
+def admin_detail_pages() -> list[str]:
+    """The change pages of admin whose texts come from Django and the packages rather than
+    the product: a user, a permission group, the login-lockout records (django-axes) and a
+    job schedule (django-celery-beat)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.auth.models import Group
+    from django.urls import reverse
+    from django.utils import timezone
+    from django_celery_beat.models import PeriodicTask
+
+    now = timezone.now()
+    seen = {"username": "alice", "ip_address": "10.0.0.8", "user_agent": "Chrome"}
+    attempt = AccessAttempt.objects.create(
+        **seen, attempt_time=now, failures_since_start=2, get_data="", post_data=""
+    )
+    log = AccessLog.objects.create(**seen, attempt_time=now, logout_time=now)
+    failure = AccessFailureLog.objects.create(**seen, attempt_time=now, locked_out=True)
+    alice = User.objects.get(username="alice")
+    return [
+        reverse("admin:accounts_user_change", args=[alice.pk]),
+        reverse("admin:auth_group_change", args=[Group.objects.order_by("pk").first().pk]),
+        reverse("admin:axes_accessattempt_change", args=[attempt.pk]),
+        reverse("admin:axes_accesslog_change", args=[log.pk]),
+        reverse("admin:axes_accessfailurelog_change", args=[failure.pk]),
+        reverse(
+            "admin:django_celery_beat_periodictask_change",
+            args=[PeriodicTask.objects.order_by("pk").first().pk],
+        ),
+    ]
+
+
+AXES_TITLES = ("Attempted Access", "Access Log for", "Failed access")
+
+
+def test_admin_detail_pages_read_in_chinese(client, admin_user):
+    """Permission names in the group's (and user's) permission widgets, the lockout records'
+    titles and the job schedule's help texts, in Chinese as the rest of admin."""
+    admin_user.language = LANGUAGE
+    admin_user.save(update_fields=["language"])
+    client.force_login(admin_user)
+    typed = typed_in_book()
+    failures = []
+    for url in admin_detail_pages():
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        for problem in problems_in(visible_texts(page), typed):
+            failures.append(f"{url}: {problem}")
+        # django-axes's own record titles, too short for the English detector.
+        failures += [f"{url}: {title!r}" for title in AXES_TITLES if title in page]
+    assert not failures, f"{len(failures)} untranslated texts:\n" + "\n".join(failures)

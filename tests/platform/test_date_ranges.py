@@ -375,6 +375,27 @@ PROJECT_APPS = ["accounts", "audit", "customers", "credit", "lending", "risk", "
 UNRANGED = {
     # The classification override's end follows the override's own rules (risk/services.py).
     "risk.forms.OverrideForm.until": "the override's own rules",
+    # The periodic-task form's dates are django-celery-beat's own fields, shown with the
+    # task's name; beat checks them.
+    "audit.admin.NamedTaskPeriodicTaskForm.expires": "beat's own field",
+    "audit.admin.NamedTaskPeriodicTaskForm.start_time": "beat's own field",
+    # The dates of the exposure and post-loan features follow their services' own rules,
+    # each tested by its feature: a document's expiry is a date to come
+    # (tests/customers/test_documents.py); a link starts and ends by the business date and
+    # not before its start (tests/customers/test_relations.py); a promise to pay is for today
+    # or later (tests/lending/test_collections.py); a facility's expiry follows its start and
+    # its review falls between the two (tests/lending/test_facilities.py); an inspection is
+    # neither in the future nor before the disbursement (tests/lending/test_inspections.py);
+    # a month is frozen once it has ended (tests/risk/test_provisions.py).
+    "customers.document_views.DocumentUploadForm.expires_on": "the service's own rules",
+    "customers.relation_forms.RelationEndForm.ended_on": "the service's own rules",
+    "customers.relation_forms.RelationForm.started_on": "the service's own rules",
+    "lending.collection_forms.ContactAttemptForm.promise_date": "the service's own rules",
+    "lending.facility_forms.FacilityForm.start_date": "the service's own rules",
+    "lending.facility_forms.FacilityForm.expiry_date": "the service's own rules",
+    "lending.facility_forms.FacilityForm.review_date": "the service's own rules",
+    "lending.inspection_forms.InspectionForm.inspected_on": "the service's own rules",
+    "risk.provision_views.MonthEndRunForm.month": "the service's own rules",
 }
 
 

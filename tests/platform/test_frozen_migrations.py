@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from dashboards import figures
-from risk import alert_scope, pending
+from risk import alert_scope, exposure, pending
 
 BASE_DIR = Path(settings.BASE_DIR)
 PROJECT_PACKAGES = {init.parent.name for init in BASE_DIR.glob("*/__init__.py")}
@@ -38,9 +38,10 @@ LATEST_INSTALL = {
     ),
     "risk.pending": (
         pending,
-        "risk/migrations/sql/0005_pending_triggers_planned_per_statement.install.sql",
+        "risk/migrations/sql/0027_inspection_overdue.install.sql",
     ),
     "risk.alert_scope": (alert_scope, "risk/migrations/sql/0006_alert_customer_scope.install.sql"),
+    "risk.exposure": (exposure, "risk/migrations/sql/0022_concentration_limits.install.sql"),
 }
 
 

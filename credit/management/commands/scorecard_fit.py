@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from core.business_date import business_date
 from credit import fitting, outcomes, services
+from credit.binning import AUTO, TREND_CHOICES
 from credit.modelling import ModellingError
 from credit.models import ScorecardStatus, ScorecardVersion
 from customers.models import CustomerKind
@@ -43,6 +44,23 @@ class Command(BaseCommand):
         )
         parser.add_argument("--as-of", help="YYYY-MM-DD: history as it stood on this date")
         parser.add_argument("--horizon-months", type=int, default=12)
+        parser.add_argument(
+            "--missing-values",
+            metavar="TOKENS",
+            help=(
+                "comma-separated cell values that mean 'not known' besides the defaults "
+                "(empty, NA, NaN, NULL, -, ?), e.g. none,无,N/A; without it they are categories"
+            ),
+        )
+        parser.add_argument(
+            "--trend",
+            choices=TREND_CHOICES,
+            default=AUTO,
+            help=(
+                "bad-rate trend numeric bins may follow: auto (ascending, descending, or a peak "
+                "or valley when the data show one), monotone, or one trend"
+            ),
+        )
 
     def handle(self, *args, **options):
         try:
@@ -96,7 +114,8 @@ class Command(BaseCommand):
                 raise CommandError("Give the TRAIN file and --target (or use --from-history).")
             table = fitting.read_csv(options["train"])
             target, bad_value = options["target"], options["bad_value"]
-        prepared = fitting.prepare(table, target, bad_value, options["id_column"])
+        tokens = fitting.missing_tokens(options["missing_values"])
+        prepared = fitting.prepare(table, target, bad_value, options["id_column"], tokens)
         bad_value = bad_value or "1"
         if options["holdout"]:
             kinds = {c.name: c.kind for c in prepared.columns}
@@ -106,6 +125,7 @@ class Command(BaseCommand):
                 bad_value,
                 list(kinds),
                 kinds,
+                tokens,
             )
             train, source = prepared, options["holdout"]
         else:
@@ -120,6 +140,7 @@ class Command(BaseCommand):
             holdout_source=source,
             dimensions=dimensions,
             labels=labels,
+            trend=options["trend"],
         )
         for factor in report.result.definition["factors"]:
             if factor["key"] in experts:

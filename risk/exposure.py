@@ -1,0 +1,105 @@
+# ruff: noqa: S608 -- every SQL string here is built from this module's constants, never from input.
+"""The nightly's exposure step: each chunk rewrites the stored exposure of its customers and of
+their groups (lending.concentration.refresh_exposures, set-based, only rows that change), before
+the scan reads them for the concentration rules (risk.rules, `single_concentration` and
+`group_concentration`).
+
+What the step reads beyond the pending triggers' tables (risk.pending), and how it reaches the
+nightly's set of customers:
+
+- A facility proposed, approved, frozen, closed or raised, a customer added to or removed from
+  a group, the tier-1 capital or a concentration limit edited in admin: the triggers below mark
+  the customers concerned (for the capital and the limits, every customer with an exposure).
+- A facility passing its expiry date: risk.pending's calendar (`facility_expired`).
+- A group whose exposure changed in a chunk: its other members' group alerts depend on it, so
+  they are marked (`mark_members_of`); a member in a later range is looked at the same night,
+  one in a range already done by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.db_triggers import drop_trigger_sql, statement_trigger_sql
+from lending.concentration import refresh_exposures
+from risk.pending import JOB_SETTING, TABLE
+
+# The members of the groups of %(groups)s that are not in %(customers)s, marked pending.
+MARK_MEMBERS = f"""
+    INSERT INTO {TABLE} (customer_id, marked_at)
+    SELECT m.customer_id, now() FROM customers_customergroupmember m
+    WHERE m.group_id = ANY(%(groups)s::bigint[])
+      AND NOT m.customer_id = ANY(%(customers)s::bigint[])
+    ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at
+"""
+
+# Every customer with a stored exposure: a new capital figure or limit can move their alerts.
+EXPOSED_CUSTOMERS = "SELECT e.customer_id FROM lending_customerexposure e WHERE e.exposure > 0"
+
+# (name, table, events, SQL selecting the customer ids of the changed rows `r`)
+SOURCES = [
+    (
+        "facility",
+        "lending_creditfacility",
+        ("INSERT", "UPDATE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    (
+        "group_member",
+        "customers_customergroupmember",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT r.customer_id FROM {rows} r",
+    ),
+    ("tier1_capital", "lending_tier1capital", ("INSERT", "UPDATE", "DELETE"), EXPOSED_CUSTOMERS),
+    (
+        "concentration_limit",
+        "lending_concentrationlimit",
+        ("INSERT", "UPDATE", "DELETE"),
+        EXPOSED_CUSTOMERS,
+    ),
+]
+
+_REFERENCING = {
+    "INSERT": "NEW TABLE AS changed_rows",
+    "UPDATE": "NEW TABLE AS changed_rows",
+    "DELETE": "OLD TABLE AS changed_rows",
+}
+
+
+def _function(name: str, event: str) -> str:
+    return f"risk_pending_{name}_{event.lower()}"
+
+
+def install_sql() -> str:
+    return "\n".join(
+        statement_trigger_sql(
+            _function(name, event),
+            table,
+            event,
+            _REFERENCING[event],
+            f"INSERT INTO {TABLE} (customer_id, marked_at)\n"
+            f"SELECT DISTINCT x.id, now() FROM ({customers.format(rows='changed_rows')}) x (id)\n"
+            f"WHERE x.id IS NOT NULL\n"
+            f"ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at",
+            skip_if=f"current_setting('{JOB_SETTING}', true) = 'on'",
+        )
+        for name, table, events, customers in SOURCES
+        for event in events
+    )
+
+
+def uninstall_sql() -> str:
+    return "\n".join(
+        drop_trigger_sql(_function(name, event), table)
+        for name, table, events, _customers in SOURCES
+        for event in events
+    )
+
+
+def exposure_chunk(cursor, customer_ids: list[int], on: dt.date, result) -> None:
+    """The chunk's step; its counters say how many customer and group rows it wrote."""
+    written, groups = refresh_exposures(cursor, customer_ids, on)
+    if groups:
+        cursor.execute(MARK_MEMBERS, {"groups": groups, "customers": customer_ids})
+    result.add("exposures_written", written)
+    result.add("group_exposures_written", len(groups))

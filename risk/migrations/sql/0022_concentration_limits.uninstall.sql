@@ -1,0 +1,11 @@
+DROP TRIGGER IF EXISTS risk_pending_facility_insert ON lending_creditfacility; DROP FUNCTION IF EXISTS risk_pending_facility_insert();
+DROP TRIGGER IF EXISTS risk_pending_facility_update ON lending_creditfacility; DROP FUNCTION IF EXISTS risk_pending_facility_update();
+DROP TRIGGER IF EXISTS risk_pending_group_member_insert ON customers_customergroupmember; DROP FUNCTION IF EXISTS risk_pending_group_member_insert();
+DROP TRIGGER IF EXISTS risk_pending_group_member_update ON customers_customergroupmember; DROP FUNCTION IF EXISTS risk_pending_group_member_update();
+DROP TRIGGER IF EXISTS risk_pending_group_member_delete ON customers_customergroupmember; DROP FUNCTION IF EXISTS risk_pending_group_member_delete();
+DROP TRIGGER IF EXISTS risk_pending_tier1_capital_insert ON lending_tier1capital; DROP FUNCTION IF EXISTS risk_pending_tier1_capital_insert();
+DROP TRIGGER IF EXISTS risk_pending_tier1_capital_update ON lending_tier1capital; DROP FUNCTION IF EXISTS risk_pending_tier1_capital_update();
+DROP TRIGGER IF EXISTS risk_pending_tier1_capital_delete ON lending_tier1capital; DROP FUNCTION IF EXISTS risk_pending_tier1_capital_delete();
+DROP TRIGGER IF EXISTS risk_pending_concentration_limit_insert ON lending_concentrationlimit; DROP FUNCTION IF EXISTS risk_pending_concentration_limit_insert();
+DROP TRIGGER IF EXISTS risk_pending_concentration_limit_update ON lending_concentrationlimit; DROP FUNCTION IF EXISTS risk_pending_concentration_limit_update();
+DROP TRIGGER IF EXISTS risk_pending_concentration_limit_delete ON lending_concentrationlimit; DROP FUNCTION IF EXISTS risk_pending_concentration_limit_delete();

@@ -1,0 +1,99 @@
+"""Reads of the provisions, scoped as the loans are: an officer's customers, a manager's
+branch, head office all of them (accounts.scope)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+
+from accounts.scope import scope_queryset
+from lending.loan_quality import NON_PERFORMING_FROM
+from risk import provisioning
+from risk.provision_models import LoanProvision, ProvisionRun
+
+LOAN_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+# The dimensions the page totals by, each with the column it groups on.
+DIMENSIONS = {
+    "stage": "stage",
+    "class": "loan_class",
+    "product": "loan__product",
+    "branch": "customer__branch",
+}
+
+
+def provisions_for(user) -> QuerySet[LoanProvision]:
+    return scope_queryset(user, LoanProvision.objects.filter(loan__status="active"), **LOAN_SCOPE)
+
+
+def provision_filter(queryset: QuerySet[LoanProvision], filters: dict) -> QuerySet:
+    """Narrows to one key of each dimension given (the drill-down's links)."""
+    for dimension, column in DIMENSIONS.items():
+        if filters.get(dimension) is not None:
+            queryset = queryset.filter(**{column: filters[dimension]})
+    return queryset
+
+
+def provision_totals(user) -> dict:
+    """The user's book: totals (one query) and by each dimension (one query each)."""
+    scoped = provisions_for(user)
+    # Named apart from the model's fields, which an aggregate may not shadow.
+    sums = {
+        "loans": Count("pk"),
+        "total_balance": Sum("balance"),
+        "total_ecl": Sum("ecl"),
+        "total_reserve": Sum(F("general_reserve") + F("specific_reserve")),
+    }
+    totals = scoped.aggregate(
+        **{key: value for key, value in sums.items() if key != "loans"},
+        non_performing=Sum("balance", filter=_npl()),
+    )
+    totals = {key: value or Decimal("0.00") for key, value in totals.items()}
+    labels = {
+        "product": "loan__product__name",
+        "branch": "customer__branch__name",
+    }
+    by = {}
+    for dimension, column in DIMENSIONS.items():
+        fields = [column] + ([labels[dimension]] if dimension in labels else [])
+        by[dimension] = list(scoped.order_by().values(*fields).annotate(**sums).order_by(column))
+        for row in by[dimension]:
+            row["key"] = row[column]
+            row["label"] = row.get(labels.get(dimension, ""), None)
+    totals["coverage"] = provisioning.coverage_ratio(
+        totals["total_reserve"], totals["non_performing"]
+    )
+    totals["provision_rate"] = provisioning.provision_rate(
+        totals["total_reserve"], totals["total_balance"]
+    )
+    return {"totals": totals, "by": by}
+
+
+def _npl() -> Q:
+    return Q(loan_class__gte=NON_PERFORMING_FROM)
+
+
+def runs() -> list[ProvisionRun]:
+    return list(ProvisionRun.objects.select_related("run_by").prefetch_related("movements")[:24])
+
+
+def provision_summary(user, branch=None) -> dict:
+    """The dashboard's cards in one query: reserves, coverage and provision rate, and the ECL
+    of each stage, over the user's scope (narrowed to one branch when the filter names one)."""
+    scoped = provisions_for(user)
+    if branch is not None:
+        scoped = scoped.filter(customer__branch=branch)
+    stage_sums = {
+        f"stage_{stage}": Sum("ecl", filter=Q(stage=stage)) for stage in provisioning.STAGES
+    }
+    row = scoped.aggregate(
+        reserve=Sum(F("general_reserve") + F("specific_reserve")),
+        loans_balance=Sum("balance"),
+        non_performing=Sum("balance", filter=_npl()),
+        **stage_sums,
+    )
+    row = {key: value or Decimal("0.00") for key, value in row.items()}
+    row["coverage"] = provisioning.coverage_ratio(row["reserve"], row["non_performing"])
+    row["provision_rate"] = provisioning.provision_rate(row["reserve"], row["loans_balance"])
+    row["by_stage"] = [(stage, row[f"stage_{stage}"]) for stage in provisioning.STAGES]
+    return row

@@ -1,0 +1,34 @@
+"""The loan page's provisions section, owned by the risk app: the loan's stage with its
+reasons, its ECL and PRC reserve, and every input they came from."""
+
+from django import template
+
+from core.business_date import business_date
+from risk import policies, provision_selectors
+from risk.provision_models import LoanProvision, ProvisionSetting, Stage
+
+register = template.Library()
+
+
+@register.inclusion_tag("risk/loan_provision.html")
+def loan_provision(loan) -> dict:
+    # One query: the loan's stored figures (the nightly keeps them; none for a loan that left
+    # the book or that the nightly has not reached yet).
+    return {"loan": loan, "provision": LoanProvision.objects.filter(loan=loan).first()}
+
+
+@register.inclusion_tag("risk/provision_cards.html", takes_context=True)
+def provision_cards(context, branch=None) -> dict:
+    """The dashboard's provision cards, for those who read provisions (no query for others):
+    one query for the figures, one for the setting in force (the minimums)."""
+    user = context["request"].user
+    if not policies.may_see_provisions(user):
+        return {"shown": False}
+    return {
+        "shown": True,
+        "summary": provision_selectors.provision_summary(user, branch),
+        "setting": ProvisionSetting.in_force(business_date()),
+        "stage_labels": dict(Stage.choices),
+        # The drill-downs keep the dashboard's branch filter.
+        "branch_query": f"branch={branch.pk}" if branch is not None else "",
+    }

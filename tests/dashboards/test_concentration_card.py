@@ -1,0 +1,95 @@
+"""The dashboard's ten largest single and group exposures against their concentration limits:
+the manager sees their branch's customers (and the groups with a member in it), largest first,
+each with its limit and the share it uses, as bars with the limit's line; head office sees the
+whole bank."""
+
+import datetime as dt
+import json
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from customers.relations import CustomerGroup, CustomerGroupMember
+from lending.exposure_models import CustomerExposure, GroupExposure, Tier1Capital
+from tests.customers import factories
+
+pytestmark = pytest.mark.django_db
+
+ON = dt.date(2026, 11, 18)
+
+
+@pytest.fixture
+def exposures(alice, bob, charlie, admin_user):
+    # Capital ¥10,000,000: the single-customer limit is ¥1,000,000, the group one ¥1,500,000.
+    Tier1Capital.objects.create(amount=Decimal("10000000"), effective_on=ON, note="Annual")
+    north = [factories.individual(alice if n % 2 else bob, name=f"北{n:02d}") for n in range(12)]
+    for n, customer in enumerate(north):
+        CustomerExposure.objects.create(
+            customer=customer, exposure=Decimal(100000 * (n + 1)), computed_on=ON
+        )
+    south = factories.individual(charlie, name="南方大客户")
+    CustomerExposure.objects.create(customer=south, exposure=Decimal("5000000"), computed_on=ON)
+    northern_group = CustomerGroup.objects.create(
+        name="北方集团", group_limit=Decimal("9000000"), created_by=admin_user
+    )
+    CustomerGroupMember.objects.create(group=northern_group, customer=north[0], added_by=admin_user)
+    GroupExposure.objects.create(
+        group=northern_group, exposure=Decimal("1400000"), members=1, computed_on=ON
+    )
+    southern_group = CustomerGroup.objects.create(
+        name="南方集团", group_limit=Decimal("9000000"), created_by=admin_user
+    )
+    CustomerGroupMember.objects.create(group=southern_group, customer=south, added_by=admin_user)
+    GroupExposure.objects.create(
+        group=southern_group, exposure=Decimal("5000000"), members=1, computed_on=ON
+    )
+    return {"north": north, "south": south}
+
+
+def _table(page: str, testid: str) -> list[list[str]]:
+    table = re.search(rf'data-testid="{testid}">(.*?)</table>', page, re.S).group(1)
+    body = table.split("<tbody>")[1]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_manager_sees_the_ten_largest_of_the_branch_against_the_limit(
+    client_for, mary, exposures
+):
+    page = client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
+    rows = _table(page, "largest-singles")
+    assert [row[0] for row in rows] == [f"北{n:02d}" for n in range(11, 1, -1)]
+    assert rows[0] == ["北11", "¥1,200,000.00", "¥1,000,000.00", "120.00%"]
+    assert rows[2] == ["北09", "¥1,000,000.00", "¥1,000,000.00", "100.00%"]
+    assert "南方大客户" not in page and "南方集团" not in page
+    assert _table(page, "largest-groups") == [
+        ["北方集团", "¥1,400,000.00", "¥1,500,000.00", "93.33%"]
+    ]
+    chart = json.loads(
+        re.search(
+            r'<script id="plot-largest-singles" type="application/json">(.*?)</script>', page
+        ).group(1)
+    )
+    assert chart["limit_line"] == "1000000.00"
+    assert chart["series"][0]["values"][0] == "1200000.00"
+    assert chart["series"][0]["urls"][0] == reverse(
+        "customers:detail", args=[exposures["north"][11].pk]
+    )
+
+
+def test_head_office_sees_the_whole_bank(client_for, rita, exposures):
+    page = client_for(rita).get(reverse("dashboards:dashboard")).content.decode()
+    assert _table(page, "largest-singles")[0][0] == "南方大客户"
+    assert [row[0] for row in _table(page, "largest-groups")] == ["南方集团", "北方集团"]
+
+
+def test_without_capital_the_card_says_no_limit_applies(client_for, mary, bob):
+    customer = factories.individual(bob, name="北方")
+    CustomerExposure.objects.create(customer=customer, exposure=Decimal("1000"), computed_on=ON)
+    page = client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
+    assert _table(page, "largest-singles") == [["北方", "¥1,000.00", "—", "—"]]
+    assert "No tier-1 capital is configured" in page

@@ -1,0 +1,166 @@
+"""The nightly keeps the exposure of every customer and group (risk.exposure): what it stores
+equals the exposure computed directly from the book (outstanding principal + approved, not
+disbursed + undrawn live facilities), a second night writes nothing, and an exposure past the
+early-warning share of its concentration limit raises an alert on the customer, or on every
+member of the group; it clears when the exposure falls back."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from customers.relations import CustomerGroup, CustomerGroupMember
+from lending import facilities
+from lending import services as lending_services
+from lending.exposure_models import CustomerExposure, GroupExposure, Tier1Capital
+from lending.facility_models import CreditFacility, FacilityStatus
+from lending.models import Application, ApplicationStatus, Loan, LoanStatus
+from lending.services import facilities as facility_services
+from risk import jobs
+from risk.models import ACTIVE_ALERT_STATUSES, Alert
+from tests.customers import factories
+from tests.risk.conftest import assessed, disbursed_loan
+
+pytestmark = pytest.mark.django_db
+
+ON = dt.date(2026, 3, 15)
+
+
+def _night(on: dt.date = ON):
+    run = jobs.run_synchronously(jobs.NIGHTLY, on)
+    assert run.status == "done", run.failures
+    return run
+
+
+def _facility(officer, manager, customer, limit, *, kind="revolving", expiry=dt.date(2027, 6, 30)):
+    facility = facility_services.facility_propose(
+        actor=officer,
+        facility=CreditFacility(
+            customer=customer,
+            kind=kind,
+            limit=Decimal(limit),
+            start_date=dt.date(2025, 1, 1),
+            expiry_date=expiry,
+            review_date=min(expiry, dt.date(2026, 12, 31)),
+            reason="Working capital",
+        ),
+    )
+    facility_services.facility_approve(actor=manager, facility=facility)
+    return facility_services.facility_activate(actor=officer, facility=facility)
+
+
+def _approved_application(officer, manager, customer, product, amount, facility=None):
+    application = lending_services.application_create(
+        actor=officer,
+        application=Application(
+            customer=customer,
+            product=product,
+            amount=Decimal(amount),
+            term_months=12,
+            purpose="Stock",
+            facility=facility,
+        ),
+    )
+    lending_services.application_submit(actor=officer, application=application)
+    return lending_services.application_approve(
+        actor=manager,
+        application=application,
+        amount=Decimal(amount),
+        term_months=12,
+        rate=Decimal("0.0435"),
+    )
+
+
+def _directly(customer_ids) -> dict[int, Decimal]:
+    """The exposure of each customer computed with the ORM and the facilities' selector."""
+    undrawn = facilities.customer_totals(customer_ids)
+    result = {}
+    for pk in customer_ids:
+        outstanding = Loan.objects.filter(customer_id=pk, status=LoanStatus.ACTIVE).aggregate(
+            total=Sum("outstanding_principal")
+        )["total"] or Decimal("0")
+        committed = Application.objects.filter(
+            customer_id=pk, status=ApplicationStatus.APPROVED, facility__isnull=True
+        ).aggregate(total=Sum("approved_amount"))["total"] or Decimal("0")
+        facility_room = undrawn[pk].available if pk in undrawn else Decimal("0")
+        result[pk] = outstanding + committed + facility_room
+    return result
+
+
+@pytest.fixture
+def book(alice, mary, admin_user, consumer_product, business_day):
+    """A small book: loans, an approved application not disbursed, revolving and one-off
+    facilities (one drawn on, one expired), and a group of three."""
+    business_day(dt.date(2025, 1, 10))
+    customers = [assessed(alice, factories.individual(alice, name=f"客户{n}")) for n in range(6)]
+    disbursed_loan(alice, mary, customers[0], consumer_product, amount="120000")
+    disbursed_loan(alice, mary, customers[1], consumer_product, amount="80000")
+    business_day(ON)
+    _facility(alice, mary, customers[1], "300000")
+    one_off = _facility(alice, mary, customers[2], "200000", kind="one_off")
+    drawn = _approved_application(
+        alice, mary, customers[2], consumer_product, "50000", facility=one_off
+    )
+    lending_services.application_disburse(actor=mary, application=drawn, on=ON)
+    _approved_application(alice, mary, customers[3], consumer_product, "70000")
+    _facility(alice, mary, customers[4], "90000", expiry=dt.date(2026, 3, 31))
+    group = CustomerGroup.objects.create(
+        name="长江集团", group_limit=Decimal("5000000"), created_by=admin_user
+    )
+    for customer in customers[:3]:
+        CustomerGroupMember.objects.create(group=group, customer=customer, added_by=admin_user)
+    return {"customers": customers, "group": group}
+
+
+def test_the_nightly_exposure_equals_a_direct_computation(book):
+    customers, group = book["customers"], book["group"]
+    ids = [customer.pk for customer in customers]
+    _night()
+    stored = dict(CustomerExposure.objects.values_list("customer_id", "exposure"))
+    expected = _directly(ids)
+    assert {pk: stored.get(pk, Decimal("0")) for pk in ids} == expected
+    assert expected[ids[1]] > Decimal("300000")  # loan outstanding + the whole undrawn facility
+    assert expected[ids[5]] == Decimal("0")
+    assert GroupExposure.objects.get(group=group).exposure == sum(expected[pk] for pk in ids[:3])
+    # Nothing changed: the second night writes no exposure row.
+    second = _night()
+    assert second.counts.get("exposures_written", 0) == 0
+    # The expired facility leaves the exposure once its date has passed.
+    _night(dt.date(2026, 4, 1))
+    assert CustomerExposure.objects.get(customer=customers[4]).exposure == Decimal("0")
+    # A member leaving the group takes its exposure out of the group's.
+    CustomerGroupMember.objects.filter(customer=customers[0]).delete()
+    _night(dt.date(2026, 4, 2))
+    assert GroupExposure.objects.get(group=group).exposure == sum(_directly(ids[1:3]).values())
+
+
+def _alerts(indicator):
+    return set(
+        Alert.objects.filter(indicator=indicator, status__in=ACTIVE_ALERT_STATUSES).values_list(
+            "customer_id", flat=True
+        )
+    )
+
+
+def test_an_exposure_past_the_warning_share_raises_an_alert(book, alice, mary):
+    customers, group = book["customers"], book["group"]
+    _night()
+    exposures = _directly([customer.pk for customer in customers])
+    # Capital at which customer 1's exposure is 90% of the 10% limit: above the 80% warning.
+    capital = (exposures[customers[1].pk] / Decimal("0.09")).quantize(Decimal("0.01"))
+    Tier1Capital.objects.create(amount=capital, effective_on=ON, note="Q4 report")
+    _night(ON + dt.timedelta(days=1))
+    assert _alerts("single_concentration") == {customers[1].pk}
+    alert = Alert.objects.get(indicator="single_concentration", customer=customers[1])
+    assert alert.shown_value().startswith("90.00% of the concentration limit")
+    # The group's exposure against 15% of the capital: every member is warned.
+    group_exposure = GroupExposure.objects.get(group=group).exposure
+    assert group_exposure >= capital * Decimal("0.15") * Decimal("0.8")
+    assert _alerts("group_concentration") == {c.pk for c in customers[:3]}
+    # The facility closed, the exposure falls below the warning and the alert clears.
+    facility = CreditFacility.objects.get(customer=customers[1])
+    facility_services.facility_close(actor=mary, facility=facility, reason="Not needed")
+    assert facility.__class__.objects.get(pk=facility.pk).status == FacilityStatus.CLOSED
+    _night(ON + dt.timedelta(days=2))
+    assert _alerts("single_concentration") == set()
