@@ -322,7 +322,9 @@ INDICATORS: dict[str, str] = {
     # A document with an expiry (ID card, licence, collateral insurance) expiring within
     # `threshold` days or already expired, and no later one of the same type on the same owner
     # (a renewed card uploaded clears it). One alert per owner and type; the value is the
-    # latest expiry date (the days left are counted when shown).
+    # latest expiry date (the days left are counted when shown). A document of a loan that
+    # has left the book (repaid or written off), or of collateral that no longer secures a
+    # live loan or an open application, needs no renewal: it raises nothing.
     "document_expiry": f"""
         SELECT d.customer_id,
                CASE WHEN d.owner_kind = 'loan' THEN d.owner_id END,
@@ -330,6 +332,20 @@ INDICATORS: dict[str, str] = {
                max(d.expires_on)::text
         FROM customers_document d
         WHERE d.customer_id {IN_CHUNK} AND d.expires_on IS NOT NULL
+          AND CASE d.owner_kind
+                WHEN 'loan' THEN EXISTS (
+                    SELECT 1 FROM credit_loan l WHERE l.id = d.owner_id AND l.status = 'active')
+                WHEN 'collateral' THEN EXISTS (
+                    SELECT 1
+                    FROM credit_collateral c
+                    JOIN credit_application a ON a.id = c.application_id
+                    LEFT JOIN credit_loan l ON l.application_id = a.id
+                    WHERE c.id = d.owner_id
+                      AND (l.status = 'active' OR (
+                          l.id IS NULL
+                          AND a.status IN {statuses_sql(OPEN_APPLICATION_STATUSES)})))
+                ELSE TRUE
+              END
         GROUP BY d.customer_id, d.owner_kind, d.owner_id, d.document_type_id
         HAVING max(d.expires_on) - %(on)s::date <= %(threshold)s
     """,
