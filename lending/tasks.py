@@ -17,6 +17,7 @@ def send_customer_notification(notification_id: int) -> None:
 # task per customer-id range; the sender runs after each chunk (through the outbox) and on
 # beat every few minutes, which sends what the quiet hours held back.
 REMINDER_CHUNK_IDS = 50_000
+REMINDER_JOB = "lending.payment_reminders"
 
 
 @shared_task(name="lending.payment_reminders")
@@ -24,6 +25,7 @@ def payment_reminders() -> int:
     """Beat entry point (nightly): queues the day's reminders, one chunk per id range."""
     from django.db.models import Max, Min
 
+    from audit.models import JobHeartbeat
     from audit.services import job_heartbeat_record
     from core.business_date import business_date
     from customers.models import Customer
@@ -32,21 +34,31 @@ def payment_reminders() -> int:
     if bounds["first"] is None:
         return 0
     on = business_date().isoformat()
+    # The business date of the last night that queued reminders: this night also covers
+    # the nights missed since (lending/services/reminders.py caps how far back).
+    previous = JobHeartbeat.objects.filter(job=REMINDER_JOB).values_list("detail", flat=True)
+    since = next((detail.get("on") for detail in previous if detail.get("on")), None)
     chunks = 0
     for start in range(bounds["first"], bounds["last"] + 1, REMINDER_CHUNK_IDS):
-        payment_reminders_chunk.delay(start, start + REMINDER_CHUNK_IDS - 1, on)
+        payment_reminders_chunk.delay(start, start + REMINDER_CHUNK_IDS - 1, on, since)
         chunks += 1
-    job_heartbeat_record(job="lending.payment_reminders", detail={"chunks": chunks})
+    latest_night = max(on, since) if since else on
+    job_heartbeat_record(job=REMINDER_JOB, detail={"chunks": chunks, "on": latest_night})
     return chunks
 
 
 @shared_task(name="lending.payment_reminders_chunk")
-def payment_reminders_chunk(first_id: int, last_id: int, on: str) -> int:
+def payment_reminders_chunk(first_id: int, last_id: int, on: str, since: str | None = None) -> int:
     import datetime as dt
 
     from lending.services.reminders import payment_reminders_queue
 
-    return payment_reminders_queue(first_id=first_id, last_id=last_id, on=dt.date.fromisoformat(on))
+    return payment_reminders_queue(
+        first_id=first_id,
+        last_id=last_id,
+        on=dt.date.fromisoformat(on),
+        since=dt.date.fromisoformat(since) if since else None,
+    )
 
 
 @shared_task(name="lending.send_payment_reminders")
@@ -87,10 +99,13 @@ def collection_cases_chunk(first_id: int, last_id: int, on: str) -> dict:
     import datetime as dt
 
     from lending.services.collections import collection_cases_refresh
+    from lending.services.roll_rates import loan_month_end_record
 
-    return collection_cases_refresh(
-        first_id=first_id, last_id=last_id, on=dt.date.fromisoformat(on)
-    )
+    day = dt.date.fromisoformat(on)
+    written = collection_cases_refresh(first_id=first_id, last_id=last_id, on=day)
+    # On a month's last day, the month-end record the roll rates read (nothing otherwise).
+    written["month_end_rows"] = loan_month_end_record(first_id=first_id, last_id=last_id, on=day)
+    return written
 
 
 # Post-loan inspections (lending.inspections): the nightly step creates the inspections due,

@@ -2,7 +2,8 @@
 sender that delivers them outside the quiet hours, and the opt-outs.
 
 The nightly step is set-based: per chunk of customer ids one INSERT ... SELECT finds the
-unpaid instalments due in N days and those overdue by exactly one of the configured days,
+unpaid instalments due in N days and those overdue by exactly one of the configured days
+(and, after a night that did not run, those the missed nights would have found),
 picks each one's channel (the first in the settings' order the customer has an address on
 and has not opted out of) and writes one reminder each; the unique key (instalment, kind,
 days) with ON CONFLICT DO NOTHING makes a rerun or a redelivered chunk write nothing. Then
@@ -48,9 +49,10 @@ INSERT INTO lending_paymentreminder (
 SELECT i.id, l.id, c.id, k.kind, k.days, pick.channel, c.language,
        i.principal_due + i.interest_due - i.principal_paid - i.interest_paid, i.due_date,
        %(today)s, %(now)s, %(send_after)s, 'pending', '', '', ''
-FROM unnest(%(kinds)s::text[], %(days)s::int[], %(dates)s::date[]) AS k(kind, days, due_date)
+FROM unnest(%(kinds)s::text[], %(days)s::int[], %(earliest)s::date[], %(latest)s::date[])
+     AS k(kind, days, earliest, latest)
 JOIN credit_instalment i
-  ON i.due_date = k.due_date AND i.settled_on IS NULL AND NOT i.superseded
+  ON i.due_date BETWEEN k.earliest AND k.latest AND i.settled_on IS NULL AND NOT i.superseded
 JOIN credit_loan l ON l.id = i.loan_id AND l.status = 'active'
 JOIN customers_customer c ON c.id = l.customer_id
 CROSS JOIN LATERAL (
@@ -71,36 +73,63 @@ ON CONFLICT (instalment_id, kind, days) DO NOTHING
 """
 
 
-def _reminder_days(reminder_settings: ReminderSettings, on: dt.date):
-    """The (kind, days, due date) triples the night looks for on `on`."""
-    triples = [
+# A night that did not run (a holiday of the scheduler, an outage) is caught up by the next:
+# it also queues what the missed nights would have, up to a week back. A notice older than
+# that would tell the customer of a day long gone, so it is not sent.
+MAX_CATCH_UP_DAYS = 7
+
+
+def _reminder_bands(
+    reminder_settings: ReminderSettings, on: dt.date, since: dt.date | None
+) -> list[tuple[str, int, dt.date, dt.date]]:
+    """The (kind, days, earliest due date, latest due date) the night of `on` looks for,
+    covering every business date after `since` (the last night that queued reminders; the
+    day before by default). An instalment gets only the latest overdue notice it has
+    reached: a catch-up after day 1 and day 7 both went by sends the day-7 one."""
+    first_night = on - dt.timedelta(days=1) if since is None or since >= on else since
+    first_night = max(first_night, on - dt.timedelta(days=MAX_CATCH_UP_DAYS + 1))
+    missed = (on - first_night).days - 1
+    before_due = reminder_settings.days_before_due
+    bands = [
         (
             ReminderKind.DUE.value,
             0,
-            on + dt.timedelta(days=reminder_settings.days_before_due),
+            on + dt.timedelta(days=before_due - missed),
+            on + dt.timedelta(days=before_due),
         )
     ]
-    for days in sorted(set(reminder_settings.overdue_days)):
-        triples.append((ReminderKind.OVERDUE.value, days, on - dt.timedelta(days=days)))
-    return triples
+    overdue_days = sorted(set(reminder_settings.overdue_days))
+    for position, days in enumerate(overdue_days):
+        earliest = on - dt.timedelta(days=days + missed)
+        if position + 1 < len(overdue_days):
+            # Past the next notice's day, the next notice is the one to send.
+            earliest = max(earliest, on - dt.timedelta(days=overdue_days[position + 1] - 1))
+        latest = on - dt.timedelta(days=days)
+        if earliest <= latest:
+            bands.append((ReminderKind.OVERDUE.value, days, earliest, latest))
+    return bands
 
 
 @transaction.atomic
-def payment_reminders_queue(*, first_id: int, last_id: int, on: dt.date) -> int:
-    """Queues the reminders of business date `on` for customers `first_id`..`last_id`;
-    returns how many were new. Idempotent: a second run of the same night queues none."""
+def payment_reminders_queue(
+    *, first_id: int, last_id: int, on: dt.date, since: dt.date | None = None
+) -> int:
+    """Queues the reminders of business date `on` (and of the nights missed since `since`)
+    for customers `first_id`..`last_id`; returns how many were new. Idempotent: a second run
+    of the same night queues none."""
     reminder_settings = ReminderSettings.current()
     if not reminder_settings.channels:
         return 0
     now = timezone.now()
-    triples = _reminder_days(reminder_settings, on)
+    bands = _reminder_bands(reminder_settings, on, since)
     with connection.cursor() as cursor:
         cursor.execute(
             _QUEUE_SQL,
             {
-                "kinds": [kind for kind, _days, _date in triples],
-                "days": [days for _kind, days, _date in triples],
-                "dates": [due for _kind, _days, due in triples],
+                "kinds": [band[0] for band in bands],
+                "days": [band[1] for band in bands],
+                "earliest": [band[2] for band in bands],
+                "latest": [band[3] for band in bands],
                 "channels": list(reminder_settings.channels),
                 "today": on,
                 "now": now,

@@ -55,7 +55,7 @@ def run_night(settings, monkeypatch, on: dt.date) -> None:
     monkeypatch.setattr(
         tasks.payment_reminders_chunk,
         "delay",
-        lambda first, last, day: tasks.payment_reminders_chunk(first, last, day),
+        lambda first, last, day, since: tasks.payment_reminders_chunk(first, last, day, since),
     )
     tasks.payment_reminders()
 
@@ -114,10 +114,60 @@ def test_overdue_notices_go_on_day_1_7_and_30(settings, monkeypatch, loan, sms, 
     assert f"逾期{days}天" in sms[0][1]
 
 
+def nights(first: dt.date, last: dt.date):
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+
+
 def test_no_notice_on_the_days_between(settings, monkeypatch, loan):
-    for on in (dt.date(2026, 2, 17), dt.date(2026, 2, 23), dt.date(2026, 3, 1)):
+    # Every night from day 2 to day 6 past due: nothing; day 7: its notice; then nothing
+    # again on days 8 to 12.
+    for on in nights(dt.date(2026, 2, 17), dt.date(2026, 2, 21)):
         run_night(settings, monkeypatch, on)
     assert not PaymentReminder.objects.exists()
+    run_night(settings, monkeypatch, dt.date(2026, 2, 22))
+    for on in nights(dt.date(2026, 2, 23), dt.date(2026, 2, 27)):
+        run_night(settings, monkeypatch, on)
+    assert list(PaymentReminder.objects.values_list("kind", "days")) == [("overdue", 7)]
+
+
+def test_a_missed_night_is_caught_up_by_the_next(settings, monkeypatch, loan, sms):
+    # The instalment of 15 February is 6 days past due on the 21st; the night of the 22nd
+    # (day 7) does not run; the night of the 23rd sends the day-7 notice all the same.
+    run_night(settings, monkeypatch, dt.date(2026, 2, 21))
+    run_night(settings, monkeypatch, dt.date(2026, 2, 23))
+    reminder = PaymentReminder.objects.get()
+    assert (reminder.kind, reminder.days, reminder.due_date) == (
+        "overdue",
+        7,
+        dt.date(2026, 2, 15),
+    )
+    # The following nights add nothing: the notice of day 7 is sent once.
+    for on in nights(dt.date(2026, 2, 24), dt.date(2026, 2, 27)):
+        run_night(settings, monkeypatch, on)
+    assert PaymentReminder.objects.count() == 1
+    send()
+    assert len(sms) == 1 and "逾期7天" in sms[0][1]
+
+
+def test_a_catch_up_sends_only_the_latest_notice_reached(settings, monkeypatch, loan):
+    # The night of the 15th (the due day) runs, then the scheduler stops from the 16th to
+    # the 22nd; the night of the 23rd finds day 1 and day 7 both gone by and sends the
+    # day-7 notice only.
+    run_night(settings, monkeypatch, dt.date(2026, 2, 15))
+    run_night(settings, monkeypatch, dt.date(2026, 2, 23))
+    assert list(PaymentReminder.objects.values_list("kind", "days")) == [("overdue", 7)]
+
+
+def test_a_notice_older_than_a_week_is_not_caught_up(settings, monkeypatch, loan):
+    # The scheduler stops from the 16th of February to the 15th of March: day 1 and day 7
+    # are more than a week gone; the night of the 16th of March sends nothing late (the
+    # day-30 notice comes on its own night, the 17th).
+    run_night(settings, monkeypatch, dt.date(2026, 2, 15))
+    february = PaymentReminder.objects.filter(kind="overdue", due_date=dt.date(2026, 2, 15))
+    run_night(settings, monkeypatch, dt.date(2026, 3, 16))
+    assert not february.exists()
+    run_night(settings, monkeypatch, dt.date(2026, 3, 17))
+    assert list(february.values_list("days", flat=True)) == [30]
 
 
 def test_a_paid_instalment_gets_no_notice(settings, monkeypatch, loan):
@@ -215,7 +265,9 @@ def test_an_officer_records_an_opt_out_which_is_audited_and_respected(
     assert AuditEvent.objects.filter(action="lending.reminder_opt_out.opted_in").count() == 1
     run_night(settings, monkeypatch, dt.date(2026, 3, 17))
     send()
-    assert len(sms) == 1
+    # The week of nights missed before the 17th is caught up: the March instalment's due
+    # notice and its day-1 notice, and February's day-30 notice, all by SMS again.
+    assert len(sms) == 3 and len(mail.outbox) == 1
 
 
 def test_an_opt_out_after_the_night_stops_the_queued_message(
