@@ -16,6 +16,8 @@ class NavEntry:
     url_name: str
     roles: frozenset
     icon: str
+    # Entries folded under this one's caret (a dropdown): the navbar has no room for more.
+    children: tuple = ()
 
 
 NAVIGATION = [
@@ -24,7 +26,22 @@ NAVIGATION = [
     NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
     NavEntry(_("Applications"), "lending:application-list", ALL_ROLES, "file-earmark-text"),
     NavEntry(_("Loans"), "lending:loan-list", ALL_ROLES, "cash-stack"),
-    NavEntry(_("Collections"), "lending:collection-queue", ALL_ROLES, "telephone-outbound"),
+    NavEntry(
+        _("Collections"),
+        "lending:collection-queue",
+        ALL_ROLES,
+        "telephone-outbound",
+        children=(
+            # Post-loan inspections: the officers who visit and their managers
+            # (lending.policies.may_record_inspection; a lower floor cannot import it).
+            NavEntry(
+                _("Inspections"),
+                "lending:inspection-list",
+                frozenset({Role.OFFICER, Role.MANAGER}),
+                "clipboard-check",
+            ),
+        ),
+    ),
     NavEntry(_("Alerts"), "risk:alert-list", ALL_ROLES, "exclamation-triangle"),
     NavEntry(
         _("Risk"),
@@ -72,11 +89,9 @@ NAVIGATION = [
 ]
 
 
-def navigation_for(user, current_path: str) -> list[dict]:
-    if not user.is_authenticated:
-        return []
+def _entries(user, current_path: str, navigation) -> list[dict]:
     entries = []
-    for entry in NAVIGATION:
+    for entry in navigation:
         if user.role not in entry.roles or (
             entry.url_name.startswith("admin:") and not user.is_staff
         ):
@@ -86,6 +101,23 @@ def navigation_for(user, current_path: str) -> list[dict]:
         except NoReverseMatch:
             # An app that is not installed contributes no entry.
             continue
-        active = current_path.startswith(url)
-        entries.append({"label": entry.label, "url": url, "icon": entry.icon, "active": active})
+        children = _entries(user, current_path, entry.children)
+        current = current_path.startswith(url)
+        entries.append(
+            {
+                "label": entry.label,
+                "url": url,
+                "icon": entry.icon,
+                # Highlighted when its page or a page folded under it is open.
+                "active": current or any(child["active"] for child in children),
+                "current": current,
+                "children": children,
+            }
+        )
     return entries
+
+
+def navigation_for(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    return _entries(user, current_path, NAVIGATION)

@@ -45,6 +45,7 @@ SUBJECTS = {
     "lending.facility": _("Credit facility"),
     "lending.reminder_opt_out": _("Payment reminders"),
     "lending.collection_case": _("Collection case"),
+    "lending.legal_case": _("Legal case"),
     "lending.inspection": _("Post-loan inspection"),
     "credit.bureau_consent": _("Credit bureau consent"),
     "credit.bureau_report": _("Credit bureau report"),
@@ -124,6 +125,13 @@ EVENTS = {
     "stage_changed": pgettext_lazy("audit event", "moved to another stage"),
     "contact_recorded": pgettext_lazy("audit event", "contact attempt recorded"),
     "promise_recorded": pgettext_lazy("audit event", "promise to pay recorded"),
+    # Legal cases of collections (lending.legal_models.LegalCase).
+    "filed": pgettext_lazy("audit event", "filed with the court"),
+    "judgment_recorded": pgettext_lazy("audit event", "judgment recorded"),
+    "enforcement_recorded": pgettext_lazy("audit event", "enforcement recorded"),
+    "asset_preserved": pgettext_lazy("audit event", "preserved asset recorded"),
+    "cost_recorded": pgettext_lazy("audit event", "legal cost recorded"),
+    "recovery_recorded": pgettext_lazy("audit event", "recovery recorded"),
     # A customer's payment reminders (lending.reminder_models.ReminderOptOut).
     "opted_out": pgettext_lazy("audit event", "customer opted out of a channel"),
     "opted_in": pgettext_lazy("audit event", "customer opted back in to a channel"),

@@ -19,3 +19,14 @@ def relay_outbox() -> int:
     from audit import outbox
 
     return outbox.relay()
+
+
+@shared_task(name="audit.maintain_partitions")
+def maintain_partitions() -> dict:
+    """Scheduled daily by beat: next months' partitions of the tables that only grow."""
+    from django.utils import timezone
+
+    from core.partitions import partitions_maintain
+
+    report = partitions_maintain(today=timezone.localdate())
+    return {"created": report.created, "moved_rows": report.moved_rows}

@@ -1,6 +1,6 @@
 """`make bench`: the book at scale, timed. Prints a table and writes bench/results/<scale>.json.
 
-    python bench/run.py [--scale small|medium|full|N] [--skip-workers]
+    python bench/run.py [--scale small|medium|full|N] [--skip-workers] [--skip-http]
 
 small = 10,000 loans (about a minute), medium = 100,000, full = 1,000,000 (the default).
 The book lives in a database of its own (crm_bench_<loans>) on the same PostgreSQL and is
@@ -14,13 +14,19 @@ starts after a CHECKPOINT of the writes posted before it.
 Figures: seed time; the nightly risk recompute over the whole book (a warm-up night, the
 first on a new book being a full one, then a typical night: wall time, loans per second,
 customers examined, rows written); the same night again with nothing
-changed (time and rows written, which must be 0); the naive way on a sample of 10,000 loans
-(ORM objects, one save per loan) and the speed-up; the early-warning scan alone; the
+changed (time and rows written, which must be 0); the fixed points, rows a full run would
+write after the seed and after the nights (bench/book_checks.py; each must be 0); equal-work
+comparisons (bench/equal_work.py): the naive way (ORM objects, one save per loan) and the
+set-based statement classifying every loan of the same 10,000-loan sample, a full night
+against the naive way extrapolated to the book, and the bare floor (one UPDATE grading and
+classifying every loan of the book) measured in the same run; the book's shape (NPL ratio,
+loans overdue, customers with an open alert); the early-warning scan alone; the
 provision step over the whole book and the month-end provision run, each timed apart; the nightly
 through Celery with one worker and with two, two nights each, alternately (and the ratio),
 with each worker's peak memory;
 page latency (p50, p95 server time over 50 requests, and queries) as an officer and a
-manager.
+manager; the pages through HTTP under gunicorn with 4 and then 20 signed-in users at once
+(bench/http_load.py: requests per second, p95 overall and per page).
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ RESULTS = BASE_DIR / "bench" / "results"
 SCALES = {"small": 10_000, "medium": 100_000, "full": 1_000_000}
 PAGE_REQUESTS = 50
 NAIVE_SAMPLE = 10_000
+# Signed-in users hitting the pages through gunicorn at once (bench/http_load.py).
+HTTP_USERS = (4, 20)
 TARGETS = {
     "nightly_seconds": 30,
     "speedup": 50,
@@ -378,6 +386,42 @@ def provision_step(on: dt.date) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "rows_written": written}
 
 
+def collections_step(on: dt.date) -> dict:
+    """The nightly's collections step over the whole book, chunk by chunk as the Celery chunks
+    run it (lending.tasks.collection_cases_chunk): cases opened, moved and closed, promises
+    settled, then the month-end record of the roll rates, timed as of the last month end.
+    Rolled back, so each bench run times it from the same state."""
+    from django.db import transaction
+    from django.db.models import Max, Min
+
+    from customers.models import Customer
+    from lending.roll_rate_selectors import latest_month_end
+    from lending.services.collections import collection_cases_refresh
+    from lending.services.roll_rates import loan_month_end_record
+    from lending.tasks import COLLECTION_CHUNK_IDS
+
+    bounds = Customer.objects.aggregate(first=Min("id"), last=Max("id"))
+    month_end = latest_month_end(on)
+    cases = month_end_rows = 0
+    started = time.perf_counter()
+    with transaction.atomic():
+        for first in range(bounds["first"] or 0, (bounds["last"] or -1) + 1, COLLECTION_CHUNK_IDS):
+            last = first + COLLECTION_CHUNK_IDS - 1
+            counts = collection_cases_refresh(first_id=first, last_id=last, on=on)
+            cases += counts["cases_opened"] + counts["cases_updated"] + counts["cases_closed"]
+        cases_seconds = round(time.perf_counter() - started, 2)
+        for first in range(bounds["first"] or 0, (bounds["last"] or -1) + 1, COLLECTION_CHUNK_IDS):
+            last = first + COLLECTION_CHUNK_IDS - 1
+            month_end_rows += loan_month_end_record(first_id=first, last_id=last, on=month_end)
+        transaction.set_rollback(True)
+    return {
+        "seconds": round(time.perf_counter() - started, 2),
+        "cases_seconds": cases_seconds,
+        "cases_written": cases,
+        "month_end_rows": month_end_rows,
+    }
+
+
 def exposure_step(on: dt.date, chunk_size: int) -> dict:
     """The nightly's exposure step over the whole book, chunk by chunk as a full night runs it
     (risk.exposure): every customer's exposure from loans, approved applications and
@@ -421,6 +465,44 @@ def month_end_run(on: dt.date) -> dict:
     return {"seconds": round(time.perf_counter() - started, 2), "loans": loans}
 
 
+def seed_fixed_point(seed_timings: dict) -> dict:
+    """The check seed_bench made when it generated the book (a full run for its date, rolled
+    back); a book generated before it made one says so."""
+    check = seed_timings.get("full run after seeding")
+    if check is None:
+        return {"on": None, "when": "after seeding", "rows_written": None, "written": {}}
+    return {**check, "when": "after seeding"}
+
+
+def naive_sample(sample: int) -> list[int]:
+    """The loans both ways classify: the first `sample` active ones."""
+    from lending.models import Loan
+
+    return list(
+        Loan.objects.filter(status="active").order_by("id").values_list("pk", flat=True)[:sample]
+    )
+
+
+def equal_work_figures(naive: dict, on: dt.date, full_run: dict) -> dict:
+    """The set-based classification of the naive way's sample and the bare floor, and the
+    ratios between equal work (bench/equal_work.py)."""
+    from bench import equal_work
+
+    set_based = equal_work.set_based_classification(naive_sample(naive["loans"]), on)
+    floor = equal_work.bare_floor()
+    return {
+        "set_based": set_based,
+        "floor": floor,
+        **equal_work.compare(
+            naive=naive,
+            set_based=set_based,
+            floor=floor,
+            full_night=full_run,
+            book=loans_in_book(),
+        ),
+    }
+
+
 def naive_recompute(sample: int, on: dt.date) -> dict:
     """The same classification the way an ORM-first job would do it: load each loan, ask
     its instalments for the days past due, classify in Python, save the row. Rolled back."""
@@ -430,7 +512,7 @@ def naive_recompute(sample: int, on: dt.date) -> dict:
     from risk.classification import classify_loan, final_class
     from risk.models import LoanRisk
 
-    loans = list(Loan.objects.filter(status="active").order_by("id")[:sample])
+    loans = list(Loan.objects.filter(pk__in=naive_sample(sample)).order_by("id"))
     started = time.perf_counter()
     with transaction.atomic():
         for loan in loans:
@@ -696,7 +778,9 @@ def verdicts(result: dict) -> dict:
     nightly = result["nightly"]["seconds"]
     checks = {
         "nightly ≤ 30 s": nightly <= TARGETS["nightly_seconds"],
-        "≥ 50× the naive way": result["speedup"] >= TARGETS["speedup"],
+        "set-based ≥ 50× the naive way (equal work)": (
+            result["equal_work"]["set_based_vs_naive"] >= TARGETS["speedup"]
+        ),
         "unchanged rerun ≤ 5 s": result["rerun"]["seconds"] <= TARGETS["rerun_seconds"],
         "unchanged rerun writes 0 rows": result["rerun"]["rows_written"] == 0,
         "scan ≤ 15 s": result["scan"]["seconds"] <= TARGETS["scan_seconds"],
@@ -705,6 +789,8 @@ def verdicts(result: dict) -> dict:
         checks["2 workers ≥ 1.5× 1 worker"] = (
             result["celery"]["throughput_ratio"] >= TARGETS["two_workers_ratio"]
         )
+    for check in result["fixed_points"]:
+        checks[f"{_fixed_point_label(check)}: writes 0 rows"] = check["rows_written"] == 0
     for page in result["pages"]:
         if page.get("informative"):
             continue
@@ -713,6 +799,13 @@ def verdicts(result: dict) -> dict:
     for page in result.get("admin_pages", []):
         limit = TARGETS["admin_p95_ms"]
         checks[f"{page['page']} p95 ≤ {limit} ms"] = page["p95_ms"] <= limit
+    if result.get("http"):
+        from bench import http_load
+
+        checks.update(http_load.verdicts(result["http"]))
+    from bench import preview_timing
+
+    checks.update(preview_timing.verdicts(result))
     return checks
 
 
@@ -720,6 +813,68 @@ def _warm_summary(warm: dict) -> str:
     if not warm.get("warmed"):
         return "no (server elsewhere)"
     return f"{warm['megabytes']:,} MB, {warm['seconds']} s"
+
+
+def _fixed_point_label(check: dict) -> str:
+    if check["on"] is None:
+        return f"full run {check['when']} (book seeded before the check)"
+    return f"full run of {check['on']} {check['when']}"
+
+
+def _fixed_point_lines(result: dict) -> list[str]:
+    """What a full run would write, each check a line with its verdict (must be 0)."""
+    lines = ["", "fixed points (rows a full run would write; must be 0):"]
+    for check in result["fixed_points"]:
+        rows = check["rows_written"]
+        verdict = "n/a   " if rows is None else ("met   " if rows == 0 else "MISSED")
+        shown = "—" if rows is None else format(rows, ",")
+        lines.append(f"  {verdict} {_fixed_point_label(check):<44}{shown:>15}")
+        for key, value in check.get("written", {}).items():
+            lines.append(f"           {key:<44}{value:>15,}")
+    return lines
+
+
+def _equal_work_lines(result: dict) -> list[str]:
+    equal, naive = result["equal_work"], result["naive"]
+    set_based, floor = equal["set_based"], equal["floor"]
+    return [
+        f"{'naive ORM way, ' + format(naive['loans'], ',') + ' loans classified':<46}"
+        f"{naive['seconds']:>20} s",
+        f"{'set-based, the same loans (all their customers)':<46}{set_based['seconds']:>20} s",
+        f"{'  loans classified':<46}{set_based['loans']:>22,}",
+        f"{'bare floor: one UPDATE, every loan of the book':<46}{floor['seconds']:>20} s",
+        f"{'  loans per second: naive / set-based / floor':<46}"
+        f"{equal['naive_loans_per_second']:,} / {equal['set_based_loans_per_second']:,} / "
+        f"{equal['floor_loans_per_second']:,}",
+        f"{'  set-based vs naive, per loan (equal work)':<46}{equal['set_based_vs_naive']:>21}×",
+        f"{'  set-based classification vs the floor':<46}{equal['set_based_vs_floor']:>16}× slower",
+        f"{'full night (every customer), last night':<46}{equal['full_night_seconds']:>20} s",
+        f"{'  naive way extrapolated to the book':<46}{equal['naive_extrapolated_seconds']:>20} s",
+        f"{'  full night vs naive extrapolated':<46}{equal['full_night_vs_naive']:>21}×",
+        f"{'  full night vs the floor':<46}{equal['full_night_vs_floor']:>16}× slower",
+    ]
+
+
+def _shape_lines(result: dict) -> list[str]:
+    shape = result["shape"]
+    alerts = ", ".join(
+        f"{key} {value:,}" for key, value in shape["open_alerts_by_indicator"].items()
+    )
+    stages = ", ".join(f"{key} {value:,}" for key, value in shape["applications_by_status"].items())
+    return [
+        "",
+        "the book (as the product sees it after the nights):",
+        f"{'  NPL ratio, by balance / by count':<46}"
+        f"{shape['npl_ratio_pct']}% / {shape['npl_loans_pct']}%",
+        f"{'  active loans overdue':<46}{shape['overdue_loans_pct']:>21}%",
+        f"{'  customers with an open alert':<46}{shape['customers_with_open_alert_pct']:>21}%",
+        f"    {alerts}",
+        f"{'  facilities / groups / collateral items':<46}"
+        f"{shape['facilities']:,} / {shape['groups']:,} / {shape['collateral']:,}",
+        f"{'  assessments without factor points':<46}"
+        f"{shape['assessments_without_factor_points']:>22,}",
+        f"  applications: {stages}",
+    ]
 
 
 def render(result: dict) -> str:
@@ -741,9 +896,7 @@ def render(result: dict) -> str:
         f"{'  rows written':<46}{nightly['rows_written']:>22,}",
         f"{'same night again, nothing changed':<46}{rerun['seconds']:>20} s",
         f"{'  rows written':<46}{rerun['rows_written']:>22,}",
-        f"{'naive ORM way on ' + format(result['naive']['loans'], ',') + ' loans':<46}"
-        f"{result['naive']['seconds']:>20} s",
-        f"{'  speed-up of the set-based job':<46}{result['speedup']:>21}×",
+        *_equal_work_lines(result),
         f"{'early-warning scan, after a day of repayments':<46}{scan['seconds']:>20} s",
         f"{'  customers examined':<46}{scan['counts'].get('customers_examined', 0):>22,}",
     ]
@@ -762,6 +915,14 @@ def render(result: dict) -> str:
             f"{'  customer rows':<46}{exposures['customer_rows']:>22,}",
             f"{'  group rows':<46}{exposures['group_rows']:>22,}",
         ]
+    if result.get("collections"):
+        collected = result["collections"]
+        lines += [
+            f"{'collections step, whole book':<46}{collected['seconds']:>20} s",
+            f"{'  cases opened, moved or closed':<46}{collected['cases_written']:>22,}",
+            f"{'  of which cases (s)':<46}{collected['cases_seconds']:>20} s",
+            f"{'  month-end rows for the roll rates':<46}{collected['month_end_rows']:>22,}",
+        ]
     if result.get("celery"):
         celery = result["celery"]
         for count, runs in ((1, celery["one"]), (2, celery["two"])):
@@ -779,6 +940,10 @@ def render(result: dict) -> str:
             f"{'  ratio of customers examined per second':<46}{celery['throughput_ratio']:>21}×",
             f"{'  worker peak memory (MB)':<46}{max(memory, default=0):>22}",
         ]
+    from bench import preview_timing
+
+    lines += preview_timing.lines(result)
+    lines += _fixed_point_lines(result) + _shape_lines(result)
     lines += ["", "where the typical night goes (seconds per statement):"]
     for sql, seconds in nightly.get("slowest_statements", []):
         lines.append(f"  {seconds:>7} {sql}")
@@ -795,6 +960,10 @@ def render(result: dict) -> str:
             f"{page['page']:<16}{page['role']:<10}{page['p50_ms']:>10}{page['p95_ms']:>10}"
             f"{page['queries']:>10}"
         )
+    if result.get("http"):
+        from bench import http_load
+
+        lines += http_load.lines(result["http"])
     lines += ["", "targets (full scale):"]
     for check, met in result["verdicts"].items():
         lines.append(f"  {'met   ' if met else 'MISSED'} {check}")
@@ -802,7 +971,9 @@ def render(result: dict) -> str:
 
 
 def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.date,
-            chunk_size: int, workers: bool, requests: int = PAGE_REQUESTS) -> dict:  # fmt: skip
+            chunk_size: int, workers: bool, requests: int = PAGE_REQUESTS,
+            http_users: tuple[int, ...] = ()) -> dict:  # fmt: skip
+    from bench import book_checks, http_load
     from customers.models import Customer
 
     def progress(label: str, value) -> None:
@@ -836,8 +1007,13 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     progress("typical night", nightly)
     rerun = timed_run("risk.nightly", night(2))
     progress("unchanged rerun", rerun)
+    # The fixed point: a full run of the night just worked writes nothing (rolled back).
+    full_run = {**book_checks.full_run_writes(night(2)), "when": "after the nights"}
+    progress("full run of the last night", full_run)
     naive = naive_recompute(min(NAIVE_SAMPLE, loans), night(2))
     progress("naive", naive)
+    equal = equal_work_figures(naive, night(2), full_run)
+    progress("equal work", equal)
     # The scan runs during the working day, after that day's night: it looks at what the day
     # changed so far (here the repayments of the day, paid on their due date), which the next
     # night then takes up. Same business date as the night, so no calendar day to mark.
@@ -849,11 +1025,12 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     progress("provision step", provisions)
     month_end = month_end_run(night(2))
     progress("month-end provision run", month_end)
+    collected = collections_step(night(2))
+    progress("collections step", collected)
     exposures = exposure_step(night(2), chunk_size)
     progress("exposure step (customers and groups)", exposures)
     book = loans_in_book()
     loans_per_second = round(book / max(nightly["seconds"], 0.001))
-    naive_per_second = naive["loans"] / max(naive["seconds"], 0.001)
     result = {
         "scale": scale,
         "loans": book,
@@ -868,10 +1045,13 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         "loans_per_second": loans_per_second,
         "rerun": rerun,
         "naive": naive,
-        "speedup": round(loans_per_second / naive_per_second, 1),
+        "equal_work": equal,
+        "fixed_points": [seed_fixed_point(seed_timings), full_run],
+        "shape": book_checks.shape(),
         "scan": scan,
         "provisions": provisions,
         "month_end": month_end,
+        "collections": collected,
         "exposures": exposures,
     }
     if workers:
@@ -882,12 +1062,25 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
             runs[count].append(celery_run(count, night(3 + number), url, chunk_size))
             progress(f"celery, {count} worker{'s' if count > 1 else ''}", runs[count][-1])
         result["celery"] = scale_out(runs[1], runs[2])
+        # The fixed point again after the workers' nights: a full run of the last one.
+        full_run = book_checks.full_run_writes(night(2 + len(CELERY_ROUNDS)))
+        progress("full run of the last night", full_run)
+        result["fixed_points"].append({**full_run, "when": "after the Celery nights"})
+    # A rule change and a policy change previewed before saving (bench.preview_timing).
+    from bench import preview_timing
+
+    result["rule_preview"] = preview_timing.rule_preview_step()
+    progress("rule-change preview", result["rule_preview"])
     result["dashboard_refresh"] = dashboard_refresh()
     progress("dashboard activity figures", result["dashboard_refresh"])
     result["pages"] = page_latency(requests)
     progress("pages", result["pages"])
     result["admin_pages"] = admin_latency()
     progress("admin pages", result["admin_pages"])
+    if http_users:
+        # Through gunicorn, which sees only committed data: `make bench`, never the smoke test.
+        result["http"] = http_load.measure(http_users)
+        progress("pages through HTTP", result["http"])
     result["verdicts"] = verdicts(result)
     return result
 
@@ -897,6 +1090,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", default=os.environ.get("BENCH_SCALE", "full"))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-workers", action="store_true")
+    parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args(argv)
     loans = SCALES.get(args.scale) or int(args.scale)
     # Chunks small enough that two workers share the work at every scale.
@@ -911,6 +1105,7 @@ def main(argv: list[str] | None = None) -> int:
         day0=day0,
         chunk_size=chunk_size,
         workers=not args.skip_workers,
+        http_users=() if args.skip_http else HTTP_USERS,
     )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.scale}.json").write_text(json.dumps(result, indent=1, default=str))

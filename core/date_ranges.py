@@ -82,6 +82,9 @@ class DateRange:
         earliest, latest = self.bounds()
         if isinstance(field, forms.DateTimeField):
             field.widget.attrs.update(min=f"{earliest}T00:00", max=f"{latest}T23:59")
+        elif getattr(field.widget, "input_type", None) == "month":
+            # A month picker takes its bounds as months.
+            field.widget.attrs.update(min=f"{earliest:%Y-%m}", max=f"{latest:%Y-%m}")
         else:
             field.widget.attrs.update(min=earliest.isoformat(), max=latest.isoformat())
 
@@ -114,6 +117,28 @@ WATCH_LIST_SINCE = DateRange(years_back=50, calendar=True)
 # Figures and settings in force from a date (tier-1 capital, provisioning settings): twenty
 # years of history, and up to two years ahead for a change decided in advance.
 EFFECTIVE_FROM = DateRange(years_back=20, years_ahead=2)
+# Documents: an expiry up to fifty years ahead (a long lease, a land-use right); an expired
+# one of the last ten years may still be filed, and reads as expired.
+DOCUMENT_EXPIRY = DateRange(years_back=10, years_ahead=50)
+# Related-party links (a parent company, a spouse, a guarantee) start and end by today, and
+# none goes back further than a lifetime.
+RELATION_DATE = DateRange(years_back=120)
+# A promise to pay: from today, within a year (a longer one is a restructuring).
+PROMISE_TO_PAY = DateRange(years_back=0, years_ahead=1)
+# Credit facilities: one recorded after the fact starts up to five years back, one decided
+# in advance within a year; its expiry and annual review come within thirty years (the
+# longest facility, a project finance line). The service orders the three.
+FACILITY_START = DateRange(years_back=5, years_ahead=1)
+FACILITY_EXPIRY = DateRange(years_back=5, years_ahead=30)
+FACILITY_REVIEW = DateRange(years_back=5, years_ahead=30)
+# Post-loan inspections: done, not planned; recorded up to five years after the visit.
+INSPECTED_ON = DateRange(years_back=5)
+# A lawsuit's steps (filing, judgment, enforcement, assets preserved, costs, recoveries):
+# recorded after the fact; a case runs for years, ten of them is plenty.
+LEGAL_EVENT = DateRange(years_back=10)
+# Month-end provisions: a month that has begun (the run refuses one that has not ended),
+# twenty years of history.
+PROVISION_MONTH = DateRange(years_back=20)
 
 
 class DateRanges:

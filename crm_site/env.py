@@ -63,7 +63,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def parse_database_url(url: str) -> dict:
+def parse_database_url(url: str, *, variable: str = "DATABASE_URL") -> dict:
     """Turns a libpq URI into Django's DATABASES entry.
 
     Accepts `postgresql://user:pass@host:5432/name?sslmode=require` and the unix-socket form
@@ -73,17 +73,17 @@ def parse_database_url(url: str) -> dict:
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(
-            f"DATABASE_URL must start with postgresql:// or postgres://; got {parts.scheme!r}"
+            f"{variable} must start with postgresql:// or postgres://; got {parts.scheme!r}"
         )
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgresql://…/crm")
+        raise ImproperlyConfigured(f"{variable} must name a database, e.g. postgresql://…/crm")
     options = dict(parse_qsl(parts.query))
     host = options.pop("host", None) or unquote(parts.hostname or "")
     try:
         port = options.pop("port", None) or (str(parts.port) if parts.port else "")
     except ValueError:
-        raise ImproperlyConfigured("DATABASE_URL has a port that is not a number") from None
+        raise ImproperlyConfigured(f"{variable} has a port that is not a number") from None
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,

@@ -162,6 +162,7 @@ REFERENCE_TEXTS = [
     gettext_noop("Month-end provisions"),
     gettext_noop("Payment reminders"),
     gettext_noop("Send payment reminders"),
+    gettext_noop("Monthly partitions"),
     # Credit bureaus and the external overdue factor (credit migrations 0015 and 0016), and
     # the bureau rules of the early-warning catalogue (risk migration 0019).
     gettext_noop("PBOC Credit Reference Center"),

@@ -74,6 +74,24 @@ DATABASES = {
         "CONN_HEALTH_CHECKS": True,
     }
 }
+# An optional streaming replica for the reads of dashboards, reports and exports
+# (core/replica.py, docs/replica.md); without it every read goes to the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = {
+        **parse_database_url(DATABASE_REPLICA_URL, variable="DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # Tests read the primary's test database through this alias: no second one is made.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
+# A replica replaying further behind than this is not used (checked at most every
+# DATABASE_REPLICA_CHECK_SECONDS in each process); a user who wrote within
+# DATABASE_REPLICA_AFTER_WRITE_SECONDS reads the primary (read-your-writes).
+DATABASE_REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG_SECONDS", 5, minimum=0)
+DATABASE_REPLICA_CHECK_SECONDS = env_int("DATABASE_REPLICA_CHECK_SECONDS", 3, minimum=0)
+DATABASE_REPLICA_AFTER_WRITE_SECONDS = env_int("DATABASE_REPLICA_AFTER_WRITE_SECONDS", 5, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_CACHE_URL = redis_cache_url(REDIS_URL)
@@ -131,6 +149,9 @@ MIDDLEWARE = [
     "core.upload_names.RawUploadNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Notes a signed-in user's successful POST: their next pages read the primary, not the
+    # replica that may not have replayed it yet (core/replica.py).
+    "core.replica.LastWriteMiddleware",
     # Marks request.user verified when this session passed the second factor.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserLanguageMiddleware",

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.business_date import business_date
+from core.date_ranges import DOCUMENT_EXPIRY, DateRanges
 from core.forms import apply_service_errors
 from customers import document_content, documents
 from customers.document_models import DocumentOwner, DocumentType
@@ -23,7 +24,9 @@ from customers.document_owners import owner_get_for, register_owner
 from customers.policies import may_manage_documents
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(DateRanges, forms.Form):
+    date_ranges = {"expires_on": DOCUMENT_EXPIRY}
+
     document_type = forms.ModelChoiceField(
         label=_("Document type"), queryset=DocumentType.objects.filter(is_active=True)
     )
@@ -79,7 +82,10 @@ def _owner_page(request, kind: str, owner_pk: int, *, form=None, status: int = 2
 
 def _back(request, fallback: str) -> str:
     target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+    # A path of this site only: redirect() would take any other word for a view's name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
         return target
     return fallback
 

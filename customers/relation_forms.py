@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.business_date import business_date
+from core.date_ranges import RELATION_DATE, DateRanges
 from customers.forms import DATE_INPUT
 from customers.relations import RelationKind
 from customers.selectors import customer_list_for
@@ -23,7 +24,9 @@ SIDES = {
 }
 
 
-class RelationForm(forms.Form):
+class RelationForm(DateRanges, forms.Form):
+    date_ranges = {"started_on": RELATION_DATE}
+
     side = forms.ChoiceField(
         label=_("This customer is"), choices=[(key, label) for key, (label, *_r) in SIDES.items()]
     )
@@ -59,7 +62,9 @@ class RelationForm(forms.Form):
         return other, self.customer, kind
 
 
-class RelationEndForm(forms.Form):
+class RelationEndForm(DateRanges, forms.Form):
+    date_ranges = {"ended_on": RELATION_DATE}
+
     ended_on = forms.DateField(label=_("Ended on"), widget=DATE_INPUT)
 
     def __init__(self, *args, **kwargs):

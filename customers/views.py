@@ -14,6 +14,7 @@ from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
 from audit.services import export_record
 from core.forms import apply_service_errors, refusal_status
+from core.replica import reads_from_replica
 from customers import exports, importer, panels, policies, screening, selectors, services
 from customers.forms import (
     ComplaintForm,
@@ -104,6 +105,7 @@ def customer_list(request):
     return render(request, template, context)
 
 
+@reads_from_replica
 def customer_export(request, fmt: str):
     if fmt not in exports.FORMATS:
         raise Http404

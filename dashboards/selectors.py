@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Avg, BooleanField, Count, F, Func, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
+from core.replica import read_connection
 from customers.grades import GRADES
 from customers.models import Customer, FollowUp, Interaction, Survey
 from dashboards.figures import BUCKET_COLUMNS, FIGURES
@@ -315,7 +315,7 @@ def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
         "since": at - dt.timedelta(days=WINDOW_DAYS),
         "stages": list(PIPELINE_STAGES),
     }
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(PIPELINE.format(scoped=scoped_sql), params)
         counts, in_pipeline, approved, rejected, median = cursor.fetchone()
     if isinstance(counts, str):
@@ -631,7 +631,7 @@ def migration_matrix(scope: Scope, kind: str, start: dt.date, end: dt.date) -> d
         "s.new_value, e.new_value, count(*), coalesce(sum(x.amount), 0)",
         "GROUP BY s.new_value, e.new_value",
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
     cells = {(old, new): count for old, new, count, _amount in found}
@@ -676,7 +676,7 @@ def migration_subjects(
         "s.subject, s.new_value, e.new_value, coalesce(x.amount, 0)",
         f"{where}ORDER BY s.subject",
     )
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, [*params, *values])
         return cursor.fetchall()
 

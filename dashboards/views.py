@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.services import export_record
 from core import exports
 from core.business_date import business_date
+from core.replica import reads_from_replica
 from customers.forms import DATE_INPUT
 from customers.models import Industry
 from dashboards import charts, concentration, reports, selectors
@@ -211,6 +212,7 @@ ALERT_AGES = (
 )
 
 
+@reads_from_replica
 def dashboard(request):
     user = request.user
     form = DashboardForm(request.GET or None, user=user)
@@ -445,6 +447,7 @@ def _charts(context: dict, scope, *, start: dt.date, end: dt.date, at: str) -> d
 REPORT_PAGE_ROWS = 100
 
 
+@reads_from_replica
 def report(request, slug: str):
     """A topic report: filters, the first rows on the page, the whole list as CSV or XLSX."""
     definition = reports.REPORTS.get(slug)

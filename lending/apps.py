@@ -18,6 +18,10 @@ class LendingConfig(AppConfig):
 
         panels.register(exposure_panel)
         panels.register_today(decisions_today_panel)
+        # The officer's inspections due (lending.inspection_panels).
+        from lending.inspection_panels import inspections_today_panel
+
+        panels.register_today(inspections_today_panel)
         # Applications, loans and collateral take documents (customers.document_owners).
         from lending.document_checklist import register_lending_documents
 

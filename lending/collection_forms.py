@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core.date_ranges import PROMISE_TO_PAY, DateRanges
 from customers.models import Channel
 from lending.collection_models import ContactResult
 
@@ -18,7 +19,9 @@ CONTACT_CHANNELS = [
 ]
 
 
-class ContactAttemptForm(forms.Form):
+class ContactAttemptForm(DateRanges, forms.Form):
+    date_ranges = {"promise_date": PROMISE_TO_PAY}
+
     channel = forms.ChoiceField(label=_("Channel"), choices=CONTACT_CHANNELS)
     result = forms.ChoiceField(label=_("Result"), choices=ContactResult.choices)
     summary = forms.CharField(

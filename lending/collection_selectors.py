@@ -1,6 +1,6 @@
 """Reads of the collections pages: the cases a user may see (scoped like loans, by the
 customer's officer and branch, plus the cases assigned to them as collector), the queue's
-order and the month's figures."""
+order and the month's figures (the roll rates are lending.roll_rate_selectors)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from lending.collection_models import (
     PromiseStatus,
     PromiseToPay,
 )
+from lending.legal_models import LegalRecovery
 from lending.models import Repayment
 
 CASE_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
@@ -104,18 +105,36 @@ def collection_kpis(user, on: dt.date) -> dict:
     case_open_at_payment = cases.filter(
         loan_id=OuterRef("loan_id"), opened_on__lte=OuterRef("paid_on")
     ).filter(Q(closed_on__isnull=True) | Q(closed_on__gte=OuterRef("paid_on")))
+    # A legal recovery booked as a repayment is counted once, with the legal recoveries.
     recovered = (
         Repayment.objects.filter(
-            paid_on__gte=month_start, paid_on__lte=on, reversed_at__isnull=True
+            paid_on__gte=month_start,
+            paid_on__lte=on,
+            reversed_at__isnull=True,
+            legal_recovery__isnull=True,
         )
         .filter(SubqueryExists(case_open_at_payment))
         .aggregate(total=Sum("amount"))["total"]
+    )
+    # Recovered through the courts, on the book or after a write-off (lending.legal_models).
+    legal_recovered = (
+        (
+            LegalRecovery.objects.filter(
+                legal_case__collection_case__in=cases.values("id"),
+                received_on__gte=month_start,
+                received_on__lte=on,
+            )
+            .filter(Q(repayment__isnull=True) | Q(repayment__reversed_at__isnull=True))
+            .aggregate(total=Sum("amount"))["total"]
+        )
+        or 0
     )
     return {
         "stages": stages,
         "open_cases": sum(count for _stage, count in stages),
         "cure_rate": collections.rate(worked["cured"], worked["worked"]),
         "promise_kept_rate": collections.rate(promises["kept"], promises["settled"]),
-        "recovered": recovered or 0,
+        "recovered": (recovered or 0) + legal_recovered,
+        "legal_recovered": legal_recovered,
         "month_start": month_start,
     }

@@ -267,10 +267,16 @@ def seed_demo(*, seed: int, **options) -> str:
     lent = seed_lending(seed=seed)
     documents += document_demo.seed_contracts()
     frozen = facility_demo.freeze_one()
+    # The collections queue, a legal case and post-loan inspections (lending.collection_demo);
+    # before the reminders, which are about the loans it may add.
+    from lending.collection_demo import seed_collections
+
+    post_loan = seed_collections(seed=seed)
     # Payment reminders on a demo customer's timeline (after the loans they are about).
     from lending.reminder_demo import seed_reminders
 
     reminders = seed_reminders()
-    return f"{lent}, {facilities} facilities, {documents} documents, {reminders} reminders" + (
-        f" ({frozen} frozen)" if frozen else ""
+    return (
+        f"{lent}, {facilities} facilities, {documents} documents, {reminders} reminders, "
+        f"{post_loan}" + (f" ({frozen} frozen)" if frozen else "")
     )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.date_ranges import FACILITY_EXPIRY, FACILITY_REVIEW, FACILITY_START, DateRanges
 from customers.forms import DATE_INPUT
 from lending.facility_models import CreditFacility
 from lending.models import Collateral, Guarantor, LoanProduct
@@ -26,10 +27,15 @@ def _limit_field(label) -> forms.DecimalField:
     )
 
 
-class FacilityForm(forms.ModelForm):
+class FacilityForm(DateRanges, forms.ModelForm):
     """A facility proposed for `customer`: one optional sublimit field per product offered to
     the customer's kind, and the customer's own collateral and guarantees to secure it."""
 
+    date_ranges = {
+        "start_date": FACILITY_START,
+        "expiry_date": FACILITY_EXPIRY,
+        "review_date": FACILITY_REVIEW,
+    }
     limit = _limit_field(_("Limit (CNY)"))
 
     class Meta:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.date_ranges import INSPECTED_ON, DateRanges
 from lending.inspection_models import (
     ChecklistTopic,
     FindingResult,
@@ -24,7 +25,9 @@ def checklist_of(product) -> list[tuple[str, str]]:
     return items or [(topic.value, str(topic.label)) for topic in ChecklistTopic]
 
 
-class InspectionForm(forms.Form):
+class InspectionForm(DateRanges, forms.Form):
+    date_ranges = {"inspected_on": INSPECTED_ON}
+
     inspected_on = forms.DateField(
         label=_("Inspected on"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -929,6 +929,15 @@ from lending.inspection_models import (  # noqa: E402, F401
     InspectionStatus,
 )
 
+# Legal cases of collections (issue 24) live in a module of their own.
+from lending.legal_models import (  # noqa: E402, F401
+    EnforcementStatus,
+    LegalAsset,
+    LegalCase,
+    LegalCost,
+    LegalRecovery,
+)
+
 # Payment reminders to customers (issue 24, part 4) live in a module of their own.
 from lending.reminder_models import (  # noqa: E402, F401
     PaymentReminder,
@@ -938,6 +947,9 @@ from lending.reminder_models import (  # noqa: E402, F401
     ReminderSettings,
     ReminderStatus,
 )
+
+# The month-end record of the roll rates (issue 24) lives in a module of its own.
+from lending.roll_rate_models import LoanMonthEnd  # noqa: E402, F401
 
 # Write-offs and their off-balance-sheet records live in a module of their own; imported here
 # so they are lending's models.

@@ -212,3 +212,9 @@ def may_work_collection_case(user: User, case) -> bool:
     """Record contact attempts and promises on a case: its collector, and the people who
     work the portfolio (the officer's reminder stage is the officer's own work)."""
     return case.collector_id == user.pk or user.role in {Role.OFFICER, Role.MANAGER, Role.ADMIN}
+
+
+def may_record_legal_case(user: User, case) -> bool:
+    """Record a legal case from a collection case in the legal stage, and its steps (judgment,
+    enforcement, preserved assets, costs, recoveries): whoever works the collection case."""
+    return may_work_collection_case(user, case)

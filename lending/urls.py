@@ -3,6 +3,7 @@ from django.urls import path
 from lending import views
 from lending.views import collections as collection_views
 from lending.views import inspections as inspection_views
+from lending.views import legal_cases as legal_views
 from lending.views import reminders as reminder_views
 from lending.views import write_offs
 
@@ -114,6 +115,10 @@ urlpatterns = [
     ),
     # Collections (催收): lending/views/collections.py.
     path("collections/", collection_views.collection_queue, name="collection-queue"),
+    # Legal cases of collections (法律诉讼): lending/views/legal_cases.py.
+    path("collections/<int:pk>/legal/", legal_views.legal_case_open, name="legal-case-open"),
+    path("legal-cases/<int:pk>/", legal_views.legal_case_detail, name="legal-case"),
+    path("legal-cases/<int:pk>/<slug:step>/", legal_views.legal_case_step, name="legal-case-step"),
     path("collections/<int:pk>/", collection_views.collection_case_detail, name="collection-case"),
     path(
         "collections/<int:pk>/contacts/",

@@ -24,6 +24,7 @@ from accounts.models import Role, User
 from lending import loan_quality, selectors
 from lending.authority import holds_level, levels, required_authority
 from lending.authority_models import AuthorityLevel
+from lending.legal_models import LegalCase
 from lending.models import Loan, LoanStatus
 from lending.write_off_models import WriteOffConditions
 
@@ -102,6 +103,8 @@ def write_off_check(loan: Loan, on: dt.date) -> WriteOffCheck:
             .values("actions")
             .count()
         )
+        # A lawsuit filed over the loan (lending/legal_models.py) is a legal step too.
+        legal += LegalCase.objects.filter(loan=loan, filed_on__gte=efforts_since).count()
     check = WriteOffCheck(
         loan_class=loan_class,
         days_in_loss=days_in_loss,
@@ -130,7 +133,10 @@ def write_off_check(loan: Loan, on: dt.date) -> WriteOffCheck:
             "write-off needs at least %(minimum)s"
         ) % {"contacts": contacts, "minimum": conditions.min_collection_contacts}
         if conditions.legal_step_suffices:
-            message += _(", or a legal action recorded on one of the customer's alerts")
+            message += _(
+                ", or a legal action: a legal case filed over the loan or a legal action "
+                "recorded on one of the customer's alerts"
+            )
         check.refusals.append(message + ".")
     return check
 

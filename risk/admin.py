@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin_mixins import ScopedReadOnlyAdmin
 from audit.admin_mixins import AuditedReferenceAdmin, ReadOnlyAdmin
 from core.date_ranges import WATCH_LIST_SINCE, DateRanges
+from risk import rule_preview
 from risk.job_labels import JOB_NAMES
 from risk.models import (
     Alert,
@@ -18,10 +19,11 @@ from risk.models import (
     RiskLevelPolicy,
     RiskLevelStrategy,
 )
+from risk.preview_admin import ChangePreviewAdmin
 
 
 @admin.register(EarlyWarningRule)
-class EarlyWarningRuleAdmin(AuditedReferenceAdmin):
+class EarlyWarningRuleAdmin(ChangePreviewAdmin, AuditedReferenceAdmin):
     # The rule by its name in the reader's language (seeded in English: reference_texts);
     # its code is on its page and still found by the search.
     list_display = [
@@ -46,6 +48,14 @@ class EarlyWarningRuleAdmin(AuditedReferenceAdmin):
     def name_shown(self, obj):
         return str(obj)
 
+    # The Preview button (risk.preview_admin): the alerts the changed rule would raise,
+    # clear or move today.
+    def preview_change(self, request, proposed):
+        return rule_preview.rule_change_preview(user=request.user, rule=proposed)
+
+    def preview_value_label(self, code):
+        return rule_preview.severity_label(code)
+
 
 class IndustryWatchForm(DateRanges, forms.ModelForm):
     date_ranges = {"since": WATCH_LIST_SINCE}
@@ -63,9 +73,19 @@ class IndustryWatchAdmin(AuditedReferenceAdmin):
 
 
 @admin.register(RiskLevelPolicy)
-class RiskLevelPolicyAdmin(AuditedReferenceAdmin):
+class RiskLevelPolicyAdmin(ChangePreviewAdmin, AuditedReferenceAdmin):
+    preview_value_heading = _("risk level")
+    preview_count_heading = _("customers")
+
     def has_add_permission(self, request):
         return not RiskLevelPolicy.objects.exists()
+
+    # The Preview button (risk.preview_admin): the customers whose level would move tonight.
+    def preview_change(self, request, proposed):
+        return rule_preview.policy_change_preview(user=request.user, policy=proposed)
+
+    def preview_value_label(self, code):
+        return rule_preview.risk_level_label(code)
 
 
 @admin.register(RiskLevelStrategy)

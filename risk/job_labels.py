@@ -29,6 +29,8 @@ COUNTER_NAMES = {
     "chunks_skipped": _("chunks skipped"),
     "provisions_written": _("loan provisions written"),
     "provisions_removed": _("loan provisions removed"),
+    "facility_provisions_written": _("undrawn facility provisions written"),
+    "facility_provisions_removed": _("undrawn facility provisions removed"),
     "exposures_written": _("customer exposures written"),
     "group_exposures_written": _("group exposures written"),
 }

@@ -804,9 +804,11 @@ class ConductAlert(models.Model):
 
 
 from risk.provision_models import (  # noqa: E402, F401
+    FacilityProvision,
     LoanProvision,
     ProvisionMovement,
     ProvisionRun,
+    ProvisionRunFacility,
     ProvisionRunLoan,
     ProvisionRunTotal,
     ProvisionSetting,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
 from customers.models import Customer
-from lending.models import MONEY, RATE, Loan, LoanClass, LoanProduct
+from lending.models import MONEY, RATE, CreditFacility, Loan, LoanClass, LoanProduct
 from risk import provisioning
 
 
@@ -216,6 +216,50 @@ class LoanProvision(models.Model):
         return [str(STAGE_REASON_LABELS.get(code, code)) for code in self.reasons]
 
 
+class FacilityProvision(models.Model):
+    """The ECL of a live facility's undrawn amount while no active loan is drawn on it (once
+    one is, the undrawn amount counts in that loan's EAD), with every input it came from, as
+    of `computed_on` (risk.facility_provisions keeps them; risk.provisioning computes them).
+    Off the balance sheet: no PRC reserve."""
+
+    facility = models.OneToOneField(
+        CreditFacility, primary_key=True, on_delete=models.CASCADE, related_name="provision"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    computed_on = models.DateField(_("computed for"))
+    setting = models.ForeignKey(
+        ProvisionSetting, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    stage = models.SmallIntegerField(_("stage"), choices=Stage.choices)
+    reasons = ArrayField(models.CharField(max_length=20), verbose_name=_("reason"), default=list)
+    loan_class = models.SmallIntegerField(_("customer's worst class"), choices=LoanClass.choices)
+    dpd = models.IntegerField(_("customer's most days past due"))
+    grade = models.CharField(_("grade"), max_length=4, blank=True)
+    annual_pd = models.DecimalField(_("annual PD"), **RATE)
+    expiry_date = models.DateField(_("expiry"))
+    undrawn = models.DecimalField(_("undrawn amount"), **MONEY)
+    collateral_value = models.DecimalField(_("collateral value"), **MONEY, default=0)
+    pd = models.DecimalField(_("PD over the horizon"), **RATE)
+    lgd = models.DecimalField(_("LGD"), **RATE)
+    ead = models.DecimalField(_("EAD"), **MONEY)
+    ecl = models.DecimalField(_("ECL"), **MONEY)
+
+    class Meta:
+        verbose_name = _("undrawn facility provision")
+        verbose_name_plural = _("undrawn facility provisions")
+        indexes = [
+            models.Index(fields=["stage"], name="facility_provision_stage"),
+            models.Index(fields=["customer"], name="facility_provision_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.facility_id} {self.get_stage_display()}"
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [str(STAGE_REASON_LABELS.get(code, code)) for code in self.reasons]
+
+
 class ProvisionRun(models.Model):
     """A month's provisions frozen at its end: one run per month, never replaced (a second
     run for the month is refused by the unique month)."""
@@ -236,7 +280,11 @@ class ProvisionRun(models.Model):
     balance = models.DecimalField(_("loans"), **MONEY)
     non_performing = models.DecimalField(_("non-performing loans"), **MONEY)
     reserve = models.DecimalField(_("reserves"), **MONEY)
+    # The ECL of the loans and of the undrawn facilities (of which facility_ecl).
     ecl = models.DecimalField(_("ECL"), **MONEY)
+    facilities = models.PositiveIntegerField(_("undrawn facilities"), default=0)
+    undrawn = models.DecimalField(_("undrawn amount"), **MONEY, default=0)
+    facility_ecl = models.DecimalField(_("ECL of the undrawn facilities"), **MONEY, default=0)
     min_coverage = models.DecimalField(_("minimum provision coverage"), **RATE)
     min_provision_rate = models.DecimalField(_("minimum provision rate"), **RATE)
 
@@ -281,6 +329,28 @@ class ProvisionRunLoan(models.Model):
         return f"{self.run_id}:{self.loan_id}"
 
 
+class ProvisionRunFacility(models.Model):
+    """One undrawn facility as a run froze it: the next run's movement compares with these."""
+
+    run = models.ForeignKey(ProvisionRun, on_delete=models.CASCADE, related_name="facility_rows")
+    facility = models.ForeignKey(CreditFacility, on_delete=models.PROTECT, related_name="+")
+    stage = models.SmallIntegerField(choices=Stage.choices)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    undrawn = models.DecimalField(**MONEY)
+    ead = models.DecimalField(**MONEY)
+    ecl = models.DecimalField(**MONEY)
+
+    class Meta:
+        verbose_name = _("provision run facility")
+        verbose_name_plural = _("provision run facilities")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "facility"], name="provision_run_facility_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.facility_id}"
+
+
 class Dimension(models.TextChoices):
     STAGE = "stage", _("Stage")
     CLASS = "class", _("Class")
@@ -297,6 +367,11 @@ class ProvisionRunTotal(models.Model):
     balance = models.DecimalField(**MONEY)
     ecl = models.DecimalField(**MONEY)
     reserve = models.DecimalField(**MONEY)
+    # Beside the loans, in the stage totals: the undrawn facilities of the stage (ecl above is
+    # the loans').
+    # Defaults in the database: the month-end run inserts the loans' totals in SQL.
+    facilities = models.PositiveIntegerField(db_default=0)
+    facility_ecl = models.DecimalField(**MONEY, db_default=0)
 
     class Meta:
         verbose_name = _("provision run total")
@@ -318,6 +393,10 @@ class Movement(models.TextChoices):
     TRANSFER = "transfer", _("Stage transfers")
     REMEASURED = "remeasured", _("Remeasurement")
     WRITTEN_OFF = "written_off", _("Write-offs")
+    FACILITY_NEW = "facility_new", _("New undrawn facilities")
+    FACILITY_REMEASURED = "facility_remeasured", _("Undrawn facilities remeasured")
+    # Drawn (the loan's EAD takes the undrawn amount over), expired, closed or fully used.
+    FACILITY_DERECOGNISED = "facility_derecognised", _("Undrawn facilities derecognised")
 
 
 class ProvisionMovement(models.Model):
@@ -325,7 +404,7 @@ class ProvisionMovement(models.Model):
     movements = closing."""
 
     run = models.ForeignKey(ProvisionRun, on_delete=models.CASCADE, related_name="movements")
-    kind = models.CharField(max_length=12, choices=Movement.choices)
+    kind = models.CharField(max_length=24, choices=Movement.choices)
     loans = models.PositiveIntegerField()
     ecl = models.DecimalField(**MONEY)
     reserve = models.DecimalField(**MONEY)

@@ -1,5 +1,6 @@
 """Reads of the provisions, scoped as the loans are: an officer's customers, a manager's
-branch, head office all of them (accounts.scope)."""
+branch, head office all of them (accounts.scope). The undrawn facilities with no loan drawn
+(risk.facility_provisions) are scoped by their customer too and shown beside the loans."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from accounts.scope import scope_queryset
 from lending.loan_quality import NON_PERFORMING_FROM
 from risk import provisioning
-from risk.provision_models import LoanProvision, ProvisionRun
+from risk.provision_models import FacilityProvision, LoanProvision, ProvisionRun
 
 LOAN_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 # The dimensions the page totals by, each with the column it groups on.
@@ -24,6 +25,34 @@ DIMENSIONS = {
 
 def provisions_for(user) -> QuerySet[LoanProvision]:
     return scope_queryset(user, LoanProvision.objects.filter(loan__status="active"), **LOAN_SCOPE)
+
+
+def facility_provisions_for(user) -> QuerySet[FacilityProvision]:
+    return scope_queryset(user, FacilityProvision.objects.all(), **LOAN_SCOPE)
+
+
+def facility_totals(user, branch=None) -> dict:
+    """The user's undrawn facilities by stage and in total (one grouped query)."""
+    scoped = facility_provisions_for(user)
+    if branch is not None:
+        scoped = scoped.filter(customer__branch=branch)
+    by_stage = list(
+        scoped.order_by()
+        .values("stage")
+        .annotate(
+            facilities=Count("pk"),
+            total_undrawn=Sum("undrawn"),
+            total_ead=Sum("ead"),
+            total_ecl=Sum("ecl"),
+        )
+        .order_by("stage")
+    )
+    totals = {
+        key: sum((row[key] for row in by_stage), Decimal("0.00"))
+        for key in ("total_undrawn", "total_ead", "total_ecl")
+    }
+    totals["facilities"] = sum(row["facilities"] for row in by_stage)
+    return {"by_stage": by_stage, **totals}
 
 
 def provision_filter(queryset: QuerySet[LoanProvision], filters: dict) -> QuerySet:
@@ -66,7 +95,9 @@ def provision_totals(user) -> dict:
     totals["provision_rate"] = provisioning.provision_rate(
         totals["total_reserve"], totals["total_balance"]
     )
-    return {"totals": totals, "by": by}
+    facilities = facility_totals(user)
+    totals["ecl_with_facilities"] = totals["total_ecl"] + facilities["total_ecl"]
+    return {"totals": totals, "by": by, "facilities": facilities}
 
 
 def _npl() -> Q:
@@ -78,8 +109,9 @@ def runs() -> list[ProvisionRun]:
 
 
 def provision_summary(user, branch=None) -> dict:
-    """The dashboard's cards in one query: reserves, coverage and provision rate, and the ECL
-    of each stage, over the user's scope (narrowed to one branch when the filter names one)."""
+    """The dashboard's cards in two queries: reserves, coverage and provision rate, and the ECL
+    of each stage (the loans' and the undrawn facilities', of which `facility_ecl`), over the
+    user's scope (narrowed to one branch when the filter names one)."""
     scoped = provisions_for(user)
     if branch is not None:
         scoped = scoped.filter(customer__branch=branch)
@@ -95,5 +127,12 @@ def provision_summary(user, branch=None) -> dict:
     row = {key: value or Decimal("0.00") for key, value in row.items()}
     row["coverage"] = provisioning.coverage_ratio(row["reserve"], row["non_performing"])
     row["provision_rate"] = provisioning.provision_rate(row["reserve"], row["loans_balance"])
-    row["by_stage"] = [(stage, row[f"stage_{stage}"]) for stage in provisioning.STAGES]
+    facilities = facility_totals(user, branch)
+    facility_ecl = {entry["stage"]: entry["total_ecl"] for entry in facilities["by_stage"]}
+    row["facility_ecl"] = facilities["total_ecl"]
+    row["facilities"] = facilities["facilities"]
+    row["by_stage"] = [
+        (stage, row[f"stage_{stage}"] + facility_ecl.get(stage, Decimal("0.00")))
+        for stage in provisioning.STAGES
+    ]
     return row

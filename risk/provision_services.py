@@ -1,6 +1,8 @@
 """The month-end provision run: every active loan's provisions recomputed as of the month's
 last day (risk.provisions, set-based per batch of customers), then frozen with totals by
-stage, class, product and branch and the movement since the previous run.
+stage, class, product and branch and the movement since the previous run. The undrawn
+facilities with no loan drawn (risk.facility_provisions) are recomputed and frozen beside the
+loans: in the stage totals, the run's ECL and the movement (new, remeasured, derecognised).
 
 One run per month, never replaced: a second run for a month that has one is refused (the
 unique month, checked under an advisory lock so that two at once cannot both pass)."""
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from audit.services import audit_log
 from core.months import add_months
-from risk import policies, provisions
+from risk import facility_provisions, policies, provisions
 from risk.provision_models import ProvisionRun, ProvisionSetting
 
 # pg_advisory_xact_lock(namespace, yyyymm): one month-end run of a month at a time.
@@ -76,6 +78,48 @@ GROUP BY m.kind
 """
 
 
+FREEZE_FACILITIES = """
+INSERT INTO risk_provisionrunfacility (run_id, facility_id, stage, branch_id, undrawn, ead, ecl)
+SELECT %(run)s, p.facility_id, p.stage, c.branch_id, p.undrawn, p.ead, p.ecl
+FROM risk_facilityprovision p
+JOIN customers_customer c ON c.id = p.customer_id
+"""
+
+# The undrawn facilities beside the loans in the stage totals (a stage with facilities only
+# gets a row of its own, with no loans).
+FACILITY_STAGE_TOTALS = """
+INSERT INTO risk_provisionruntotal (run_id, dimension, key, label, loans, balance, ecl, reserve,
+                                    facilities, facility_ecl)
+SELECT %(run)s, 'stage', r.stage::text, '', 0, 0, 0, 0, count(*), sum(r.ecl)
+FROM risk_provisionrunfacility r
+WHERE r.run_id = %(run)s
+GROUP BY r.stage
+ON CONFLICT (run_id, dimension, key) DO UPDATE
+    SET facilities = excluded.facilities, facility_ecl = excluded.facility_ecl
+"""
+
+# Opening + movements = closing for the undrawn facilities too, facility by facility: one in
+# this run only is new, one in the previous only was derecognised (drawn: its undrawn amount
+# moved into the loan's EAD; expired, closed or fully used), one in both was remeasured (a
+# stage transfer included). No PRC reserve: they are off the balance sheet.
+FACILITY_MOVEMENT = """
+INSERT INTO risk_provisionmovement (run_id, kind, loans, ecl, reserve)
+SELECT %(run)s, m.kind, count(*), sum(m.ecl), 0
+FROM (
+    SELECT CASE
+               WHEN old.facility_id IS NULL THEN 'facility_new'
+               WHEN new.facility_id IS NULL THEN 'facility_derecognised'
+               ELSE 'facility_remeasured'
+           END AS kind,
+           coalesce(new.ecl, 0) - coalesce(old.ecl, 0) AS ecl
+    FROM (SELECT * FROM risk_provisionrunfacility WHERE run_id = %(previous)s) old
+    FULL JOIN (SELECT * FROM risk_provisionrunfacility WHERE run_id = %(run)s) new
+        ON new.facility_id = old.facility_id
+) m
+GROUP BY m.kind
+"""
+
+
 def month_end(month: dt.date) -> dt.date:
     return add_months(month.replace(day=1), 1) - dt.timedelta(days=1)
 
@@ -100,6 +144,7 @@ def provisions_refresh_all(*, on: dt.date) -> int:
             "DELETE FROM risk_loanprovision p USING credit_loan l "
             "WHERE p.loan_id = l.id AND l.status <> 'active'"
         )
+        written += facility_provisions.facility_provisions_refresh_all(cursor, on=on)
     return written
 
 
@@ -152,6 +197,11 @@ def provision_run_create(*, month: dt.date, on: dt.date, actor=None) -> Provisio
         cursor.execute(FREEZE_LOANS, {"run": run.pk})
         cursor.execute(TOTALS, {"run": run.pk})
         cursor.execute(MOVEMENT, {"run": run.pk, "previous": previous.pk if previous else None})
+        cursor.execute(FREEZE_FACILITIES, {"run": run.pk})
+        cursor.execute(FACILITY_STAGE_TOTALS, {"run": run.pk})
+        cursor.execute(
+            FACILITY_MOVEMENT, {"run": run.pk, "previous": previous.pk if previous else None}
+        )
         cursor.execute(
             """
             SELECT count(*), coalesce(sum(balance), 0),
@@ -162,7 +212,26 @@ def provision_run_create(*, month: dt.date, on: dt.date, actor=None) -> Provisio
             {"run": run.pk, "npl": provisions.NON_PERFORMING_FROM},
         )
         run.loans, run.balance, run.non_performing, run.reserve, run.ecl = cursor.fetchone()
-    run.save(update_fields=["loans", "balance", "non_performing", "reserve", "ecl"])
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(undrawn), 0), coalesce(sum(ecl), 0) "
+            "FROM risk_provisionrunfacility WHERE run_id = %(run)s",
+            {"run": run.pk},
+        )
+        run.facilities, run.undrawn, run.facility_ecl = cursor.fetchone()
+    # The run's ECL is the loans' and the undrawn facilities' (of which facility_ecl).
+    run.ecl += run.facility_ecl
+    run.save(
+        update_fields=[
+            "loans",
+            "balance",
+            "non_performing",
+            "reserve",
+            "ecl",
+            "facilities",
+            "undrawn",
+            "facility_ecl",
+        ]
+    )
     audit_log(
         actor=actor,
         action="risk.provision_run.created",
@@ -172,6 +241,8 @@ def provision_run_create(*, month: dt.date, on: dt.date, actor=None) -> Provisio
             "loans": run.loans,
             "reserve": run.reserve,
             "ecl": run.ecl,
+            "facilities": run.facilities,
+            "facility_ecl": run.facility_ecl,
         },
     )
     return run

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.business_date import business_date
+from core.date_ranges import PROVISION_MONTH, DateRanges
 from core.forms import apply_service_errors
 from lending.models import LoanClass
 from risk import policies, provision_selectors, provision_services
@@ -21,10 +22,12 @@ from risk.provision_models import ProvisionSetting, Stage
 PAGE_SIZE = 50
 
 
-class MonthEndRunForm(forms.Form):
+class MonthEndRunForm(DateRanges, forms.Form):
+    date_ranges = {"month": PROVISION_MONTH}
     month = forms.DateField(
         label=gettext_lazy("Month"),
-        input_formats=["%Y-%m"],
+        # A browser without a month picker sends what was typed: a day stands for its month.
+        input_formats=["%Y-%m", "%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 
@@ -65,6 +68,8 @@ def _page(request, *, run_form=None, status=200):
             if dimension in named:
                 row["label"] = named[dimension](row["key"]).label
             row["query"] = f"{parameter[dimension]}={row['key']}"
+    for row in context["facilities"]["by_stage"]:
+        row["label"] = Stage(row["stage"]).label
     context.update(
         {
             "setting": ProvisionSetting.in_force(on),

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from risk import contagion, exposure, hooks, provisions
+from risk import contagion, exposure, facility_provisions, hooks, provisions
 from risk.classification import (
     CONTAGION_SHARE,
     DOUBTFUL,
@@ -281,8 +281,10 @@ WHERE r.new_value IS DISTINCT FROM v.value
 
 # The customer's risk level by the policy row (see RiskLevelPolicy): the first condition met
 # decides, high before medium; only changes are written, each with a history row.
-RISK_LEVEL = f"""
-WITH policy AS (SELECT * FROM risk_risklevelpolicy ORDER BY id LIMIT 1),
+# Each customer's level under the policy row of the CTE `policy`, which the statement defines
+# before these: the nightly's is the saved row, a preview's the proposed values
+# (risk.rule_preview).
+RISK_LEVEL_COMPUTED = f"""
 loans AS (
     SELECT r.customer_id, max(r.dpd) AS worst_dpd, max(r.final_class) AS worst_class
     FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id AND l.status = 'active'
@@ -320,7 +322,10 @@ computed AS (
     LEFT JOIN loans l ON l.customer_id = c.id
     LEFT JOIN alerts a ON a.customer_id = c.id
     WHERE c.id {IN_CHUNK}
-),
+)"""
+RISK_LEVEL = f"""
+WITH policy AS (SELECT * FROM risk_risklevelpolicy ORDER BY id LIMIT 1),
+{RISK_LEVEL_COMPUTED},
 changed AS (
     UPDATE customers_customer c SET risk_level = k.level
     FROM computed k, customers_customer prior
@@ -355,7 +360,7 @@ SHARED_IN_SCAN = ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query 
 # new acknowledgement deadline when it climbs), and each move leaves a history row
 # (`stepped`, read against the alerts as they stood before the statement, `current`). When
 # no step matches any more the alert clears, resolved or left open as its rule says.
-SCAN = """
+SCAN_BEST = """
 WITH rules (rule_id, rule_group, indicator, step, threshold, severity, risk_type, sla_due,
             auto_resolve) AS (
     SELECT * FROM unnest(%(rule_ids)s::bigint[], %(rule_groups)s::int[],
@@ -380,7 +385,11 @@ matches AS (
 best AS (
     SELECT DISTINCT ON (m.indicator, m.subject) m.*
     FROM matches m ORDER BY m.indicator, m.subject, m.step DESC
-),
+)"""
+# (SCAN_BEST, the rules' evaluation, is also what a preview of a rule change reads.)
+SCAN = (
+    SCAN_BEST
+    + """,
 current AS MATERIALIZED (
     SELECT a.id, a.indicator, a.subject, a.rule_id, a.severity, a.sla_due_at,
            coalesce(l.step, -1) AS step
@@ -453,6 +462,7 @@ SELECT (SELECT count(*) FROM raised WHERE inserted),
         LEFT JOIN current cur ON cur.id = r.id
         WHERE r.severity = 'red' AND (r.inserted OR cur.severity <> 'red'))
 """
+)
 
 
 @dataclass
@@ -524,13 +534,32 @@ def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkR
 def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
     from risk.models import EarlyWarningRule
 
-    every_rule = list(EarlyWarningRule.objects.all())
+    now = timezone.now()
+    evaluation = scan_evaluation(list(EarlyWarningRule.objects.all()), now=now)
+    if evaluation is None:
+        return
+    query, rule_params = evaluation
+    params = {**_params(first, last, on, result), "now": now, **rule_params}
+    statement = SCAN.format(query=query, IN_CHUNK=IN_CHUNK, shared=SHARED_IN_SCAN)
+    cursor.execute(statement, params)
+    raised, updated, cleared, stepped, red = cursor.fetchone()
+    result.add("alerts_raised", raised)
+    result.add("alerts_updated", updated)
+    result.add("alerts_cleared", cleared)
+    result.add("alerts_stepped", stepped)
+    result.new_red_alerts.extend(red)
+
+
+def scan_evaluation(every_rule, *, now: dt.datetime) -> tuple[str, dict] | None:
+    """The `found` query of SCAN_BEST for the enabled rules among `every_rule`, with the
+    parameters describing the rules; None when none is enabled. `every_rule` holds whole
+    ladders (every rule of an indicator, enabled or not): the scan passes the catalogue, a
+    preview (risk.rule_preview) one indicator's rules with the proposed one in its place."""
     groups = _rule_groups([rule for rule in every_rule if rule.enabled])
     if not groups:
-        return
+        return None
     steps = _steps(every_rule)
-    now = timezone.now()
-    params = {**_params(first, last, on, result), "now": now}
+    params = {}
     parts, rules, rule_groups = [], [], []
     for number, (query, group) in enumerate(groups):
         # Each group's query with its own threshold parameter, its rows tagged with its number.
@@ -554,16 +583,7 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
             "ladder_steps": list(steps.values()),
         }
     )
-    statement = SCAN.format(
-        query="\nUNION ALL\n".join(parts), IN_CHUNK=IN_CHUNK, shared=SHARED_IN_SCAN
-    )
-    cursor.execute(statement, params)
-    raised, updated, cleared, stepped, red = cursor.fetchone()
-    result.add("alerts_raised", raised)
-    result.add("alerts_updated", updated)
-    result.add("alerts_cleared", cleared)
-    result.add("alerts_stepped", stepped)
-    result.new_red_alerts.extend(red)
+    return "\nUNION ALL\n".join(parts), params
 
 
 def _steps(rules) -> dict[int, int]:
@@ -688,6 +708,11 @@ def _work_chunk(
         written, removed = provisions.provisions_chunk(cursor, result.customers, on)
         result.add("provisions_written", written)
         result.add("provisions_removed", removed)
+        written, removed = facility_provisions.facility_provisions_chunk(
+            cursor, result.customers, on
+        )
+        result.add("facility_provisions_written", written)
+        result.add("facility_provisions_removed", removed)
     if scan:
         scan_chunk(cursor, first, last, on, result)
     # The level reads the alerts, so it comes after the scan. One rule reads the level (no

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from risk import conduct_views, group_manage_views, group_views, provision_views, views
+from risk import (
+    conduct_views,
+    facility_provision_views,
+    group_manage_views,
+    group_views,
+    provision_views,
+    views,
+)
 
 app_name = "risk"
 
@@ -37,6 +44,11 @@ urlpatterns = [
     path("provisions/", provision_views.provisions, name="provisions"),
     path("provisions/loans/", provision_views.provision_loans, name="provision-loans"),
     path("provisions/run/", provision_views.provision_run, name="provision-run"),
+    path(
+        "provisions/facilities/",
+        facility_provision_views.provision_facilities,
+        name="provision-facilities",
+    ),
     path("groups/", group_manage_views.group_list, name="group-list"),
     path("groups/new/", group_manage_views.group_create, name="group-create"),
     path("groups/<int:pk>/", group_views.group_detail, name="group-detail"),

@@ -17,6 +17,10 @@ from core.forms import apply_service_errors
 from lending import collection_selectors as selectors
 from lending import policies
 from lending.collection_forms import AssignCollectorForm, ContactAttemptForm
+from lending.collections import LEGAL_STAGE
+from lending.legal_forms import LegalCaseFilingForm
+from lending.legal_models import LegalCase
+from lending.roll_rate_selectors import roll_rates_for
 from lending.services import collections as services
 
 QUEUE_SIZE = 100
@@ -41,13 +45,22 @@ def collection_queue(request):
             "rows": rows,
             "mine": mine,
             "kpis": selectors.collection_kpis(request.user, on),
+            "roll_rates": roll_rates_for(request.user, on),
             "on": on,
         },
     )
 
 
-def _case_page(request, case, *, contact_form=None, assign_form=None, status=200):
+def _case_page(request, case, *, contact_form=None, assign_form=None, legal_form=None, status=200):
     on = business_date()
+    # A case in the legal stage files its legal case (法律诉讼) from here; once filed, a link.
+    legal_case = LegalCase.objects.filter(collection_case=case).first()
+    can_file = (
+        legal_case is None
+        and case.status == "open"
+        and case.stage.code == LEGAL_STAGE
+        and policies.may_record_legal_case(request.user, case)
+    )
     return render(
         request,
         "lending/collection_case.html",
@@ -63,6 +76,9 @@ def _case_page(request, case, *, contact_form=None, assign_form=None, status=200
             "contact_form": contact_form or ContactAttemptForm(),
             "assign_form": assign_form
             or AssignCollectorForm(initial={"collector": case.collector_id}),
+            "legal_case": legal_case,
+            "can_file": can_file,
+            "legal_form": legal_form or LegalCaseFilingForm(),
         },
         status=status,
     )

@@ -17,6 +17,7 @@ from audit.services import export_record
 from core import exports
 from core.business_date import business_date
 from core.forms import apply_service_errors
+from core.replica import reads_from_replica
 from credit.forms import ReasonForm
 from customers.selectors import officers_visible_to
 from lending import importer, policies, selectors, services
@@ -84,6 +85,7 @@ def loan_list(request):
     )
 
 
+@reads_from_replica
 def loan_export(request, fmt: str):
     if fmt not in exports.FORMATS:
         raise Http404

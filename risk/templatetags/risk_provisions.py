@@ -1,11 +1,17 @@
 """The loan page's provisions section, owned by the risk app: the loan's stage with its
-reasons, its ECL and PRC reserve, and every input they came from."""
+reasons, its ECL and PRC reserve, and every input they came from; the same for the undrawn
+amount of a facility with no loan drawn, on the facility page."""
 
 from django import template
 
 from core.business_date import business_date
 from risk import policies, provision_selectors
-from risk.provision_models import LoanProvision, ProvisionSetting, Stage
+from risk.provision_models import (
+    FacilityProvision,
+    LoanProvision,
+    ProvisionSetting,
+    Stage,
+)
 
 register = template.Library()
 
@@ -15,6 +21,16 @@ def loan_provision(loan) -> dict:
     # One query: the loan's stored figures (the nightly keeps them; none for a loan that left
     # the book or that the nightly has not reached yet).
     return {"loan": loan, "provision": LoanProvision.objects.filter(loan=loan).first()}
+
+
+@register.inclusion_tag("risk/facility_provision.html")
+def facility_provision(facility) -> dict:
+    # One query: the facility's stored figures while nothing is drawn on it (once a loan is,
+    # the loan's provision carries its undrawn amount).
+    return {
+        "facility": facility,
+        "provision": FacilityProvision.objects.filter(facility=facility).first(),
+    }
 
 
 @register.inclusion_tag("risk/provision_cards.html", takes_context=True)

@@ -105,22 +105,42 @@
       };
     });
     // A limit the bars are held to (a concentration limit): one dashed line across them.
+    // The line is named in the legend, beside the bars' name: a label at the line's end sat
+    // on the axis's figures (the category axis of horizontal bars runs downwards) or past
+    // the chart's edge, and one along the line sat on the bars.
     if (spec.limit_line && series.length) {
       var limitAxis = {};
       limitAxis[horizontal ? "xAxis" : "yAxis"] = toNumber(spec.limit_line);
-      series[0].markLine = {
-        silent: true,
+      var limitStyle = { color: cssColour("danger", "#dc3545"), type: "dashed" };
+      series.push({
+        name: spec.limit_label || "",
+        type: "line",
+        data: [],
         symbol: "none",
-        lineStyle: { color: cssColour("danger", "#dc3545"), type: "dashed" },
-        label: { formatter: spec.limit_label || "", color: text },
-        data: [limitAxis],
-      };
+        itemStyle: { color: limitStyle.color },
+        lineStyle: limitStyle,
+        markLine: {
+          silent: true,
+          symbol: "none",
+          lineStyle: limitStyle,
+          label: { show: false },
+          data: [limitAxis],
+        },
+      });
     }
     return {
       animation: false,
       textStyle: { fontFamily: window.getComputedStyle(document.body).fontFamily },
       legend: { top: 0, type: "scroll", textStyle: { color: text } },
-      grid: { top: 36, bottom: 44, left: horizontal ? 116 : 76, right: 16, containLabel: false },
+      // Horizontal bars end their value axis with a figure centred on the last tick: room
+      // for its half on the right.
+      grid: {
+        top: 36,
+        bottom: 44,
+        left: horizontal ? 116 : 76,
+        right: horizontal ? 40 : 16,
+        containLabel: false,
+      },
       tooltip: {
         trigger: "axis",
         renderMode: "richText",

@@ -234,9 +234,10 @@ def test_today_query_count(client_for, alice, django_assert_num_queries):
     client.get(reverse("today"))
     # session, user with branch, overdue, due today, this week, recently assigned,
     # complaints past SLA, what the user marked done today (to undo), the user's first open
-    # alerts and the count of all of them: the same whatever the number of follow-ups and
+    # alerts and the count of all of them, and the inspections due with their count (one
+    # query, lending.inspection_panels): the same whatever the number of follow-ups and
     # alerts.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         client.get(reverse("today"))
 
 
@@ -263,9 +264,9 @@ def test_today_query_count_for_a_manager(client_for, mary, bob, django_assert_nu
     ]
     client = client_for(mary)
     client.get(reverse("today"))
-    # The officer's ten, the open conduct alerts of her branch that a manager reviews
+    # The officer's eleven, the open conduct alerts of her branch that a manager reviews
     # (risk.conduct), and the decision queue's first rows and true total (lending): the
     # same whatever the number of follow-ups, alerts and applications.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         page = client.get(reverse("today")).content.decode()
     assert all(reverse("risk:conduct-alert", args=[alert.pk]) in page for alert in alerts)

@@ -99,11 +99,12 @@ def test_beat_task_computes_the_bank_and_every_branch_ahead(
     }
     # The manager's first view of the day reads them: no alert, pipeline or league query
     # (the tenth is the trend charts' one grouped query over the snapshots; the provision
-    # cards read the setting and the loans' provisions, two queries, and the concentration
-    # card the capital, the limits and the top exposures, three: none per row).
+    # cards read the setting, the loans' provisions and the undrawn facilities' provisions,
+    # three queries, and the concentration card the capital, the limits and the top
+    # exposures, three: none per row).
     client = client_for(mary)
     client.get(reverse("customers:list"))  # the session's first request renews it
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("dashboards:dashboard"))
     assert response.context["portfolio"]["customers"] == 2
     assert customers_shown(client_for(rita)) == 3

@@ -112,17 +112,17 @@ def test_dashboard_query_count_does_not_grow_with_the_book(
     # month, the league table's grouped figures, the migration matrix, and the alert,
     # pipeline (one each) and relationship figures now and at the comparison date), the
     # activity figures kept, and the snapshots over the period for the trend charts (one
-    # grouped query), whatever the number of loans. The provision cards add two: their
-    # figures in one aggregate and the provisioning setting in force (the minimums). The
-    # largest exposures: the tier-1 capital in force (no limits' query without one), the ten
-    # largest customers and the ten largest groups.
-    with django_assert_num_queries(31):
+    # grouped query), whatever the number of loans. The provision cards add three: the loans'
+    # figures in one aggregate, the undrawn facilities' by stage in one, and the provisioning
+    # setting in force (the minimums). The largest exposures: the tier-1 capital in force (no
+    # limits' query without one), the ten largest customers and the ten largest groups.
+    with django_assert_num_queries(32):
         client.get(reverse("dashboards:dashboard"), {"refresh": "1"})
     # Served from the kept activity figures: session, user, products, industries, the kept
     # figures, the league's officers, the book figures, the earlier snapshot, the matrix,
-    # the snapshots' trend; and the provision cards' figures and setting in force; and the
-    # largest exposures (capital, customers, groups).
-    with django_assert_num_queries(15):
+    # the snapshots' trend; and the provision cards' figures (loans, undrawn facilities) and
+    # setting in force; and the largest exposures (capital, customers, groups).
+    with django_assert_num_queries(16):
         client.get(reverse("dashboards:dashboard"))
 
 

@@ -490,9 +490,9 @@ def test_facility_page_query_count(
     url = reverse("lending:facility-detail", args=[facility.pk])
     client.get(url)
     # session, user, the facility with its figures, the limit changes, sublimits with their
-    # products' figures, collateral, guarantees, loans, applications, the history. One query
-    # per section whatever its size.
-    with django_assert_num_queries(10):
+    # products' figures, collateral, guarantees, loans, applications, the history, and the
+    # provision of its undrawn amount (risk). One query per section whatever its size.
+    with django_assert_num_queries(11):
         assert client.get(url).status_code == 200
 
 

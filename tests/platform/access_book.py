@@ -128,6 +128,8 @@ class Portfolio:
     # day, assigned by the manager to the owner, with a missed call and a promise to pay.
     inspection: object = None
     collection_case: object = None
+    # The legal case filed on that collection case (法律诉讼), with no judgment yet.
+    legal_case: object = None
 
 
 @dataclass
@@ -537,6 +539,23 @@ def _collection_case(portfolio: Portfolio):
     return case
 
 
+def _legal_case(portfolio: Portfolio):
+    """The legal case of the loan's collection case, as filed (the book's case is early in
+    its stages: the row is written as the filing would write it)."""
+    from lending.legal_models import LegalCase
+
+    return LegalCase.objects.create(
+        collection_case=portfolio.collection_case,
+        loan=portfolio.loan,
+        customer=portfolio.customer,
+        court=f"{portfolio.marker} court",
+        case_number=f"{portfolio.marker}-1",
+        filed_on=SCANNED_ON,
+        claim_amount=Decimal("50000.00"),
+        recorded_by=portfolio.owner,
+    )
+
+
 def _inspection_plan(product: LoanProduct) -> None:
     """The book's product is inspected (no plan is seeded: admins set them up)."""
     from lending.inspection_models import InspectionPlan
@@ -592,6 +611,7 @@ def build_book() -> Book:
         portfolio.alert = Alert.objects.get(loan=portfolio.loan, rule__code="dpd_1")
         portfolio.classification_proposal = _classification_proposal(users["rita"], portfolio.loan)
         portfolio.collection_case = _collection_case(portfolio)
+        portfolio.legal_case = _legal_case(portfolio)
         # After the nightly, which would otherwise classify these loans (and raise their
         # alerts) on the book's day rather than on the day they fell into loss.
         _write_offs(portfolio, product)

@@ -174,6 +174,14 @@ def _collection_case(p, book) -> dict:
     return {"pk": p.collection_case.pk}
 
 
+def _legal_case(p, book) -> dict:
+    return {"pk": p.legal_case.pk}
+
+
+def _legal_case_step(p, book) -> dict:
+    return {"pk": p.legal_case.pk, "step": "judgment"}
+
+
 def _reason(p, book) -> dict:
     return {"reason": "Access matrix"}
 
@@ -490,6 +498,7 @@ PRODUCT = {
     # officer's, and an empty form comes back with the reason (400).
     "risk:provisions": Access(roles=PROVISION_READERS),
     "risk:provision-loans": Access(roles=PROVISION_READERS),
+    "risk:provision-facilities": Access(roles=PROVISION_READERS),
     "risk:provision-run": Access(
         roles=frozenset({RISK_OFFICER}), methods=("POST",), ok=_ok(post=(400,))
     ),
@@ -591,6 +600,15 @@ PRODUCT = {
     ),
     "lending:collection-assign": customer_action(
         COLLECTION_ASSIGNERS, _collection_case, ok=_ok(post=(302,))
+    ),
+    # Legal cases (lending.policies.may_record_legal_case: whoever works the collection case).
+    # The book's case has its legal case already, and an empty step is refused: 400.
+    "lending:legal-case-open": customer_action(
+        COLLECTION_WORK, _collection_case, ok=_ok(post=(400,))
+    ),
+    "lending:legal-case": customer_page(_legal_case),
+    "lending:legal-case-step": customer_action(
+        COLLECTION_WORK, _legal_case_step, ok=_ok(post=(400,))
     ),
     # Related parties and groups (customers.policies.may_record_relations; the group page is
     # seen by whoever sees one of its members).

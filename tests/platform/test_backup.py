@@ -47,6 +47,17 @@ def django_writes_to(database_name: str):
         default.settings_dict["NAME"] = original_name
 
 
+def partitioned_tables(database: backup.Database) -> list[str]:
+    with database.connect() as connection:
+        return [
+            row[0]
+            for row in connection.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = 'public' AND c.relkind = 'p'"
+            )
+        ]
+
+
 def book_snapshot(database: backup.Database) -> dict:
     """Row counts of every table, a checksum of the key tables' rows and the sequence values."""
     with database.connect() as connection:
@@ -151,7 +162,10 @@ def test_a_seeded_book_round_trips_into_a_fresh_database(seeded_source, tools, b
     table_count = backup.restore_database(target, backup_file, tools)
     snapshot = book_snapshot(target)
     assert snapshot == source_snapshot
-    assert table_count == len(snapshot["counts"])
+    # The backup holds the rows of each table that holds rows: a partitioned table's are in
+    # its partitions (each month of the audit trail is a table of its own).
+    partitioned = set(partitioned_tables(target))
+    assert table_count == len(snapshot["counts"].keys() - partitioned)
     assert databases_named_like(seeded_source, SCRATCH_PREFIX) == {
         seeded_source.name,
         target.name,

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 
-from bench import run, synthetic_book
+from bench import book_checks, run, synthetic_book
 from credit.models import Assessment
 from customers.models import Customer, Interaction
 from lending.models import Instalment, Loan, Repayment
@@ -66,7 +66,11 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
         scale="smoke",
         loans=300,
         url="",
-        seed_timings={**tiny_book, "total": sum(tiny_book.values())},
+        seed_timings={
+            **tiny_book,
+            "total": sum(tiny_book.values()),
+            "full run after seeding": book_checks.full_run_writes(DAY0),
+        },
         day0=DAY0,
         chunk_size=100,
         workers=False,
@@ -79,7 +83,17 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     # The typical night looked only at the customers that moved, not the whole book.
     assert 0 < result["nightly"]["counts"]["customers_examined"] < 300
     assert result["warmup"]["counts"]["customers_examined"] <= 300
-    assert result["naive"]["loans"] > 0 and result["speedup"] > 0
+    # Equal work: the naive way and the set-based statement classify (and write) every loan
+    # of the same sample; the bare floor writes a row for every loan of the book.
+    equal = result["equal_work"]
+    assert result["naive"]["loans"] > 0
+    assert equal["set_based"]["loans"] >= result["naive"]["loans"]
+    assert equal["floor"]["loans"] == 300
+    assert equal["set_based_vs_naive"] > 0 and equal["full_night_vs_naive"] > 0
+    # The fixed points: a full run after the seed and after the nights writes nothing.
+    assert [check["rows_written"] for check in result["fixed_points"]] == [0, 0]
+    assert result["verdicts"]["full run of 2026-03-15 after the nights: writes 0 rows"] is True
+    assert result["shape"]["assessments_without_factor_points"] == 0
     pages = {(page["page"], page["role"]) for page in result["pages"]}
     assert ("dashboard", "manager") in pages and ("customer 360", "officer") in pages
     assert all(page["queries"] > 0 for page in result["pages"])
@@ -93,6 +107,12 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert not any("loan list" in check or "risk page" in check for check in result["verdicts"])
     text = run.render(result)
     assert "nightly recompute, typical night" in text and "p95 ms" in text
+    assert "speed-up" not in text  # the old ratio between unequal work is gone
+    fixed = text.split("fixed points (rows a full run would write; must be 0):")[1]
+    assert "met    full run of 2026-03-13 after seeding" in fixed
+    assert "met    full run of 2026-03-15 after the nights" in fixed
+    assert "set-based vs naive, per loan (equal work)" in text
+    assert "full night vs naive extrapolated" in text and "bare floor" in text
     assert result["verdicts"]["unchanged rerun writes 0 rows"] is True
     # The scan runs after a day of repayments (none may fall due on a book this small) and
     # says how many customers it looked at.

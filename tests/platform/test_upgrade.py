@@ -546,21 +546,30 @@ def _assert_todays_models_read_the_rows(alias: str, before: Book) -> None:
     )
 
 
+# The partitions of the tables split by month (core/partitions.py) are one per month that
+# holds rows, so they differ between databases by their data: the partitioned tables
+# themselves are compared, their partitions (pg_class.relispartition) are not.
 # The schema as the catalogue describes it, independent of how each object came to be.
 CATALOGUE = {
     "columns": (
         "SELECT table_name, column_name, data_type, is_nullable, column_default, "
         "character_maximum_length, numeric_precision, numeric_scale, is_identity "
-        "FROM information_schema.columns WHERE table_schema = 'public'"
+        "FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND table_name NOT IN (SELECT relname FROM pg_class WHERE relispartition)"
     ),
     "constraints": (
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-        "FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+        "FROM pg_constraint WHERE connamespace = 'public'::regnamespace "
+        "AND conrelid NOT IN (SELECT oid FROM pg_class WHERE relispartition)"
     ),
-    "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'",
+    "indexes": (
+        "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+        "AND tablename NOT IN (SELECT relname FROM pg_class WHERE relispartition)"
+    ),
     "triggers": (
         "SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger "
-        "WHERE NOT tgisinternal"
+        "WHERE NOT tgisinternal "
+        "AND tgrelid NOT IN (SELECT oid FROM pg_class WHERE relispartition)"
     ),
     "functions": (
         "SELECT proname, pg_get_function_identity_arguments(oid), md5(pg_get_functiondef(oid)) "

@@ -1,0 +1,229 @@
+# ruff: noqa: S608 -- the SQL splices only constants: the master scale, IN_CHUNK, the statuses.
+"""The ECL of the undrawn facilities of a nightly chunk's customers (risk.recompute), set-based.
+
+A live facility (approved, active or frozen, not expired) with an available amount and no
+active loan drawn on it is an off-balance-sheet loan commitment with no loan to carry its
+exposure: it gets a row of its own (risk_facilityprovision). Once a loan is drawn on it, the
+loan's EAD takes the undrawn amount over (risk.provisions) and the row goes.
+
+One query reads the facilities' available amounts (lending.facilities, as risk.provisions
+does), one the inputs of those with no active loan: the customer's worst class and days past
+due over their active loans, the notches their grade fell since the facility's start, the
+watch list and the collateral securing the facility. Each figure is the pure module's
+(risk.provisioning.facility_provision). One statement writes the rows whose inputs changed
+(or, at month end, whose figures changed) and one removes the rows of the customers'
+facilities that no longer qualify: a second run over an unchanged book writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from lending.facility_models import LIVE_STATUSES
+from lending.stages import statuses_sql
+from risk import provisioning
+from risk.provision_models import ProvisionSetting
+from risk.provisions import grade_pds, notches_down_since, undrawn_by_facility
+from risk.rules import IN_CHUNK
+
+# The grade at the facility's start is the grade the history shows on that date, as a loan's
+# grade at origination is read (risk.provisions.LOAN_INPUTS). Only constants are spliced in.
+FACILITY_INPUTS = f"""
+SELECT f.id, f.customer_id, f.expiry_date, c.grade,
+       coalesce(worst.loan_class, 1), coalesce(worst.dpd, 0),
+       {notches_down_since("f.customer_id", "f.start_date")},
+       EXISTS (SELECT 1 FROM risk_industrywatch w
+               WHERE w.industry_id = c.industry_id AND w.active),
+       coalesce(pledged.kinds, '{{}}'), coalesce(pledged.amounts, '{{}}')
+FROM lending_creditfacility f
+JOIN customers_customer c ON c.id = f.customer_id
+LEFT JOIN LATERAL (
+    SELECT max(r.final_class) AS loan_class, max(r.dpd) AS dpd
+    FROM credit_loan l JOIN risk_loanrisk r ON r.loan_id = l.id
+    WHERE l.customer_id = f.customer_id AND l.status = 'active'
+) worst ON true
+LEFT JOIN LATERAL (
+    SELECT array_agg(k.collateral_type ORDER BY k.id) AS kinds,
+           array_agg(k.value ORDER BY k.id) AS amounts
+    FROM lending_creditfacility_collateral fc
+    JOIN credit_collateral k ON k.id = fc.collateral_id
+    WHERE fc.creditfacility_id = f.id
+) pledged ON true
+WHERE f.id = ANY(%(facilities)s::bigint[])
+  AND NOT EXISTS (SELECT 1 FROM credit_loan l WHERE l.facility_id = f.id AND l.status = 'active')
+ORDER BY f.id
+"""
+
+# The nightly writes a row when its inputs change (as the loans' rows: the calendar alone
+# moves the horizon, and the nightly looks only at customers whose inputs changed); the
+# month-end run also when its figures change (it remeasures every facility as of the month's
+# last day).
+UPSERT = """
+INSERT INTO risk_facilityprovision AS p (
+    facility_id, customer_id, computed_on, setting_id, stage, reasons, loan_class, dpd, grade,
+    annual_pd, expiry_date, undrawn, collateral_value, pd, lgd, ead, ecl)
+SELECT facility_id, customer_id, computed_on, setting_id, stage, reasons::varchar(20)[],
+       loan_class, dpd, grade, annual_pd, expiry_date, undrawn, collateral_value, pd, lgd, ead,
+       ecl
+FROM unnest(
+    %(facility)s::bigint[], %(customer)s::bigint[], %(computed_on)s::date[],
+    %(setting)s::bigint[], %(stage)s::smallint[], %(reasons)s::text[],
+    %(loan_class)s::smallint[], %(dpd)s::int[], %(grade)s::varchar[], %(annual_pd)s::numeric[],
+    %(expiry_date)s::date[], %(undrawn)s::numeric[], %(collateral_value)s::numeric[],
+    %(pd)s::numeric[], %(lgd)s::numeric[], %(ead)s::numeric[], %(ecl)s::numeric[])
+    AS v(facility_id, customer_id, computed_on, setting_id, stage, reasons, loan_class, dpd,
+         grade, annual_pd, expiry_date, undrawn, collateral_value, pd, lgd, ead, ecl)
+ON CONFLICT (facility_id) DO UPDATE SET
+    computed_on = excluded.computed_on, setting_id = excluded.setting_id,
+    stage = excluded.stage, reasons = excluded.reasons, loan_class = excluded.loan_class,
+    dpd = excluded.dpd, grade = excluded.grade, annual_pd = excluded.annual_pd,
+    expiry_date = excluded.expiry_date, undrawn = excluded.undrawn,
+    collateral_value = excluded.collateral_value, pd = excluded.pd, lgd = excluded.lgd,
+    ead = excluded.ead, ecl = excluded.ecl
+WHERE (p.setting_id, p.stage, p.reasons, p.loan_class, p.grade, p.annual_pd, p.expiry_date,
+       p.undrawn, p.collateral_value{figures})
+    IS DISTINCT FROM
+      (excluded.setting_id, excluded.stage, excluded.reasons, excluded.loan_class,
+       excluded.grade, excluded.annual_pd, excluded.expiry_date, excluded.undrawn,
+       excluded.collateral_value{excluded_figures})
+"""
+FIGURES = ("dpd", "pd", "lgd", "ead", "ecl")
+UPSERT_INPUTS = UPSERT.format(figures="", excluded_figures="")
+UPSERT_FIGURES = UPSERT.format(
+    figures="".join(f", p.{name}" for name in FIGURES),
+    excluded_figures="".join(f", excluded.{name}" for name in FIGURES),
+)
+
+# The rows of the customers' facilities that no longer qualify: drawn, fully used, expired,
+# frozen out of the live statuses, closed.
+REMOVE_GONE = f"""
+DELETE FROM risk_facilityprovision p
+WHERE p.customer_id {IN_CHUNK} AND NOT p.facility_id = ANY(%(kept)s::bigint[])
+"""
+
+# Every customer with a live facility or a stored row (the month-end run's batches).
+FACILITY_CUSTOMERS = f"""
+SELECT customer_id FROM lending_creditfacility WHERE status IN {statuses_sql(LIVE_STATUSES)}
+UNION
+SELECT customer_id FROM risk_facilityprovision
+"""
+CUSTOMER_BATCH = 5_000
+
+COLUMNS = (
+    "facility",
+    "customer",
+    "computed_on",
+    "setting",
+    "stage",
+    "reasons",
+    "loan_class",
+    "dpd",
+    "grade",
+    "annual_pd",
+    "expiry_date",
+    "undrawn",
+    "collateral_value",
+    "pd",
+    "lgd",
+    "ead",
+    "ecl",
+)
+
+
+def gather_facilities(
+    cursor, customers: list[int], on: dt.date, setting
+) -> list[tuple[int, int, str, provisioning.FacilityInputs]]:
+    """(facility, customer, grade, inputs) of each of the customers' undrawn facilities with no
+    active loan drawn on it: two queries, none when no facility of theirs has an available
+    amount."""
+    available = undrawn_by_facility(customers, on)
+    if not available:
+        return []
+    pds = grade_pds(setting.ungraded_pd)
+    cursor.execute(FACILITY_INPUTS, {"facilities": list(available)})
+    gathered = []
+    for (
+        facility_id,
+        customer_id,
+        expiry,
+        grade,
+        loan_class,
+        dpd,
+        notches_down,
+        watch_listed,
+        kinds,
+        amounts,
+    ) in cursor.fetchall():
+        inputs = provisioning.FacilityInputs(
+            as_of=on,
+            expiry=expiry,
+            undrawn=available[facility_id],
+            annual_pd=pds.get(grade or "", setting.ungraded_pd),
+            loan_class=loan_class,
+            dpd=dpd,
+            notches_down=notches_down,
+            watch_listed=watch_listed,
+            collateral=tuple(zip(kinds, amounts, strict=True)),
+        )
+        gathered.append((facility_id, customer_id, grade or "", inputs))
+    return gathered
+
+
+def facility_provisions_chunk(
+    cursor, customers: list[int], on: dt.date, *, remeasure: bool = False
+) -> tuple[int, int]:
+    """Computes the ECL of the customers' undrawn facilities and stores the rows whose inputs
+    changed, or with `remeasure` (the month-end run) whose figures changed; removes the rows
+    that no longer qualify. (written, removed)."""
+    if not customers:
+        return 0, 0
+    setting = ProvisionSetting.in_force(on)
+    params = setting.parameters()
+    columns: dict[str, list] = {name: [] for name in COLUMNS}
+    for facility_id, customer_id, grade, inputs in gather_facilities(
+        cursor, customers, on, setting
+    ):
+        figures = provisioning.facility_provision(inputs, params)
+        values = {
+            "facility": facility_id,
+            "customer": customer_id,
+            "computed_on": on,
+            "setting": setting.pk,
+            "stage": figures.stage,
+            # Joined, as the loans' reasons: an array of arrays cannot be ragged.
+            "reasons": "{" + ",".join(figures.reasons) + "}",
+            "loan_class": inputs.loan_class,
+            "dpd": inputs.dpd,
+            "grade": grade,
+            "annual_pd": inputs.annual_pd,
+            "expiry_date": inputs.expiry,
+            "undrawn": inputs.undrawn,
+            "collateral_value": sum((value for _kind, value in inputs.collateral), Decimal(0)),
+            "pd": figures.pd,
+            "lgd": figures.lgd,
+            "ead": figures.ead,
+            "ecl": figures.ecl,
+        }
+        for name, value in values.items():
+            columns[name].append(value)
+    written = 0
+    if columns["facility"]:
+        cursor.execute(UPSERT_FIGURES if remeasure else UPSERT_INPUTS, columns)
+        written = cursor.rowcount
+    cursor.execute(REMOVE_GONE, {"customers": customers, "kept": columns["facility"]})
+    return written, cursor.rowcount
+
+
+def facility_provisions_refresh_all(cursor, *, on: dt.date) -> int:
+    """Every undrawn facility's ECL as of `on` (the month-end run), by batches of customers;
+    rows written."""
+    cursor.execute(FACILITY_CUSTOMERS)
+    customers = sorted(row[0] for row in cursor.fetchall())
+    written = 0
+    for start in range(0, len(customers), CUSTOMER_BATCH):
+        batch_written, _removed = facility_provisions_chunk(
+            cursor, customers[start : start + CUSTOMER_BATCH], on, remeasure=True
+        )
+        written += batch_written
+    return written
