@@ -3,6 +3,7 @@
 #   make test   run the whole test suite
 #   make backup                          dump PostgreSQL to backups/ (BACKUP_DIR=… or FILE=…)
 #   make restore FILE=… [CONFIRM=yes]    replace the database with a backup
+#   make bench [BENCH_SCALE=small|medium|full|all]   the book at scale, timed, and the cost curve
 #   make bench-model                     scorecard_fit against optbinning and one-hot LR
 PYTHON ?= python3
 VENV := .venv
@@ -53,7 +54,9 @@ lint: $(VENV)/.installed-test
 	$(PY) -m ruff format .
 
 # The book at scale, timed (bench/run.py): BENCH_SCALE=small (10,000 loans, about a minute),
-# medium (100,000) or full (1,000,000, the default). Never part of `make test`.
+# medium (100,000), full (1,000,000, the default) or all (the three in turn). Ends with the cost
+# curve once two scales have results (bench/cost_curve.py: growth per 10× of loans, projected
+# to 10 and 50 million). Never part of `make test`.
 bench: $(VENV)/.installed-run
 	$(PY) bench/run.py --scale $(BENCH_SCALE)
 

@@ -1,8 +1,11 @@
 """`make bench`: the book at scale, timed. Prints a table and writes bench/results/<scale>.json.
 
-    python bench/run.py [--scale small|medium|full|N] [--skip-workers] [--skip-http]
+    python bench/run.py [--scale small|medium|full|all|N] [--skip-workers] [--skip-http]
 
-small = 10,000 loans (about a minute), medium = 100,000, full = 1,000,000 (the default).
+small = 10,000 loans (about a minute), medium = 100,000, full = 1,000,000 (the default); all =
+the three in turn. Whenever the results of two scales or more exist, the run ends with the cost
+curve through them (bench/cost_curve.py: each figure per scale, its growth per 10× of loans,
+and its projection to 10 and 50 million loans).
 The book lives in a database of its own (crm_bench_<loans>) on the same PostgreSQL and is
 generated once by bench/seed_bench.py; later runs reuse it. Dates: the book is as of D0 (two days
 before the business date); the run works the nights that follow (after the last night a
@@ -242,19 +245,43 @@ def timed_run(job: str, on: dt.date) -> dict:
     }
 
 
-# The synthetic book's instalments fall due on days 2–30 of a month (few on the 2nd). The
-# measured nights follow days with instalments due: a night after the 31st or the 1st would
-# measure a day without repayments.
-LAST_START_DAY = 23
-FIRST_START_DAY = 3
+# The measured nights follow days on which instalments fall due. The synthetic book's
+# instalments fall due on the 28 days of the month up to its date (D0), so the days just after
+# D0 in each month, and a 31st, have none: a night after such a day would measure a quiet day
+# (it did: the typical night of a book made on a Friday followed a day with nothing paid).
+MEASURED_DAYS = 6
 
 
-def measured_days_start(carried_on: dt.date) -> dt.date:
-    """The night to start from: `carried_on`, or the 3rd of the next month when the six
-    measured days would run past the 29th."""
-    if carried_on.day > LAST_START_DAY:
-        return (carried_on.replace(day=1) + dt.timedelta(days=32)).replace(day=FIRST_START_DAY)
-    return max(carried_on, carried_on.replace(day=FIRST_START_DAY))
+def measured_days_start(carried_on: dt.date, due_per_day: dict[dt.date, int]) -> dt.date:
+    """The first night from `carried_on` whose six following days each have at least half
+    the instalments of a usual day (the median of the days with any) falling due."""
+    counts = sorted(count for count in due_per_day.values() if count)
+    if not counts:
+        return carried_on
+    usual = counts[len(counts) // 2] / 2
+    for offset in range(62):
+        start = carried_on + dt.timedelta(days=offset)
+        following = (start + dt.timedelta(days=n) for n in range(1, MEASURED_DAYS + 1))
+        if all(due_per_day.get(day, 0) >= usual for day in following):
+            return start
+    return carried_on
+
+
+def instalments_due_per_day(since: dt.date, days: int = 75) -> dict[dt.date, int]:
+    """How many unsettled instalments fall due on each day from `since` on (by the index on
+    the due date: a few thousand rows per day at a million loans)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT due_date, count(*) FROM credit_instalment
+            WHERE due_date > %s AND due_date <= %s AND NOT superseded
+            GROUP BY due_date
+            """,
+            [since, since + dt.timedelta(days=days)],
+        )
+        return dict(cursor.fetchall())
 
 
 def post_the_days_repayments(since: dt.date, on: dt.date) -> dict:
@@ -991,7 +1018,7 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
 
     last_night = JobRun.objects.aggregate(last=Max("business_date"))["last"]
     carried_on = max(day0, last_night or day0)
-    start = measured_days_start(carried_on)
+    start = measured_days_start(carried_on, instalments_due_per_day(carried_on))
 
     def night(days: int) -> dt.date:
         return start + dt.timedelta(days=days)
@@ -1092,6 +1119,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-workers", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args(argv)
+    if args.scale == ALL_SCALES:
+        return run_every_scale(args)
     loans = SCALES.get(args.scale) or int(args.scale)
     # Chunks small enough that two workers share the work at every scale.
     chunk_size = max(1000, min(20_000, loans // 16))
@@ -1111,7 +1140,43 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"{args.scale}.json").write_text(json.dumps(result, indent=1, default=str))
     print(render(result))
     print(f"\nwritten to {RESULTS / (args.scale + '.json')}")
+    print_cost_curve()
     return 0
+
+
+# BENCH_SCALE=all: small, medium and full in turn, then the cost curve through all three.
+ALL_SCALES = "all"
+
+
+def run_every_scale(args: argparse.Namespace) -> int:
+    """Each scale in a process of its own (Django binds one database per process), with the
+    same options; the curve is printed once, after the last."""
+    options = [f"--seed={args.seed}"]
+    options += ["--skip-workers"] if args.skip_workers else []
+    options += ["--skip-http"] if args.skip_http else []
+    for scale in SCALES:
+        print(f"[bench] scale {scale}", file=sys.stderr, flush=True)
+        subprocess.run(
+            [sys.executable, __file__, f"--scale={scale}", *options],
+            env={**os.environ, "BENCH_NO_CURVE": "1"},
+            check=True,
+        )
+    print_cost_curve()
+    return 0
+
+
+def print_cost_curve() -> None:
+    """How the figures grow from scale to scale (bench/cost_curve.py), once the results of at
+    least two scales exist; not from inside BENCH_SCALE=all, which prints it at its end."""
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    from bench import cost_curve
+
+    results = cost_curve.load_results(RESULTS)
+    if os.environ.get("BENCH_NO_CURVE") or len(results) < cost_curve.MIN_SCALES:
+        return
+    print()
+    print(cost_curve.render(results))
 
 
 if __name__ == "__main__":

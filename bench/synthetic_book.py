@@ -503,11 +503,12 @@ def _loans(cursor, customers_base, customers, loans, seed, today, managers):
             (id, amount, term_months, purpose, status, created_at, submitted_at, decided_at,
              decision_reason, approved_amount, approved_term_months, approved_rate,
              status_changed_at, created_by_id, customer_id, decided_by_id, reviewer_id,
-             submitted_by_id, product_id, editor_ids)
+             submitted_by_id, product_id, editor_ids, customer_officer_id, customer_branch_id)
         SELECT p.application_id, p.principal, p.term, '经营周转', 'disbursed',
                p.disbursed_on - 10, p.disbursed_on - 9, p.disbursed_on - 5, '', p.principal,
                p.term, p.annual_rate, p.disbursed_on, p.officer_id, p.customer_id,
-               m.manager_id, m.manager_id, p.officer_id, p.product_id, '{}'::bigint[]
+               m.manager_id, m.manager_id, p.officer_id, p.product_id, '{}'::bigint[],
+               p.officer_id, p.branch_id
           FROM bench_plan p JOIN bench_manager m ON m.branch_id = p.branch_id
         """
     )
@@ -516,13 +517,15 @@ def _loans(cursor, customers_base, customers, loans, seed, today, managers):
         INSERT INTO credit_loan
             (id, principal, annual_rate, term_months, repayment_method, disbursed_on,
              maturity_date, status, outstanding_principal, schedule_version, restructure_count,
-             application_id, customer_id, disbursed_by_id, product_id, months_per_period)
+             application_id, customer_id, disbursed_by_id, product_id, months_per_period,
+             customer_officer_id, customer_branch_id)
         SELECT p.loan_id, p.principal, p.annual_rate, p.term, 'equal_principal',
                p.disbursed_on, (p.disbursed_on + make_interval(months => p.term))::date,
                CASE WHEN p.paid_count = p.term THEN 'closed' ELSE 'active' END,
                CASE WHEN p.paid_count = p.term THEN 0
                     ELSE p.principal - round(p.principal / p.term, 2) * p.paid_count END,
-               1, 0, p.application_id, p.customer_id, m.manager_id, p.product_id, 1
+               1, 0, p.application_id, p.customer_id, m.manager_id, p.product_id, 1,
+               p.officer_id, p.branch_id
           FROM bench_plan p JOIN bench_manager m ON m.branch_id = p.branch_id
         """
     )
@@ -640,7 +643,7 @@ def _pipeline(cursor, customers_base, customers, seed, today, products) -> None:
             (id, amount, term_months, purpose, status, created_at, submitted_at, decided_at,
              decision_reason, approved_amount, approved_term_months, approved_rate,
              status_changed_at, created_by_id, customer_id, decided_by_id, reviewer_id,
-             submitted_by_id, product_id, editor_ids)
+             submitted_by_id, product_id, editor_ids, customer_officer_id, customer_branch_id)
         -- Explicit ids after the loans' applications: the load writes ids itself and sets
         -- the sequence at its end.
         SELECT %(first)s + row_number() OVER (ORDER BY d.customer_id, d.status),
@@ -661,7 +664,7 @@ def _pipeline(cursor, customers_base, customers, seed, today, products) -> None:
                CASE WHEN d.status IN ('under_review', 'approved', 'rejected')
                     THEN d.manager_id END,
                CASE WHEN d.status <> 'draft' THEN d.officer_id END,
-               d.product_id, '{}'::bigint[]
+               d.product_id, '{}'::bigint[], d.officer_id, d.branch_id
           FROM dated d
         """,
         {

@@ -27,6 +27,8 @@ from risk.models import Alert, LoanClass
 from risk.selectors import ALERT_SCOPE, alert_age_q, alert_past_sla_q
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+# A row's own copy of its customer's officer and branch, where it has one (applications).
+OWN_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_branch"}
 ZERO = Decimal("0")
 WINDOW_DAYS = 90
 # The columns of the book figures (and of the snapshots, which keep the same figures).
@@ -50,7 +52,11 @@ class Scope:
         scope is an officer's or a branch's, their customers' ids are gathered first (one
         indexed lookup) and the rows found by customer through its index: joining the
         customers instead would make PostgreSQL read every row of the book and keep the few
-        in scope."""
+        in scope. Applications carry their customer's officer and branch
+        (lending.customer_scope): theirs are read from those columns' indexes."""
+        if queryset.model is Application:
+            rows = scope_queryset(self.user, queryset, **OWN_SCOPE)
+            return rows.filter(customer_branch=self.branch) if self.branch else rows
         if self.user.sees_all_branches and not self.branch:
             return scope_queryset(
                 self.user,
@@ -265,7 +271,10 @@ PIPELINE_STAGES = tuple(PIPELINE_STATUSES)
 
 # Every pipeline figure in one statement over the applications in scope, gathered first
 # (MATERIALIZED): the stage at a moment is then looked up for those applications only,
-# never for every application of the book before the scope narrows it.
+# never for every application of the book before the scope narrows it. The stage at the
+# moment is each application's latest event by then, read as a join of the scope's
+# applications to their events (the planner may hash them), not a subquery run once per
+# application: an application with no event by then is in no stage, as before.
 PIPELINE = """
 WITH scoped AS MATERIALIZED ({scoped}),
 decided AS (
@@ -277,10 +286,12 @@ decided AS (
 SELECT
     (SELECT coalesce(json_object_agg(status, n), '{{}}'::json)
      FROM (SELECT status, count(*) AS n FROM scoped GROUP BY status) counts),
-    (SELECT count(*) FROM scoped s
-     WHERE (SELECT e.to_status FROM credit_applicationevent e
-            WHERE e.application_id = s.id AND e.at <= %(at)s
-            ORDER BY e.at DESC, e.id DESC LIMIT 1) = ANY(%(stages)s)),
+    (SELECT count(*) FROM (
+        SELECT DISTINCT ON (e.application_id) e.to_status
+        FROM scoped s JOIN credit_applicationevent e ON e.application_id = s.id
+        WHERE e.at <= %(at)s
+        ORDER BY e.application_id, e.at DESC, e.id DESC
+     ) latest WHERE latest.to_status = ANY(%(stages)s)),
     (SELECT count(*) FILTER (WHERE status <> 'rejected') FROM decided),
     (SELECT count(*) FILTER (WHERE status = 'rejected') FROM decided),
     (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM decided)

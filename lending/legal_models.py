@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from lending.collection_models import CollectionCase
 from lending.models import Loan, Repayment, money
@@ -101,7 +102,7 @@ class LegalCost(models.Model):
     legal_case = models.ForeignKey(
         LegalCase, verbose_name=_("legal case"), on_delete=models.CASCADE, related_name="costs"
     )
-    paid_on = models.DateField(_("paid on"))
+    paid_on = models.DateField(pgettext_lazy("legal cost", "paid on"))
     amount = money(_("amount"))
     description = models.CharField(_("what for"), max_length=200)
     recorded_by = models.ForeignKey(

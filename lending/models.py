@@ -259,6 +259,28 @@ class Application(MovedFromCredit):
         models.BigIntegerField(), verbose_name=_("edited by"), default=list, blank=True
     )
 
+    # The customer's officer and branch now, kept equal to the customer's by database
+    # triggers (lending.customer_scope): who may see the application, and an index for each
+    # scope's first page.
+    customer_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    customer_branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
     class Meta:
         db_table = "credit_application"
         verbose_name = _("loan application")
@@ -269,6 +291,18 @@ class Application(MovedFromCredit):
             models.Index(fields=["customer", "-created_at"], name="application_by_customer"),
             # The pipeline report and admin list newest first.
             models.Index(fields=["-created_at", "-id"], name="application_recent"),
+            # An officer's and a branch's pipeline report, newest first; the amount rides in
+            # the index for the report's totals.
+            models.Index(
+                fields=["customer_officer", "-created_at", "-id"],
+                include=["amount"],
+                name="application_officer_recent",
+            ),
+            models.Index(
+                fields=["customer_branch", "-created_at", "-id"],
+                include=["amount"],
+                name="application_branch_recent",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="application_amount"),
@@ -519,6 +553,28 @@ class Loan(MovedFromCredit):
         related_name="loans",
     )
 
+    # The customer's officer and branch now, kept equal to the customer's by database
+    # triggers (lending.customer_scope): who may see the loan, and an index for each
+    # scope's first page.
+    customer_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    customer_branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+
     class Meta:
         db_table = "credit_loan"
         verbose_name = _("loan")
@@ -527,6 +583,13 @@ class Loan(MovedFromCredit):
         indexes = [
             # The default order (admin's changelist): newest first from the index.
             models.Index(fields=["-disbursed_on", "-id"], name="loan_recent"),
+            # An officer's and a branch's loan list, newest first.
+            models.Index(
+                fields=["customer_officer", "-disbursed_on", "-id"], name="loan_officer_recent"
+            ),
+            models.Index(
+                fields=["customer_branch", "-disbursed_on", "-id"], name="loan_branch_recent"
+            ),
             models.Index(fields=["customer", "status"], name="loan_by_customer"),
             # The nightly job: restructured loans (observation periods) and the maturity window.
             models.Index(

@@ -33,6 +33,9 @@ from lending.stages import (
 )
 
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
+# A loan's or an application's own copy of its customer's officer and branch
+# (lending.customer_scope), indexed with the lists' order: the same rows as CUSTOMER_SCOPE.
+OWN_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_branch"}
 # The loan list's filters that take several classes or buckets at once: the non-performing
 # loans behind the dashboard's NPL figure, and every overdue loan behind its overdue ratio.
 NON_PERFORMING = "npl"
@@ -109,7 +112,7 @@ def application_get_for(user: User, pk) -> Application:
 
 
 def loans_for(user: User) -> QuerySet[Loan]:
-    return scope_queryset(user, Loan.objects.all(), **CUSTOMER_SCOPE).select_related(
+    return scope_queryset(user, Loan.objects.all(), **OWN_SCOPE).select_related(
         "customer", "product"
     )
 
@@ -122,7 +125,7 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
     if filters.get("status"):
         queryset = queryset.filter(status=filters["status"])
     if filters.get("branch"):
-        queryset = queryset.filter(customer__branch=filters["branch"])
+        queryset = queryset.filter(customer_branch=filters["branch"])
     if filters.get("product"):
         queryset = queryset.filter(product=filters["product"])
     if filters.get("industry"):
@@ -130,7 +133,7 @@ def loan_filter(queryset: QuerySet[Loan], filters: dict) -> QuerySet[Loan]:
     if filters.get("grade"):
         queryset = queryset.filter(customer__grade=filters["grade"])
     if filters.get("officer"):
-        queryset = queryset.filter(customer__officer=filters["officer"])
+        queryset = queryset.filter(customer_officer=filters["officer"])
     if filters.get("loan_class") == NON_PERFORMING:
         queryset = queryset.filter(risk__final_class__gte=loan_quality.NON_PERFORMING_FROM)
     elif filters.get("loan_class"):

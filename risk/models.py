@@ -487,13 +487,15 @@ SYSTEM_CLOSE_REASONS = (
 
 class AlertEvent(models.TextChoices):
     """What happened to an alert besides the responses: the history rows the scan writes when
-    the alert climbs or descends its indicator's ladder, the assignments, and the merge of
-    the duplicates the ladder replaced."""
+    the alert climbs or descends its indicator's ladder or its rule's severity is edited, the
+    assignments, and the merge of the duplicates the ladder replaced."""
 
     STEPPED_UP = "stepped_up", _("Severity raised")
     STEPPED_DOWN = "stepped_down", _("Severity lowered")
     ASSIGNED = "assigned", _("Assigned")
     MERGED = "merged", _("Merged into the ladder")
+    # The alert's rule had its severity edited (risk.rule_severity).
+    RULE_SEVERITY = "rule_severity", _("Severity changed with its rule")
 
 
 class AlertAction(models.Model):

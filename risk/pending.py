@@ -7,15 +7,16 @@ assessments, statements, signals, contacts. The job recomputes only those custom
 the ones the date itself moves (risk/recompute.py builds each chunk's set from this):
 
 - Changed inputs. Statement-level triggers on every table the job reads (customers, loans,
-  instalments, assessments, statements, applications, collateral and its valuations, manual
-  signals, alerts, loan risks, interactions, complaints, the industry watch list, credit bureau
-  reports, the risk level policy and the early-warning rules) upsert the customers a statement
-  touched into `risk_pendingcustomer`, whichever code wrote them (a screen, an import, admin,
-  SQL). A nightly chunk deletes its range's rows as its first statement and commits that with
-  its results, so a failed chunk leaves them for the next run. The upsert takes the row lock, so
-  a change committing while a chunk starts is either seen by that chunk or marks the
-  customer again afterwards; never lost. The job's own writes set `xindai.risk_job`, which
-  the triggers skip, so a night does not queue itself for the next one.
+  instalments, assessments, statements, applications, collateral and its valuations, the
+  collateral securing a facility, manual signals, alerts, loan risks, interactions, complaints,
+  the industry watch list, credit bureau reports, the risk level policy and the early-warning
+  rules) upsert the customers a statement touched into `risk_pendingcustomer`, whichever code
+  wrote them (a screen, an import, admin, SQL). A nightly chunk deletes its range's rows as its
+  first statement and commits that with its results, so a failed chunk leaves them for the next
+  run. The upsert takes the row lock, so a change committing while a chunk starts is either
+  seen by that chunk or marks the customer again afterwards; never lost. The job's own writes
+  set `xindai.risk_job`, which the triggers skip, so a night does not queue itself for the
+  next one.
 - The calendar. The start of each run marks the customers the dates since the previous run
   moved (`mark_calendar`): an instalment fell due unpaid; a past-due loan's days past due
   reached a threshold something depends on (a class floor, the risk level policy, a
@@ -79,6 +80,17 @@ SOURCES = [
         ("INSERT",),
         "SELECT a.customer_id FROM {rows} r JOIN credit_collateral c ON c.id = r.collateral_id "
         "JOIN credit_application a ON a.id = c.application_id",
+    ),
+    # Collateral linked to or unlinked from a facility: the ECL shares it pro rata among the
+    # loans drawn on the facility (risk.provisions), so their LGD moves. A revaluation marks
+    # the same customer through the two sources above (a facility is secured only by its
+    # customer's collateral, lending.services.facilities).
+    (
+        "facility_collateral",
+        "lending_creditfacility_collateral",
+        ("INSERT", "UPDATE", "DELETE"),
+        "SELECT f.customer_id FROM {rows} r "
+        "JOIN lending_creditfacility f ON f.id = r.creditfacility_id",
     ),
     (
         "signal",

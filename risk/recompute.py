@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from risk import contagion, exposure, facility_provisions, hooks, provisions
+from risk import contagion, exposure, facility_provisions, hooks, provisions, rule_severity
 from risk.classification import (
     CONTAGION_SHARE,
     DOUBTFUL,
@@ -535,6 +535,12 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
     from risk.models import EarlyWarningRule
 
     now = timezone.now()
+    # Open alerts whose rule's severity was edited take it first: the scan and the risk
+    # levels then read them as they now stand (risk.rule_severity).
+    result.add(
+        "alert_severities_followed",
+        rule_severity.follow_rule_severity(cursor, customers=result.customers, on=on, now=now),
+    )
     evaluation = scan_evaluation(list(EarlyWarningRule.objects.all()), now=now)
     if evaluation is None:
         return

@@ -49,7 +49,8 @@ RAISED, CLEARED, MOVED = "raised", "cleared", "moved"
 # The alerts of one indicator the change would raise, clear or move along the ladder, as the
 # scan would (risk.recompute.SCAN): a subject matching a step with no active alert, or with
 # one left open after its condition cleared, is raised; an active alert whose subject matches
-# no step clears; one whose subject now stands on another step moves to that step's rule.
+# no step clears; one whose subject now stands on another step moves to that step's rule, and
+# one whose rule's severity is edited moves to the new severity.
 RULE_OUTCOME = """,
 current AS (
     SELECT a.customer_id, a.subject, a.rule_id, a.severity, a.cleared_at
@@ -66,7 +67,9 @@ changes (customer_id, change, before, after) AS (
     FROM best b FULL JOIN current cur ON cur.subject = b.subject
     WHERE CASE WHEN b.subject IS NULL THEN cur.cleared_at IS NULL
                WHEN cur.subject IS NULL OR cur.cleared_at IS NOT NULL THEN true
-               ELSE b.rule_id <> cur.rule_id END
+               -- Another step's rule, or the same rule with its severity edited (the open
+               -- alerts take it, risk.rule_severity).
+               ELSE b.rule_id <> cur.rule_id OR b.severity <> cur.severity END
 ),
 outcome AS (
     SELECT x.*, c.name, c.branch_id

@@ -29,6 +29,21 @@ def pytest_collection_modifyitems(config, items):
     items.extend(browser)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix):
+    """Each test process's database is a copy of one migrated template (tests/
+    migrated_template.py) instead of being migrated from nothing in every process."""
+    from django.conf import settings
+
+    if request.config.getvalue("reuse_db") or request.config.getvalue("nomigrations"):
+        return
+    from tests.migrated_template import ensure_template
+
+    primary = settings.DATABASES["default"]
+    template = ensure_template(settings.DATABASE_URL, primary["NAME"])
+    primary.setdefault("TEST", {})["TEMPLATE"] = template
+
+
 PROJECT_APPS = {"accounts", "audit", "customers", "credit", "lending", "risk", "dashboards"}
 
 

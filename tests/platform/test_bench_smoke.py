@@ -92,7 +92,12 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert equal["set_based_vs_naive"] > 0 and equal["full_night_vs_naive"] > 0
     # The fixed points: a full run after the seed and after the nights writes nothing.
     assert [check["rows_written"] for check in result["fixed_points"]] == [0, 0]
-    assert result["verdicts"]["full run of 2026-03-15 after the nights: writes 0 rows"] is True
+    # The measured nights start after the days the book has nothing falling due (the 14th
+    # and 15th of a book made on the 13th): the typical night is the 17th.
+    after_nights = result["fixed_points"][1]["on"]
+    assert after_nights == "2026-03-17"
+    assert result["nightly"]["day_before"]["instalments_paid"] > 0
+    assert result["verdicts"][f"full run of {after_nights} after the nights: writes 0 rows"]
     assert result["shape"]["assessments_without_factor_points"] == 0
     pages = {(page["page"], page["role"]) for page in result["pages"]}
     assert ("dashboard", "manager") in pages and ("customer 360", "officer") in pages
@@ -110,7 +115,7 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert "speed-up" not in text  # the old ratio between unequal work is gone
     fixed = text.split("fixed points (rows a full run would write; must be 0):")[1]
     assert "met    full run of 2026-03-13 after seeding" in fixed
-    assert "met    full run of 2026-03-15 after the nights" in fixed
+    assert f"met    full run of {after_nights} after the nights" in fixed
     assert "set-based vs naive, per loan (equal work)" in text
     assert "full night vs naive extrapolated" in text and "bare floor" in text
     assert result["verdicts"]["unchanged rerun writes 0 rows"] is True
@@ -133,14 +138,24 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
 
 
 def test_measured_days_have_instalments_falling_due():
-    # Carrying on from the 30th would measure the scan after the 31st, a day nothing falls due.
-    assert run.measured_days_start(dt.date(2026, 12, 29)) == dt.date(2027, 1, 3)
-    assert run.measured_days_start(dt.date(2027, 2, 1)) == dt.date(2027, 2, 3)
-    assert run.measured_days_start(dt.date(2027, 2, 10)) == dt.date(2027, 2, 10)
-    for carried_on in (dt.date(2026, 12, 1) + dt.timedelta(days=n) for n in range(62)):
-        start = run.measured_days_start(carried_on)
+    # A book made as of Friday 4 December: its instalments fall due on the 7th to the 4th of
+    # each month, none on the 5th and 6th, nor on a 31st.
+    due = {}
+    for n in range(75):
+        day = dt.date(2026, 12, 5) + dt.timedelta(days=n)
+        due[day] = 0 if day.day in (5, 6, 31) else 1000 + n
+    # Carrying on from D0 would pay nothing before the typical night: start after the gap.
+    assert run.measured_days_start(dt.date(2026, 12, 4), due) == dt.date(2026, 12, 6)
+    # Six busy days ahead: start where the last run left off.
+    assert run.measured_days_start(dt.date(2026, 12, 10), due) == dt.date(2026, 12, 10)
+    # Late in the month the 31st is within six days: after it.
+    assert run.measured_days_start(dt.date(2026, 12, 27), due) == dt.date(2027, 1, 6)
+    for carried_on in (dt.date(2026, 12, 4) + dt.timedelta(days=n) for n in range(40)):
+        start = run.measured_days_start(carried_on, due)
         assert start >= carried_on
-        assert all(3 <= (start + dt.timedelta(days=n)).day <= 29 for n in range(7))
+        assert all(due[start + dt.timedelta(days=n)] for n in range(1, 7))
+    # A tiny book with nothing falling due measures where it is.
+    assert run.measured_days_start(dt.date(2026, 12, 4), {}) == dt.date(2026, 12, 4)
 
 
 def test_the_book_is_read_once_per_file_of_each_relation(tmp_path):
@@ -176,6 +191,15 @@ def test_a_day_of_repayments_pays_what_fell_due_on_the_performing_loans(tiny_boo
     from risk.models import LoanRisk
 
     until = DAY0 + dt.timedelta(days=31)
+    # The days the bench measures are chosen from the instalments falling due on each day.
+    per_day = run.instalments_due_per_day(DAY0)
+    assert (
+        per_day
+        and sum(per_day.values())
+        == Instalment.objects.filter(
+            superseded=False, due_date__gt=DAY0, due_date__lte=DAY0 + dt.timedelta(days=75)
+        ).count()
+    )
     late = set(LoanRisk.objects.filter(dpd__gt=0).values_list("loan_id", flat=True))
     due = Instalment.objects.filter(
         settled_on__isnull=True, superseded=False, due_date__gte=DAY0, due_date__lt=until

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 
 from dashboards import figures
+from lending import customer_scope
 from risk import alert_scope, exposure, pending
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -38,9 +39,13 @@ LATEST_INSTALL = {
     ),
     "risk.pending": (
         pending,
-        "risk/migrations/sql/0027_inspection_overdue.install.sql",
+        "risk/migrations/sql/0030_facility_collateral_marks.install.sql",
     ),
     "risk.alert_scope": (alert_scope, "risk/migrations/sql/0006_alert_customer_scope.install.sql"),
+    "lending.customer_scope": (
+        customer_scope,
+        "lending/migrations/sql/0012_loan_and_application_scope.install.sql",
+    ),
     "risk.exposure": (exposure, "risk/migrations/sql/0022_concentration_limits.install.sql"),
 }
 

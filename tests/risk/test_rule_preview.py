@@ -100,11 +100,14 @@ def test_a_lower_threshold_raises_the_alerts_of_the_customers_past_it(book, rita
     assert sample(preview) == [(RAISED, "Abe"), (RAISED, "Bo"), (RAISED, "Cal")]
     assert preview.outside_view == 0
     assert preview.total(RAISED) == 3
-    # The same proposal with an orange severity raises them orange.
+    # The same proposal with an orange severity raises them orange, and the rule's open
+    # 120-day alerts take its new severity (risk.rule_severity).
     orange = rule_change_preview(user=rita, rule=no_contact_rule(threshold=30, severity="orange"))
     assert counts(orange) == {
         (RAISED, "", "orange", "North"): 2,
         (RAISED, "", "orange", "South"): 1,
+        (MOVED, "yellow", "orange", "North"): 1,
+        (MOVED, "yellow", "orange", "South"): 1,
     }
 
 
@@ -118,6 +121,18 @@ def test_a_higher_threshold_clears_the_alerts_below_it(book, rita):
     assert sample(preview) == [(CLEARED, "Ann"), (CLEARED, "Cy")]
     # Unchanged values: the next scan changes nothing, and neither does the preview.
     assert rule_change_preview(user=rita, rule=no_contact_rule()).nothing_changes
+
+
+def test_a_new_severity_moves_the_open_alerts_of_the_rule(book, rita):
+    """The open alerts take their rule's edited severity at the next night
+    (risk.rule_severity): the preview shows them moving."""
+    preview = rule_change_preview(user=rita, rule=no_contact_rule(severity="red"))
+
+    assert counts(preview) == {
+        (MOVED, "yellow", "red", "North"): 1,
+        (MOVED, "yellow", "red", "South"): 1,
+    }
+    assert sample(preview) == [(MOVED, "Ann"), (MOVED, "Cy")]
 
 
 def test_a_step_added_to_the_ladder_moves_the_alerts_that_reach_it(book, rita):

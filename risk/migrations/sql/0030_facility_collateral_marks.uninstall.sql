@@ -1,0 +1,3 @@
+DROP TRIGGER IF EXISTS risk_pending_facility_collateral_insert ON lending_creditfacility_collateral; DROP FUNCTION IF EXISTS risk_pending_facility_collateral_insert();
+DROP TRIGGER IF EXISTS risk_pending_facility_collateral_update ON lending_creditfacility_collateral; DROP FUNCTION IF EXISTS risk_pending_facility_collateral_update();
+DROP TRIGGER IF EXISTS risk_pending_facility_collateral_delete ON lending_creditfacility_collateral; DROP FUNCTION IF EXISTS risk_pending_facility_collateral_delete();
