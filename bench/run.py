@@ -22,7 +22,10 @@ write after the seed and after the nights (bench/book_checks.py; each must be 0)
 comparisons (bench/equal_work.py): the naive way (ORM objects, one save per loan) and the
 set-based statement classifying every loan of the same 10,000-loan sample, a full night
 against the naive way extrapolated to the book, and the bare floor (one UPDATE grading and
-classifying every loan of the book) measured in the same run; the book's shape (NPL ratio,
+classifying every loan of the book) measured in the same run; where that full night goes
+(with the collections step after it): seconds, calls and share of the night per step of the
+nightly (scores, classes, exposure, provisions, collections, alerts, levels, figures) and
+per statement (QueryTimer); the book's shape (NPL ratio,
 loans overdue, customers with an open alert); the early-warning scan alone; the
 provision step over the whole book and the month-end provision run, each timed apart; the nightly
 through Celery with one worker and with two, two nights each, alternately (and the ratio),
@@ -206,23 +209,93 @@ def rows_written(counts: dict) -> int:
     return sum(int(value) for key, value in counts.items() if key not in NOT_WRITES)
 
 
+# The nightly's steps, by the function that issues a statement (the innermost one found on
+# the call stack decides): where a night goes is reported per step (QueryTimer.report).
+NIGHT_STEPS = {
+    "risk.recompute.age_past_due": "classes",
+    "risk.recompute.classify_chunk": "classes",
+    "risk.recompute.scores_chunk": "scores",
+    "risk.exposure.exposure_chunk": "exposure",
+    "risk.provisions.provisions_chunk": "provisions",
+    "risk.facility_provisions.facility_provisions_chunk": "provisions",
+    "lending.services.collections.collection_cases_refresh": "collections",
+    "lending.services.roll_rates.loan_month_end_record": "collections",
+    "risk.recompute.scan_chunk": "alerts",
+    "risk.contagion.distressed_among": "alerts",
+    "risk.contagion.mark_parties_of_changed": "alerts",
+    "risk.recompute.risk_levels_chunk": "levels",
+    "risk.hooks.chunk_begun": "figures",
+    "risk.hooks.chunk_ending": "figures",
+}
+# Whatever no step issues: the run's row, the chunk's locks and its customers.
+RUN_STEP = "run"
+
+
 class QueryTimer:
-    """Seconds spent per SQL statement (by its opening words), to show where a run goes."""
+    """Seconds and calls per SQL statement (by its opening words and the nightly's step that
+    issued it, NIGHT_STEPS), to show where a run goes."""
 
     def __init__(self):
-        self.seconds: dict[str, float] = {}
+        self.seconds: dict[tuple[str, str], float] = {}
+        self.calls: dict[tuple[str, str], int] = {}
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            key = " ".join(str(sql).split())[:90]
+            key = (_step_of_caller(), " ".join(str(sql).split())[:90])
             self.seconds[key] = self.seconds.get(key, 0.0) + time.perf_counter() - started
+            self.calls[key] = self.calls.get(key, 0) + 1
 
     def top(self, count: int = 6) -> list[tuple[str, float]]:
         ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:count]
-        return [(sql, round(seconds, 2)) for sql, seconds in ranked]
+        return [(sql, round(seconds, 2)) for (_step, sql), seconds in ranked]
+
+    def report(self, wall_seconds: float) -> dict:
+        """Per step and per statement, costliest first: seconds, calls and share of
+        `wall_seconds` (the run's wall time; what the statements leave of it is Python)."""
+        wall = max(wall_seconds, 0.000001)
+        steps: dict[str, dict] = {}
+        for (step, _sql), seconds in self.seconds.items():
+            entry = steps.setdefault(step, {"step": step, "seconds": 0.0, "calls": 0})
+            entry["seconds"] += seconds
+            entry["calls"] += self.calls[(step, _sql)]
+        in_statements = sum(self.seconds.values())
+        ranked_steps = sorted(steps.values(), key=lambda entry: -entry["seconds"])
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])
+        return {
+            "seconds": round(wall_seconds, 2),
+            "outside_statements_seconds": round(max(wall_seconds - in_statements, 0), 2),
+            "steps": [
+                {
+                    **entry,
+                    "seconds": round(entry["seconds"], 2),
+                    "share_pct": round(100 * entry["seconds"] / wall, 1),
+                }
+                for entry in ranked_steps
+            ],
+            "statements": [
+                {
+                    "step": step,
+                    "sql": sql,
+                    "seconds": round(seconds, 2),
+                    "calls": self.calls[(step, sql)],
+                    "share_pct": round(100 * seconds / wall, 1),
+                }
+                for (step, sql), seconds in ranked
+            ],
+        }
+
+
+def _step_of_caller() -> str:
+    frame = sys._getframe(2)
+    while frame is not None:
+        step = NIGHT_STEPS.get(f"{frame.f_globals.get('__name__')}.{frame.f_code.co_name}")
+        if step is not None:
+            return step
+        frame = frame.f_back
+    return RUN_STEP
 
 
 def timed_run(job: str, on: dt.date) -> dict:
@@ -242,6 +315,7 @@ def timed_run(job: str, on: dt.date) -> dict:
         "counts": run.counts,
         "status": run.status,
         "slowest_statements": timer.top(),
+        "where": timer.report(seconds),
     }
 
 
@@ -882,6 +956,34 @@ def _equal_work_lines(result: dict) -> list[str]:
     ]
 
 
+FULL_NIGHT_STATEMENTS_SHOWN = 12
+
+
+def _full_night_lines(result: dict) -> list[str]:
+    """Where a full night goes: each step's statements, then the costliest statements."""
+    full_night = result.get("full_night")
+    if not full_night:
+        return []
+    lines = [
+        "",
+        f"where a full night goes ({full_night['seconds']} s: the nightly for every customer, "
+        "then collections):",
+        f"  {'step':<14}{'seconds':>9}{'share':>8}{'calls':>8}",
+    ]
+    for step in full_night["steps"]:
+        lines.append(
+            f"  {step['step']:<14}{step['seconds']:>9}{step['share_pct']:>7}%{step['calls']:>8}"
+        )
+    lines.append(f"  {'outside SQL':<14}{full_night['outside_statements_seconds']:>9}")
+    lines.append(f"  {'seconds':>9}{'share':>8}{'calls':>7}  {'step':<12}statement")
+    for statement in full_night["statements"][:FULL_NIGHT_STATEMENTS_SHOWN]:
+        lines.append(
+            f"  {statement['seconds']:>9}{statement['share_pct']:>7}%{statement['calls']:>7}  "
+            f"{statement['step']:<12}{statement['sql']}"
+        )
+    return lines
+
+
 def _shape_lines(result: dict) -> list[str]:
     shape = result["shape"]
     alerts = ", ".join(
@@ -971,6 +1073,7 @@ def render(result: dict) -> str:
 
     lines += preview_timing.lines(result)
     lines += _fixed_point_lines(result) + _shape_lines(result)
+    lines += _full_night_lines(result)
     lines += ["", "where the typical night goes (seconds per statement):"]
     for sql, seconds in nightly.get("slowest_statements", []):
         lines.append(f"  {seconds:>7} {sql}")
@@ -1000,6 +1103,8 @@ def render(result: dict) -> str:
 def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.date,
             chunk_size: int, workers: bool, requests: int = PAGE_REQUESTS,
             http_users: tuple[int, ...] = ()) -> dict:  # fmt: skip
+    from django.db import connection
+
     from bench import book_checks, http_load
     from customers.models import Customer
 
@@ -1035,7 +1140,11 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     rerun = timed_run("risk.nightly", night(2))
     progress("unchanged rerun", rerun)
     # The fixed point: a full run of the night just worked writes nothing (rolled back).
-    full_run = {**book_checks.full_run_writes(night(2)), "when": "after the nights"}
+    # The full night is timed per statement and per step: the risk nightly's full run here,
+    # the collections step (its own beat task, every range every night) below.
+    full_night_timer = QueryTimer()
+    with connection.execute_wrapper(full_night_timer):
+        full_run = {**book_checks.full_run_writes(night(2)), "when": "after the nights"}
     progress("full run of the last night", full_run)
     naive = naive_recompute(min(NAIVE_SAMPLE, loans), night(2))
     progress("naive", naive)
@@ -1052,8 +1161,11 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     progress("provision step", provisions)
     month_end = month_end_run(night(2))
     progress("month-end provision run", month_end)
-    collected = collections_step(night(2))
+    with connection.execute_wrapper(full_night_timer):
+        collected = collections_step(night(2))
     progress("collections step", collected)
+    full_night = full_night_timer.report(full_run["seconds"] + collected["seconds"])
+    progress("where a full night goes", full_night)
     exposures = exposure_step(night(2), chunk_size)
     progress("exposure step (customers and groups)", exposures)
     book = loans_in_book()
@@ -1080,6 +1192,7 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         "month_end": month_end,
         "collections": collected,
         "exposures": exposures,
+        "full_night": full_night,
     }
     if workers:
         runs: dict[int, list[dict]] = {1: [], 2: []}

@@ -112,7 +112,8 @@ EXPOSURE_OF_CUSTOMERS = f"""
 REFRESH_CUSTOMERS = f"""
 WITH fresh AS ({EXPOSURE_OF_CUSTOMERS}),
 old AS (
-    SELECT e.customer_id, e.group_id FROM lending_customerexposure e
+    SELECT e.customer_id, e.group_id, e.outstanding, e.committed, e.undrawn, e.exposure
+    FROM lending_customerexposure e
     WHERE e.customer_id = ANY(%(customers)s::bigint[])
 ),
 written AS (
@@ -120,8 +121,13 @@ written AS (
                                           undrawn, exposure, computed_on)
     SELECT f.customer_id, f.group_id, f.outstanding, f.committed, f.undrawn, f.exposure, %(on)s
     FROM fresh f
-    WHERE f.exposure <> 0 OR f.group_id IS NOT NULL
-       OR EXISTS (SELECT 1 FROM old o WHERE o.customer_id = f.customer_id)
+    LEFT JOIN old e ON e.customer_id = f.customer_id
+    WHERE (f.exposure <> 0 OR f.group_id IS NOT NULL OR e.customer_id IS NOT NULL)
+      -- Only the rows that change are offered: a conflicting insert locks (and so writes)
+      -- the row it meets even when its update then changes nothing, every row every night.
+      AND (e.customer_id IS NULL
+           OR (e.group_id, e.outstanding, e.committed, e.undrawn, e.exposure)
+              IS DISTINCT FROM (f.group_id, f.outstanding, f.committed, f.undrawn, f.exposure))
     ON CONFLICT (customer_id) DO UPDATE
     SET group_id = EXCLUDED.group_id, outstanding = EXCLUDED.outstanding,
         committed = EXCLUDED.committed, undrawn = EXCLUDED.undrawn,

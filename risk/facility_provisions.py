@@ -24,7 +24,8 @@ from lending.facility_models import LIVE_STATUSES
 from lending.stages import statuses_sql
 from risk import provisioning
 from risk.provision_models import ProvisionSetting
-from risk.provisions import grade_pds, notches_down_since, undrawn_by_facility
+from risk.provision_statement import notches_down_since
+from risk.provisions import grade_pds, undrawn_by_facility
 from risk.rules import IN_CHUNK
 
 # The grade at the facility's start is the grade the history shows on that date, as a loan's

@@ -1,10 +1,16 @@
 """Every active loan's provisions, for the customers of a nightly chunk (risk.recompute),
-set-based: one statement gathers the inputs of all their loans and sums their remaining
-schedules (PERIODS, in double precision), one reads the collateral securing their facilities,
-one their facilities' undrawn amounts; each loan is finished in Decimal by the pure module
-(stage, EAD, LGD, PRC reserve, and the ECL from the sums: LGD × (EAD × A − B)); one statement
-writes the rows whose inputs changed and one removes the rows of loans that left the book
-(repaid or written off). A second run over an unchanged book writes nothing.
+set-based. One statement (risk.provision_statement) computes every figure of the chunk's loans
+in SQL with the pure module's arithmetic and writes the rows whose inputs changed (the month-end
+run: whose figures changed); the nightly reads the schedules only of the loans whose inputs
+changed. It leaves to the per-loan path here the few customers it cannot settle: those drawing
+on a facility that collateral secures (the collateral is allocated cent by cent), or with a
+figure near a rounding edge. That path is the one the statement replaced: one statement gathers
+the inputs of their loans and sums their remaining schedules (PERIODS, in double precision),
+one reads the collateral securing their facilities, one their facilities' undrawn amounts; each
+loan is finished in Decimal by the pure module (stage, EAD, LGD, PRC reserve, and the ECL from
+the sums: LGD × (EAD × A − B)) and one statement writes the rows. One statement removes the rows
+of loans that left the book (repaid or written off). A second run over an unchanged book writes
+nothing.
 
 risk/provisioning.py stays the reference: a figure the double precision sums leave within
 their error of a rounding edge (a few in a million) is recomputed there from the exact
@@ -25,19 +31,17 @@ from lending.facility_models import LIVE_STATUSES, CreditFacility
 from lending.loan_quality import NON_PERFORMING_FROM
 from risk import provisioning
 from risk.provision_models import ProvisionSetting
-from risk.rules import GRADES, IN_CHUNK
-
-
-def _expm1(x: str) -> str:
-    """SQL for e^x − 1 without the cancellation of exp(x) − 1 near 0 (PostgreSQL has no
-    expm1): below |x| = 0.01 the series to x^7 (error under 1e-18 of x), else exp(x) − 1
-    (relative error under 1e-14 there)."""
-    series = "1"
-    for power in range(7, 1, -1):
-        series = f"(1 + {x} / {power} * {series})"
-    series = f"{x} * {series}"
-    return f"(CASE WHEN abs({x}) < 0.01 THEN {series} ELSE exp({x}) - 1 END)"
-
+from risk.provision_statement import (
+    ON_CONFLICT_FIGURES,
+    ON_CONFLICT_INPUTS,
+    STATEMENT_FIGURES,
+    STATEMENT_INPUTS,
+    YEAR,
+    expm1_sql,
+    notches_down_since,
+    statement_parameters,
+)
+from risk.rules import IN_CHUNK
 
 # The ECL of a loan in stage 1 or 2 is Σ (S(a) − S(b)) × LGD × (EAD − owed before) × v(b) over
 # the periods (a, b] of its remaining schedule (risk.provisioning), which is
@@ -47,7 +51,6 @@ def _expm1(x: str) -> str:
 # before day 365, cut there) and for the lifetime; Python finishes each loan in Decimal
 # (loan_figures). S(t) = e^(t·ln(1 − p)), v(t) = e^(−t·ln(1 + r)), t = days / 365;
 # S(a) − S(b) = S(a) × −expm1((b − a)·ln(1 − p)) keeps its digits when the PD is small.
-YEAR = "365.0::float8"
 PERIODS = f"""
 SELECT count(*) AS periods, coalesce(bool_or(p.days = p.previous_days), false) AS repeated,
        sum(p.falls * p.discount) AS lifetime_a,
@@ -58,9 +61,9 @@ SELECT count(*) AS periods, coalesce(bool_or(p.days = p.previous_days), false) A
        max(p.days) AS last_days
 FROM (
     SELECT x.days, x.previous_days, x.owed_before,
-           exp(x.previous_days / {YEAR} * s.log_survival) * -{_expm1("x.step")} AS falls,
+           exp(x.previous_days / {YEAR} * s.log_survival) * -{expm1_sql("x.step")} AS falls,
            exp(-x.days / {YEAR} * s.log_growth) AS discount,
-           exp(least(x.previous_days, 365) / {YEAR} * s.log_survival) * -{_expm1("x.step_12")}
+           exp(least(x.previous_days, 365) / {YEAR} * s.log_survival) * -{expm1_sql("x.step_12")}
                AS falls_12,
            exp(-least(x.days, 365) / {YEAR} * s.log_growth) AS discount_12
     FROM (
@@ -90,24 +93,6 @@ FROM (
 # changed). The collateral securing the loan's facility is left out of its own: it counts
 # through the facility's share (FACILITY_COLLATERAL). Only constants are spliced in (the master
 # scale, the chunk's parameter, the statement above).
-def notches_down_since(customer_id: str, since: str) -> str:
-    """SQL: how many grades the customer (column `customer_id`, joined as `c`) has dropped
-    since the date in column `since` (the grade the history shows on that date, else the
-    value the first later change replaced, else today's grade: never changed). Only column
-    names and the master scale are spliced in."""
-    return f"""coalesce(array_position({GRADES}, nullif(c.grade, ''))
-                - array_position({GRADES}, nullif(coalesce(
-                    (SELECT h.new_value FROM risk_riskhistory h
-                     WHERE h.kind = 'grade' AND h.customer_id = {customer_id}
-                       AND h.changed_on <= {since}
-                     ORDER BY h.changed_on DESC, h.id DESC LIMIT 1),
-                    (SELECT nullif(h.old_value, '') FROM risk_riskhistory h
-                     WHERE h.kind = 'grade' AND h.customer_id = {customer_id}
-                       AND h.changed_on > {since}
-                     ORDER BY h.changed_on, h.id LIMIT 1),
-                    c.grade), '')), 0)"""
-
-
 LOAN_INPUTS = f"""
 SELECT l.id, l.customer_id, l.outstanding_principal, l.annual_rate, l.facility_id,
        coalesce(r.final_class, 1), coalesce(r.dpd, 0), c.grade,
@@ -198,27 +183,9 @@ FROM unnest(
     AS v(loan_id, customer_id, computed_on, setting_id, stage, reasons, loan_class, dpd, grade,
          annual_pd, balance, undrawn, collateral_value, pd, lgd, ead, ecl, general_reserve,
          specific_reserve)
-ON CONFLICT (loan_id) DO UPDATE SET
-    computed_on = excluded.computed_on, setting_id = excluded.setting_id,
-    stage = excluded.stage, reasons = excluded.reasons, loan_class = excluded.loan_class,
-    dpd = excluded.dpd, grade = excluded.grade, annual_pd = excluded.annual_pd,
-    balance = excluded.balance, undrawn = excluded.undrawn,
-    collateral_value = excluded.collateral_value, pd = excluded.pd, lgd = excluded.lgd,
-    ead = excluded.ead, ecl = excluded.ecl, general_reserve = excluded.general_reserve,
-    specific_reserve = excluded.specific_reserve
-WHERE (p.setting_id, p.stage, p.reasons, p.loan_class, p.grade, p.annual_pd, p.balance,
-       p.undrawn, p.collateral_value{figures})
-    IS DISTINCT FROM
-      (excluded.setting_id, excluded.stage, excluded.reasons, excluded.loan_class,
-       excluded.grade, excluded.annual_pd, excluded.balance, excluded.undrawn,
-       excluded.collateral_value{excluded_figures})
-"""
-FIGURES = ("dpd", "pd", "lgd", "ead", "ecl", "general_reserve", "specific_reserve")
-UPSERT_INPUTS = UPSERT.format(figures="", excluded_figures="")
-UPSERT_FIGURES = UPSERT.format(
-    figures="".join(f", p.{name}" for name in FIGURES),
-    excluded_figures="".join(f", excluded.{name}" for name in FIGURES),
-)
+{on_conflict}"""
+UPSERT_INPUTS = UPSERT.format(on_conflict=ON_CONFLICT_INPUTS)
+UPSERT_FIGURES = UPSERT.format(on_conflict=ON_CONFLICT_FIGURES)
 
 # Loans that left the book (repaid, written off) keep no provision.
 REMOVE_LEFT = f"""
@@ -480,6 +447,33 @@ def provisions_chunk(
         return 0, 0
     setting = ProvisionSetting.in_force(on)
     params = setting.parameters()
+    # Most loans are computed and written by one statement; it returns the customers it
+    # leaves to the per-loan path below (risk.provision_statement).
+    cursor.execute(
+        STATEMENT_FIGURES if remeasure else STATEMENT_INPUTS,
+        statement_parameters(
+            setting,
+            params,
+            grade_pds(setting.ungraded_pd),
+            undrawn_by_facility(customers, on),
+            customers,
+            on,
+            (RELATIVE_SLACK, ABSOLUTE_SLACK),
+            remeasure=remeasure,
+        ),
+    )
+    written, per_loan = cursor.fetchone()
+    if per_loan:
+        written += write_per_loan(cursor, per_loan, on, setting, params, remeasure=remeasure)
+    cursor.execute(REMOVE_LEFT, {"customers": customers})
+    return written, cursor.rowcount
+
+
+def write_per_loan(
+    cursor, customers: list[int], on: dt.date, setting, params, *, remeasure: bool
+) -> int:
+    """The customers' loans computed one by one (gather_loans, loan_figures) and the rows
+    whose inputs, or with `remeasure` figures, changed written; rows written."""
     loans = gather_loans(cursor, customers, on, setting, params)
     columns: dict[str, list] = {name: [] for name in COLUMNS}
     for loan, figures in zip(loans, loan_figures(cursor, loans, params), strict=True):
@@ -509,9 +503,7 @@ def provisions_chunk(
         }
         for name, value in values.items():
             columns[name].append(value)
-    written = 0
-    if columns["loan"]:
-        cursor.execute(UPSERT_FIGURES if remeasure else UPSERT_INPUTS, columns)
-        written = cursor.rowcount
-    cursor.execute(REMOVE_LEFT, {"customers": customers})
-    return written, cursor.rowcount
+    if not columns["loan"]:
+        return 0
+    cursor.execute(UPSERT_FIGURES if remeasure else UPSERT_INPUTS, columns)
+    return cursor.rowcount

@@ -37,7 +37,17 @@ from risk.classification import (
     SUBSTANDARD_AFTER_DAYS,
 )
 from risk.pending import JOB_SETTING
-from risk.rules import FALLING, GRADES, IN_CHUNK, INDICATORS, MEASURED, SHARED, severity_rank_sql
+from risk.rules import (
+    FALLING,
+    GRADES,
+    IN_CHUNK,
+    IN_RANGE,
+    INDICATORS,
+    MEASURED,
+    SHARED,
+    UNPAID_INSTALMENTS,
+    severity_rank_sql,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,14 +108,7 @@ ON CONFLICT (loan_id) DO NOTHING
 # its days past due grew since the override was made, the automatic class wins
 # (risk.classification.final_class).
 CLASSIFY = f"""
-WITH unpaid AS (
-    SELECT i.loan_id, min(i.due_date) AS oldest, count(*) AS overdue
-    FROM credit_instalment i
-    JOIN credit_loan l ON l.id = i.loan_id AND i.schedule_version = l.schedule_version
-    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
-      AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
-    GROUP BY i.loan_id
-),
+WITH unpaid AS ({UNPAID_INSTALMENTS}),
 observation AS (
     SELECT l.id AS loan_id,
            greatest((l.restructured_on + interval '{OBSERVATION_MONTHS} months')::date,
@@ -160,6 +163,21 @@ computed AS (
                AS automatic_class
     FROM automatic a JOIN contagion c ON c.customer_id = a.customer_id
 ),
+-- The rows whose values move, found on the chunk's own rows (read by its customer index, not
+-- the whole table joined to itself): only those are updated, and the update checks again
+-- against the row it locks, so an override saved meanwhile is not lost.
+stale AS (
+    SELECT c.*, r.final_class AS old_class
+    FROM computed c JOIN risk_loanrisk r ON r.loan_id = c.loan_id
+    WHERE r.customer_id {IN_CHUNK}
+      AND (r.dpd, r.overdue_since, r.overdue_instalments, r.automatic_class, r.final_class)
+          IS DISTINCT FROM
+          (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
+           CASE WHEN r.override_class IS NOT NULL
+                     AND (r.override_until IS NULL OR r.override_until >= %(on)s)
+                THEN greatest(r.override_class, c.automatic_class)
+                ELSE c.automatic_class END)
+),
 changed AS (
     UPDATE risk_loanrisk r
     SET dpd = c.dpd, overdue_since = c.overdue_since, overdue_instalments = c.overdue,
@@ -169,8 +187,8 @@ changed AS (
                            THEN greatest(r.override_class, c.automatic_class)
                            ELSE c.automatic_class END,
         computed_on = %(on)s
-    FROM computed c, risk_loanrisk prior
-    WHERE r.loan_id = c.loan_id AND prior.loan_id = r.loan_id
+    FROM stale c
+    WHERE r.loan_id = c.loan_id
       AND (r.dpd, r.overdue_since, r.overdue_instalments, r.automatic_class, r.final_class)
           IS DISTINCT FROM
           (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
@@ -178,8 +196,7 @@ changed AS (
                      AND (r.override_until IS NULL OR r.override_until >= %(on)s)
                 THEN greatest(r.override_class, c.automatic_class)
                 ELSE c.automatic_class END)
-    RETURNING r.loan_id, r.customer_id, prior.final_class AS old_class,
-              r.final_class AS new_class
+    RETURNING r.loan_id, r.customer_id, c.old_class, r.final_class AS new_class
 ),
 history AS (
     INSERT INTO risk_riskhistory (kind, customer_id, loan_id, changed_on, old_value, new_value,
@@ -225,14 +242,20 @@ loans AS (
       AND EXISTS (SELECT 1 FROM credit_instalment i
                   WHERE i.loan_id = l.id AND NOT i.superseded AND i.due_date < %(on)s)
 ),
+-- Per loan (LATERAL): each of the chunk's loans probes the two indexes, where a join read
+-- the whole of the paid-late index for every chunk.
 late AS (
-    SELECT l.customer_id, i.due_date, i.settled_on
-    FROM loans l JOIN credit_instalment i ON i.loan_id = l.id
-    WHERE i.settled_on IS NULL AND NOT i.superseded AND i.due_date < %(on)s
-    UNION ALL
-    SELECT l.customer_id, i.due_date, i.settled_on
-    FROM loans l JOIN credit_instalment i ON i.loan_id = l.id
-    WHERE i.settled_on > i.due_date AND NOT i.superseded AND i.due_date < %(on)s
+    SELECT l.customer_id, x.due_date, x.settled_on
+    FROM loans l
+    CROSS JOIN LATERAL (
+        SELECT i.due_date, i.settled_on FROM credit_instalment i
+        WHERE i.loan_id = l.id AND i.settled_on IS NULL AND NOT i.superseded
+          AND i.due_date < %(on)s
+        UNION ALL
+        SELECT i.due_date, i.settled_on FROM credit_instalment i
+        WHERE i.loan_id = l.id AND i.settled_on > i.due_date AND NOT i.superseded
+          AND i.due_date < %(on)s
+    ) x
 ),
 record AS (
     SELECT b.customer_id,
@@ -288,7 +311,9 @@ RISK_LEVEL_COMPUTED = f"""
 loans AS (
     SELECT r.customer_id, max(r.dpd) AS worst_dpd, max(r.final_class) AS worst_class
     FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id AND l.status = 'active'
-    WHERE r.customer_id {IN_CHUNK}
+    -- Both sides by the chunk's customers: the loans are read through their customer index
+    -- rather than every active loan of the book hashed for each chunk.
+    WHERE r.customer_id {IN_CHUNK} AND l.customer_id {IN_CHUNK}
     GROUP BY r.customer_id
 ),
 alerts AS (
@@ -316,7 +341,8 @@ computed AS (
                OR (c.grade = '' AND p.unassessed_level = 'medium')
              THEN 'medium'
              ELSE 'low'
-           END AS level
+           END AS level,
+           c.risk_level AS old_level
     FROM customers_customer c
     CROSS JOIN policy p
     LEFT JOIN loans l ON l.customer_id = c.id
@@ -328,9 +354,11 @@ WITH policy AS (SELECT * FROM risk_risklevelpolicy ORDER BY id LIMIT 1),
 {RISK_LEVEL_COMPUTED},
 changed AS (
     UPDATE customers_customer c SET risk_level = k.level
-    FROM computed k, customers_customer prior
-    WHERE c.id = k.customer_id AND prior.id = c.id AND c.risk_level <> k.level
-    RETURNING c.id, prior.risk_level AS old_level, c.risk_level AS new_level
+    FROM computed k
+    -- The chunk's customers again on the updated side, so that it reads them by their key
+    -- instead of the planner scanning every customer to join them.
+    WHERE c.id = k.customer_id AND c.id {IN_CHUNK} AND c.risk_level <> k.level
+    RETURNING c.id, k.old_level, c.risk_level AS new_level
 ),
 history AS (
     INSERT INTO risk_riskhistory (kind, customer_id, loan_id, changed_on, old_value, new_value,
@@ -392,7 +420,7 @@ SCAN = (
     + """,
 current AS MATERIALIZED (
     SELECT a.id, a.indicator, a.subject, a.rule_id, a.severity, a.sla_due_at,
-           coalesce(l.step, -1) AS step
+           coalesce(l.step, -1) AS step, a.value, a.cleared_at
     FROM risk_alert a LEFT JOIN ladder l ON l.rule_id = a.rule_id
     WHERE a.customer_id {IN_CHUNK} AND a.status IN ('open', 'acknowledged', 'in_progress')
 ),
@@ -409,6 +437,10 @@ raised AS (
     FROM best b
     JOIN customers_customer c ON c.id = b.customer_id
     LEFT JOIN current cur ON cur.indicator = b.indicator AND cur.subject = b.subject
+    -- Only what the update below would change: an alert found again as it stands is not
+    -- offered, since a conflicting insert locks, and so writes, the row it meets.
+    WHERE cur.id IS NULL OR cur.rule_id IS DISTINCT FROM b.rule_id
+       OR cur.value IS DISTINCT FROM b.value OR cur.cleared_at IS NOT NULL
     -- The partial unique index allows one active alert per (indicator, subject): an alert
     -- that is already open takes the rule of the step it stands on now, and the new value
     -- with the business date it was found on, only when one of them changed (the value it
@@ -472,6 +504,8 @@ class ChunkResult:
     skipped: bool = False
     # The customers the chunk works on (select_chunk), bound into every statement.
     customers: list[int] = field(default_factory=list)
+    # Every customer of the range (a full run): the statements read the range (chunk_sql).
+    whole_range: bool = False
 
     def add(self, key: str, value: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + value
@@ -496,18 +530,45 @@ def select_chunk(
     template = CHUNK_FULL if full else CHUNK_CHANGED
     cursor.execute(template.format(pending=pending), {"first": first, "last": last})
     result.customers = sorted(row[0] for row in cursor.fetchall())
+    result.whole_range = full
     result.add("customers_examined", len(result.customers))
 
 
+def chunk_sql(sql: str, result: ChunkResult) -> str:
+    """`sql` as the chunk runs it: a full chunk's statements select its customers by the
+    range of ids (IN_RANGE) instead of the array of every one of them, the same rows (a full
+    chunk holds every customer of its range). With thousands of ids bound into each of
+    its customer conditions, a statement spent more time planning than running (an estimate
+    per id and per partition of the history), and the planner scanned whole tables, filtering
+    by the array, where the range reads the chunk's part of the customer index."""
+    return sql.replace(IN_CHUNK, IN_RANGE) if result.whole_range else sql
+
+
 def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+    classify_chunk(cursor, first, last, on, result)
+    scores_chunk(cursor, first, last, on, result)
+
+
+def age_past_due(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+    cursor.execute(AGE_PAST_DUE, _params(first, last, on, result))
+    result.add("loans_aged", cursor.rowcount)
+
+
+def classify_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
     params = _params(first, last, on, result)
-    cursor.execute(ENSURE_LOAN_RISK, params)
+    cursor.execute(chunk_sql(ENSURE_LOAN_RISK, result), params)
     result.add("loans_added", cursor.rowcount)
-    cursor.execute(CLASSIFY, params)
+    cursor.execute(chunk_sql(CLASSIFY, result), params)
     loans_changed, class_changes = cursor.fetchone()
     result.add("loans_changed", loans_changed)
     result.add("class_changes", class_changes)
-    cursor.execute(STALE_SCORES, params)
+
+
+def scores_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+    """The customers whose repayment record moved are scored again, and the grade and score
+    history follows the latest assessments."""
+    params = _params(first, last, on, result)
+    cursor.execute(chunk_sql(STALE_SCORES, result), params)
     stale = {
         customer_id: {
             "late_payments_12m": late_12,
@@ -522,12 +583,12 @@ def recompute_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkRes
         from credit.services import assessments_refresh_many
 
         result.add("scores_refreshed", assessments_refresh_many(stale, on=on))
-    cursor.execute(GRADE_AND_SCORE_HISTORY, params)
+    cursor.execute(chunk_sql(GRADE_AND_SCORE_HISTORY, result), params)
     result.add("grade_history", cursor.rowcount)
 
 
 def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
-    cursor.execute(RISK_LEVEL, _params(first, last, on, result))
+    cursor.execute(chunk_sql(RISK_LEVEL, result), _params(first, last, on, result))
     result.add("risk_level_changes", cursor.fetchone()[0])
 
 
@@ -547,7 +608,7 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
     query, rule_params = evaluation
     params = {**_params(first, last, on, result), "now": now, **rule_params}
     statement = SCAN.format(query=query, IN_CHUNK=IN_CHUNK, shared=SHARED_IN_SCAN)
-    cursor.execute(statement, params)
+    cursor.execute(chunk_sql(statement, result), params)
     raised, updated, cleared, stepped, red = cursor.fetchone()
     result.add("alerts_raised", raised)
     result.add("alerts_updated", updated)
@@ -675,8 +736,7 @@ def process_chunk(
         hooks.chunk_begun(cursor)
         select_chunk(cursor, first, last, full=full, take_pending=recompute, result=result)
         if recompute:
-            cursor.execute(AGE_PAST_DUE, _params(first, last, on, result))
-            result.add("loans_aged", cursor.rowcount)
+            age_past_due(cursor, first, last, on, result)
         if result.customers:
             _work(cursor, first, last, on, result, scan=scan, recompute=recompute)
         if result.new_red_alerts:

@@ -24,6 +24,9 @@ GRADES = "ARRAY[" + ",".join(f"'{grade}'" for grade in MASTER_SCALE) + "]"
 # range (risk/recompute.py selects them at the start of each chunk). An array parameter, so
 # that every statement reads them through its customer index with an exact row estimate.
 IN_CHUNK = "= ANY(%(customers)s::bigint[])"
+# The same customers when the chunk holds every customer of its range, %(first)s to %(last)s
+# (a full run): risk.recompute.chunk_sql puts it in IN_CHUNK's place.
+IN_RANGE = "BETWEEN %(first)s AND %(last)s"
 # The alert severities (risk.models.Severity's values) ranked from the mildest: a worse
 # alert, or a policy's "from this severity on", compares by rank.
 SEVERITY_RANK = {"yellow": 1, "orange": 2, "red": 3}
@@ -73,14 +76,19 @@ LATEST_STATEMENT = f"""
 # and how many, from the loan's current schedule (the same definition as the nightly's
 # classification, risk.recompute.CLASSIFY). Read from the schedule, not from the loan's risk
 # row, so a scan in the day after a payment finds the days past due the payment left rather
-# than those of the night before (partial index instalment_unpaid).
+# than those of the night before. Per loan through the partial index instalment_unpaid: a
+# chunk reads its own loans' unpaid instalments, never every unpaid instalment of the book
+# (which a join would, the planner taking most past instalments for unpaid).
 UNPAID_INSTALMENTS = f"""
-    SELECT l.customer_id, l.id AS loan_id, min(i.due_date) AS oldest, count(*) AS overdue
+    SELECT l.customer_id, l.id AS loan_id, u.oldest, u.overdue
     FROM credit_loan l
-    JOIN credit_instalment i ON i.loan_id = l.id AND i.schedule_version = l.schedule_version
-    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
-      AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
-    GROUP BY l.customer_id, l.id
+    CROSS JOIN LATERAL (
+        SELECT min(i.due_date) AS oldest, count(*) AS overdue
+        FROM credit_instalment i
+        WHERE i.loan_id = l.id AND i.schedule_version = l.schedule_version
+          AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
+    ) u
+    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active' AND u.overdue > 0
 """
 
 # Each customer's latest credit bureau report (credit.bureau), with the overdue months of
@@ -211,23 +219,27 @@ INDICATORS: dict[str, str] = {
           AND 1 - coalesce(latest.revenue, latest.annual_income)
                   / latest.previous_income > %(threshold)s
     """,
-    # Outstanding principal over the current value of the loan's collateral.
-    # (The loans read once and joined to their collateral: a loan without any has no ratio.)
+    # Outstanding principal over the current value of the loan's collateral: a loan without
+    # any has no ratio. Each loan sums its own collateral through the application's index
+    # (LATERAL), where a join hashed every collateral item of the book for each chunk.
     "ltv_limit": f"""
         SELECT l.customer_id, l.id, 'loan:' || l.id,
-               round(l.outstanding_principal / sum(c.value), 4)::text
+               round(l.outstanding_principal / cv.total, 4)::text
         FROM credit_loan l
-        JOIN credit_collateral c ON c.application_id = l.application_id
+        CROSS JOIN LATERAL (SELECT sum(c.value) AS total FROM credit_collateral c
+                            WHERE c.application_id = l.application_id) cv
         WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
-        GROUP BY l.customer_id, l.id, l.outstanding_principal
-        HAVING sum(c.value) > 0 AND l.outstanding_principal / sum(c.value) > %(threshold)s
+          AND cv.total > 0 AND l.outstanding_principal / cv.total > %(threshold)s
     """,
     # A collateral item revalued down by more than the threshold share.
     "collateral_down": f"""
         SELECT l.customer_id, l.id, 'loan:' || l.id,
                round(max(1 - v.value / v.previous), 4)::text
         FROM credit_loan l
-        JOIN credit_collateral c ON c.application_id = l.application_id
+        -- The loan's own collateral through the application's index (OFFSET 0 keeps the
+        -- planner from turning it back into a join hashing every item of the book).
+        CROSS JOIN LATERAL (SELECT k.id FROM credit_collateral k
+                            WHERE k.application_id = l.application_id OFFSET 0) c
         CROSS JOIN LATERAL (
             SELECT cv.value,
                    lag(cv.value) OVER (ORDER BY cv.valued_on, cv.id) AS previous,

@@ -119,6 +119,23 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert "set-based vs naive, per loan (equal work)" in text
     assert "full night vs naive extrapolated" in text and "bare floor" in text
     assert result["verdicts"]["unchanged rerun writes 0 rows"] is True
+    # Where the full night goes: every step of the nightly (and collections) has its
+    # statements, counted and timed, within the night's wall time.
+    full_night = result["full_night"]
+    steps = {step["step"]: step for step in full_night["steps"]}
+    assert set(run.NIGHT_STEPS.values()) <= set(steps)
+    assert all(step["calls"] > 0 for step in steps.values())
+    in_statements = sum(step["seconds"] for step in steps.values())
+    assert in_statements <= full_night["seconds"] + 0.05
+
+    # Each statement is counted under the step that issued it.
+    def steps_of(opening: str) -> set[str]:
+        return {s["step"] for s in full_night["statements"] if s["sql"].startswith(opening)}
+
+    assert steps_of("WITH unpaid AS (") == {"classes"}
+    assert steps_of("WITH latest AS ( SELECT DISTINCT ON") == {"scores"}
+    assert steps_of("WITH policy AS (SELECT * FROM risk_risklevelpolicy") == {"levels"}
+    assert "where a full night goes" in text
     # The scan runs after a day of repayments (none may fall due on a book this small) and
     # says how many customers it looked at.
     assert "instalments_paid" in result["scan"]["day_before"]

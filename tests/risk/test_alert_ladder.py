@@ -290,3 +290,31 @@ def test_climbing_to_red_mails_the_officer_the_value_with_its_unit(
     with django_capture_on_commit_callbacks(execute=True):
         night(dt.date(2025, 5, 13))  # still red: no second mail
     assert not [message for message in mail.outbox if "Red alert" in message.subject]
+
+
+def test_an_alert_left_open_when_cleared_is_live_again_when_found_again(alice, graded_customer):
+    # A rule that does not resolve its alerts: when the condition clears the alert stays open,
+    # marked cleared; when the same condition is met again (same rule, same value) the alert
+    # is live again, not left looking cleared.
+    from risk import services
+    from risk.models import ManualSignal
+
+    EarlyWarningRule.objects.filter(indicator="signal_lawsuit").update(auto_resolve=False)
+    on = dt.date(2025, 4, 12)
+    signal = services.signal_raise(
+        actor=alice, signal=ManualSignal(customer=graded_customer, kind="lawsuit", note="Court")
+    )
+    night(on)
+    alert = Alert.objects.get(indicator="signal_lawsuit", customer=graded_customer)
+    assert (alert.status, alert.value, alert.cleared_at) == ("open", "1", None)
+    services.signal_withdraw(actor=alice, signal=signal)
+    night(on)
+    alert.refresh_from_db()
+    assert alert.status == "open" and alert.cleared_at is not None
+    services.signal_raise(
+        actor=alice, signal=ManualSignal(customer=graded_customer, kind="lawsuit", note="Again")
+    )
+    night(on)
+    alert.refresh_from_db()
+    assert (alert.status, alert.value, alert.cleared_at) == ("open", "1", None)
+    assert Alert.objects.filter(indicator="signal_lawsuit").count() == 1

@@ -9,7 +9,9 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Min
+from django.test.utils import CaptureQueriesContext
 
 from bench import synthetic_book
 from customers.grades import GRADES
@@ -302,3 +304,42 @@ def test_allocation_pro_rata_adds_up_to_the_value():
         Decimal("5.00"),
         Decimal("5.00"),
     ]
+
+
+def chunk_statements(customers: list[int]) -> list[str]:
+    """The statements one nightly chunk's provision step issues for the customers."""
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        provisions.provisions_chunk(cursor, customers, NIGHT, remeasure=True)
+    return [query["sql"] for query in queries]
+
+
+def test_a_chunk_costs_the_same_few_statements_whatever_its_size(generated_book):
+    """One statement computes and writes the loans of a chunk, however many: the per-loan path
+    is only for customers drawing on a facility that collateral secures (the test above has
+    them), so with the facilities' collateral released every loan is the statement's, the
+    undrawn amounts of the facilities included."""
+    jobs.run_synchronously(jobs.NIGHTLY, NIGHT, full=True)
+    for facility in CreditFacility.objects.filter(collateral__isnull=False).distinct():
+        facility.collateral.clear()
+    active = Loan.objects.filter(status="active")
+    customers = sorted(set(active.values_list("customer_id", flat=True)))
+    LoanProvision.objects.all().delete()
+    few, many = chunk_statements(customers[:2]), chunk_statements(customers[2:])
+    assert len(few) == len(many) <= 5, many
+    assert not any("FROM unnest" in sql for sql in many), "a loan took the per-loan path"
+    assert LoanProvision.objects.count() == active.count()
+    expected = assert_stored_equal_pure(NIGHT)
+    assert sum(1 for inputs, _figures in expected.values() if inputs.undrawn) >= 3
+
+
+def test_the_nightly_remeasures_only_the_loans_whose_inputs_changed(generated_book):
+    jobs.run_synchronously(jobs.NIGHTLY, NIGHT, full=True)
+    loan = Loan.objects.filter(status="active", facility__isnull=True).order_by("pk").first()
+    before = LoanProvision.objects.get(loan=loan)
+    halved = (loan.outstanding_principal / 2).quantize(Decimal("0.01"))
+    Loan.objects.filter(pk=loan.pk).update(outstanding_principal=halved)
+    again = jobs.run_synchronously(jobs.NIGHTLY, NIGHT, full=True)
+    assert again.counts.get("provisions_written", 0) >= 1
+    after = LoanProvision.objects.get(loan=loan)
+    assert after.balance == halved and after.general_reserve < before.general_reserve
+    assert_stored_equal_pure(NIGHT)
