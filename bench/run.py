@@ -540,7 +540,9 @@ def exposure_step(on: dt.date, chunk_size: int) -> dict:
         cursor.execute("DELETE FROM lending_groupexposure")
         cursor.execute("DELETE FROM lending_customerexposure")
         for first in range(0, len(ids), chunk_size):
-            rows, changed = refresh_exposures(cursor, ids[first : first + chunk_size], on)
+            chunk = ids[first : first + chunk_size]
+            # Every customer of the chunk's range, as a full night's chunk reads it.
+            rows, changed = refresh_exposures(cursor, chunk, on, id_range=(chunk[0], chunk[-1]))
             written += rows
             groups += len(changed)
         transaction.set_rollback(True)

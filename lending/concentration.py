@@ -59,6 +59,14 @@ BREACH_DECIDED_AT = "head_office_committee"
 
 _LIVE = ", ".join(f"'{status}'" for status in LIVE_STATUSES)
 
+# The customers' condition in the statements below: the array %(customers)s.
+IN_CUSTOMERS = "= ANY(%(customers)s::bigint[])"
+# The same customers when they are every customer with an id from %(first)s to %(last)s (a
+# full chunk of the nightly): with thousands of ids bound in, the planner scanned whole
+# tables (loans, applications, facilities, exposures) filtering by the array; the range reads
+# the chunk's part of each customer index (risk.recompute.chunk_sql does the same).
+IN_RANGE = "BETWEEN %(first)s AND %(last)s"
+
 # Each customer of %(customers)s (an array) with their figures (see the module's docstring).
 # A facility's utilisation is lending.facilities.utilisation_expression written for a set: a
 # one-off facility counts the principal disbursed, a revolving one what is outstanding, both
@@ -71,17 +79,20 @@ EXPOSURE_OF_CUSTOMERS = f"""
            coalesce(lo.outstanding, 0) + coalesce(ap.committed, 0) + coalesce(fa.undrawn, 0)
                AS exposure
     FROM unnest(%(customers)s::bigint[]) c (id)
-    LEFT JOIN customers_customergroupmember m ON m.customer_id = c.id
+    -- Bounded by the customers' condition too, so that a range reads the chunk's part of the
+    -- members' customer index rather than every member (the join alone does not bound it).
+    LEFT JOIN customers_customergroupmember m
+        ON m.customer_id = c.id AND m.customer_id {IN_CUSTOMERS}
     LEFT JOIN (
         SELECT l.customer_id, sum(l.outstanding_principal) AS outstanding
         FROM credit_loan l
-        WHERE l.customer_id = ANY(%(customers)s::bigint[]) AND l.status = 'active'
+        WHERE l.customer_id {IN_CUSTOMERS} AND l.status = 'active'
         GROUP BY l.customer_id
     ) lo ON lo.customer_id = c.id
     LEFT JOIN (
         SELECT a.customer_id, sum(a.approved_amount) AS committed
         FROM credit_application a
-        WHERE a.customer_id = ANY(%(customers)s::bigint[]) AND a.status = 'approved'
+        WHERE a.customer_id {IN_CUSTOMERS} AND a.status = 'approved'
           AND a.facility_id IS NULL
         GROUP BY a.customer_id
     ) ap ON ap.customer_id = c.id
@@ -100,7 +111,7 @@ EXPOSURE_OF_CUSTOMERS = f"""
             SELECT sum(a.approved_amount) AS pending
             FROM credit_application a WHERE a.facility_id = f.id AND a.status = 'approved'
         ) da ON true
-        WHERE f.customer_id = ANY(%(customers)s::bigint[])
+        WHERE f.customer_id {IN_CUSTOMERS}
           AND f.status IN ({_LIVE}) AND f.expiry_date >= %(on)s
         GROUP BY f.customer_id
     ) fa ON fa.customer_id = c.id
@@ -114,7 +125,7 @@ WITH fresh AS ({EXPOSURE_OF_CUSTOMERS}),
 old AS (
     SELECT e.customer_id, e.group_id, e.outstanding, e.committed, e.undrawn, e.exposure
     FROM lending_customerexposure e
-    WHERE e.customer_id = ANY(%(customers)s::bigint[])
+    WHERE e.customer_id {IN_CUSTOMERS}
 ),
 written AS (
     INSERT INTO lending_customerexposure (customer_id, group_id, outstanding, committed,
@@ -179,12 +190,23 @@ SELECT coalesce(array_agg(group_id), '{}') FROM written
 """
 
 
-def refresh_exposures(cursor, customer_ids: list[int], on: dt.date) -> tuple[int, list[int]]:
+def refresh_exposures(
+    cursor, customer_ids: list[int], on: dt.date, *, id_range: tuple[int, int] | None = None
+) -> tuple[int, list[int]]:
     """The nightly's step over one chunk: the customers' rows, then their groups' rows.
-    Answers how many customer rows were written and the groups whose exposure changed."""
+    Answers how many customer rows were written and the groups whose exposure changed.
+
+    `id_range` (first, last) says that `customer_ids` are every customer with an id in that
+    range (a full chunk of the nightly): the statements then read the range, the same rows
+    (see IN_RANGE)."""
     if not customer_ids:
         return 0, []
-    cursor.execute(REFRESH_CUSTOMERS, {"customers": customer_ids, "on": on})
+    statement = REFRESH_CUSTOMERS
+    params = {"customers": customer_ids, "on": on}
+    if id_range is not None:
+        statement = statement.replace(IN_CUSTOMERS, IN_RANGE)
+        params["first"], params["last"] = id_range
+    cursor.execute(statement, params)
     written, groups = cursor.fetchone()
     if not groups:
         return written, []

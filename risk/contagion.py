@@ -18,12 +18,7 @@ from __future__ import annotations
 
 from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 from risk.pending import JOB_SETTING, TABLE
-from risk.rules import distressed_sql
-
-# The customers of `ids` (an array parameter) in distress now.
-DISTRESSED_AMONG = f"""
-    SELECT c.id FROM unnest(%(ids)s::bigint[]) c (id) WHERE {distressed_sql("c.id")}
-"""
+from risk.rules import DISTRESSED_IN_CHUNK, IN_CHUNK, IN_RANGE
 
 # The other ends of the active links of `ids`, marked pending.
 MARK_PARTIES = f"""
@@ -39,10 +34,15 @@ MARK_PARTIES = f"""
 """
 
 
-def distressed_among(cursor, customer_ids: list[int]) -> set[int]:
-    if not customer_ids:
+def distressed_among(cursor, first: int, last: int, result) -> set[int]:
+    """The customers of the chunk (`result`, a risk.recompute.ChunkResult over ids `first` to
+    `last`) in distress now. A full chunk reads its range, as risk.recompute.chunk_sql does."""
+    if not result.customers:
         return set()
-    cursor.execute(DISTRESSED_AMONG, {"ids": customer_ids})
+    sql = DISTRESSED_IN_CHUNK
+    if result.whole_range:
+        sql = sql.replace(IN_CHUNK, IN_RANGE)
+    cursor.execute(sql, {"customers": result.customers, "first": first, "last": last})
     return {row[0] for row in cursor.fetchall()}
 
 

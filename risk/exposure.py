@@ -96,9 +96,14 @@ def uninstall_sql() -> str:
     )
 
 
-def exposure_chunk(cursor, customer_ids: list[int], on: dt.date, result) -> None:
-    """The chunk's step; its counters say how many customer and group rows it wrote."""
-    written, groups = refresh_exposures(cursor, customer_ids, on)
+def exposure_chunk(cursor, first: int, last: int, on: dt.date, result) -> None:
+    """The chunk's step (`result`, a risk.recompute.ChunkResult over ids `first` to `last`);
+    its counters say how many customer and group rows it wrote. A full chunk's statements
+    read its range, as risk.recompute.chunk_sql makes the others do."""
+    customer_ids = result.customers
+    written, groups = refresh_exposures(
+        cursor, customer_ids, on, id_range=(first, last) if result.whole_range else None
+    )
     if groups:
         cursor.execute(MARK_MEMBERS, {"groups": groups, "customers": customer_ids})
     result.add("exposures_written", written)

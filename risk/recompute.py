@@ -756,12 +756,12 @@ def process_chunk(
 def _work(cursor, first, last, on, result: ChunkResult, *, scan: bool, recompute: bool) -> None:
     # The contagion rule reads the related parties' distress: whose distress this chunk moves,
     # their parties are marked to be looked at again (risk.contagion).
-    distressed_before = contagion.distressed_among(cursor, result.customers)
+    distressed_before = contagion.distressed_among(cursor, first, last, result)
     # The stored exposures first: the concentration rules of the scan read them (risk.exposure).
-    exposure.exposure_chunk(cursor, result.customers, on, result)
+    exposure.exposure_chunk(cursor, first, last, on, result)
     _work_chunk(cursor, first, last, on, result, scan=scan, recompute=recompute)
     contagion.mark_parties_of_changed(
-        cursor, distressed_before, contagion.distressed_among(cursor, result.customers)
+        cursor, distressed_before, contagion.distressed_among(cursor, first, last, result)
     )
 
 

@@ -90,6 +90,41 @@ def test_a_second_run_with_nothing_changed_writes_no_contagion_marks(
 
 
 @pytest.fixture
+def earlier_guarantor(alice, business_day):
+    """The borrower's guarantor, created before them (a lower id: an earlier range of a night)."""
+    business_day(dt.date(2025, 1, 5))
+    return factories.individual(alice, name="担保人")
+
+
+def test_a_full_night_marks_the_party_in_a_range_already_done(
+    alice, earlier_guarantor, risky_loan, business_day
+):
+    assert earlier_guarantor.pk < risky_loan.customer_id
+    business_day(dt.date(2025, 1, 20))
+    relation_services.relation_record(
+        actor=alice,
+        from_customer=earlier_guarantor,
+        to_customer=risky_loan.customer,
+        kind=RelationKind.GUARANTOR_OF,
+        started_on=dt.date(2025, 1, 15),
+        evidence="Guarantee contract",
+    )
+    business_day(dt.date(2025, 2, 1))
+    _night(dt.date(2025, 2, 1))
+    business_day(NON_PERFORMING_ON)
+    # A full night, one customer a chunk: the guarantor's chunk runs before the borrower's loan
+    # turns substandard in theirs (a chunk selecting its customers by range).
+    run = jobs.run_synchronously(jobs.NIGHTLY, NON_PERFORMING_ON, chunk_size=1, full=True)
+    assert run.status == "done", run.failures
+    assert not _contagion_alerts(earlier_guarantor).exists()
+    # The borrower's chunk saw their distress move and marked the guarantor for the next run.
+    assert PendingCustomer.objects.filter(customer_id=earlier_guarantor.pk).exists()
+    _night(NON_PERFORMING_ON)
+    assert _contagion_alerts(earlier_guarantor).get().value == "1"
+    assert not PendingCustomer.objects.filter(customer_id=earlier_guarantor.pk).exists()
+
+
+@pytest.fixture
 def group(alice, bob, mary):
     """A North group: two of alice's enterprises and one of bob's."""
     members = [

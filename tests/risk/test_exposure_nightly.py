@@ -135,6 +135,27 @@ def test_the_nightly_exposure_equals_a_direct_computation(book):
     assert GroupExposure.objects.get(group=group).exposure == sum(_directly(ids[1:3]).values())
 
 
+def test_a_full_night_rebuilds_every_stored_exposure_chunk_by_chunk(book):
+    customers, group = book["customers"], book["group"]
+    ids = [customer.pk for customer in customers]
+    # The decisions added their amounts to the stored rows as they went; without those rows
+    # (a restored database, say) only the night's computation can bring them back.
+    CustomerExposure.objects.all().delete()
+    GroupExposure.objects.all().delete()
+    # Two customers a chunk: each chunk selects its customers by its range of ids.
+    run = jobs.run_synchronously(jobs.NIGHTLY, ON, chunk_size=2, full=True)
+    assert run.status == "done", run.failures
+    stored = dict(CustomerExposure.objects.values_list("customer_id", "exposure"))
+    expected = _directly(ids)
+    assert {pk: stored.get(pk, Decimal("0")) for pk in ids} == expected
+    assert sum(1 for pk in ids if expected[pk] > 0) >= 4
+    # The members' rows carry their group, and the group's row sums them.
+    assert set(
+        CustomerExposure.objects.filter(group=group).values_list("customer_id", flat=True)
+    ) == set(ids[:3])
+    assert GroupExposure.objects.get(group=group).exposure == sum(expected[pk] for pk in ids[:3])
+
+
 def _alerts(indicator):
     return set(
         Alert.objects.filter(indicator=indicator, status__in=ACTIVE_ALERT_STATUSES).values_list(
