@@ -1,4 +1,4 @@
-# ruff: noqa: S608 -- the SQL splices only constants: the master scale, IN_CHUNK, the statuses.
+# ruff: noqa: S608 -- the SQL splices only constants: the master scale, the statuses, a kind.
 """The ECL of the undrawn facilities of a nightly chunk's customers (risk.recompute), set-based.
 
 A live facility (approved, active or frozen, not expired) with an available amount and no
@@ -6,12 +6,13 @@ active loan drawn on it is an off-balance-sheet loan commitment with no loan to 
 exposure: it gets a row of its own (risk_facilityprovision). Once a loan is drawn on it, the
 loan's EAD takes the undrawn amount over (risk.provisions) and the row goes.
 
-One query reads the facilities' available amounts (lending.facilities, as risk.provisions
-does), one the inputs of those with no active loan: the customer's worst class and days past
-due over their active loans, the notches their grade fell since the facility's start, the
-watch list and the collateral securing the facility. Each figure is the pure module's
-(risk.provisioning.facility_provision). One statement writes the rows whose inputs changed
-(or, at month end, whose figures changed) and one removes the rows of the customers'
+A chunk costs two statements whatever its size. One reads the inputs of the facilities with
+an available amount (computed as lending.facilities does) and no active loan: the customer's
+worst class and days past due over their active loans, the notches their grade fell since the
+facility's start (from the chunk's grade history, read once, as risk.provision_statement reads
+it for the loans), the watch list and the collateral securing the facility. Each figure is the
+pure module's (risk.provisioning.facility_provision). The other writes the rows whose inputs
+changed (or, at month end, whose figures changed) and removes the rows of the customers'
 facilities that no longer qualify: a second run over an unchanged book writes nothing.
 """
 
@@ -20,25 +21,74 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from lending.facility_models import LIVE_STATUSES
+from lending.facility_models import LIVE_STATUSES, FacilityKind
 from lending.stages import statuses_sql
 from risk import provisioning
 from risk.provision_models import ProvisionSetting
-from risk.provision_statement import notches_down_since
-from risk.provisions import grade_pds, undrawn_by_facility
-from risk.rules import IN_CHUNK
+from risk.provisions import grade_pds
+from risk.rules import GRADES
 
-# The grade at the facility's start is the grade the history shows on that date, as a loan's
-# grade at origination is read (risk.provisions.LOAN_INPUTS). Only constants are spliced in.
+# The inputs of the chunk's live, unexpired facilities that have an available amount and no
+# active loan drawn on it, in one statement: the available amount as lending.facilities
+# computes it (limit less the drawings, by principal for a one-off facility and by balance
+# for a revolving one, less the approved applications not disbursed yet; never below zero),
+# the customer's worst class and days past due over their active loans, the notches their
+# grade fell since the facility's start, the watch list and the collateral securing the
+# facility. Only constants are spliced in (the statuses, the master scale, the one-off kind).
 FACILITY_INPUTS = f"""
-SELECT f.id, f.customer_id, f.expiry_date, c.grade,
+WITH facility AS MATERIALIZED (
+    SELECT f.id, f.customer_id, f.expiry_date, f.start_date, c.grade, c.industry_id,
+           greatest(f.limit - CASE WHEN f.kind = '{FacilityKind.ONE_OFF.value}' THEN drawn.principal
+                                   ELSE drawn.outstanding END
+                    - pending.amount, 0.00) AS available
+    FROM lending_creditfacility f
+    -- Looked up by key (the fences keep them lookups): a chunk is a small part of the book.
+    CROSS JOIN LATERAL (
+        SELECT c.grade, c.industry_id FROM customers_customer c WHERE c.id = f.customer_id
+        OFFSET 0
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(l.principal), 0.00) AS principal,
+               coalesce(sum(l.outstanding_principal), 0.00) AS outstanding,
+               coalesce(bool_or(l.status = 'active'), false) AS drawn_on
+        FROM credit_loan l WHERE l.facility_id = f.id
+    ) drawn
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(a.approved_amount), 0.00) AS amount
+        FROM credit_application a WHERE a.facility_id = f.id AND a.status = 'approved'
+    ) pending
+    -- The customers as a value known only when the statement runs (see origin below): the
+    -- facilities' customer index, where the literal list planned a scan of every facility.
+    WHERE f.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
+      AND f.status IN {statuses_sql(LIVE_STATUSES)}
+      AND f.expiry_date >= %(on)s AND NOT drawn.drawn_on
+),
+-- The grade at the facility's start (as notches_down_since reads it, and a loan's grade at
+-- origination in risk.provision_statement), from the chunk's grade history read once: the
+-- last change on or before the start, else the value the first later change replaced.
+origin AS (
+    SELECT f.id AS facility_id,
+           (array_agg(h.new_value ORDER BY h.changed_on DESC, h.id DESC)
+                FILTER (WHERE h.changed_on <= f.start_date))[1] AS before,
+           (array_agg(nullif(h.old_value, '') ORDER BY h.changed_on, h.id)
+                FILTER (WHERE h.changed_on > f.start_date))[1] AS after
+    FROM facility f JOIN risk_riskhistory h ON h.customer_id = f.customer_id
+    -- The customers as a value known only when the statement runs: estimating the rows of a
+    -- literal list of thousands in every monthly partition costs more than the scan.
+    WHERE h.kind = 'grade'
+      AND h.customer_id = ANY(ARRAY(SELECT DISTINCT facility.customer_id FROM facility))
+    GROUP BY f.id
+)
+SELECT f.id, f.customer_id, f.expiry_date, f.grade,
        coalesce(worst.loan_class, 1), coalesce(worst.dpd, 0),
-       {notches_down_since("f.customer_id", "f.start_date")},
+       coalesce(array_position({GRADES}, nullif(f.grade, ''))
+                - array_position({GRADES}, nullif(coalesce(o.before, o.after, f.grade), '')),
+                0),
        EXISTS (SELECT 1 FROM risk_industrywatch w
-               WHERE w.industry_id = c.industry_id AND w.active),
-       coalesce(pledged.kinds, '{{}}'), coalesce(pledged.amounts, '{{}}')
-FROM lending_creditfacility f
-JOIN customers_customer c ON c.id = f.customer_id
+               WHERE w.industry_id = f.industry_id AND w.active),
+       coalesce(pledged.kinds, '{{}}'), coalesce(pledged.amounts, '{{}}'), f.available
+FROM facility f
+LEFT JOIN origin o ON o.facility_id = f.id
 LEFT JOIN LATERAL (
     SELECT max(r.final_class) AS loan_class, max(r.dpd) AS dpd
     FROM credit_loan l JOIN risk_loanrisk r ON r.loan_id = l.id
@@ -51,8 +101,7 @@ LEFT JOIN LATERAL (
     JOIN credit_collateral k ON k.id = fc.collateral_id
     WHERE fc.creditfacility_id = f.id
 ) pledged ON true
-WHERE f.id = ANY(%(facilities)s::bigint[])
-  AND NOT EXISTS (SELECT 1 FROM credit_loan l WHERE l.facility_id = f.id AND l.status = 'active')
+WHERE f.available > 0
 ORDER BY f.id
 """
 
@@ -90,18 +139,27 @@ WHERE (p.setting_id, p.stage, p.reasons, p.loan_class, p.grade, p.annual_pd, p.e
        excluded.collateral_value{excluded_figures})
 """
 FIGURES = ("dpd", "pd", "lgd", "ead", "ecl")
-UPSERT_INPUTS = UPSERT.format(figures="", excluded_figures="")
-UPSERT_FIGURES = UPSERT.format(
+
+# The rows of the customers' facilities that no longer qualify: drawn, fully used, expired,
+# frozen out of the live statuses, closed (every row of theirs the upsert does not write).
+REMOVE_GONE = """
+DELETE FROM risk_facilityprovision p
+WHERE p.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
+  AND NOT p.facility_id = ANY(%(facility)s::bigint[])
+"""
+
+# Both in one statement, the same whatever the chunk holds (nothing to write included): the
+# two touch different rows, the kept facilities' and the others'. (written, removed)
+WRITE = f"""
+WITH written AS ({UPSERT} RETURNING 1),
+removed AS ({REMOVE_GONE} RETURNING 1)
+SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM removed)
+"""
+WRITE_INPUTS = WRITE.format(figures="", excluded_figures="")
+WRITE_FIGURES = WRITE.format(
     figures="".join(f", p.{name}" for name in FIGURES),
     excluded_figures="".join(f", excluded.{name}" for name in FIGURES),
 )
-
-# The rows of the customers' facilities that no longer qualify: drawn, fully used, expired,
-# frozen out of the live statuses, closed.
-REMOVE_GONE = f"""
-DELETE FROM risk_facilityprovision p
-WHERE p.customer_id {IN_CHUNK} AND NOT p.facility_id = ANY(%(kept)s::bigint[])
-"""
 
 # Every customer with a live facility or a stored row (the month-end run's batches).
 FACILITY_CUSTOMERS = f"""
@@ -136,13 +194,9 @@ def gather_facilities(
     cursor, customers: list[int], on: dt.date, setting
 ) -> list[tuple[int, int, str, provisioning.FacilityInputs]]:
     """(facility, customer, grade, inputs) of each of the customers' undrawn facilities with no
-    active loan drawn on it: two queries, none when no facility of theirs has an available
-    amount."""
-    available = undrawn_by_facility(customers, on)
-    if not available:
-        return []
+    active loan drawn on it: one statement, whatever the number of customers."""
     pds = grade_pds(setting.ungraded_pd)
-    cursor.execute(FACILITY_INPUTS, {"facilities": list(available)})
+    cursor.execute(FACILITY_INPUTS, {"customers": customers, "on": on})
     gathered = []
     for (
         facility_id,
@@ -155,11 +209,12 @@ def gather_facilities(
         watch_listed,
         kinds,
         amounts,
+        available,
     ) in cursor.fetchall():
         inputs = provisioning.FacilityInputs(
             as_of=on,
             expiry=expiry,
-            undrawn=available[facility_id],
+            undrawn=available,
             annual_pd=pds.get(grade or "", setting.ungraded_pd),
             loan_class=loan_class,
             dpd=dpd,
@@ -208,12 +263,11 @@ def facility_provisions_chunk(
         }
         for name, value in values.items():
             columns[name].append(value)
-    written = 0
-    if columns["facility"]:
-        cursor.execute(UPSERT_FIGURES if remeasure else UPSERT_INPUTS, columns)
-        written = cursor.rowcount
-    cursor.execute(REMOVE_GONE, {"customers": customers, "kept": columns["facility"]})
-    return written, cursor.rowcount
+    cursor.execute(
+        WRITE_FIGURES if remeasure else WRITE_INPUTS, {**columns, "customers": customers}
+    )
+    written, removed = cursor.fetchone()
+    return written, removed
 
 
 def facility_provisions_refresh_all(cursor, *, on: dt.date) -> int:

@@ -187,10 +187,16 @@ FROM unnest(
 UPSERT_INPUTS = UPSERT.format(on_conflict=ON_CONFLICT_INPUTS)
 UPSERT_FIGURES = UPSERT.format(on_conflict=ON_CONFLICT_FIGURES)
 
-# Loans that left the book (repaid, written off) keep no provision.
-REMOVE_LEFT = f"""
+# Loans that left the book (repaid, written off) keep no provision. Found from the chunk's
+# loans through the loans' customer index, then their rows by key: bounded by the chunk. The
+# customers travel as a value known only when the statement runs (as in
+# risk.provision_statement): with the literal list the planner estimated a chunk's share of
+# the book high enough to scan every loan and every provision, once per chunk.
+REMOVE_LEFT = """
 DELETE FROM risk_loanprovision p USING credit_loan l
-WHERE p.loan_id = l.id AND p.customer_id {IN_CHUNK} AND l.status <> 'active'
+WHERE p.loan_id = l.id AND l.status <> 'active'
+  AND l.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
+  AND p.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
 """
 
 RATIO = Decimal("0.000001")

@@ -17,10 +17,10 @@ from bench import synthetic_book
 from customers.grades import GRADES
 from customers.models import Customer
 from lending.facilities import with_figures
-from lending.facility_models import LIVE_STATUSES, CreditFacility
+from lending.facility_models import LIVE_STATUSES, CreditFacility, FacilityKind
 from lending.models import Collateral, CollateralType, Instalment, Loan
-from risk import jobs, provisioning, provisions
-from risk.models import IndustryWatch, LoanProvision, LoanRisk, RiskHistory
+from risk import facility_provisions, jobs, provisioning, provisions
+from risk.models import FacilityProvision, IndustryWatch, LoanProvision, LoanRisk, RiskHistory
 from risk.provision_models import ProvisionSetting
 from risk.provisions import grade_pds
 
@@ -343,3 +343,167 @@ def test_the_nightly_remeasures_only_the_loans_whose_inputs_changed(generated_bo
     after = LoanProvision.objects.get(loan=loan)
     assert after.balance == halved and after.general_reserve < before.general_reserve
     assert_stored_equal_pure(NIGHT)
+
+
+def facility_reference(on: dt.date) -> dict[int, provisioning.FacilityProvision]:
+    """Every undrawn facility's figures by the pure module, its inputs read through the ORM
+    independently of the nightly's SQL: the available amount as the facility page shows it."""
+    setting = ProvisionSetting.in_force(on)
+    params = setting.parameters()
+    pds = grade_pds(setting.ungraded_pd)
+    live = with_figures(
+        CreditFacility.objects.filter(status__in=LIVE_STATUSES, expiry_date__gte=on)
+        .exclude(loans__status="active")
+        .select_related("customer")
+        .prefetch_related("collateral")
+    )
+    watched = set(IndustryWatch.objects.filter(active=True).values_list("industry_id", flat=True))
+    expected = {}
+    for facility in live:
+        if not facility.available:
+            continue
+        history = list(
+            RiskHistory.objects.filter(kind="grade", customer=facility.customer).order_by(
+                "changed_on", "pk"
+            )
+        )
+        before = [row for row in history if row.changed_on <= facility.start_date]
+        after = [row for row in history if row.changed_on > facility.start_date]
+        grade = facility.customer.grade
+        at_start = before[-1].new_value if before else (after[0].old_value if after else "")
+        at_start = at_start or grade
+        risks = LoanRisk.objects.filter(loan__customer=facility.customer, loan__status="active")
+        inputs = provisioning.FacilityInputs(
+            as_of=on,
+            expiry=facility.expiry_date,
+            undrawn=facility.available,
+            annual_pd=pds.get(grade, setting.ungraded_pd),
+            loan_class=max((risk.final_class for risk in risks), default=1),
+            dpd=max((risk.dpd for risk in risks), default=0),
+            notches_down=(
+                GRADES.index(grade) - GRADES.index(at_start)
+                if grade in GRADES and at_start in GRADES
+                else 0
+            ),
+            watch_listed=facility.customer.industry_id in watched,
+            collateral=tuple(
+                (item.collateral_type, item.value) for item in facility.collateral.order_by("pk")
+            ),
+        )
+        expected[facility.pk] = (inputs, provisioning.facility_provision(inputs, params))
+    return expected
+
+
+def facility_chunk_statements(customers: list[int]) -> list[str]:
+    """The statements one nightly chunk's facility provision step issues for the customers."""
+    with CaptureQueriesContext(connection) as queries, connection.cursor() as cursor:
+        facility_provisions.facility_provisions_chunk(cursor, customers, NIGHT)
+    return [query["sql"] for query in queries]
+
+
+def test_a_facility_chunk_costs_the_same_statements_whatever_its_size(generated_book):
+    """The undrawn facilities of a chunk are read in one statement (their available amounts
+    and the chunk's grade history included) and written in another, however many there are,
+    and the stored figures are the pure module's on inputs read through the ORM."""
+    jobs.run_synchronously(jobs.NIGHTLY, NIGHT, full=True)
+    undrawn = list(
+        CreditFacility.objects.exclude(loans__status="active")
+        .filter(status__in=LIVE_STATUSES, expiry_date__gte=NIGHT)
+        .order_by("pk")
+    )
+    assert len(undrawn) >= 6
+    # A one-off facility counts what it disbursed, repaid or not; a revolving one what is
+    # still owed: a repaid loan drawn on each.
+    one_off, revolving = undrawn[0], undrawn[1]
+    CreditFacility.objects.filter(pk=one_off.pk).update(kind=FacilityKind.ONE_OFF)
+    repaid = {}
+    for facility in (one_off, revolving):
+        loan = Loan.objects.filter(status="active", facility__isnull=True).order_by("pk").first()
+        # Small enough to leave the facility an available amount.
+        principal = (facility.limit / 5).quantize(Decimal("0.01"))
+        Loan.objects.filter(pk=loan.pk).update(
+            facility=facility,
+            status="closed",
+            principal=principal,
+            outstanding_principal=principal / 4,
+        )
+        repaid[facility.pk] = principal
+    # Grades fallen since the facilities' start: by a change before it (the grade then),
+    # and by one after it alone (the grade it replaced).
+    for facility, changed_on, old_value, new_value in (
+        (undrawn[2], undrawn[2].start_date - dt.timedelta(days=1), "", "AAA"),
+        (undrawn[3], undrawn[3].start_date + dt.timedelta(days=1), "AAA", "BB"),
+    ):
+        Customer.objects.filter(pk=facility.customer_id).update(grade="BB")
+        RiskHistory.objects.filter(kind="grade", customer_id=facility.customer_id).delete()
+        RiskHistory.objects.create(
+            kind="grade",
+            customer_id=facility.customer_id,
+            changed_on=changed_on,
+            old_value=old_value,
+            new_value=new_value,
+        )
+    FacilityProvision.objects.all().delete()
+    customers = sorted({facility.customer_id for facility in undrawn})
+    few, many = facility_chunk_statements(customers[:1]), facility_chunk_statements(customers[1:])
+    assert len(few) == len(many) <= 3, many
+    expected = facility_reference(NIGHT)
+    stored = {row.facility_id: row for row in FacilityProvision.objects.all()}
+    assert set(stored) == set(expected) and len(stored) >= 6
+    for facility_id, (inputs, figures) in expected.items():
+        row = stored[facility_id]
+        assert (
+            row.undrawn,
+            row.stage,
+            tuple(row.reasons),
+            row.loan_class,
+            row.dpd,
+            row.pd,
+            row.lgd,
+            row.ead,
+            row.ecl,
+        ) == (
+            inputs.undrawn,
+            figures.stage,
+            figures.reasons,
+            inputs.loan_class,
+            inputs.dpd,
+            figures.pd,
+            figures.lgd,
+            figures.ead,
+            figures.ecl,
+        ), f"facility {facility_id}: {inputs}"
+    # What the book was changed for is in the stored rows.
+    assert stored[one_off.pk].undrawn == one_off.limit - repaid[one_off.pk]
+    assert stored[revolving.pk].undrawn == revolving.limit - repaid[revolving.pk] / 4
+    assert stored[undrawn[2].pk].grade == "BB" and stored[undrawn[3].pk].grade == "BB"
+    assert expected[undrawn[2].pk][0].notches_down == GRADES.index("BB") - GRADES.index("AAA")
+    assert expected[undrawn[3].pk][0].notches_down == GRADES.index("BB") - GRADES.index("AAA")
+    assert provisioning.DOWNGRADE in stored[undrawn[2].pk].reasons
+    assert provisioning.DOWNGRADE in stored[undrawn[3].pk].reasons
+    # A closed facility loses its row with its customer's next chunk, in the same statements.
+    CreditFacility.objects.filter(pk=undrawn[4].pk).update(status="closed")
+    with connection.cursor() as cursor:
+        assert facility_provisions.facility_provisions_chunk(
+            cursor, [undrawn[4].customer_id], NIGHT
+        ) == (0, 1)
+    assert not FacilityProvision.objects.filter(facility=undrawn[4]).exists()
+
+
+def test_a_chunk_removes_the_rows_of_its_loans_that_left_and_no_others(generated_book):
+    jobs.run_synchronously(jobs.NIGHTLY, NIGHT, full=True)
+    by_customer = defaultdict(list)
+    for loan in Loan.objects.filter(status="active").order_by("pk"):
+        by_customer[loan.customer_id].append(loan)
+    customer, loans = next((key, value) for key, value in by_customer.items() if len(value) >= 2)
+    outsider = next(value[0] for key, value in by_customer.items() if key != customer)
+    Loan.objects.filter(pk__in=[loans[0].pk, outsider.pk]).update(status="closed")
+    with connection.cursor() as cursor:
+        _written, removed = provisions.provisions_chunk(cursor, [customer], NIGHT)
+    assert removed == 1
+    assert not LoanProvision.objects.filter(loan=loans[0]).exists()
+    assert set(LoanProvision.objects.filter(customer=customer).values_list("loan", flat=True)) == {
+        loan.pk for loan in loans[1:]
+    }
+    # Another chunk's loan that left is that chunk's to remove.
+    assert LoanProvision.objects.filter(loan=outsider).exists()
