@@ -192,11 +192,12 @@ UPSERT_FIGURES = UPSERT.format(on_conflict=ON_CONFLICT_FIGURES)
 # customers travel as a value known only when the statement runs (as in
 # risk.provision_statement): with the literal list the planner estimated a chunk's share of
 # the book high enough to scan every loan and every provision, once per chunk.
+# By the loan's customer only: a loan moved to another customer and then closed keeps a row
+# under its former customer, which the chunk of the loan's customer now removes.
 REMOVE_LEFT = """
 DELETE FROM risk_loanprovision p USING credit_loan l
 WHERE p.loan_id = l.id AND l.status <> 'active'
   AND l.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
-  AND p.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
 """
 
 RATIO = Decimal("0.000001")
