@@ -32,6 +32,7 @@ from risk.models import Alert, ManualSignal
 from tests.customers import factories
 from tests.lending.conftest import make_application
 from tests.risk.conftest import GOOD_INPUTS, assessed, disbursed_loan
+from tests.shared_book import fresh, shared_book
 
 SOUTH_NAME = "南方客户"
 
@@ -47,8 +48,28 @@ def _follow_up(officer, customer, due_on):
     )
 
 
+@pytest.fixture(scope="module")
+def _drill_book(django_db_setup, django_db_blocker):
+    """The book, built once for the module (two nights and ~40 rows of every kind)."""
+    from accounts.demo import seed_cast
+
+    with shared_book(django_db_blocker):
+        cast = seed_cast()
+        # As the consumer_product fixture leaves it (without penalty interest).
+        product = LoanProduct.objects.get(code="CONS-01")
+        product.penalty_rate = Decimal("0")
+        product.save(update_fields=["penalty_rate"])
+        yield _build_drill_book(
+            cast["alice"], cast["bob"], cast["charlie"], cast["mary"], cast["admin"], product
+        )
+
+
 @pytest.fixture
-def drill_book(alice, bob, charlie, mary, admin_user, consumer_product):
+def drill_book(_drill_book, db):
+    return fresh(_drill_book)
+
+
+def _build_drill_book(alice, bob, charlie, mary, admin_user, consumer_product):
     now = timezone.now()
     today = timezone.localdate()
     day = dt.timedelta(days=1)

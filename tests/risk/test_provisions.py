@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from audit.models import AuditEvent
 from lending.models import Instalment, Loan
@@ -169,16 +168,6 @@ def test_month_end_run_freezes_once_and_measures_the_movement(client, rita, mary
     # Only the risk officer runs it.
     client.force_login(mary)
     assert client.post("/risk/provisions/run/", {"month": "2025-03"}).status_code == 403
-
-
-@pytest.mark.django_db
-def test_demo_book_shows_provisions_in_every_stage(settings):
-    settings.DEBUG = True
-    call_command("seed_demo", "--customers", "24", "--seed", "3")
-    stages = set(LoanProvision.objects.values_list("stage", flat=True))
-    assert stages == {provisioning.STAGE_1, provisioning.STAGE_2, provisioning.STAGE_3}
-    # Every active loan has its figures.
-    assert LoanProvision.objects.count() == Loan.objects.filter(status="active").count()
 
 
 def test_dashboard_cards_show_reserves_and_ecl_by_stage_and_drill_down(client, mary, book):
