@@ -111,6 +111,11 @@ class Measure:
 MEASURES = [
     Measure("typical night", "s", lambda r: _dig(r, "nightly", "seconds")),
     Measure("full night", "s", _full_night),
+    Measure(
+        "full night, Celery 2 workers",
+        "s",
+        lambda r: _dig(r, "full_nights", "two_workers", "seconds"),
+    ),
     Measure("rerun, nothing changed", "s", lambda r: _dig(r, "rerun", "seconds")),
     Measure("early-warning scan", "s", lambda r: _dig(r, "scan", "seconds")),
     Measure("provision step", "s", lambda r: _dig(r, "provisions", "seconds")),

@@ -32,7 +32,7 @@ def set_based_classification(loan_ids: list[int], on: dt.date) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from risk.recompute import CLASSIFY, ENSURE_LOAN_RISK
+    from risk.recompute import CLASSIFY
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -48,13 +48,12 @@ def set_based_classification(loan_ids: list[int], on: dt.date) -> dict:
             "tz": settings.TIME_ZONE,
             "customers": customers,
         }
-        cursor.execute(ENSURE_LOAN_RISK, params)
         cursor.execute(
             "UPDATE risk_loanrisk SET dpd = dpd + 1 WHERE customer_id = ANY(%s)", [customers]
         )
         started = time.perf_counter()
         cursor.execute(CLASSIFY, params)
-        loans, _history = cursor.fetchone()
+        loans, _history, _added = cursor.fetchone()
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
     return {"loans": loans, "customers": len(customers), "seconds": round(seconds, 3)}

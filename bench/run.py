@@ -29,7 +29,8 @@ per statement (QueryTimer); the book's shape (NPL ratio,
 loans overdue, customers with an open alert); the early-warning scan alone; the
 provision step over the whole book and the month-end provision run, each timed apart; the nightly
 through Celery with one worker and with two, two nights each, alternately (and the ratio),
-with each worker's peak memory;
+with each worker's peak memory; the full night (every customer) in one process and through
+Celery with one and with two workers, against issue 26's targets (bench/full_night.py);
 page latency (p50, p95 server time over 50 requests, and queries) as an officer and a
 manager; the pages through HTTP under gunicorn with 4 and then 20 signed-in users at once
 (bench/http_load.py: requests per second, p95 overall and per page).
@@ -679,9 +680,9 @@ def _peak_memory_mb(pid: int) -> float | None:
     return None
 
 
-def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
+def celery_run(workers: int, on: dt.date, url: str, chunk_size: int, *, full: bool = False) -> dict:
     """The nightly job fanned out to `workers` worker processes; wall time until the run
-    is done, and each worker's peak resident memory."""
+    is done, and each worker's peak resident memory. `full`: every customer (a full run)."""
     from risk import jobs
     from risk.models import JobRun
     from risk.tasks import send_chunk
@@ -704,6 +705,7 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
             on,
             lambda run, first, last: send_chunk(run, first, last, queue=queue),
             chunk_size=chunk_size,
+            full=full or None,
         )
         # The part no worker can share: the run's start (with its calendar marks) and the
         # chunks sent.
@@ -724,6 +726,7 @@ def celery_run(workers: int, on: dt.date, url: str, chunk_size: int) -> dict:
             process.wait(30)
     return {
         "workers": workers,
+        "full": full,
         "seconds": round(seconds, 2),
         "fan_out_seconds": round(fan_out_seconds, 2),
         "rows_written": rows_written(run.counts),
@@ -906,8 +909,9 @@ def verdicts(result: dict) -> dict:
         from bench import http_load
 
         checks.update(http_load.verdicts(result["http"]))
-    from bench import preview_timing
+    from bench import full_night, preview_timing
 
+    checks.update(full_night.verdicts(result))
     checks.update(preview_timing.verdicts(result))
     return checks
 
@@ -1071,8 +1075,9 @@ def render(result: dict) -> str:
             f"{'  ratio of customers examined per second':<46}{celery['throughput_ratio']:>21}×",
             f"{'  worker peak memory (MB)':<46}{max(memory, default=0):>22}",
         ]
-    from bench import preview_timing
+    from bench import full_night, preview_timing
 
+    lines += full_night.lines(result)
     lines += preview_timing.lines(result)
     lines += _fixed_point_lines(result) + _shape_lines(result)
     lines += _full_night_lines(result)
@@ -1108,6 +1113,7 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     from django.db import connection
 
     from bench import book_checks, http_load
+    from bench.full_night import summary as full_night_summary
     from customers.models import Customer
 
     def progress(label: str, value) -> None:
@@ -1148,6 +1154,8 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     with connection.execute_wrapper(full_night_timer):
         full_run = {**book_checks.full_run_writes(night(2)), "when": "after the nights"}
     progress("full run of the last night", full_run)
+    # The full night in one process (bench/full_night.py) is this run.
+    one_process_full_night = full_run
     naive = naive_recompute(min(NAIVE_SAMPLE, loans), night(2))
     progress("naive", naive)
     equal = equal_work_figures(naive, night(2), full_run)
@@ -1208,6 +1216,21 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         full_run = book_checks.full_run_writes(night(2 + len(CELERY_ROUNDS)))
         progress("full run of the last night", full_run)
         result["fixed_points"].append({**full_run, "when": "after the Celery nights"})
+        # The full night through Celery, for real: on the fixed point a full run of the last
+        # night writes nothing (checked just above), so it may commit.
+        last_night = night(2 + len(CELERY_ROUNDS))
+        celery_full = {}
+        for count in (1, 2):
+            celery_full[count] = celery_run(count, last_night, url, chunk_size, full=True)
+            progress(f"full night, celery, {count} worker(s)", celery_full[count])
+        result["full_nights"] = full_night_summary(
+            loans=book,
+            one_process=one_process_full_night,
+            one_worker=celery_full[1],
+            two_workers=celery_full[2],
+        )
+    else:
+        result["full_nights"] = full_night_summary(loans=book, one_process=one_process_full_night)
     # A rule change and a policy change previewed before saving (bench.preview_timing).
     from bench import preview_timing
 

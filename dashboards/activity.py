@@ -3,8 +3,9 @@
 Loan figures come from the book figures kept current by triggers (dashboards/figures.py) and
 cost a millisecond. The rest of the dashboard counts activity: alerts active now and at the
 comparison moment, the application pipeline, surveys and follow-ups, each officer's row of
-the league table. At a million loans that is a second of aggregation for a branch, longer
-for the bank, on every page view. Those figures are kept per scope (bank, branch, officer)
+the league table; and it sums the provisions the nightly stores, for the provision cards.
+At a million loans that is a second of aggregation for a branch, longer for the bank, on
+every page view. Those figures are kept per scope (bank, branch, officer)
 and comparison date in `ActivityFigures` and served while younger than
 DASHBOARD_FIGURES_MAX_AGE; the page says when they were computed and offers a refresh. A
 beat task recomputes the bank's and every branch's every few minutes, so managers never wait;
@@ -22,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Branch, Role, User
 from dashboards import selectors
 from dashboards.models import ActivityFigures
+from risk import policies, provision_selectors
 
 # Rows computed more than this long ago are removed by `refresh`.
 KEEP_DAYS = 1
@@ -63,6 +65,14 @@ def compute(scope: selectors.Scope, *, today: dt.date, now: dt.datetime, compare
         "league": league,
         "league_totals": league_totals,
         "nps_trend": selectors.nps_trend(scope, today),
+        # The provision cards' sums over every active loan and undrawn facility in scope
+        # (a branch's take a tenth of a second at a million loans): the nightly changes
+        # them, so figures a few minutes old are today's. None for who may not see them.
+        "provisions": (
+            provision_selectors.provision_summary(scope.user, scope.branch)
+            if policies.may_see_provisions(scope.user)
+            else None
+        ),
     }
 
 
@@ -130,6 +140,10 @@ def _unpack_figures(stored: dict) -> dict:
         if row["officer"] in officers
     ]
     figures["nps_trend"] = [tuple(row) for row in figures["nps_trend"]]
+    # Absent from figures kept before the provision cards' were (the cards then sum them).
+    if figures.get("provisions"):
+        provisions = figures["provisions"]
+        provisions["by_stage"] = [tuple(row) for row in provisions["by_stage"]]
     return figures
 
 

@@ -3,8 +3,10 @@ scope against their concentration limits (lending.concentration), as bars with t
 line and as a list with the share of the limit each uses.
 
 Read from the stored exposures the nightly keeps (lending_customerexposure, its index on the
-exposure): three queries whatever the size of the book (the limits in force, the customers,
-the groups), one more when a capital figure is configured (the limits' shares)."""
+exposure, and for an officer or a branch its index on their copy of the customer's scope: the
+scope's ten largest are the index's first ten rows): three queries whatever the size of the
+book (the limits in force, the customers, the groups), one more when a capital figure is
+configured (the limits' shares)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from core.replica import read_connection
 from customers.grades import GRADES
 from customers.models import Customer, FollowUp, Interaction, Survey
 from dashboards.figures import BUCKET_COLUMNS, FIGURES
+from lending.exposure_models import CustomerExposure
 from lending.models import Application, DpdBucket
 from lending.stages import PIPELINE_STATUSES
 from risk.models import Alert, LoanClass
@@ -29,6 +30,8 @@ from risk.selectors import ALERT_SCOPE, alert_age_q, alert_past_sla_q
 CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "customer__branch"}
 # A row's own copy of its customer's officer and branch, where it has one (applications).
 OWN_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_branch"}
+# The models whose rows carry their customer's officer and branch (lending.customer_scope).
+OWN_SCOPE_MODELS = (Application, CustomerExposure)
 ZERO = Decimal("0")
 WINDOW_DAYS = 90
 # The columns of the book figures (and of the snapshots, which keep the same figures).
@@ -52,9 +55,9 @@ class Scope:
         scope is an officer's or a branch's, their customers' ids are gathered first (one
         indexed lookup) and the rows found by customer through its index: joining the
         customers instead would make PostgreSQL read every row of the book and keep the few
-        in scope. Applications carry their customer's officer and branch
-        (lending.customer_scope): theirs are read from those columns' indexes."""
-        if queryset.model is Application:
+        in scope. Applications and stored exposures carry their customer's officer and
+        branch (lending.customer_scope): theirs are read from those columns' indexes."""
+        if queryset.model in OWN_SCOPE_MODELS:
             rows = scope_queryset(self.user, queryset, **OWN_SCOPE)
             return rows.filter(customer_branch=self.branch) if self.branch else rows
         if self.user.sees_all_branches and not self.branch:

@@ -251,6 +251,8 @@ def dashboard(request):
         "refresh_query": urlencode({**request.GET.dict(), "refresh": "1"}),
         # The provision cards (risk.templatetags.risk_provisions) follow the branch filter.
         "provision_branch": filters.get("branch"),
+        # Their sums as kept with the activity figures (None in figures kept before they were).
+        "provision_summary": activity.get("provisions"),
         "portfolio": portfolio,
         "compare": compare,
         "earlier": earlier,

@@ -1,9 +1,10 @@
 # ruff: noqa: S608 -- every SQL string here is built from this module's table names, never from input.
-"""A loan and an application carry their customer's officer and branch (`customer_officer`
-and `customer_branch`, as alerts do: risk.alert_scope), so that an officer's or a branch's
-loan list and pipeline report read their first page from one index in the page's order,
-instead of walking the whole book newest first and keeping the rows whose customer is in
-scope (about one loan in a hundred for an officer).
+"""A loan, an application and a customer's stored exposure carry their customer's officer and
+branch (`customer_officer` and `customer_branch`, as alerts do: risk.alert_scope), so that an
+officer's or a branch's loan list and pipeline report read their first page from one index in
+the page's order, instead of walking the whole book newest first and keeping the rows whose
+customer is in scope (about one loan in a hundred for an officer); the dashboard's largest
+exposures likewise read the scope's first ten rows by exposure.
 
 PostgreSQL keeps them equal to the customer's, whichever code writes: a row trigger fills them
 when a loan or an application is inserted (or moved to another customer), and a statement
@@ -13,7 +14,7 @@ transaction, so no request ever sees a loan under its former officer.
 
 from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 
-TABLES = ("credit_loan", "credit_application")
+TABLES = ("credit_loan", "credit_application", "lending_customerexposure")
 
 
 def _fill(table: str) -> str:
@@ -48,20 +49,20 @@ def _follow(table: str) -> str:
     )
 
 
-def install_sql() -> str:
-    return "\n".join(_fill(table) + "\n" + _follow(table) for table in TABLES)
+def install_sql(tables: tuple[str, ...] = TABLES) -> str:
+    return "\n".join(_fill(table) + "\n" + _follow(table) for table in tables)
 
 
-def uninstall_sql() -> str:
+def uninstall_sql(tables: tuple[str, ...] = TABLES) -> str:
     return " ".join(
         drop_trigger_sql(f"lending_{table}_follow_customer", "customers_customer")
         + f" DROP TRIGGER IF EXISTS lending_{table}_fill_scope ON {table};"
         f" DROP FUNCTION IF EXISTS lending_{table}_fill_scope();"
-        for table in TABLES
+        for table in tables
     )
 
 
-def backfill_sql() -> str:
+def backfill_sql(tables: tuple[str, ...] = TABLES) -> str:
     """A copy, not a change the nightly job or the book figures have to look at: the
     product's own triggers on loans are off for it (risk.pending's, the book figures'), and
     it runs before the fill triggers exist."""
@@ -71,5 +72,5 @@ def backfill_sql() -> str:
         "customer_branch_id = c.branch_id\n"
         f"FROM customers_customer c WHERE c.id = t.customer_id;\n"
         f"ALTER TABLE {table} ENABLE TRIGGER USER;"
-        for table in TABLES
+        for table in tables
     )

@@ -109,11 +109,44 @@ class CustomerExposure(models.Model):
     undrawn = models.DecimalField(_("undrawn facilities"), **MONEY, default=0)
     exposure = models.DecimalField(_("exposure"), **MONEY, default=0)
     computed_on = models.DateField(_("computed on"))
+    # The customer's officer and branch, kept equal to the customer's by PostgreSQL
+    # (lending.customer_scope): an officer's or a branch's largest exposures are the first
+    # rows of one index, instead of every exposure in scope read and sorted.
+    customer_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    customer_branch = models.ForeignKey(
+        "accounts.Branch",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("customer exposure")
         verbose_name_plural = _("customer exposures")
-        indexes = [models.Index(fields=["-exposure"], name="customer_exposure_largest")]
+        indexes = [
+            models.Index(fields=["-exposure"], name="customer_exposure_largest"),
+            models.Index(
+                fields=["customer_officer", "-exposure"],
+                condition=models.Q(exposure__gt=0),
+                name="exposure_officer_largest",
+            ),
+            models.Index(
+                fields=["customer_branch", "-exposure"],
+                condition=models.Q(exposure__gt=0),
+                name="exposure_branch_largest",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.exposure}"

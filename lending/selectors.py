@@ -43,7 +43,9 @@ ANY_OVERDUE = "overdue"
 
 
 def applications_for(user: User) -> QuerySet[Application]:
-    return scope_queryset(user, Application.objects.all(), **CUSTOMER_SCOPE).select_related(
+    # The application's own copy of its customer's scope: an officer's or a branch's rows are
+    # found from its index instead of joining every customer of the book.
+    return scope_queryset(user, Application.objects.all(), **OWN_SCOPE).select_related(
         "customer", "product", "submitted_by"
     )
 

@@ -26,7 +26,7 @@ from lending.stages import statuses_sql
 from risk import provisioning
 from risk.provision_models import ProvisionSetting
 from risk.provisions import grade_pds
-from risk.rules import GRADES
+from risk.rules import GRADES, IN_RANGE
 
 # The inputs of the chunk's live, unexpired facilities that have an available amount and no
 # active loan drawn on it, in one statement: the available amount as lending.facilities
@@ -59,7 +59,8 @@ WITH facility AS MATERIALIZED (
     ) pending
     -- The customers as a value known only when the statement runs (see origin below): the
     -- facilities' customer index, where the literal list planned a scan of every facility.
-    WHERE f.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
+    -- A full chunk reads the range (facility_inputs).
+    WHERE f.customer_id {{facility_customers}}
       AND f.status IN {statuses_sql(LIVE_STATUSES)}
       AND f.expiry_date >= %(on)s AND NOT drawn.drawn_on
 ),
@@ -75,8 +76,7 @@ origin AS (
     FROM facility f JOIN risk_riskhistory h ON h.customer_id = f.customer_id
     -- The customers as a value known only when the statement runs: estimating the rows of a
     -- literal list of thousands in every monthly partition costs more than the scan.
-    WHERE h.kind = 'grade'
-      AND h.customer_id = ANY(ARRAY(SELECT DISTINCT facility.customer_id FROM facility))
+    WHERE h.kind = 'grade' AND h.customer_id {{history_customers}}
     GROUP BY f.id
 )
 SELECT f.id, f.customer_id, f.expiry_date, f.grade,
@@ -86,9 +86,14 @@ SELECT f.id, f.customer_id, f.expiry_date, f.grade,
                 0),
        EXISTS (SELECT 1 FROM risk_industrywatch w
                WHERE w.industry_id = f.industry_id AND w.active),
-       coalesce(pledged.kinds, '{{}}'), coalesce(pledged.amounts, '{{}}'), f.available
+       coalesce(pledged.kinds, '{{{{}}}}'), coalesce(pledged.amounts, '{{{{}}}}'), f.available,
+       stored.setting_id, stored.stage, stored.reasons, stored.loan_class, stored.grade,
+       stored.annual_pd, stored.expiry_date, stored.undrawn, stored.collateral_value
 FROM facility f
 LEFT JOIN origin o ON o.facility_id = f.id
+-- The inputs of its stored row: the nightly computes and writes only the facilities whose
+-- inputs changed (facility_provisions_chunk).
+LEFT JOIN risk_facilityprovision stored ON stored.facility_id = f.id
 LEFT JOIN LATERAL (
     SELECT max(r.final_class) AS loan_class, max(r.dpd) AS dpd
     FROM credit_loan l JOIN risk_loanrisk r ON r.loan_id = l.id
@@ -104,6 +109,15 @@ LEFT JOIN LATERAL (
 WHERE f.available > 0
 ORDER BY f.id
 """
+FACILITY_INPUTS_BY_LIST = FACILITY_INPUTS.format(
+    facility_customers="= ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))",
+    history_customers="= ANY(ARRAY(SELECT DISTINCT facility.customer_id FROM facility))",
+)
+# A full chunk (every customer of the range): the range of each customer index, the same rows
+# (as risk.recompute.chunk_sql); the array probed the history's months once per customer.
+FACILITY_INPUTS_BY_RANGE = FACILITY_INPUTS.format(
+    facility_customers=IN_RANGE, history_customers=IN_RANGE
+)
 
 # The nightly writes a row when its inputs change (as the loans' rows: the calendar alone
 # moves the horizon, and the nightly looks only at customers whose inputs changed); the
@@ -141,11 +155,12 @@ WHERE (p.setting_id, p.stage, p.reasons, p.loan_class, p.grade, p.annual_pd, p.e
 FIGURES = ("dpd", "pd", "lgd", "ead", "ecl")
 
 # The rows of the customers' facilities that no longer qualify: drawn, fully used, expired,
-# frozen out of the live statuses, closed (every row of theirs the upsert does not write).
+# frozen out of the live statuses, closed (every row of theirs but the qualifying ones,
+# `kept`, written or not).
 REMOVE_GONE = """
 DELETE FROM risk_facilityprovision p
-WHERE p.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
-  AND NOT p.facility_id = ANY(%(facility)s::bigint[])
+WHERE p.customer_id {{customers}}
+  AND NOT p.facility_id = ANY(%(kept)s::bigint[])
 """
 
 # Both in one statement, the same whatever the chunk holds (nothing to write included): the
@@ -155,11 +170,20 @@ WITH written AS ({UPSERT} RETURNING 1),
 removed AS ({REMOVE_GONE} RETURNING 1)
 SELECT (SELECT count(*) FROM written), (SELECT count(*) FROM removed)
 """
-WRITE_INPUTS = WRITE.format(figures="", excluded_figures="")
-WRITE_FIGURES = WRITE.format(
-    figures="".join(f", p.{name}" for name in FIGURES),
-    excluded_figures="".join(f", excluded.{name}" for name in FIGURES),
-)
+FIGURES_COMPARED = {
+    "figures": "".join(f", p.{name}" for name in FIGURES),
+    "excluded_figures": "".join(f", excluded.{name}" for name in FIGURES),
+}
+INPUTS_COMPARED = {"figures": "", "excluded_figures": ""}
+BY_LIST = "= ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))"
+# (remeasure, by range) → the statement.
+WRITES = {
+    (remeasure, by_range): WRITE.format(
+        **(FIGURES_COMPARED if remeasure else INPUTS_COMPARED)
+    ).format(customers=IN_RANGE if by_range else BY_LIST)
+    for remeasure in (False, True)
+    for by_range in (False, True)
+}
 
 # Every customer with a live facility or a stored row (the month-end run's batches).
 FACILITY_CUSTOMERS = f"""
@@ -191,12 +215,24 @@ COLUMNS = (
 
 
 def gather_facilities(
-    cursor, customers: list[int], on: dt.date, setting
-) -> list[tuple[int, int, str, provisioning.FacilityInputs]]:
-    """(facility, customer, grade, inputs) of each of the customers' undrawn facilities with no
-    active loan drawn on it: one statement, whatever the number of customers."""
+    cursor,
+    customers: list[int],
+    on: dt.date,
+    setting,
+    *,
+    id_range: tuple[int, int] | None = None,
+) -> list[tuple[int, int, str, provisioning.FacilityInputs, tuple]]:
+    """(facility, customer, grade, inputs, stored) of each of the customers' undrawn facilities
+    with no active loan drawn on it, `stored` the inputs its stored row holds (all None
+    without one): one statement, whatever the number of customers (read by the range
+    `id_range` when they are all of its customers)."""
     pds = grade_pds(setting.ungraded_pd)
-    cursor.execute(FACILITY_INPUTS, {"customers": customers, "on": on})
+    if id_range:
+        cursor.execute(
+            FACILITY_INPUTS_BY_RANGE, {"first": id_range[0], "last": id_range[1], "on": on}
+        )
+    else:
+        cursor.execute(FACILITY_INPUTS_BY_LIST, {"customers": customers, "on": on})
     gathered = []
     for (
         facility_id,
@@ -210,6 +246,7 @@ def gather_facilities(
         kinds,
         amounts,
         available,
+        *stored,
     ) in cursor.fetchall():
         inputs = provisioning.FacilityInputs(
             as_of=on,
@@ -222,24 +259,55 @@ def gather_facilities(
             watch_listed=watch_listed,
             collateral=tuple(zip(kinds, amounts, strict=True)),
         )
-        gathered.append((facility_id, customer_id, grade or "", inputs))
+        gathered.append((facility_id, customer_id, grade or "", inputs, tuple(stored)))
     return gathered
 
 
 def facility_provisions_chunk(
-    cursor, customers: list[int], on: dt.date, *, remeasure: bool = False
+    cursor,
+    customers: list[int],
+    on: dt.date,
+    *,
+    remeasure: bool = False,
+    id_range: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """Computes the ECL of the customers' undrawn facilities and stores the rows whose inputs
     changed, or with `remeasure` (the month-end run) whose figures changed; removes the rows
-    that no longer qualify. (written, removed)."""
+    that no longer qualify. (written, removed). `id_range` (first, last): `customers` is every
+    customer of that range of ids (a full chunk of the nightly), read by range."""
     if not customers:
         return 0, 0
     setting = ProvisionSetting.in_force(on)
     params = setting.parameters()
     columns: dict[str, list] = {name: [] for name in COLUMNS}
-    for facility_id, customer_id, grade, inputs in gather_facilities(
-        cursor, customers, on, setting
+    kept = []
+    for facility_id, customer_id, grade, inputs, stored in gather_facilities(
+        cursor, customers, on, setting, id_range=id_range
     ):
+        kept.append(facility_id)
+        collateral_value = sum((value for _kind, value in inputs.collateral), Decimal(0))
+        if not remeasure:
+            stage, reasons = provisioning.stage_of(
+                dpd=inputs.dpd,
+                loan_class=inputs.loan_class,
+                notches_down=inputs.notches_down,
+                watch_listed=inputs.watch_listed,
+                params=params,
+            )
+            # The upsert would leave the row as it is (its inputs did not change, UPSERT):
+            # its figures, the costly part in Python, are not needed.
+            if stored == (
+                setting.pk,
+                stage,
+                list(reasons),
+                inputs.loan_class,
+                grade,
+                inputs.annual_pd,
+                inputs.expiry,
+                inputs.undrawn,
+                collateral_value,
+            ):
+                continue
         figures = provisioning.facility_provision(inputs, params)
         values = {
             "facility": facility_id,
@@ -255,7 +323,7 @@ def facility_provisions_chunk(
             "annual_pd": inputs.annual_pd,
             "expiry_date": inputs.expiry,
             "undrawn": inputs.undrawn,
-            "collateral_value": sum((value for _kind, value in inputs.collateral), Decimal(0)),
+            "collateral_value": collateral_value,
             "pd": figures.pd,
             "lgd": figures.lgd,
             "ead": figures.ead,
@@ -263,8 +331,10 @@ def facility_provisions_chunk(
         }
         for name, value in values.items():
             columns[name].append(value)
+    first, last = id_range or (None, None)
     cursor.execute(
-        WRITE_FIGURES if remeasure else WRITE_INPUTS, {**columns, "customers": customers}
+        WRITES[remeasure, id_range is not None],
+        {**columns, "kept": kept, "customers": customers, "first": first, "last": last},
     )
     written, removed = cursor.fetchone()
     return written, removed

@@ -467,10 +467,12 @@ def fan_out(
     send: Callable[[JobRun, int, int], object],
     *,
     chunk_size: int | None = None,
+    full: bool | None = None,
 ) -> JobRun | None:
     """Starts (or resumes) the job's run and hands each chunk still to do to `send(run,
-    first, last)`, which queues it for a worker; None when the job is already running."""
-    run = start_run(job, on, runner=JobRunner.CELERY, chunk_size=chunk_size)
+    first, last)`, which queues it for a worker; None when the job is already running.
+    `full=True` makes it a full run (every customer), as start_run says."""
+    run = start_run(job, on, runner=JobRunner.CELERY, chunk_size=chunk_size, full=full)
     if run is None:
         return None
     try:

@@ -68,6 +68,14 @@ class LoanRisk(models.Model):
                 condition=models.Q(override_class__isnull=False),
                 name="loanrisk_override_ends",
             ),
+            # The loans that are anything but up to date and normal, by customer: the risk
+            # levels and the contagion's distress read these few instead of every risk row
+            # of a nightly chunk (risk.recompute.LOAN_RISK_OF_NOTE states the same condition).
+            models.Index(
+                fields=["customer"],
+                condition=models.Q(dpd__gt=0) | models.Q(final_class__gt=LoanClass.NORMAL),
+                name="loanrisk_of_note",
+            ),
         ]
         constraints = [
             # An override is a judgement reviewed with the quarterly classification: it always

@@ -26,9 +26,11 @@ risk.provisions.PERIODS explains.
 
 from __future__ import annotations
 
+from lending.facility_models import LIVE_STATUSES, FacilityKind
 from lending.loan_quality import SPECIAL_MENTION, SUBSTANDARD
+from lending.stages import statuses_sql
 from risk import provisioning
-from risk.rules import GRADES, IN_CHUNK
+from risk.rules import GRADES, IN_CHUNK, IN_RANGE
 
 YEAR = "365.0::float8"
 
@@ -60,6 +62,29 @@ def notches_down_since(customer_id: str, since: str) -> str:
                        AND h.changed_on > {since}
                      ORDER BY h.changed_on, h.id LIMIT 1),
                     c.grade), '')), 0)"""
+
+
+def available_sql(facility_id: str) -> str:
+    """SQL: the available amount of the facility whose id is in column `facility_id` as
+    lending.facilities computes it (the limit less the drawings, by principal for a one-off
+    facility and by balance for a revolving one, less the approved applications not disbursed
+    yet; never below zero), NULL unless it is live and unexpired on the night's date. Only a
+    column name, the statuses and the one-off kind are spliced in."""
+    return f"""(SELECT greatest(f.limit - CASE WHEN f.kind = '{FacilityKind.ONE_OFF.value}'
+                                          THEN drawn.principal ELSE drawn.outstanding END
+                        - pending.amount, 0.00)
+        FROM lending_creditfacility f
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(d.principal), 0.00) AS principal,
+                   coalesce(sum(d.outstanding_principal), 0.00) AS outstanding
+            FROM credit_loan d WHERE d.facility_id = f.id
+        ) drawn
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(a.approved_amount), 0.00) AS amount
+            FROM credit_application a WHERE a.facility_id = f.id AND a.status = 'approved'
+        ) pending
+        WHERE f.id = {facility_id} AND f.status IN {statuses_sql(LIVE_STATUSES)}
+          AND f.expiry_date >= {ON})"""
 
 
 def rounded_sql(value: str, places: int, size: str) -> str:
@@ -180,8 +205,44 @@ ECL_ROUNDED = rounded_sql("v.ecl_value", 2, "v.ecl_size")
 EXACT = "numeric(60, 30)"
 
 
-def statement(on_conflict: str) -> str:
-    """The statement, writing through `on_conflict` (ON_CONFLICT_INPUTS or _FIGURES)."""
+def statement(on_conflict: str, *, by_range: bool = False) -> str:
+    """The statement, writing through `on_conflict` (ON_CONFLICT_INPUTS or _FIGURES); with
+    `by_range` (a full chunk: every customer of the range) it selects the chunk's customers by
+    the range of their ids (IN_RANGE), as risk.recompute.chunk_sql does, the same rows: with
+    the array of 20,000 ids the planner scanned every loan of the book, filtering by the array,
+    and probed each month of the grade history once per customer, where the range reads the
+    chunk's part of the customer indexes."""
+    in_chunk = IN_RANGE if by_range else IN_CHUNK
+    # The history's customers as a value known only when the statement runs (a list):
+    # estimating the rows of a literal list of thousands in every monthly partition costs more
+    # than the scan.
+    origin_customers = (
+        IN_RANGE if by_range else "= ANY(ARRAY(SELECT DISTINCT loan.customer_id FROM loan))"
+    )
+    # A list of customers is a small part of the book (a night's changed customers, a batch
+    # of the month-end run): looked up by key (the fences keep them lookups), where a hash
+    # join would read the whole of each table. A range is read as a range: the customers and
+    # the stored provisions (filed by customer) of a full chunk lie together.
+    customer = (
+        f"JOIN customers_customer c ON c.id = l.customer_id AND c.id {IN_RANGE}"
+        if by_range
+        else """CROSS JOIN LATERAL (
+        SELECT c.grade, c.industry_id FROM customers_customer c WHERE c.id = l.customer_id
+        OFFSET 0
+    ) c"""
+    )
+    # A row filed under another customer (the loan moved) is missed by the range: the loan
+    # counts as changed, and the upsert, which compares with the row itself, decides.
+    stored = (
+        f"LEFT JOIN risk_loanprovision p ON p.loan_id = c.id AND p.customer_id {IN_RANGE}"
+        if by_range
+        else """LEFT JOIN LATERAL (
+        SELECT p.setting_id, p.stage, p.reasons, p.loan_class, p.grade, p.annual_pd, p.balance,
+               p.undrawn, p.collateral_value
+        FROM risk_loanprovision p WHERE p.loan_id = c.id
+        OFFSET 0
+    ) p ON true"""
+    )
     return f"""
 WITH loan AS MATERIALIZED (
     SELECT l.id, l.customer_id, l.outstanding_principal AS balance, l.annual_rate,
@@ -195,29 +256,22 @@ WITH loan AS MATERIALIZED (
            ln(1 + l.annual_rate::float8) AS log_growth,
            -- A facility with several drawings counts its undrawn amount once, with its
            -- oldest loan.
-           coalesce(u.amount, 0) AS facility_undrawn,
            l.id = min(l.id) OVER (PARTITION BY l.facility_id) AS oldest_drawing,
            l.facility_id IS NOT NULL AND EXISTS (
                SELECT 1 FROM lending_creditfacility_collateral fc
                WHERE fc.creditfacility_id = l.facility_id) AS facility_secured
     FROM credit_loan l
-    -- Looked up by key (the fences keep them lookups): a chunk is a small part of the book,
-    -- and a hash join would read the whole of each table for every chunk.
-    CROSS JOIN LATERAL (
-        SELECT c.grade, c.industry_id FROM customers_customer c WHERE c.id = l.customer_id
-        OFFSET 0
-    ) c
+    {customer}
+    -- By key: a loan's risk row is filed under the customer it had when the row was made.
     LEFT JOIN LATERAL (
         SELECT r.final_class, r.dpd FROM risk_loanrisk r WHERE r.loan_id = l.id OFFSET 0
     ) r ON true
-    LEFT JOIN unnest(%(undrawn_facilities)s::bigint[], %(undrawn_amounts)s::numeric[])
-        AS u(facility_id, amount) ON u.facility_id = l.facility_id
     CROSS JOIN LATERAL (
         SELECT coalesce(
             (%(pd_values)s::numeric[])[array_position(%(pd_grades)s::text[], c.grade::text)],
             %(ungraded_pd)s::numeric) AS annual_pd
     ) g
-    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
+    WHERE l.customer_id {in_chunk} AND l.status = 'active'
 ),
 -- The grade at origination (as notches_down_since reads it), from the chunk's grade history
 -- read once: the last change on or before the disbursement, else the value the first later
@@ -229,10 +283,8 @@ origin AS (
            (array_agg(nullif(h.old_value, '') ORDER BY h.changed_on, h.id)
                 FILTER (WHERE h.changed_on > l.disbursed_on))[1] AS after
     FROM loan l JOIN risk_riskhistory h ON h.customer_id = l.customer_id
-    -- The chunk's customers as a value known only when the statement runs: estimating the
-    -- rows of a literal list of thousands in every monthly partition costs more than the scan.
     WHERE h.kind = 'grade'
-      AND h.customer_id = ANY(ARRAY(SELECT DISTINCT loan.customer_id FROM loan))
+      AND h.customer_id {origin_customers}
     GROUP BY l.id
 ),
 -- The loan's own collateral. Loans drawn on a facility that collateral secures are left to
@@ -252,8 +304,8 @@ pledged AS (
 judged AS (
     SELECT l.*, coalesce(p.collateral_value, 0) AS collateral_value,
            coalesce(p.recovery, 0) AS recovery,
-           CASE WHEN l.facility_id IS NOT NULL AND l.oldest_drawing THEN l.facility_undrawn
-                ELSE 0 END AS undrawn,
+           CASE WHEN l.facility_id IS NOT NULL AND l.oldest_drawing
+                THEN coalesce({available_sql("l.facility_id")}, 0) ELSE 0 END AS undrawn,
            coalesce(array_position({GRADES}, nullif(l.grade, ''))
                     - array_position({GRADES}, nullif(coalesce(o.before, o.after, l.grade), '')),
                     0) AS notches_down
@@ -288,12 +340,7 @@ staged AS MATERIALIZED (
         SELECT CASE WHEN cardinality(c.impaired) > 0 THEN {STAGE_3}
                     WHEN cardinality(c.increased) > 0 THEN {STAGE_2} ELSE {STAGE_1} END AS stage
     ) x
-    LEFT JOIN LATERAL (
-        SELECT p.setting_id, p.stage, p.reasons, p.loan_class, p.grade, p.annual_pd, p.balance,
-               p.undrawn, p.collateral_value
-        FROM risk_loanprovision p WHERE p.loan_id = c.id
-        OFFSET 0
-    ) p ON true
+    {stored}
 ),
 sums AS ({SUMS}),
 inputs AS (
@@ -378,24 +425,36 @@ SELECT (SELECT count(*) FROM written),
 
 STATEMENT_INPUTS = statement(ON_CONFLICT_INPUTS)
 STATEMENT_FIGURES = statement(ON_CONFLICT_FIGURES)
+STATEMENT_INPUTS_BY_RANGE = statement(ON_CONFLICT_INPUTS, by_range=True)
+STATEMENT_FIGURES_BY_RANGE = statement(ON_CONFLICT_FIGURES, by_range=True)
 
 
 def statement_parameters(
-    setting, params, pds, undrawn, customers, on, slack, *, remeasure: bool
+    setting,
+    params,
+    pds,
+    customers,
+    on,
+    slack,
+    *,
+    remeasure: bool,
+    id_range: tuple[int, int] | None = None,
 ) -> dict:
     """The statement's parameters: the setting's, as exact numerics where the pure module
-    uses Decimal (travelling as text), and the chunk's."""
+    uses Decimal (travelling as text), and the chunk's (its customers, and the range of their
+    ids that a statement built `by_range` reads)."""
     kinds = [kind for kind in params.haircuts if kind != "other"]
+    first, last = id_range or (None, None)
     return {
         "customers": customers,
+        "first": first,
+        "last": last,
         "on": on,
         "remeasure": remeasure,
         "setting": setting.pk,
         "pd_grades": list(pds),
         "pd_values": [str(value) for value in pds.values()],
         "ungraded_pd": str(setting.ungraded_pd),
-        "undrawn_facilities": list(undrawn),
-        "undrawn_amounts": [str(amount) for amount in undrawn.values()],
         "haircut_kinds": kinds,
         "haircuts": [str(params.haircuts[kind]) for kind in kinds],
         "other_haircut": str(params.haircuts.get("other", provisioning.ONE)),

@@ -35,13 +35,15 @@ from risk.provision_statement import (
     ON_CONFLICT_FIGURES,
     ON_CONFLICT_INPUTS,
     STATEMENT_FIGURES,
+    STATEMENT_FIGURES_BY_RANGE,
     STATEMENT_INPUTS,
+    STATEMENT_INPUTS_BY_RANGE,
     YEAR,
     expm1_sql,
     notches_down_since,
     statement_parameters,
 )
-from risk.rules import IN_CHUNK
+from risk.rules import IN_CHUNK, IN_RANGE
 
 # The ECL of a loan in stage 1 or 2 is Σ (S(a) − S(b)) × LGD × (EAD − owed before) × v(b) over
 # the periods (a, b] of its remaining schedule (risk.provisioning), which is
@@ -191,14 +193,21 @@ UPSERT_FIGURES = UPSERT.format(on_conflict=ON_CONFLICT_FIGURES)
 # loans through the loans' customer index, then their rows by key: bounded by the chunk. The
 # customers travel as a value known only when the statement runs (as in
 # risk.provision_statement): with the literal list the planner estimated a chunk's share of
-# the book high enough to scan every loan and every provision, once per chunk.
+# the book high enough to scan every loan and every provision, once per chunk. The loans
+# found travel as an array for the same reason: joined, the planner hashed every provision of
+# the book to meet a full chunk's range of loans.
 # By the loan's customer only: a loan moved to another customer and then closed keeps a row
 # under its former customer, which the chunk of the loan's customer now removes.
 REMOVE_LEFT = """
-DELETE FROM risk_loanprovision p USING credit_loan l
-WHERE p.loan_id = l.id AND l.status <> 'active'
-  AND l.customer_id = ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))
+DELETE FROM risk_loanprovision p
+WHERE p.loan_id = ANY(ARRAY(
+    SELECT l.id FROM credit_loan l WHERE l.status <> 'active' AND l.customer_id {customers}))
 """
+REMOVE_LEFT_BY_LIST = REMOVE_LEFT.format(
+    customers="= ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))"
+)
+# A full chunk (every customer of the range): the range of the loans' customer index.
+REMOVE_LEFT_BY_RANGE = REMOVE_LEFT.format(customers=IN_RANGE)
 
 RATIO = Decimal("0.000001")
 # A double-precision sum of a few hundred positive terms is off by well under 1e-13 of its
@@ -445,34 +454,47 @@ COLUMNS = (
 
 
 def provisions_chunk(
-    cursor, customers: list[int], on: dt.date, *, remeasure: bool = False
+    cursor,
+    customers: list[int],
+    on: dt.date,
+    *,
+    remeasure: bool = False,
+    id_range: tuple[int, int] | None = None,
 ) -> tuple[int, int]:
     """Computes the provisions of the customers' active loans and stores those whose inputs
     changed, or with `remeasure` (the month-end run) whose figures changed; (written,
-    removed)."""
+    removed). `id_range` (first, last): `customers` is every customer of that range of ids
+    (a full chunk of the nightly), which the statements then read by range."""
     if not customers:
         return 0, 0
     setting = ProvisionSetting.in_force(on)
     params = setting.parameters()
+    if id_range:
+        sql = STATEMENT_FIGURES_BY_RANGE if remeasure else STATEMENT_INPUTS_BY_RANGE
+    else:
+        sql = STATEMENT_FIGURES if remeasure else STATEMENT_INPUTS
     # Most loans are computed and written by one statement; it returns the customers it
     # leaves to the per-loan path below (risk.provision_statement).
     cursor.execute(
-        STATEMENT_FIGURES if remeasure else STATEMENT_INPUTS,
+        sql,
         statement_parameters(
             setting,
             params,
             grade_pds(setting.ungraded_pd),
-            undrawn_by_facility(customers, on),
             customers,
             on,
             (RELATIVE_SLACK, ABSOLUTE_SLACK),
             remeasure=remeasure,
+            id_range=id_range,
         ),
     )
     written, per_loan = cursor.fetchone()
     if per_loan:
         written += write_per_loan(cursor, per_loan, on, setting, params, remeasure=remeasure)
-    cursor.execute(REMOVE_LEFT, {"customers": customers})
+    if id_range:
+        cursor.execute(REMOVE_LEFT_BY_RANGE, {"first": id_range[0], "last": id_range[1]})
+    else:
+        cursor.execute(REMOVE_LEFT_BY_LIST, {"customers": customers})
     return written, cursor.rowcount
 
 

@@ -45,7 +45,7 @@ from risk.rules import (
     INDICATORS,
     MEASURED,
     SHARED,
-    UNPAID_INSTALMENTS,
+    SHARED_CLASSIFIED,
     severity_rank_sql,
 )
 
@@ -90,26 +90,16 @@ UNION
 SELECT customer_id FROM pending
 """
 
-ENSURE_LOAN_RISK = f"""
-INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_instalments, automatic_class,
-                           final_class, override_reason)
-SELECT l.id, l.customer_id, 0, 0, {NORMAL}, {NORMAL}, ''
-FROM credit_loan l
-WHERE l.customer_id {IN_CHUNK}
-  -- Nearly every loan has its row: an anti-join, not a conflicting insert attempt per loan.
-  AND NOT EXISTS (SELECT 1 FROM risk_loanrisk r WHERE r.loan_id = l.id)
-ON CONFLICT (loan_id) DO NOTHING
-"""
-
 # Days past due, overdue instalments and the five-tier class of every loan in the range,
 # then the debtor-level contagion (risk/classification.py states the rules and cites them),
 # then the override; only changed rows are written, and each class change leaves a history
 # row in the same statement. A live override never puts a loan below the rules' floor: when
 # its days past due grew since the override was made, the automatic class wins
-# (risk.classification.final_class).
+# (risk.classification.final_class). A loan without its risk row yet (a new loan) gets it
+# here, with its computed values: the chunk's risk rows are read once, by its customers,
+# for both (a separate insert first probed the risk row of every loan of the chunk).
 CLASSIFY = f"""
-WITH unpaid AS ({UNPAID_INSTALMENTS}),
-observation AS (
+WITH observation AS (
     SELECT l.id AS loan_id,
            greatest((l.restructured_on + interval '{OBSERVATION_MONTHS} months')::date,
                     (SELECT i.due_date FROM credit_instalment i
@@ -123,16 +113,25 @@ observation AS (
     FROM credit_loan l
     WHERE l.customer_id {IN_CHUNK} AND l.restructured_on IS NOT NULL
 ),
+-- Each loan's unpaid instalments past due (the definition of risk.rules.UNPAID_INSTALMENTS),
+-- probed per active loan from the same read of the chunk's loans: an inactive loan's probe
+-- is not run at all (its condition is the loan's own), and the loans are read once.
 per_loan AS (
     SELECT l.id AS loan_id, l.customer_id,
            CASE WHEN l.status = 'active' THEN l.outstanding_principal ELSE 0 END AS exposure,
-           CASE WHEN l.status = 'active' AND u.oldest IS NOT NULL
-                THEN (%(on)s::date - u.oldest) ELSE 0 END AS dpd,
-           CASE WHEN l.status = 'active' THEN u.oldest END AS overdue_since,
+           coalesce(%(on)s::date - u.oldest, 0) AS dpd,
+           u.oldest AS overdue_since,
            coalesce(u.overdue, 0) AS overdue,
            o.until AS observation_until, coalesce(o.again, false) AS again
     FROM credit_loan l
-    LEFT JOIN unpaid u ON u.loan_id = l.id
+    LEFT JOIN LATERAL (
+        SELECT min(i.due_date) AS oldest, count(*) AS overdue
+        FROM credit_instalment i
+        WHERE l.status = 'active'
+          AND i.loan_id = l.id AND i.schedule_version = l.schedule_version
+          AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
+        HAVING count(*) > 0
+    ) u ON true
     LEFT JOIN observation o ON o.loan_id = l.id
     WHERE l.customer_id {IN_CHUNK}
 ),
@@ -158,26 +157,42 @@ contagion AS (
     FROM automatic a GROUP BY a.customer_id
 ),
 computed AS (
-    SELECT a.loan_id, a.dpd, a.overdue_since, a.overdue,
+    SELECT a.loan_id, a.customer_id, a.dpd, a.overdue_since, a.overdue,
            CASE WHEN c.infected THEN greatest(a.class, {SUBSTANDARD}) ELSE a.class END
                AS automatic_class
     FROM automatic a JOIN contagion c ON c.customer_id = a.customer_id
 ),
--- The rows whose values move, found on the chunk's own rows (read by its customer index, not
--- the whole table joined to itself): only those are updated, and the update checks again
--- against the row it locks, so an override saved meanwhile is not lost.
-stale AS (
-    SELECT c.*, r.final_class AS old_class
-    FROM computed c JOIN risk_loanrisk r ON r.loan_id = c.loan_id
-    WHERE r.customer_id {IN_CHUNK}
-      AND (r.dpd, r.overdue_since, r.overdue_instalments, r.automatic_class, r.final_class)
-          IS DISTINCT FROM
-          (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
-           CASE WHEN r.override_class IS NOT NULL
-                     AND (r.override_until IS NULL OR r.override_until >= %(on)s)
-                THEN greatest(r.override_class, c.automatic_class)
-                ELSE c.automatic_class END)
+-- Each loan beside its risk row as it stands, the chunk's own rows (read by its customer
+-- index, not the whole table joined to itself). Materialised: the update below then looks up
+-- only the rows that move, where inlined it probed the key of every row of the chunk.
+compared AS MATERIALIZED (
+    SELECT c.*, r.loan_id IS NOT NULL AS present, r.final_class AS old_class,
+           (r.dpd, r.overdue_since, r.overdue_instalments, r.automatic_class, r.final_class)
+               IS DISTINCT FROM
+               (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
+                CASE WHEN r.override_class IS NOT NULL
+                          AND (r.override_until IS NULL OR r.override_until >= %(on)s)
+                     THEN greatest(r.override_class, c.automatic_class)
+                     ELSE c.automatic_class END) AS moved
+    FROM computed c
+    LEFT JOIN risk_loanrisk r ON r.loan_id = c.loan_id AND r.customer_id {IN_CHUNK}
 ),
+-- A new loan's row, as a row inserted at the rules' defaults (nothing past due, normal) and
+-- then classified would stand: computed for the night only when its values are not those.
+added AS (
+    INSERT INTO risk_loanrisk (loan_id, customer_id, dpd, overdue_since, overdue_instalments,
+                               automatic_class, final_class, override_reason, computed_on)
+    SELECT c.loan_id, c.customer_id, c.dpd, c.overdue_since, c.overdue, c.automatic_class,
+           c.automatic_class, '',
+           CASE WHEN (c.dpd, c.overdue_since, c.overdue, c.automatic_class)
+                     IS DISTINCT FROM (0, NULL::date, 0, {NORMAL})
+                THEN %(on)s::date END
+    FROM compared c WHERE NOT c.present
+    ON CONFLICT (loan_id) DO NOTHING
+    RETURNING loan_id, customer_id, final_class, computed_on IS NOT NULL AS moved
+),
+-- The update checks again against the row it locks, so an override saved meanwhile is not
+-- lost.
 changed AS (
     UPDATE risk_loanrisk r
     SET dpd = c.dpd, overdue_since = c.overdue_since, overdue_instalments = c.overdue,
@@ -187,8 +202,8 @@ changed AS (
                            THEN greatest(r.override_class, c.automatic_class)
                            ELSE c.automatic_class END,
         computed_on = %(on)s
-    FROM stale c
-    WHERE r.loan_id = c.loan_id
+    FROM compared c
+    WHERE c.present AND c.moved AND r.loan_id = c.loan_id
       AND (r.dpd, r.overdue_since, r.overdue_instalments, r.automatic_class, r.final_class)
           IS DISTINCT FROM
           (c.dpd, c.overdue_since, c.overdue, c.automatic_class,
@@ -203,10 +218,15 @@ history AS (
                                   recorded_at)
     SELECT 'classification', customer_id, loan_id, %(on)s, old_class::text, new_class::text,
            %(now)s
-    FROM changed WHERE old_class IS DISTINCT FROM new_class
+    FROM (SELECT customer_id, loan_id, old_class, new_class FROM changed
+          UNION ALL
+          SELECT customer_id, loan_id, {NORMAL}, final_class FROM added) moves
+    WHERE old_class IS DISTINCT FROM new_class
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM changed), (SELECT count(*) FROM history)
+SELECT (SELECT count(*) FROM changed) + (SELECT count(*) FROM added WHERE moved),
+       (SELECT count(*) FROM history),
+       (SELECT count(*) FROM added)
 """
 
 # The days past due of every past-due loan of the range, counted from the date it has been
@@ -234,19 +254,13 @@ WITH latest AS (
     WHERE a.customer_id {IN_CHUNK}
     ORDER BY a.customer_id, a.assessed_at DESC, a.id DESC
 ),
--- The loans with something due before today, and only their late instalments: unpaid past
--- due, or paid after their date (two small partial indexes), not every instalment.
-loans AS (
-    SELECT l.id, l.customer_id FROM credit_loan l
-    WHERE l.customer_id {IN_CHUNK}
-      AND EXISTS (SELECT 1 FROM credit_instalment i
-                  WHERE i.loan_id = l.id AND NOT i.superseded AND i.due_date < %(on)s)
-),
--- Per loan (LATERAL): each of the chunk's loans probes the two indexes, where a join read
--- the whole of the paid-late index for every chunk.
+-- The chunk's loans and only their late instalments: unpaid past due, or paid after their
+-- date (two small partial indexes), not every instalment. Per loan (LATERAL): each of the
+-- chunk's loans probes the two indexes, where a join read the whole of the paid-late index
+-- for every chunk.
 late AS (
     SELECT l.customer_id, x.due_date, x.settled_on
-    FROM loans l
+    FROM credit_loan l
     CROSS JOIN LATERAL (
         SELECT i.due_date, i.settled_on FROM credit_instalment i
         WHERE i.loan_id = l.id AND i.settled_on IS NULL AND NOT i.superseded
@@ -256,21 +270,43 @@ late AS (
         WHERE i.loan_id = l.id AND i.settled_on > i.due_date AND NOT i.superseded
           AND i.due_date < %(on)s
     ) x
+    WHERE l.customer_id {IN_CHUNK}
 ),
 record AS (
-    SELECT b.customer_id,
-           count(x.due_date) FILTER (WHERE x.due_date >= %(on)s::date - 365) AS late_12,
-           count(x.due_date) FILTER (WHERE x.due_date >= %(on)s::date - 3 * 365) AS late_36,
-           coalesce(max(coalesce(x.settled_on, %(on)s::date) - x.due_date), 0) AS worst
-    FROM (SELECT DISTINCT customer_id FROM loans) b
-    LEFT JOIN late x ON x.customer_id = b.customer_id
-    GROUP BY b.customer_id
+    SELECT x.customer_id,
+           count(*) FILTER (WHERE x.due_date >= %(on)s::date - 365) AS late_12,
+           count(*) FILTER (WHERE x.due_date >= %(on)s::date - 3 * 365) AS late_36,
+           max(coalesce(x.settled_on, %(on)s::date) - x.due_date) AS worst
+    FROM late x
+    GROUP BY x.customer_id
+),
+-- A customer with no late instalment has a clean record (0, 0, 0) when something of theirs
+-- fell due before today, and none at all when nothing did (then the latest assessment is
+-- not compared). Only customers whose inputs differ from their record are asked the
+-- question, so it is asked of the few (a customer with nothing due yet) instead of probing
+-- the schedule of every loan of the chunk.
+differing AS MATERIALIZED (
+    SELECT latest.customer_id, coalesce(r.late_12, 0) AS late_12,
+           coalesce(r.late_36, 0) AS late_36, coalesce(r.worst, 0) AS worst,
+           r.customer_id IS NOT NULL AS late
+    FROM latest
+    -- Customers with a loan (its customer index alone, no row read): the others have no
+    -- record.
+    JOIN (SELECT DISTINCT l.customer_id FROM credit_loan l WHERE l.customer_id {IN_CHUNK}) b
+        ON b.customer_id = latest.customer_id
+    LEFT JOIN record r ON r.customer_id = latest.customer_id
+    WHERE (latest.inputs ->> 'late_payments_12m')::numeric
+              IS DISTINCT FROM coalesce(r.late_12, 0)
+       OR (latest.inputs ->> 'late_payments_36m')::numeric
+              IS DISTINCT FROM coalesce(r.late_36, 0)
+       OR (latest.inputs ->> 'worst_dpd_ever')::numeric IS DISTINCT FROM coalesce(r.worst, 0)
 )
-SELECT latest.customer_id, r.late_12, r.late_36, r.worst
-FROM latest JOIN record r ON r.customer_id = latest.customer_id
-WHERE (latest.inputs ->> 'late_payments_12m')::numeric IS DISTINCT FROM r.late_12
-   OR (latest.inputs ->> 'late_payments_36m')::numeric IS DISTINCT FROM r.late_36
-   OR (latest.inputs ->> 'worst_dpd_ever')::numeric IS DISTINCT FROM r.worst
+SELECT d.customer_id, d.late_12, d.late_36, d.worst
+FROM differing d
+WHERE d.late
+   OR EXISTS (SELECT 1 FROM credit_loan l JOIN credit_instalment i ON i.loan_id = l.id
+              WHERE l.customer_id = d.customer_id AND NOT i.superseded
+                AND i.due_date < %(on)s)
 """
 
 # Grade and score history from the assessments: a row whenever the latest assessment of a
@@ -302,6 +338,11 @@ LEFT JOIN recorded r ON r.customer_id = v.customer_id AND r.kind = v.kind
 WHERE r.new_value IS DISTINCT FROM v.value
 """
 
+# The risk rows that are anything but a loan up to date and normal: the condition of the
+# partial index loanrisk_of_note (risk.models.LoanRisk), which the risk levels and the
+# contagion's distress read instead of every risk row of a chunk.
+LOAN_RISK_OF_NOTE = f"(r.dpd > 0 OR r.final_class > {NORMAL})"
+
 # The customer's risk level by the policy row (see RiskLevelPolicy): the first condition met
 # decides, high before medium; only changes are written, each with a history row.
 # Each customer's level under the policy row of the CTE `policy`, which the statement defines
@@ -311,9 +352,11 @@ RISK_LEVEL_COMPUTED = f"""
 loans AS (
     SELECT r.customer_id, max(r.dpd) AS worst_dpd, max(r.final_class) AS worst_class
     FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id AND l.status = 'active'
-    -- Both sides by the chunk's customers: the loans are read through their customer index
-    -- rather than every active loan of the book hashed for each chunk.
-    WHERE r.customer_id {IN_CHUNK} AND l.customer_id {IN_CHUNK}
+    -- Only the risk rows that can raise a level: a loan with no days past due and a normal
+    -- class counts as no loan (the levels below take 0 days and normal for a customer
+    -- without one). They are few, read through their partial index (loanrisk_of_note), not
+    -- every loan of the chunk.
+    WHERE r.customer_id {IN_CHUNK} AND {LOAN_RISK_OF_NOTE}
     GROUP BY r.customer_id
 ),
 alerts AS (
@@ -369,8 +412,16 @@ history AS (
 SELECT (SELECT count(*) FROM changed)
 """
 
-# The common table expressions several rules read (risk.rules.SHARED).
-SHARED_IN_SCAN = ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query in SHARED.items())
+
+def _shared_ctes(shared: dict[str, str]) -> str:
+    return ",\n".join(f"{name} AS MATERIALIZED ({query})" for name, query in shared.items())
+
+
+# The common table expressions several rules read (risk.rules.SHARED); a scan following the
+# classification in its transaction reads the loans' past due from the risk rows it just
+# wrote (risk.rules.SHARED_CLASSIFIED), the same rows.
+SHARED_IN_SCAN = _shared_ctes(SHARED)
+SHARED_IN_SCAN_CLASSIFIED = _shared_ctes(SHARED_CLASSIFIED)
 
 # The alerts of every enabled rule, in one statement per chunk. The rules come in groups
 # (risk.recompute._rule_groups): all the rules of a measured indicator (risk.rules.MEASURED)
@@ -555,11 +606,9 @@ def age_past_due(cursor, first: int, last: int, on: dt.date, result: ChunkResult
 
 
 def classify_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
-    params = _params(first, last, on, result)
-    cursor.execute(chunk_sql(ENSURE_LOAN_RISK, result), params)
-    result.add("loans_added", cursor.rowcount)
-    cursor.execute(chunk_sql(CLASSIFY, result), params)
-    loans_changed, class_changes = cursor.fetchone()
+    cursor.execute(chunk_sql(CLASSIFY, result), _params(first, last, on, result))
+    loans_changed, class_changes, loans_added = cursor.fetchone()
+    result.add("loans_added", loans_added)
     result.add("loans_changed", loans_changed)
     result.add("class_changes", class_changes)
 
@@ -592,7 +641,11 @@ def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkR
     result.add("risk_level_changes", cursor.fetchone()[0])
 
 
-def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+def scan_chunk(
+    cursor, first: int, last: int, on: dt.date, result: ChunkResult, *, classified: bool = False
+) -> None:
+    """The early-warning scan of the chunk; `classified` when the chunk's loans were classified
+    earlier in the same transaction (their risk rows hold tonight's days past due)."""
     from risk.models import EarlyWarningRule
 
     now = timezone.now()
@@ -600,14 +653,21 @@ def scan_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) 
     # levels then read them as they now stand (risk.rule_severity).
     result.add(
         "alert_severities_followed",
-        rule_severity.follow_rule_severity(cursor, customers=result.customers, on=on, now=now),
+        rule_severity.follow_rule_severity(
+            cursor,
+            customers=result.customers,
+            on=on,
+            now=now,
+            whole_range=(first, last) if result.whole_range else None,
+        ),
     )
     evaluation = scan_evaluation(list(EarlyWarningRule.objects.all()), now=now)
     if evaluation is None:
         return
     query, rule_params = evaluation
     params = {**_params(first, last, on, result), "now": now, **rule_params}
-    statement = SCAN.format(query=query, IN_CHUNK=IN_CHUNK, shared=SHARED_IN_SCAN)
+    shared = SHARED_IN_SCAN_CLASSIFIED if classified else SHARED_IN_SCAN
+    statement = SCAN.format(query=query, IN_CHUNK=IN_CHUNK, shared=shared)
     cursor.execute(chunk_sql(statement, result), params)
     raised, updated, cleared, stepped, red = cursor.fetchone()
     result.add("alerts_raised", raised)
@@ -735,7 +795,9 @@ def process_chunk(
         # The dashboards' book figures start collecting the chunk's differences (risk.hooks).
         hooks.chunk_begun(cursor)
         select_chunk(cursor, first, last, full=full, take_pending=recompute, result=result)
-        if recompute:
+        # A full chunk holds every customer of its range: none is left for the ageing (and
+        # its condition bound every id of the range into the statement, to match nothing).
+        if recompute and not result.whole_range:
             age_past_due(cursor, first, last, on, result)
         if result.customers:
             _work(cursor, first, last, on, result, scan=scan, recompute=recompute)
@@ -771,23 +833,27 @@ def _work_chunk(
     if recompute:
         recompute_chunk(cursor, first, last, on, result)
         # Provisions read the classes and grades just recomputed (risk.provisions).
-        written, removed = provisions.provisions_chunk(cursor, result.customers, on)
+        # A full chunk's provisions read its range, as chunk_sql's statements do.
+        id_range = (first, last) if result.whole_range else None
+        written, removed = provisions.provisions_chunk(
+            cursor, result.customers, on, id_range=id_range
+        )
         result.add("provisions_written", written)
         result.add("provisions_removed", removed)
         written, removed = facility_provisions.facility_provisions_chunk(
-            cursor, result.customers, on
+            cursor, result.customers, on, id_range=id_range
         )
         result.add("facility_provisions_written", written)
         result.add("facility_provisions_removed", removed)
     if scan:
-        scan_chunk(cursor, first, last, on, result)
+        scan_chunk(cursor, first, last, on, result, classified=recompute)
     # The level reads the alerts, so it comes after the scan. One rule reads the level (no
     # contact with a medium or high-risk customer): when levels moved, one more pass lets
     # both settle tonight instead of in tomorrow's run.
     moved = result.counts.get("risk_level_changes", 0)
     risk_levels_chunk(cursor, first, last, on, result)
     if scan and result.counts.get("risk_level_changes", 0) > moved:
-        scan_chunk(cursor, first, last, on, result)
+        scan_chunk(cursor, first, last, on, result, classified=recompute)
         risk_levels_chunk(cursor, first, last, on, result)
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from risk.rules import IN_CHUNK
+from risk.rules import IN_CHUNK, IN_RANGE
 
 # The audit trail's code for the move (audit.actions names it "Alert: updated"), and the
 # history row's event (risk.models.AlertEvent.RULE_SEVERITY).
@@ -55,14 +55,26 @@ SELECT (SELECT count(*) FROM followed), (SELECT count(*) FROM history),
 """
 
 
-def follow_rule_severity(cursor, *, customers: list[int], on: dt.date, now: dt.datetime) -> int:
+def follow_rule_severity(
+    cursor,
+    *,
+    customers: list[int],
+    on: dt.date,
+    now: dt.datetime,
+    whole_range: tuple[int, int] | None = None,
+) -> int:
     """Moves the open alerts of `customers` whose rule's severity was edited to that severity
-    (see the module's docstring); returns how many moved."""
+    (see the module's docstring); returns how many moved. `whole_range` (first, last) when
+    `customers` is every customer of that range: the alerts are then read by the range of the
+    customer index rather than by an array of thousands of ids (risk.recompute.chunk_sql)."""
     from risk.models import ACTIVE_ALERT_STATUSES
 
+    first, last = whole_range or (None, None)
     cursor.execute(
-        FOLLOW_RULE_SEVERITY,
+        FOLLOW_RULE_SEVERITY.replace(IN_CHUNK, IN_RANGE) if whole_range else FOLLOW_RULE_SEVERITY,
         {
+            "first": first,
+            "last": last,
             "customers": customers,
             "active": ACTIVE_ALERT_STATUSES,
             "event": HISTORY_EVENT,

@@ -46,7 +46,9 @@ ACTIVE_LOANS = f"""
 """
 
 # Each customer's latest assessment with the one before it, in one pass (a self-join of two
-# numbered lists makes the planner loop over one of them per row).
+# numbered lists makes the planner loop over one of them per row). Only the customers assessed
+# more than once: both rules reading it compare with the assessment before, and counting the
+# chunk's assessments by the customer index is cheaper than sorting and numbering them all.
 LATEST_ASSESSMENT = f"""
     SELECT * FROM (
         SELECT a.customer_id, a.score, a.grade,
@@ -55,21 +57,26 @@ LATEST_ASSESSMENT = f"""
                lead(a.assessed_at) OVER newest_first AS previous_assessed_at,
                row_number() OVER newest_first AS position
         FROM credit_assessment a
-        WHERE a.customer_id {IN_CHUNK}
+        WHERE a.customer_id IN (SELECT r.customer_id FROM credit_assessment r
+                                WHERE r.customer_id {IN_CHUNK}
+                                GROUP BY r.customer_id HAVING count(*) > 1)
         WINDOW newest_first AS (PARTITION BY a.customer_id ORDER BY a.assessed_at DESC, a.id DESC)
     ) numbered WHERE position = 1
 """
 
-# Each customer's latest statement, with the revenue (or income) of the one before it.
+# Each customer's latest statement, with the revenue (or income) of the one before it: the
+# statement no later one follows (one per period, statement_one_per_period), numbered in that
+# index's own order so that nothing is sorted, and only the columns the rules read.
 LATEST_STATEMENT = f"""
     SELECT * FROM (
-        SELECT s.*,
-               lead(coalesce(s.revenue, s.annual_income)) OVER newest_first AS previous_income,
-               row_number() OVER newest_first AS position
+        SELECT s.customer_id, s.revenue, s.annual_income, s.debt_service,
+               s.operating_cash_flow,
+               lag(coalesce(s.revenue, s.annual_income)) OVER oldest_first AS previous_income,
+               lead(s.period_end) OVER oldest_first AS next_period_end
         FROM credit_financialstatement s
         WHERE s.customer_id {IN_CHUNK}
-        WINDOW newest_first AS (PARTITION BY s.customer_id ORDER BY s.period_end DESC)
-    ) numbered WHERE position = 1
+        WINDOW oldest_first AS (PARTITION BY s.customer_id ORDER BY s.period_end)
+    ) numbered WHERE next_period_end IS NULL
 """
 
 # Each active loan's unpaid instalments past due on the business date: the oldest due date
@@ -91,6 +98,32 @@ UNPAID_INSTALMENTS = f"""
     WHERE l.customer_id {IN_CHUNK} AND l.status = 'active' AND u.overdue > 0
 """
 
+# The same rows read from the loans' risk rows, for a scan that follows the classification in
+# the same transaction (the nightly): CLASSIFY has just stored UNPAID_INSTALMENTS' oldest due
+# date and count on every loan of the chunk (overdue_since is set exactly when an active loan
+# has an unpaid instalment past due), so one pass over the chunk's past-due rows (partial
+# index loanrisk_past_due) replaces a probe of the schedule per active loan.
+UNPAID_INSTALMENTS_CLASSIFIED = f"""
+    SELECT lr.customer_id, lr.loan_id, lr.overdue_since AS oldest,
+           lr.overdue_instalments AS overdue
+    FROM risk_loanrisk lr
+    JOIN credit_loan l ON l.id = lr.loan_id AND l.status = 'active'
+    WHERE lr.customer_id {IN_CHUNK} AND lr.overdue_since IS NOT NULL
+      AND lr.overdue_instalments > 0
+"""
+
+# Each active loan's collateral items with their current value, for the two collateral rules:
+# each loan's own items through the application's index (LATERAL; OFFSET 0 keeps the planner
+# from turning it back into a join hashing every item of the book), read once for both.
+LOAN_COLLATERAL = f"""
+    SELECT l.customer_id, l.id AS loan_id, l.outstanding_principal, c.id AS collateral_id,
+           c.value
+    FROM credit_loan l
+    CROSS JOIN LATERAL (SELECT k.id, k.value FROM credit_collateral k
+                        WHERE k.application_id = l.application_id OFFSET 0) c
+    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
+"""
+
 # Each customer's latest credit bureau report (credit.bureau), with the overdue months of
 # the one before it: the report a bureau rule reads is the newest the bank holds.
 LATEST_BUREAU_REPORT = f"""
@@ -108,13 +141,16 @@ LATEST_BUREAU_REPORT = f"""
 
 # Common table expressions of the scan statement (risk.recompute.SCAN), each computed once
 # for all the rules that read it: the two assessment rules, the three statement rules, the
-# days-past-due and missed-instalment rules.
+# days-past-due and missed-instalment rules, the two bureau rules, the two collateral rules.
 SHARED = {
     "latest_assessment": LATEST_ASSESSMENT,
     "latest_statement": LATEST_STATEMENT,
     "unpaid_instalments": UNPAID_INSTALMENTS,
     "latest_bureau_report": LATEST_BUREAU_REPORT,
+    "loan_collateral": LOAN_COLLATERAL,
 }
+# SHARED for a scan after the classification in the same transaction (risk.recompute).
+SHARED_CLASSIFIED = {**SHARED, "unpaid_instalments": UNPAID_INSTALMENTS_CLASSIFIED}
 
 # Indicators whose query returns a fifth column, the measure each rule's threshold applies to:
 # all the enabled rules of such an indicator are evaluated in one pass, the query run with
@@ -236,36 +272,29 @@ INDICATORS: dict[str, str] = {
           AND 1 - coalesce(latest.revenue, latest.annual_income)
                   / latest.previous_income > %(threshold)s
     """,
-    # Outstanding principal over the current value of the loan's collateral: a loan without
-    # any has no ratio. Each loan sums its own collateral through the application's index
-    # (LATERAL), where a join hashed every collateral item of the book for each chunk.
-    "ltv_limit": f"""
-        SELECT l.customer_id, l.id, 'loan:' || l.id,
-               round(l.outstanding_principal / cv.total, 4)::text
-        FROM credit_loan l
-        CROSS JOIN LATERAL (SELECT sum(c.value) AS total FROM credit_collateral c
-                            WHERE c.application_id = l.application_id) cv
-        WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
-          AND cv.total > 0 AND l.outstanding_principal / cv.total > %(threshold)s
+    # Outstanding principal over the current value of the loan's collateral (LOAN_COLLATERAL):
+    # a loan without any has no ratio.
+    "ltv_limit": """
+        SELECT c.customer_id, c.loan_id, 'loan:' || c.loan_id,
+               round(c.outstanding_principal / sum(c.value), 4)::text
+        FROM loan_collateral c
+        GROUP BY c.customer_id, c.loan_id, c.outstanding_principal
+        HAVING sum(c.value) > 0 AND c.outstanding_principal / sum(c.value) > %(threshold)s
     """,
-    # A collateral item revalued down by more than the threshold share.
-    "collateral_down": f"""
-        SELECT l.customer_id, l.id, 'loan:' || l.id,
+    # A collateral item of the loan (LOAN_COLLATERAL) revalued down by more than the
+    # threshold share.
+    "collateral_down": """
+        SELECT c.customer_id, c.loan_id, 'loan:' || c.loan_id,
                round(max(1 - v.value / v.previous), 4)::text
-        FROM credit_loan l
-        -- The loan's own collateral through the application's index (OFFSET 0 keeps the
-        -- planner from turning it back into a join hashing every item of the book).
-        CROSS JOIN LATERAL (SELECT k.id FROM credit_collateral k
-                            WHERE k.application_id = l.application_id OFFSET 0) c
+        FROM loan_collateral c
         CROSS JOIN LATERAL (
             SELECT cv.value,
                    lag(cv.value) OVER (ORDER BY cv.valued_on, cv.id) AS previous,
                    row_number() OVER (ORDER BY cv.valued_on DESC, cv.id DESC) AS position
-            FROM credit_collateralvaluation cv WHERE cv.collateral_id = c.id
+            FROM credit_collateralvaluation cv WHERE cv.collateral_id = c.collateral_id
         ) v
-        WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
-          AND v.position = 1 AND v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
-        GROUP BY l.customer_id, l.id
+        WHERE v.position = 1 AND v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
+        GROUP BY c.customer_id, c.loan_id
     """,
     # An enterprise borrower in an industry on the watch list.
     "industry_watch": f"""
@@ -292,10 +321,14 @@ INDICATORS: dict[str, str] = {
     "no_contact": f"""
         SELECT c.id, NULL::bigint, 'customer:' || c.id,
                ((coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date)::text
-        FROM customers_customer c
+        -- The chunk's customers by the primary key, the level tested on each (OFFSET 0): with
+        -- the level's condition beside the range, the planner read every medium and
+        -- high-risk customer of the book in the officers' index.
+        FROM (SELECT k.id, k.risk_level, k.assigned_at FROM customers_customer k
+              WHERE k.id {IN_CHUNK} OFFSET 0) c
         LEFT JOIN LATERAL (SELECT max(i.occurred_at) AS at FROM customers_interaction i
                            WHERE i.customer_id = c.id) last ON true
-        WHERE c.id {IN_CHUNK} AND c.risk_level IN ('medium', 'high')
+        WHERE c.risk_level IN ('medium', 'high')
           AND %(on)s - (coalesce(last.at, c.assigned_at) AT TIME ZONE %(tz)s)::date
               >= %(threshold)s
     """,

@@ -36,13 +36,15 @@ def facility_provision(facility) -> dict:
 @register.inclusion_tag("risk/provision_cards.html", takes_context=True)
 def provision_cards(context, branch=None) -> dict:
     """The dashboard's provision cards, for those who read provisions (no query for others):
-    one query for the figures, one for the setting in force (the minimums)."""
+    the figures as the page already holds them (the dashboard keeps them with its activity
+    figures) or two queries to sum them, and one for the setting in force (the minimums)."""
     user = context["request"].user
     if not policies.may_see_provisions(user):
         return {"shown": False}
+    summary = context.get("provision_summary")
     return {
         "shown": True,
-        "summary": provision_selectors.provision_summary(user, branch),
+        "summary": summary or provision_selectors.provision_summary(user, branch),
         "setting": ProvisionSetting.in_force(business_date()),
         "stage_labels": dict(Stage.choices),
         # The drill-downs keep the dashboard's branch filter.

@@ -93,3 +93,39 @@ def test_without_capital_the_card_says_no_limit_applies(client_for, mary, bob):
     page = client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
     assert _table(page, "largest-singles") == [["北方", "¥1,000.00", "—", "—"]]
     assert "No tier-1 capital is configured" in page
+
+
+def test_an_officer_sees_the_largest_of_their_own_customers(client_for, alice, exposures):
+    page = client_for(alice).get(reverse("dashboards:dashboard")).content.decode()
+    # alice holds the odd ones of the branch (北01, 北03, ... 北11): bob's never show.
+    assert [row[0] for row in _table(page, "largest-singles")] == [
+        f"北{n:02d}" for n in range(11, 0, -2)
+    ]
+
+
+def test_a_transferred_customer_moves_to_the_new_officers_card(
+    client_for, mary, alice, bob, exposures
+):
+    largest = exposures["north"][11]  # alice's
+    response = client_for(mary).post(
+        reverse("customers:transfer", args=[largest.pk]),
+        {"to_officer": bob.pk, "reason": "Alice moves to the corporate desk"},
+    )
+    assert response.status_code == 302
+    # The stored exposure follows its customer in the same transaction (lending.customer_scope).
+    assert CustomerExposure.objects.filter(customer=largest, customer_officer=bob).exists()
+    alices = client_for(alice).get(reverse("dashboards:dashboard")).content.decode()
+    bobs = client_for(bob).get(reverse("dashboards:dashboard")).content.decode()
+    assert "北11" not in [row[0] for row in _table(alices, "largest-singles")]
+    assert _table(bobs, "largest-singles")[0][0] == "北11"
+
+
+def test_a_customer_moved_to_another_branch_leaves_the_branch_card(client_for, mary, exposures):
+    from customers.models import Customer
+
+    largest = exposures["north"][11]
+    south = exposures["south"]
+    # However it is written (an import, the admin), the stored exposure follows the customer.
+    Customer.objects.filter(pk=largest.pk).update(officer=south.officer, branch=south.branch)
+    page = client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
+    assert _table(page, "largest-singles")[0][0] == "北10"

@@ -129,3 +129,25 @@ def test_production_settings_start_with_the_environment_compose_gives_the_app():
             timeout=120,
         )
         assert started.returncode == 0, f"{services}:\n{started.stderr[-3000:]}"
+
+
+def test_the_database_server_is_tuned_to_its_host_with_defaults_for_16_gb():
+    """shared_buffers a quarter of the host's memory and effective_cache_size about 65%, as
+    the embedded server is tuned (ops/dev.py): the defaults are those of a 16 GB host, and
+    `.env` sets them for another."""
+    postgres = load_compose()["services"]["postgres"]
+    example = read_env_file(BASE_DIR / ".env.example")
+
+    def settings_given(variables: dict[str, str]) -> dict[str, str]:
+        command = interpolate(command_of(postgres), variables)
+        assert command[0] == "postgres"
+        options = [command[i + 1] for i, word in enumerate(command) if word == "-c"]
+        return dict(option.split("=", 1) for option in options)
+
+    assert settings_given(example) == {"shared_buffers": "4GB", "effective_cache_size": "10GB"}
+    bigger = {
+        **example,
+        "POSTGRES_SHARED_BUFFERS": "8GB",
+        "POSTGRES_EFFECTIVE_CACHE_SIZE": "42GB",
+    }
+    assert settings_given(bigger) == {"shared_buffers": "8GB", "effective_cache_size": "42GB"}

@@ -44,7 +44,7 @@ LATEST_INSTALL = {
     "risk.alert_scope": (alert_scope, "risk/migrations/sql/0006_alert_customer_scope.install.sql"),
     "lending.customer_scope": (
         customer_scope,
-        "lending/migrations/sql/0012_loan_and_application_scope.install.sql",
+        "lending/migrations/sql/0013_customer_exposure_scope.install.sql",
     ),
     "risk.exposure": (exposure, "risk/migrations/sql/0022_concentration_limits.install.sql"),
 }

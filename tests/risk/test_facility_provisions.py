@@ -180,6 +180,23 @@ def test_nightly_provisions_an_undrawn_facility_and_a_rerun_writes_nothing(facil
     assert nightly(today, full=True).counts.get("facility_provisions_written", 0) == 0
 
 
+def test_a_full_night_measures_again_a_facility_whose_inputs_changed(facility, today):
+    """The nightly computes only the facilities whose inputs changed: a raised limit (more
+    undrawn) is one of them, and its row gets the new figures."""
+    nightly(today, full=True)
+    CreditFacility.objects.filter(pk=facility.pk).update(limit=Decimal("200000"))
+    result = nightly(today, full=True)
+    assert result.counts.get("facility_provisions_written") == 1
+    row = FacilityProvision.objects.get(facility=facility)
+    # EAD = 0.5 × 200,000; ECL = 0.001484 × 0.45 × 100,000 = 66.78.
+    assert (row.undrawn, row.ead, row.ecl) == (
+        Decimal("200000.00"),
+        Decimal("100000.00"),
+        Decimal("66.78"),
+    )
+    assert nightly(today, full=True).counts.get("facility_provisions_written", 0) == 0
+
+
 def test_a_loan_drawn_on_the_facility_takes_its_undrawn_amount_over(
     alice, mary, customer, consumer_product, facility, today
 ):

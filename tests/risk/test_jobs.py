@@ -420,3 +420,38 @@ def test_the_risk_page_shows_a_dead_run_as_dead_and_a_live_one_as_running(
         client.get(reverse("risk:overview"))
     assert len(with_running) == len(without_running) + 1
     assert sum("pg_locks" in query["sql"] for query in with_running.captured_queries) == 1
+
+
+def test_a_fanned_out_full_run_recomputes_every_customer_and_on_the_fixed_point_writes_nothing(
+    book,
+):
+    """make bench's full night through Celery (bench/full_night.py): `full=True` fans out a
+    run over every customer, which a later night of the same date would not be."""
+    first = jobs.run_synchronously(jobs.NIGHTLY, ON, chunk_size=1)
+    assert first.status == "done" and first.full
+    state = risk_state()
+
+    queue = []
+    run = jobs.fan_out(
+        jobs.NIGHTLY, ON, lambda *chunk: queue.append(chunk), chunk_size=1, full=True
+    )
+    assert run.full and run.runner == JobRunner.CELERY
+    for chunk in queue:
+        delivered(*chunk)
+    run.refresh_from_db()
+    assert run.status == "done"
+    assert run.counts["customers_examined"] == len(book)
+    # The night was already worked: recomputing everyone changes nothing.
+    assert {key: value for key, value in run.counts.items() if value} == {
+        "customers_examined": len(book)
+    }
+    assert risk_state() == state
+
+    # Without `full`, the same date again looks only at the customers that moved: none.
+    queue.clear()
+    again = jobs.fan_out(jobs.NIGHTLY, ON, lambda *chunk: queue.append(chunk), chunk_size=1)
+    for chunk in queue:
+        delivered(*chunk)
+    again.refresh_from_db()
+    assert not again.full and again.status == "done"
+    assert again.counts.get("customers_examined", 0) == 0

@@ -33,3 +33,27 @@ def test_the_provision_cards_count_the_scopes_loans_only(client, mary, rita, cha
     assert _reserve(book.values()) in bank
     south = client.get(reverse("dashboards:dashboard"), {"branch": charlie.branch_id})
     assert _reserve([moved]) in south.content.decode()
+
+
+def test_the_provision_cards_come_with_the_kept_dashboard_figures(client, mary, book):
+    from django.db.models import F
+
+    from dashboards.models import ActivityFigures
+
+    nightly(NIGHT)
+    client.force_login(mary)
+    dashboard = reverse("dashboards:dashboard")
+    before = _reserve(book.values())
+    assert before in client.get(dashboard).content.decode()
+    LoanProvision.objects.filter(loan=book[1]).update(general_reserve=F("general_reserve") + 100)
+    after = _reserve(book.values())
+    # Kept with the activity figures (the page says when they were computed): the same
+    # reserves until they are refreshed, on request or when they grow old.
+    assert before in client.get(dashboard).content.decode()
+    assert after in client.get(dashboard, {"refresh": "1"}).content.decode()
+    # Figures kept before the provision cards' were: the cards sum them on the spot.
+    LoanProvision.objects.filter(loan=book[1]).update(general_reserve=F("general_reserve") + 100)
+    kept = ActivityFigures.objects.get()
+    kept.figures.pop("provisions")
+    kept.save(update_fields=["figures"])
+    assert _reserve(book.values()) in client.get(dashboard).content.decode()

@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS lending_lending_customerexposure_follow_customer ON customers_customer; DROP FUNCTION IF EXISTS lending_lending_customerexposure_follow_customer(); DROP TRIGGER IF EXISTS lending_lending_customerexposure_fill_scope ON lending_customerexposure; DROP FUNCTION IF EXISTS lending_lending_customerexposure_fill_scope();
