@@ -54,12 +54,14 @@ def compute(scope: selectors.Scope, *, today: dt.date, now: dt.datetime, compare
     comparison day."""
     then = timezone.make_aware(dt.datetime.combine(compare, dt.time.max))
     league, league_totals = selectors.league_table(scope, today, now)
+    # Both moments from one gathering of the scope's applications.
+    pipeline, pipeline_then = selectors.pipeline_kpis_at(scope, [now, then])
     return {
         "customers": scope.customers().count(),
         "alerts": selectors.alert_kpis(scope, now),
         "alerts_then": selectors.alert_kpis(scope, then),
-        "pipeline": selectors.pipeline_kpis(scope, now),
-        "pipeline_then": selectors.pipeline_kpis(scope, then),
+        "pipeline": pipeline,
+        "pipeline_then": pipeline_then,
         "relationship": selectors.relationship_kpis(scope, today),
         "relationship_then": selectors.relationship_kpis(scope, compare),
         "league": league,

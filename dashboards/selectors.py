@@ -277,14 +277,21 @@ PIPELINE_STAGES = tuple(PIPELINE_STATUSES)
 # never for every application of the book before the scope narrows it. The stage at the
 # moment is each application's latest event by then, read as a join of the scope's
 # applications to their events (the planner may hash them), not a subquery run once per
-# application: an application with no event by then is in no stage, as before.
+# application: an application with no event by then is in no stage, as before. The figures
+# of several moments (the dashboard's now and its comparison) come from one gathering of
+# the scope, a row per moment in their order: gathering a branch's applications took most
+# of each statement's time at a million loans.
 PIPELINE = """
 WITH scoped AS MATERIALIZED ({scoped}),
+moments AS (
+    SELECT * FROM unnest(%(ats)s::timestamptz[], %(sinces)s::timestamptz[])
+        WITH ORDINALITY AS m(at, since, position)
+),
 decided AS (
-    SELECT status, extract(epoch FROM decided_at - submitted_at) / 3600 AS hours
-    FROM scoped
-    WHERE decided_at IS NOT NULL AND submitted_at IS NOT NULL
-      AND decided_at <= %(at)s AND decided_at > %(since)s
+    SELECT m.position, s.status,
+           extract(epoch FROM s.decided_at - s.submitted_at) / 3600 AS hours
+    FROM scoped s JOIN moments m ON s.decided_at <= m.at AND s.decided_at > m.since
+    WHERE s.decided_at IS NOT NULL AND s.submitted_at IS NOT NULL
 )
 SELECT
     (SELECT coalesce(json_object_agg(status, n), '{{}}'::json)
@@ -292,18 +299,28 @@ SELECT
     (SELECT count(*) FROM (
         SELECT DISTINCT ON (e.application_id) e.to_status
         FROM scoped s JOIN credit_applicationevent e ON e.application_id = s.id
-        WHERE e.at <= %(at)s
+        WHERE e.at <= m.at
         ORDER BY e.application_id, e.at DESC, e.id DESC
      ) latest WHERE latest.to_status = ANY(%(stages)s)),
-    (SELECT count(*) FILTER (WHERE status <> 'rejected') FROM decided),
-    (SELECT count(*) FILTER (WHERE status = 'rejected') FROM decided),
-    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM decided)
+    (SELECT count(*) FILTER (WHERE status <> 'rejected') FROM decided d
+     WHERE d.position = m.position),
+    (SELECT count(*) FILTER (WHERE status = 'rejected') FROM decided d
+     WHERE d.position = m.position),
+    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM decided d
+     WHERE d.position = m.position)
+FROM moments m
+ORDER BY m.position
 """
 
 
 def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
     """Stage counts now; applications in the pipeline at `at` (from the stage history);
     approval rate and median hours to decision over the 90 days up to `at`. One query."""
+    return pipeline_kpis_at(scope, [at])[0]
+
+
+def pipeline_kpis_at(scope: Scope, moments: list[dt.datetime]) -> list[dict]:
+    """pipeline_kpis at each of the moments, in their order, from one query."""
     import json
 
     try:
@@ -314,32 +331,38 @@ def pipeline_kpis(scope: Scope, at: dt.datetime) -> dict:
             .query.sql_with_params()
         )
     except EmptyResultSet:  # a user who may see no customer at all
-        return {
-            "stages": {},
-            "in_pipeline": 0,
-            "approval_rate": None,
-            "median_hours_to_decision": None,
-        }
+        return [
+            {
+                "stages": {},
+                "in_pipeline": 0,
+                "approval_rate": None,
+                "median_hours_to_decision": None,
+            }
+            for _ in moments
+        ]
     # The ORM's scope query is positional: its parameters are named here for the statement.
     names = [f"scope_{index}" for index in range(len(scoped_params))]
     scoped_sql = scoped_sql % tuple(f"%({name})s" for name in names)
     params = {
         **dict(zip(names, scoped_params, strict=True)),
-        "at": at,
-        "since": at - dt.timedelta(days=WINDOW_DAYS),
+        "ats": list(moments),
+        "sinces": [at - dt.timedelta(days=WINDOW_DAYS) for at in moments],
         "stages": list(PIPELINE_STAGES),
     }
     with read_connection().cursor() as cursor:
         cursor.execute(PIPELINE.format(scoped=scoped_sql), params)
-        counts, in_pipeline, approved, rejected, median = cursor.fetchone()
-    if isinstance(counts, str):
-        counts = json.loads(counts)
-    return {
-        "stages": counts,
-        "in_pipeline": in_pipeline,
-        "approval_rate": _ratio(approved, approved + rejected),
-        "median_hours_to_decision": round(median, 1) if median is not None else None,
-    }
+        rows = cursor.fetchall()
+    figures = []
+    for counts, in_pipeline, approved, rejected, median in rows:
+        figures.append(
+            {
+                "stages": json.loads(counts) if isinstance(counts, str) else counts,
+                "in_pipeline": in_pipeline,
+                "approval_rate": _ratio(approved, approved + rejected),
+                "median_hours_to_decision": round(median, 1) if median is not None else None,
+            }
+        )
+    return figures
 
 
 def relationship_window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -519,17 +542,20 @@ def league_table(scope: Scope, today: dt.date, now: dt.datetime) -> tuple[list[d
         open=Count("id"),
         breached=Count("id", filter=Q(status="open", sla_due_at__lt=now)),
     )
-    contacts = grouped(
-        # From the start of that day as a moment, so the officer-and-time index serves it
-        # (a local date computed per row would read every interaction of the book).
-        scope.related(
-            Interaction.objects.filter(
-                occurred_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min))
-            )
-        ),
-        "officer",
-        interactions=Count("id"),
+    # From the start of that day as a moment, so the officer-and-time index serves it
+    # (a local date computed per row would read every interaction of the book).
+    recent_contacts = Interaction.objects.filter(
+        occurred_at__gte=timezone.make_aware(dt.datetime.combine(since, dt.time.min))
     )
+    if scope.user.sees_all_branches and not scope.branch:
+        recent_contacts = scope.related(recent_contacts)
+    else:
+        # The table's officers' recent contacts, read as one range of the officer-and-time
+        # index and kept when their customer is in scope (a hashed set of the scope's
+        # customers): scope.related's probe per customer of the branch read ten times the
+        # pages at a million loans (65,700 buffers against 6,700 for a branch).
+        recent_contacts = recent_contacts.filter(customer__in=scope.customers().values("id"))
+    contacts = grouped(recent_contacts, "officer", interactions=Count("id"))
     follow_ups = grouped(
         follow_ups_settled(scope.related(FollowUp.objects.all()), since, today, today),
         "owner",

@@ -1,11 +1,13 @@
 """The officer league table ends with a totals row: the figures of every officer in the
 table added up by the database (ratios of the summed parts), money right-aligned."""
 
+import datetime as dt
 import re
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 
 def totals_cells(page: str) -> list[str]:
@@ -47,3 +49,22 @@ def test_the_totals_row_is_kept_with_the_activity_figures(client_for, mary, book
     kept = client.get(reverse("dashboards:dashboard")).context
     assert kept["league_totals"] == fresh["league_totals"]
     assert kept["league_totals"]["exposure"] == Decimal("180000.00")
+
+
+def test_an_officers_contacts_with_customers_outside_the_branch_do_not_count(
+    client_for, mary, book
+):
+    """A North officer's call to a South customer (a customer handed over since, say) is
+    not North's work: the manager's league table counts the branch's customers' contacts."""
+    from customers.models import Interaction
+
+    alice = book["risky"].customer.officer
+    when = timezone.make_aware(dt.datetime.combine(book["day"], dt.time(10)))
+    for customer in (book["risky"].customer, book["south"].customer):
+        Interaction.objects.create(
+            customer=customer, officer=alice, channel="phone", summary="Called", occurred_at=when
+        )
+    response = client_for(mary).get(reverse("dashboards:dashboard"), {"refresh": "1"})
+    rows = {row["officer"].username: row for row in response.context["league"]}
+    assert rows["alice"]["interactions"] == 1
+    assert response.context["league_totals"]["interactions"] == 1

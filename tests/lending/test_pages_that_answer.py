@@ -243,3 +243,24 @@ def test_application_page_counts_the_customers_open_alerts_and_links_to_them(
         f'data-testid="summary-alerts"><a href="/customers/{graded_customer.pk}/#risk">'
         f"{open_alerts}</a>"
     ) in _text(response)
+
+
+def test_the_decision_queue_shows_the_longest_waiting_first_and_counts_them_all(
+    alice, mary, graded_customer, consumer_product
+):
+    from lending.selectors import decisions_waiting_for
+
+    waiting = []
+    for hours_ago in (1, 30, 5):
+        application = services.application_submit(
+            actor=alice,
+            application=make_application(alice, graded_customer, consumer_product),
+        )
+        Application.objects.filter(pk=application.pk).update(
+            status_changed_at=application.status_changed_at - dt.timedelta(hours=hours_ago)
+        )
+        waiting.append(application.pk)
+    queue = decisions_waiting_for(mary, limit=2)
+    # The page holds two: the one waiting 30 hours, then 5; the total counts the third too.
+    assert [application.pk for application in queue["applications"]] == [waiting[1], waiting[2]]
+    assert queue["total"] == 3
