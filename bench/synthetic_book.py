@@ -419,6 +419,17 @@ def _assessments(cursor, base, count, officers, enterprise, inputs, today) -> di
         """,
         {"base": base, "last": base + count},
     )
+    # The loans' grade at origination, as the disbursement stores it: the book has no grade
+    # history yet, so the grade the customer had then is the one they have now (the nights'
+    # later changes record it as the value they replaced).
+    cursor.execute(
+        """
+        UPDATE credit_loan l SET grade_at_origination = c.grade
+        FROM customers_customer c
+        WHERE c.id = l.customer_id AND c.id > %(base)s AND c.id <= %(last)s
+        """,
+        {"base": base, "last": base + count},
+    )
     return {"scored by the engine": count, "checked one by one": checked}
 
 
@@ -575,15 +586,18 @@ def _loans(cursor, customers_base, customers, loans, seed, today, managers):
 
 def _collateral(cursor, products: dict) -> None:
     """The secured products' collateral (mortgages on real estate, car loans on the car),
-    valued at disbursement at 50–74% loan to value, each with its first valuation."""
+    valued at disbursement at 50–74% loan to value, each with its first valuation. The load
+    runs with the triggers off (_skip_foreign_key_triggers): it writes the customer the
+    triggers would (lending.collateral_customer)."""
     cursor.execute(
         """
         INSERT INTO credit_collateral
-            (collateral_type, description, owner_name, value, valued_on, application_id)
+            (collateral_type, description, owner_name, value, valued_on, application_id,
+             customer_id)
         SELECT CASE WHEN p.product_id = %(mort)s THEN 'real_estate' ELSE 'vehicle' END,
                CASE WHEN p.product_id = %(mort)s THEN '住宅 ' ELSE '车辆 ' END || p.loan_id,
                c.name, round(p.principal / (0.50 + (p.loan_id %% 25) / 100.0), 2),
-               p.disbursed_on - 7, p.application_id
+               p.disbursed_on - 7, p.application_id, p.customer_id
           FROM bench_plan p JOIN customers_customer c ON c.id = p.customer_id
          WHERE p.product_id IN (%(mort)s, %(auto)s)
         """,
@@ -592,8 +606,9 @@ def _collateral(cursor, products: dict) -> None:
     cursor.execute(
         """
         INSERT INTO credit_collateralvaluation
-            (collateral_id, value, valued_on, recorded_at, recorded_by_id)
-        SELECT k.id, k.value, k.valued_on, k.valued_on + time '15:00', p.officer_id
+            (collateral_id, value, valued_on, recorded_at, recorded_by_id, customer_id)
+        SELECT k.id, k.value, k.valued_on, k.valued_on + time '15:00', p.officer_id,
+               k.customer_id
           FROM credit_collateral k JOIN bench_plan p ON p.application_id = k.application_id
         """
     )

@@ -398,6 +398,18 @@ class Collateral(MovedFromCredit):
     owner_name = models.CharField(_("owner"), max_length=200)
     value = money(_("value"))
     valued_on = models.DateField(_("valuation date"))
+    # The customer of the application, kept equal to it by database triggers
+    # (lending.collateral_customer): the nightly reads a range of customers' collateral from
+    # one index instead of probing each loan's application.
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         db_table = "credit_collateral"
@@ -409,6 +421,7 @@ class Collateral(MovedFromCredit):
                 condition=models.Q(value__gt=0), name="collateral_value_positive"
             )
         ]
+        indexes = [models.Index(fields=["customer", "application"], name="collateral_by_customer")]
 
     def __str__(self) -> str:
         return self.description
@@ -424,12 +437,29 @@ class CollateralValuation(MovedFromCredit):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    # The collateral's customer, kept equal to it by database triggers
+    # (lending.collateral_customer), for the same range reads.
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
 
     class Meta:
         db_table = "credit_collateralvaluation"
         ordering = ["valued_on", "id"]
         verbose_name = _("collateral valuation")
         verbose_name_plural = _("collateral valuations")
+        indexes = [
+            models.Index(
+                fields=["customer", "collateral", "valued_on", "id"],
+                name="collateralvaluation_by_cust",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.value} on {self.valued_on}"
@@ -552,6 +582,12 @@ class Loan(MovedFromCredit):
         blank=True,
         related_name="loans",
     )
+    # The customer's grade when the money was paid out (blank: ungraded then), the point from
+    # which provisions count a downgrade (risk.provisions). NULL for a loan imported from the
+    # core banking system: its grade then is read from the grade history.
+    grade_at_origination = models.CharField(
+        _("grade at origination"), max_length=4, null=True, blank=True, editable=False
+    )
 
     # The customer's officer and branch now, kept equal to the customer's by database
     # triggers (lending.customer_scope): who may see the loan, and an index for each
@@ -599,6 +635,22 @@ class Loan(MovedFromCredit):
             ),
             models.Index(
                 fields=["maturity_date"], condition=models.Q(status="active"), name="loan_maturing"
+            ),
+            # The nightly's exposures and facility provisions: a chunk's loans drawn on a
+            # facility (lending.concentration, risk.facility_provisions), few of the book.
+            models.Index(
+                fields=["customer"],
+                condition=models.Q(facility__isnull=False),
+                name="loan_on_facility",
+            ),
+            # The nightly's removal of the provisions of loans that left the book
+            # (risk.provisions.REMOVE_LEFT): a chunk's closed loans' ids from the index alone,
+            # not from every loan of the chunk read in the table.
+            models.Index(
+                fields=["customer"],
+                include=["id"],
+                condition=~models.Q(status="active"),
+                name="loan_left_by_customer",
             ),
         ]
         constraints = [

@@ -22,6 +22,7 @@ import datetime as dt
 from decimal import Decimal
 
 from lending.facility_models import LIVE_STATUSES, FacilityKind
+from lending.loan_quality import NORMAL
 from lending.stages import statuses_sql
 from risk import provisioning
 from risk.provision_models import ProvisionSetting
@@ -36,33 +37,21 @@ from risk.rules import GRADES, IN_RANGE
 # grade fell since the facility's start, the watch list and the collateral securing the
 # facility. Only constants are spliced in (the statuses, the master scale, the one-off kind).
 FACILITY_INPUTS = f"""
-WITH facility AS MATERIALIZED (
+WITH {{drawings}}facility AS MATERIALIZED (
     SELECT f.id, f.customer_id, f.expiry_date, f.start_date, c.grade, c.industry_id,
-           greatest(f.limit - CASE WHEN f.kind = '{FacilityKind.ONE_OFF.value}' THEN drawn.principal
-                                   ELSE drawn.outstanding END
-                    - pending.amount, 0.00) AS available
+           greatest(f.limit - CASE WHEN f.kind = '{FacilityKind.ONE_OFF.value}'
+                                   THEN coalesce(drawn.principal, 0.00)
+                                   ELSE coalesce(drawn.outstanding, 0.00) END
+                    - coalesce(pending.amount, 0.00), 0.00) AS available
     FROM lending_creditfacility f
-    -- Looked up by key (the fences keep them lookups): a chunk is a small part of the book.
-    CROSS JOIN LATERAL (
-        SELECT c.grade, c.industry_id FROM customers_customer c WHERE c.id = f.customer_id
-        OFFSET 0
-    ) c
-    CROSS JOIN LATERAL (
-        SELECT coalesce(sum(l.principal), 0.00) AS principal,
-               coalesce(sum(l.outstanding_principal), 0.00) AS outstanding,
-               coalesce(bool_or(l.status = 'active'), false) AS drawn_on
-        FROM credit_loan l WHERE l.facility_id = f.id
-    ) drawn
-    CROSS JOIN LATERAL (
-        SELECT coalesce(sum(a.approved_amount), 0.00) AS amount
-        FROM credit_application a WHERE a.facility_id = f.id AND a.status = 'approved'
-    ) pending
+    -- A facility with no drawing has no row among a range's drawings (by range, below).
+    {{facility_joins}}
     -- The customers as a value known only when the statement runs (see origin below): the
     -- facilities' customer index, where the literal list planned a scan of every facility.
     -- A full chunk reads the range (facility_inputs).
     WHERE f.customer_id {{facility_customers}}
       AND f.status IN {statuses_sql(LIVE_STATUSES)}
-      AND f.expiry_date >= %(on)s AND NOT drawn.drawn_on
+      AND f.expiry_date >= %(on)s AND NOT coalesce(drawn.drawn_on, false)
 ),
 -- The grade at the facility's start (as notches_down_since reads it, and a loan's grade at
 -- origination in risk.provision_statement), from the chunk's grade history read once: the
@@ -93,12 +82,7 @@ FROM facility f
 LEFT JOIN origin o ON o.facility_id = f.id
 -- The inputs of its stored row: the nightly computes and writes only the facilities whose
 -- inputs changed (facility_provisions_chunk).
-LEFT JOIN risk_facilityprovision stored ON stored.facility_id = f.id
-LEFT JOIN LATERAL (
-    SELECT max(r.final_class) AS loan_class, max(r.dpd) AS dpd
-    FROM credit_loan l JOIN risk_loanrisk r ON r.loan_id = l.id
-    WHERE l.customer_id = f.customer_id AND l.status = 'active'
-) worst ON true
+{{stored_and_worst}}
 LEFT JOIN LATERAL (
     SELECT array_agg(k.collateral_type ORDER BY k.id) AS kinds,
            array_agg(k.value ORDER BY k.id) AS amounts
@@ -109,14 +93,83 @@ LEFT JOIN LATERAL (
 WHERE f.available > 0
 ORDER BY f.id
 """
+# A few customers: each facility's customer, drawings, stored row and the customer's worst
+# loan looked up by key (the fences keep them lookups: a list is a small part of the book).
 FACILITY_INPUTS_BY_LIST = FACILITY_INPUTS.format(
+    drawings="",
+    facility_joins="""CROSS JOIN LATERAL (
+        SELECT c.grade, c.industry_id FROM customers_customer c WHERE c.id = f.customer_id
+        OFFSET 0
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(l.principal), 0.00) AS principal,
+               coalesce(sum(l.outstanding_principal), 0.00) AS outstanding,
+               coalesce(bool_or(l.status = 'active'), false) AS drawn_on
+        FROM credit_loan l WHERE l.facility_id = f.id
+    ) drawn
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(a.approved_amount), 0.00) AS amount
+        FROM credit_application a WHERE a.facility_id = f.id AND a.status = 'approved'
+    ) pending""",
     facility_customers="= ANY(ARRAY(SELECT unnest(%(customers)s::bigint[])))",
     history_customers="= ANY(ARRAY(SELECT DISTINCT facility.customer_id FROM facility))",
+    stored_and_worst="""LEFT JOIN risk_facilityprovision stored ON stored.facility_id = f.id
+LEFT JOIN LATERAL (
+    SELECT max(r.final_class) AS loan_class, max(r.dpd) AS dpd
+    FROM credit_loan l JOIN risk_loanrisk r ON r.loan_id = l.id
+    WHERE l.customer_id = f.customer_id AND l.status = 'active'
+) worst ON true""",
 )
 # A full chunk (every customer of the range): the range of each customer index, the same rows
 # (as risk.recompute.chunk_sql); the array probed the history's months once per customer.
+# Five lookups per facility (its customer, its loans, its applications, its stored row, its
+# customer's loans with their risk rows) cost more than reading the chunk's rows once (about
+# 30,000 probes a chunk of 20,000 customers, most of the statement's time):
+# - the drawings from the chunk's loans and applications on a facility, grouped by facility.
+#   A loan or an application draws only on its own customer's facility
+#   (lending.services.facilities refuses another customer's; a loan is its application's
+#   customer's, and no screen moves one), so the chunk's rows are every drawing on the
+#   chunk's facilities. The loans are found through their partial index of loans drawn on a
+#   facility (loan_on_facility), not by reading every loan of the chunk;
+# - the stored rows filed under the chunk's customers (a row filed under another customer,
+#   the facility moved, is missed: the facility counts as changed and the upsert, which
+#   compares with the row itself, decides);
+# - the customers' grades and industries from the chunk's customers read once;
+# - the worst class and days past due from the risk rows that can raise them, looked up in
+#   their small partial index (loanrisk_of_note, as the risk levels read them) by customer: a
+#   loan up to date and normal counts as none, which the defaults of the select (normal, 0
+#   days) stand for. (Read by range, the planner chose a parallel scan of every risk row of
+#   the chunk instead, which the partial index is too small for.)
 FACILITY_INPUTS_BY_RANGE = FACILITY_INPUTS.format(
-    facility_customers=IN_RANGE, history_customers=IN_RANGE
+    drawings=f"""drawn_by_facility AS MATERIALIZED (
+    SELECT l.facility_id, sum(l.principal) AS principal,
+           sum(l.outstanding_principal) AS outstanding, bool_or(l.status = 'active') AS drawn_on
+    FROM credit_loan l
+    WHERE l.customer_id {IN_RANGE} AND l.facility_id IS NOT NULL
+    GROUP BY l.facility_id
+),
+pending_by_facility AS MATERIALIZED (
+    SELECT a.facility_id, sum(a.approved_amount) AS amount
+    FROM credit_application a
+    WHERE a.customer_id {IN_RANGE} AND a.status = 'approved' AND a.facility_id IS NOT NULL
+    GROUP BY a.facility_id
+),
+chunk_customer AS MATERIALIZED (
+    SELECT c.id, c.grade, c.industry_id FROM customers_customer c WHERE c.id {IN_RANGE}
+),
+""",
+    facility_joins="""JOIN chunk_customer c ON c.id = f.customer_id
+    LEFT JOIN drawn_by_facility drawn ON drawn.facility_id = f.id
+    LEFT JOIN pending_by_facility pending ON pending.facility_id = f.id""",
+    facility_customers=IN_RANGE,
+    history_customers=IN_RANGE,
+    stored_and_worst=f"""LEFT JOIN risk_facilityprovision stored
+    ON stored.facility_id = f.id AND stored.customer_id {IN_RANGE}
+LEFT JOIN LATERAL (
+    SELECT max(r.final_class) AS loan_class, max(r.dpd) AS dpd
+    FROM risk_loanrisk r JOIN credit_loan l ON l.id = r.loan_id AND l.status = 'active'
+    WHERE r.customer_id = f.customer_id AND (r.dpd > 0 OR r.final_class > {NORMAL})
+) worst ON true""",
 )
 
 # The nightly writes a row when its inputs change (as the loans' rows: the calendar alone

@@ -4,8 +4,8 @@
 At 1,000,000 loans the nightly cannot afford a round trip to Python per loan: the statement
 computes every figure of risk/provisioning.py in SQL, with the same arithmetic, and writes the
 rows whose inputs (or, at month end, figures) changed. The inputs are read once per chunk: the
-loans with their class and grade (looked up by key), the grade at origination from the chunk's
-grade history read at once, their collateral and the facilities' undrawn amounts. The
+loans with their class, grade and grade at origination (stored on the loan), their collateral
+and the facilities' undrawn amounts. The
 schedule, the costly part, is read per loan through its index, and in the nightly only for the
 loans whose inputs changed (a loan whose inputs did not change is not written, so its figures
 are not needed): the interest due and unpaid, and the sums of the remaining schedule, as
@@ -46,13 +46,25 @@ def expm1_sql(x: str) -> str:
     return f"(CASE WHEN abs({x}) < 0.01 THEN {series} ELSE exp({x}) - 1 END)"
 
 
-def notches_down_since(customer_id: str, since: str) -> str:
+def notches_down_since(customer_id: str, since: str, stored: str = "NULL") -> str:
     """SQL: how many grades the customer (column `customer_id`, joined as `c`) has dropped
-    since the date in column `since` (the grade the history shows on that date, else the
-    value the first later change replaced, else today's grade: never changed). Only column
-    names and the master scale are spliced in."""
+    since origination: from the grade stored on the loan at origination (column `stored`,
+    lending's Loan.grade_at_origination), else the grade the history shows on the date in
+    column `since` (the last change on or before it, else the value the first later change
+    replaced, else today's grade: never changed). Only column names and the master scale are
+    spliced in."""
     return f"""coalesce(array_position({GRADES}, nullif(c.grade, ''))
                 - array_position({GRADES}, nullif(coalesce(
+                    {stored}, {grade_in_history(customer_id, since)}, c.grade), '')), 0)"""
+
+
+def grade_in_history(customer_id: str, since: str) -> str:
+    """SQL: the grade the history shows for the customer (column `customer_id`) on the date
+    in column `since`: the last change on or before it, else the value the first later change
+    replaced, else NULL (never changed). Two lookups by the history's customer index, run only
+    where a loan has no grade stored at origination (a loan imported from the core banking
+    system, made before the grade was stored)."""
+    return f"""coalesce(
                     (SELECT h.new_value FROM risk_riskhistory h
                      WHERE h.kind = 'grade' AND h.customer_id = {customer_id}
                        AND h.changed_on <= {since}
@@ -60,8 +72,7 @@ def notches_down_since(customer_id: str, since: str) -> str:
                     (SELECT nullif(h.old_value, '') FROM risk_riskhistory h
                      WHERE h.kind = 'grade' AND h.customer_id = {customer_id}
                        AND h.changed_on > {since}
-                     ORDER BY h.changed_on, h.id LIMIT 1),
-                    c.grade), '')), 0)"""
+                     ORDER BY h.changed_on, h.id LIMIT 1))"""
 
 
 def available_sql(facility_id: str) -> str:
@@ -145,9 +156,8 @@ TERM_12 = f"""(CASE WHEN p.days <= 365 THEN p.term
                  * -{expm1_sql(f"(365 - p.previous_days) / {YEAR} * l.log_survival")}
                  * exp(-365 / {YEAR} * l.log_growth) END)"""
 SUMS = f"""
-SELECT l.id AS loan_id, due.unpaid_interest, due.last_due, ahead.*
-FROM staged l
-CROSS JOIN LATERAL (
+SELECT due.unpaid_interest, due.last_due, ahead.*
+FROM (
     SELECT sum(i.interest_due - i.interest_paid) AS unpaid_interest,
            max(i.due_date) AS last_due
     FROM credit_instalment i
@@ -181,7 +191,6 @@ CROSS JOIN LATERAL (
         OFFSET 0
     ) p
 ) ahead
-WHERE l.changed
 """
 
 # The stage's reasons, in the pure module's order (provisioning.stage_of).
@@ -210,19 +219,13 @@ def statement(on_conflict: str, *, by_range: bool = False) -> str:
     `by_range` (a full chunk: every customer of the range) it selects the chunk's customers by
     the range of their ids (IN_RANGE), as risk.recompute.chunk_sql does, the same rows: with
     the array of 20,000 ids the planner scanned every loan of the book, filtering by the array,
-    and probed each month of the grade history once per customer, where the range reads the
-    chunk's part of the customer indexes."""
+    where the range reads the chunk's part of the customer indexes."""
     in_chunk = IN_RANGE if by_range else IN_CHUNK
-    # The history's customers as a value known only when the statement runs (a list):
-    # estimating the rows of a literal list of thousands in every monthly partition costs more
-    # than the scan.
-    origin_customers = (
-        IN_RANGE if by_range else "= ANY(ARRAY(SELECT DISTINCT loan.customer_id FROM loan))"
-    )
     # A list of customers is a small part of the book (a night's changed customers, a batch
     # of the month-end run): looked up by key (the fences keep them lookups), where a hash
-    # join would read the whole of each table. A range is read as a range: the customers and
-    # the stored provisions (filed by customer) of a full chunk lie together.
+    # join would read the whole of each table. A range is read as a range: the customers, the
+    # loans' risk rows and their stored provisions (filed by customer) of a full chunk lie
+    # together.
     customer = (
         f"JOIN customers_customer c ON c.id = l.customer_id AND c.id {IN_RANGE}"
         if by_range
@@ -231,8 +234,27 @@ def statement(on_conflict: str, *, by_range: bool = False) -> str:
         OFFSET 0
     ) c"""
     )
-    # A row filed under another customer (the loan moved) is missed by the range: the loan
-    # counts as changed, and the upsert, which compares with the row itself, decides.
+    # A loan never changes customer (no service moves one; the admin is read-only), so its
+    # risk row and its stored provision, filed under the loan's customer, are the range's:
+    # the range's risk rows read at once through their customer index (materialised: joined,
+    # the planner, misjudging the chunk's loans at a few hundred, probed the key of each).
+    # Should one be missed all the same, the loan counts as changed with no class (normal),
+    # and the upsert, which compares with the row itself, decides.
+    risk_by_range = (
+        f"""risk AS MATERIALIZED (
+    SELECT r.loan_id, r.final_class, r.dpd FROM risk_loanrisk r WHERE r.customer_id {IN_RANGE}
+),
+"""
+        if by_range
+        else ""
+    )
+    risk = (
+        "LEFT JOIN risk r ON r.loan_id = l.id"
+        if by_range
+        else """LEFT JOIN LATERAL (
+        SELECT r.final_class, r.dpd FROM risk_loanrisk r WHERE r.loan_id = l.id OFFSET 0
+    ) r ON true"""
+    )
     stored = (
         f"LEFT JOIN risk_loanprovision p ON p.loan_id = c.id AND p.customer_id {IN_RANGE}"
         if by_range
@@ -244,10 +266,11 @@ def statement(on_conflict: str, *, by_range: bool = False) -> str:
     ) p ON true"""
     )
     return f"""
-WITH loan AS MATERIALIZED (
+WITH {risk_by_range}loan AS MATERIALIZED (
     SELECT l.id, l.customer_id, l.outstanding_principal AS balance, l.annual_rate,
            l.facility_id, l.application_id, l.schedule_version, l.disbursed_on,
-           coalesce(r.final_class, 1) AS loan_class, coalesce(r.dpd, 0) AS dpd,
+           l.grade_at_origination, coalesce(r.final_class, 1) AS loan_class,
+           coalesce(r.dpd, 0) AS dpd,
            coalesce(c.grade, '') AS grade, g.annual_pd,
            coalesce(c.industry_id = ANY(ARRAY(
                SELECT w.industry_id FROM risk_industrywatch w WHERE w.active)), false)
@@ -262,10 +285,7 @@ WITH loan AS MATERIALIZED (
                WHERE fc.creditfacility_id = l.facility_id) AS facility_secured
     FROM credit_loan l
     {customer}
-    -- By key: a loan's risk row is filed under the customer it had when the row was made.
-    LEFT JOIN LATERAL (
-        SELECT r.final_class, r.dpd FROM risk_loanrisk r WHERE r.loan_id = l.id OFFSET 0
-    ) r ON true
+    {risk}
     CROSS JOIN LATERAL (
         SELECT coalesce(
             (%(pd_values)s::numeric[])[array_position(%(pd_grades)s::text[], c.grade::text)],
@@ -273,33 +293,23 @@ WITH loan AS MATERIALIZED (
     ) g
     WHERE l.customer_id {in_chunk} AND l.status = 'active'
 ),
--- The grade at origination (as notches_down_since reads it), from the chunk's grade history
--- read once: the last change on or before the disbursement, else the value the first later
--- change replaced.
-origin AS (
-    SELECT l.id AS loan_id,
-           (array_agg(h.new_value ORDER BY h.changed_on DESC, h.id DESC)
-                FILTER (WHERE h.changed_on <= l.disbursed_on))[1] AS before,
-           (array_agg(nullif(h.old_value, '') ORDER BY h.changed_on, h.id)
-                FILTER (WHERE h.changed_on > l.disbursed_on))[1] AS after
-    FROM loan l JOIN risk_riskhistory h ON h.customer_id = l.customer_id
-    WHERE h.kind = 'grade'
-      AND h.customer_id {origin_customers}
-    GROUP BY l.id
-),
 -- The loan's own collateral. Loans drawn on a facility that collateral secures are left to
--- the per-loan path, so no item here also secures the loan's facility.
+-- the per-loan path, so no item here also secures the loan's facility. The chunk's items are
+-- read by their customer (lending.collateral_customer: the application's, which is the
+-- loan's), one stretch of the index collateral_by_customer, and summed per application
+-- before the join, instead of probing the application index once per loan.
 pledged AS (
     SELECT l.id AS loan_id, k.collateral_value, k.recovery
     FROM loan l
-    CROSS JOIN LATERAL (
-        SELECT sum(k.value) AS collateral_value,
+    JOIN (
+        SELECT k.application_id, sum(k.value) AS collateral_value,
                sum(k.value * (1 - coalesce(
                    (%(haircuts)s::numeric[])[array_position(%(haircut_kinds)s::text[],
                                                            k.collateral_type::text)],
                    %(other_haircut)s::numeric))) AS recovery
-        FROM credit_collateral k WHERE k.application_id = l.application_id
-    ) k
+        FROM credit_collateral k WHERE k.customer_id {in_chunk}
+        GROUP BY k.application_id
+    ) k ON k.application_id = l.application_id
 ),
 judged AS (
     SELECT l.*, coalesce(p.collateral_value, 0) AS collateral_value,
@@ -307,11 +317,13 @@ judged AS (
            CASE WHEN l.facility_id IS NOT NULL AND l.oldest_drawing
                 THEN coalesce({available_sql("l.facility_id")}, 0) ELSE 0 END AS undrawn,
            coalesce(array_position({GRADES}, nullif(l.grade, ''))
-                    - array_position({GRADES}, nullif(coalesce(o.before, o.after, l.grade), '')),
+                    - array_position({GRADES}, nullif(coalesce(
+                        l.grade_at_origination,
+                        {grade_in_history("l.customer_id", "l.disbursed_on")},
+                        l.grade), '')),
                     0) AS notches_down
     FROM loan l
     LEFT JOIN pledged p ON p.loan_id = l.id
-    LEFT JOIN origin o ON o.loan_id = l.id
     OFFSET 0
 ),
 classed AS (
@@ -321,8 +333,9 @@ classed AS (
 -- The nightly measures a loan again only when its inputs changed (risk.provisions, UPSERT):
 -- the schedule, the costly part, is read for those alone. The month-end run (remeasure)
 -- measures every loan; a loan drawn on a secured facility goes to the per-loan path, whose
--- collateral inputs this statement does not have.
-staged AS MATERIALIZED (
+-- collateral inputs this statement does not have. Read once (by inputs, below): a fence, not
+-- a store of every loan of a chunk, which spilled to a temporary file.
+staged AS (
     SELECT c.*, x.stage,
            CASE x.stage WHEN {STAGE_3} THEN c.impaired WHEN {STAGE_2} THEN c.increased
                 ELSE '{{}}'::varchar(20)[] END AS reasons,
@@ -341,8 +354,8 @@ staged AS MATERIALIZED (
                     WHEN cardinality(c.increased) > 0 THEN {STAGE_2} ELSE {STAGE_1} END AS stage
     ) x
     {stored}
+    OFFSET 0
 ),
-sums AS ({SUMS}),
 inputs AS (
     SELECT l.*, s.periods, s.repeated, s.lifetime_a, s.lifetime_b, s.twelve_a, s.twelve_b,
            s.last_days,
@@ -351,7 +364,11 @@ inputs AS (
                  + (l.balance * l.annual_rate
                     * greatest({ON} - coalesce(s.last_due, l.disbursed_on), 0))::{EXACT} / 365,
                  2) AS accrued
-    FROM staged l JOIN sums s ON s.loan_id = l.id
+    -- Per loan (staged l, above), and only for the loans whose inputs changed: the loans are
+    -- read once, where the schedule's sums joined back to them kept every loan's row in a
+    -- store read twice (spilling to a temporary file at a full chunk).
+    FROM staged l CROSS JOIN LATERAL ({SUMS}) s
+    WHERE l.changed
     OFFSET 0
 ),
 exposed AS (

@@ -90,15 +90,16 @@ FROM (
 
 
 # The inputs of every active loan of the chunk's customers, and the sums above. The grade at
-# origination is the grade the history shows on the disbursement date (the last change on or
-# before it, else the value the first later change replaced, else today's grade: never
-# changed). The collateral securing the loan's facility is left out of its own: it counts
-# through the facility's share (FACILITY_COLLATERAL). Only constants are spliced in (the master
-# scale, the chunk's parameter, the statement above).
+# origination is the one stored on the loan, else (a loan that has none: imported) the grade
+# the history shows on the disbursement date (the last change on or before it, else the value
+# the first later change replaced, else today's grade: never changed). The collateral
+# securing the loan's facility is left out of its own: it counts through the facility's share
+# (FACILITY_COLLATERAL). Only constants are spliced in (the master scale, the chunk's
+# parameter, the statement above).
 LOAN_INPUTS = f"""
 SELECT l.id, l.customer_id, l.outstanding_principal, l.annual_rate, l.facility_id,
        coalesce(r.final_class, 1), coalesce(r.dpd, 0), c.grade,
-       {notches_down_since("l.customer_id", "l.disbursed_on")},
+       {notches_down_since("l.customer_id", "l.disbursed_on", "l.grade_at_origination")},
        EXISTS (SELECT 1 FROM risk_industrywatch w
                WHERE w.industry_id = c.industry_id AND w.active),
        coalesce(due.unpaid_interest, 0), coalesce(due.last_due, l.disbursed_on),

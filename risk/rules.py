@@ -112,16 +112,31 @@ UNPAID_INSTALMENTS_CLASSIFIED = f"""
       AND lr.overdue_instalments > 0
 """
 
-# Each active loan's collateral items with their current value, for the two collateral rules:
-# each loan's own items through the application's index (LATERAL; OFFSET 0 keeps the planner
-# from turning it back into a join hashing every item of the book), read once for both.
+# Each active loan's collateral items with their current value, for the two collateral rules,
+# read once for both: the chunk's items by their customer (lending.collateral_customer: the
+# application's, which is the loan's), one stretch of the index collateral_by_customer, joined
+# to the chunk's active loans, instead of probing the application index once per loan.
 LOAN_COLLATERAL = f"""
-    SELECT l.customer_id, l.id AS loan_id, l.outstanding_principal, c.id AS collateral_id,
-           c.value
-    FROM credit_loan l
-    CROSS JOIN LATERAL (SELECT k.id, k.value FROM credit_collateral k
-                        WHERE k.application_id = l.application_id OFFSET 0) c
-    WHERE l.customer_id {IN_CHUNK} AND l.status = 'active'
+    SELECT l.customer_id, l.id AS loan_id, l.outstanding_principal, k.id AS collateral_id,
+           k.value
+    FROM credit_collateral k
+    JOIN credit_loan l ON l.application_id = k.application_id
+    WHERE k.customer_id {IN_CHUNK} AND l.customer_id {IN_CHUNK} AND l.status = 'active'
+"""
+
+# Each collateral item of the chunk's customers with its latest valuation and the one before
+# it, for the collateral revalued down: the valuations by their customer (one stretch of the
+# index collateralvaluation_by_cust) rather than probed once per item.
+LATEST_VALUATION = f"""
+    SELECT * FROM (
+        SELECT cv.collateral_id, cv.value,
+               lead(cv.value) OVER newest_first AS previous,
+               row_number() OVER newest_first AS position
+        FROM credit_collateralvaluation cv
+        WHERE cv.customer_id {IN_CHUNK}
+        WINDOW newest_first AS (PARTITION BY cv.collateral_id
+                                ORDER BY cv.valued_on DESC, cv.id DESC)
+    ) numbered WHERE position = 1
 """
 
 # Each customer's latest credit bureau report (credit.bureau), with the overdue months of
@@ -148,6 +163,7 @@ SHARED = {
     "unpaid_instalments": UNPAID_INSTALMENTS,
     "latest_bureau_report": LATEST_BUREAU_REPORT,
     "loan_collateral": LOAN_COLLATERAL,
+    "latest_valuation": LATEST_VALUATION,
 }
 # SHARED for a scan after the classification in the same transaction (risk.recompute).
 SHARED_CLASSIFIED = {**SHARED, "unpaid_instalments": UNPAID_INSTALMENTS_CLASSIFIED}
@@ -281,19 +297,14 @@ INDICATORS: dict[str, str] = {
         GROUP BY c.customer_id, c.loan_id, c.outstanding_principal
         HAVING sum(c.value) > 0 AND c.outstanding_principal / sum(c.value) > %(threshold)s
     """,
-    # A collateral item of the loan (LOAN_COLLATERAL) revalued down by more than the
-    # threshold share.
+    # A collateral item of the loan (LOAN_COLLATERAL) whose latest valuation
+    # (LATEST_VALUATION) is down on the one before by more than the threshold share.
     "collateral_down": """
         SELECT c.customer_id, c.loan_id, 'loan:' || c.loan_id,
                round(max(1 - v.value / v.previous), 4)::text
         FROM loan_collateral c
-        CROSS JOIN LATERAL (
-            SELECT cv.value,
-                   lag(cv.value) OVER (ORDER BY cv.valued_on, cv.id) AS previous,
-                   row_number() OVER (ORDER BY cv.valued_on DESC, cv.id DESC) AS position
-            FROM credit_collateralvaluation cv WHERE cv.collateral_id = c.collateral_id
-        ) v
-        WHERE v.position = 1 AND v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
+        JOIN latest_valuation v ON v.collateral_id = c.collateral_id
+        WHERE v.previous > 0 AND 1 - v.value / v.previous > %(threshold)s
         GROUP BY c.customer_id, c.loan_id
     """,
     # An enterprise borrower in an industry on the watch list.

@@ -511,6 +511,7 @@ def application_disburse(
         disbursed_by=actor,
         outstanding_principal=locked.approved_amount,
         facility_id=locked.facility_id,
+        grade_at_origination=locked.customer.grade,
     )
     save_schedule(loan, rows, version=1)
     audit_log(

@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 from dashboards import figures
-from lending import customer_scope
+from lending import collateral_customer, customer_scope
 from risk import alert_scope, exposure, pending
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -45,6 +45,10 @@ LATEST_INSTALL = {
     "lending.customer_scope": (
         customer_scope,
         "lending/migrations/sql/0013_customer_exposure_scope.install.sql",
+    ),
+    "lending.collateral_customer": (
+        collateral_customer,
+        "lending/migrations/sql/0014_collateral_customer.install.sql",
     ),
     "risk.exposure": (exposure, "risk/migrations/sql/0022_concentration_limits.install.sql"),
 }

@@ -156,6 +156,34 @@ def test_a_full_night_rebuilds_every_stored_exposure_chunk_by_chunk(book):
     assert GroupExposure.objects.get(group=group).exposure == sum(expected[pk] for pk in ids[:3])
 
 
+def test_a_full_night_counts_what_is_drawn_on_and_approved_against_each_facility(
+    book, alice, mary, consumer_product
+):
+    """A full night reads each chunk's drawings by its range of customers: a loan drawn on a
+    one-off facility (by its principal), an approved application not disbursed yet on a
+    revolving one, and a loan repaid on a one-off facility all count as they do on the
+    facilities' pages."""
+    customers = book["customers"]
+    ids = [customer.pk for customer in customers]
+    revolving = CreditFacility.objects.get(customer=customers[1])
+    _approved_application(alice, mary, customers[1], consumer_product, "40000", revolving)
+    one_off = CreditFacility.objects.get(customer=customers[2])
+    # The one-off facility's loan repaid: its principal still counts against the limit.
+    Loan.objects.filter(facility=one_off).update(
+        status=LoanStatus.CLOSED, outstanding_principal=Decimal("0")
+    )
+    CustomerExposure.objects.all().delete()
+    run = jobs.run_synchronously(jobs.NIGHTLY, ON, chunk_size=2, full=True)
+    assert run.status == "done", run.failures
+    stored = dict(CustomerExposure.objects.values_list("customer_id", "exposure"))
+    expected = _directly(ids)
+    assert {pk: stored.get(pk, Decimal("0")) for pk in ids} == expected
+    # The 40,000 approved on the revolving facility is inside its utilisation: the room
+    # left is 300,000 less it; the one-off facility has 200,000 less the 50,000 disbursed.
+    assert CustomerExposure.objects.get(customer=customers[1]).undrawn == Decimal("260000.00")
+    assert CustomerExposure.objects.get(customer=customers[2]).undrawn == Decimal("150000.00")
+
+
 def _alerts(indicator):
     return set(
         Alert.objects.filter(indicator=indicator, status__in=ACTIVE_ALERT_STATUSES).values_list(

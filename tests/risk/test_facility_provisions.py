@@ -142,20 +142,25 @@ def facility(alice, mary, customer, today) -> CreditFacility:
     return facility_services.facility_activate(actor=alice, facility=facility)
 
 
-def draw(alice, mary, customer, product, facility, amount="100000", on=TODAY):
+def approve(alice, mary, customer, product, facility, amount="100000"):
+    """An application drawing on `facility`, approved, not disbursed yet."""
     application = make_application(alice, customer, product, amount=amount)
     application = services.application_update(
         actor=alice, application=application, changes={"facility": facility}
     )
     services.application_submit(actor=alice, application=application)
     services.application_start_review(actor=mary, application=application)
-    application = services.application_approve(
+    return services.application_approve(
         actor=mary,
         application=Application.objects.get(pk=application.pk),
         amount=Decimal(amount),
         term_months=12,
         rate=Decimal("0.0435"),
     )
+
+
+def draw(alice, mary, customer, product, facility, amount="100000", on=TODAY):
+    application = approve(alice, mary, customer, product, facility, amount)
     return services.application_disburse(actor=mary, application=application, on=on)
 
 
@@ -197,19 +202,44 @@ def test_a_full_night_measures_again_a_facility_whose_inputs_changed(facility, t
     assert nightly(today, full=True).counts.get("facility_provisions_written", 0) == 0
 
 
+# A night over the changed customers reads them by key, a full night by the range of ids
+# (risk.facility_provisions): both count the same drawings.
+BOTH_NIGHTS = pytest.mark.parametrize("full", [False, True], ids=["changed", "full"])
+
+
+@BOTH_NIGHTS
 def test_a_loan_drawn_on_the_facility_takes_its_undrawn_amount_over(
-    alice, mary, customer, consumer_product, facility, today
+    alice, mary, customer, consumer_product, facility, today, full
 ):
-    nightly(today)
+    nightly(today, full=full)
     assert FacilityProvision.objects.filter(facility=facility).exists()
     loan = draw(alice, mary, customer, consumer_product, facility)
-    result = nightly(today)
+    result = nightly(today, full=full)
     assert result.counts.get("facility_provisions_removed") == 1
     assert not FacilityProvision.objects.filter(facility=facility).exists()
     # The loan's EAD carries the 50,000 still undrawn, as it always has.
     provision = LoanProvision.objects.get(loan=loan)
     assert provision.undrawn == Decimal("50000.00")
     assert provision.ead == Decimal("100000.00") + Decimal("0.5") * Decimal("50000.00")
+
+
+@BOTH_NIGHTS
+def test_an_approved_application_on_the_facility_lowers_its_undrawn_amount(
+    alice, mary, customer, consumer_product, facility, today, full
+):
+    nightly(today, full=full)
+    approve(alice, mary, customer, consumer_product, facility, "60000")
+    result = nightly(today, full=full)
+    assert result.counts.get("facility_provisions_written") == 1
+    row = FacilityProvision.objects.get(facility=facility)
+    # 150,000 less the 60,000 approved and not disbursed: EAD = 0.5 × 90,000; ECL =
+    # 0.001484 × 0.45 × 45,000 = 30.051, half up 30.05.
+    assert (row.undrawn, row.ead, row.ecl) == (
+        Decimal("90000.00"),
+        Decimal("45000.00"),
+        Decimal("30.05"),
+    )
+    assert nightly(today, full=full).counts.get("facility_provisions_written", 0) == 0
 
 
 def test_a_frozen_facility_keeps_its_row_and_a_closed_one_loses_it(alice, mary, facility, today):
@@ -221,14 +251,15 @@ def test_a_frozen_facility_keeps_its_row_and_a_closed_one_loses_it(alice, mary, 
     assert not FacilityProvision.objects.filter(facility=facility).exists()
 
 
+@BOTH_NIGHTS
 def test_the_customers_past_due_loan_puts_the_facility_in_stage_2(
-    alice, mary, customer, consumer_product, facility, settings
+    alice, mary, customer, consumer_product, facility, settings, full
 ):
     # A loan of the customer's not drawn on the facility, disbursed in August, never repaid:
     # 40 days past due on the night.
     other = draw(alice, mary, customer, consumer_product, None, "20000", dt.date(2026, 8, 10))
     settings.BUSINESS_DATE = dt.date(2026, 10, 20)
-    nightly(dt.date(2026, 10, 20))
+    nightly(dt.date(2026, 10, 20), full=full)
     row = FacilityProvision.objects.get(facility=facility)
     assert other.facility_id is None
     assert row.dpd == 40

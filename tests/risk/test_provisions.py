@@ -1,18 +1,26 @@
 """Provisions in the nightly, on the loan page, on the provisions page and at month end."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.urls import reverse
 
 from audit.models import AuditEvent
-from lending.models import Instalment, Loan
+from core.business_date import business_date
+from credit import services as credit_services
+from customers.grades import GRADES
+from customers.models import Customer
+from lending import services as lending_services
+from lending.models import Application, Instalment, Loan
 from risk import jobs, provisioning
-from risk.models import LoanProvision, LoanRisk, ProvisionMovement, ProvisionRun
+from risk.models import LoanProvision, LoanRisk, ProvisionMovement, ProvisionRun, RiskHistory
 from risk.provision_models import ProvisionSetting
 from risk.provisions import grade_pds
 from tests.customers import factories
-from tests.risk.conftest import assessed, disbursed_loan
+from tests.risk.conftest import GOOD_INPUTS, assessed, disbursed_loan
 
 NIGHT = dt.date(2025, 2, 5)
 
@@ -52,6 +60,8 @@ def pure_figures(provision: LoanProvision, on: dt.date) -> provisioning.Provisio
     due = [row for row in rows if row.due_date <= on]
     risk = LoanRisk.objects.get(loan=loan)
     setting = ProvisionSetting.in_force(on)
+    # Graded at disbursement (stored on the loan), perhaps re-graded by the nightly since.
+    at_origination, grade = loan.grade_at_origination, loan.customer.grade
     inputs = provisioning.LoanInputs(
         as_of=on,
         outstanding_principal=loan.outstanding_principal,
@@ -69,6 +79,7 @@ def pure_figures(provision: LoanProvision, on: dt.date) -> provisioning.Provisio
         collateral=tuple(
             (item.collateral_type, item.value) for item in loan.application.collateral.all()
         ),
+        notches_down=GRADES.index(grade) - GRADES.index(at_origination),
     )
     return provisioning.provision(inputs, setting.parameters())
 
@@ -222,3 +233,123 @@ def test_a_written_off_loan_leaves_the_provisions_and_shows_in_the_movement(
     assert client.post("/risk/provisions/run/", {"month": "2025-02"}).status_code == 302
     written_off = ProvisionMovement.objects.get(run__month=dt.date(2025, 2, 1), kind="written_off")
     assert (written_off.loans, written_off.ecl) == (1, -january_ecl)
+
+
+# A borrower who has since fallen behind elsewhere and lost most of their income.
+POOR_INPUTS = {
+    **GOOD_INPUTS,
+    "net_worth": 0,
+    "monthly_income": 2500,
+    "dti": 0.85,
+    "late_payments_12m": 5,
+    "late_payments_36m": 8,
+    "worst_dpd_ever": 120,
+    "years_employed": 0,
+    "income_growth": -0.3,
+}
+
+
+def approved_application(officer, manager, customer, product):
+    application = lending_services.application_create(
+        actor=officer,
+        application=Application(
+            customer=customer,
+            product=product,
+            amount=Decimal("60000"),
+            term_months=12,
+            purpose="Working capital",
+        ),
+    )
+    lending_services.application_submit(actor=officer, application=application)
+    lending_services.application_start_review(actor=manager, application=application)
+    lending_services.application_approve(
+        actor=manager,
+        application=application,
+        amount=Decimal("60000"),
+        term_months=12,
+        rate=lending_services.offer_for(product, customer.grade)["rate"],
+    )
+    return application
+
+
+def test_a_downgrade_counts_from_the_grade_the_customer_had_when_the_money_went_out(
+    client_for, alice, mary, consumer_product
+):
+    customer = assessed(alice, factories.individual(alice, name="客户降级"))
+    graded_then = Customer.objects.get(pk=customer.pk).grade
+    application = approved_application(alice, mary, customer, consumer_product)
+    response = client_for(mary).post(reverse("lending:application-disburse", args=[application.pk]))
+    assert response.status_code == 302
+    loan = Loan.objects.get(application=application)
+    assert loan.grade_at_origination == graded_then == "A"
+
+    # Re-assessed the same day, after the money went out: the grade history the nightly
+    # records shows only the new grade for the day, so only the loan knows the grade it was
+    # granted on.
+    credit_services.assessment_create(
+        actor=alice, customer=customer, inputs=POOR_INPUTS, expert_comments={}
+    )
+    graded_now = Customer.objects.get(pk=customer.pk).grade
+    assert GRADES.index(graded_now) - GRADES.index("A") >= 3
+    nightly(business_date())
+
+    row = LoanProvision.objects.get(loan=loan)
+    assert row.stage == provisioning.STAGE_2
+    assert provisioning.DOWNGRADE in row.reasons
+    assert Loan.objects.get(pk=loan.pk).grade_at_origination == "A"
+
+
+def test_a_loan_without_a_stored_grade_counts_from_the_grade_history(alice, mary, book):
+    """A loan imported from the core banking system stores no grade at origination: the
+    history's grade on its disbursement date is the origin."""
+    loan = book[1]
+    Loan.objects.filter(pk=loan.pk).update(grade_at_origination=None)
+    RiskHistory.objects.create(
+        kind="grade",
+        customer=loan.customer,
+        changed_on=loan.disbursed_on - dt.timedelta(days=30),
+        old_value="",
+        new_value="AAA",
+    )
+    credit_services.assessment_create(
+        actor=alice, customer=loan.customer, inputs=POOR_INPUTS, expert_comments={}
+    )
+    nightly(NIGHT)
+
+    row = LoanProvision.objects.get(loan=loan)
+    assert row.stage == provisioning.STAGE_2
+    assert tuple(row.reasons) == (provisioning.DOWNGRADE,)
+    assert Loan.objects.get(pk=loan.pk).grade_at_origination is None
+
+
+def test_the_migration_stores_the_grade_the_history_shows_on_each_disbursement(alice, mary, book):
+    """The backfill (risk 0033) gives each loan the grade of the last change on or before its
+    disbursement, else the value the first later change replaced, else today's grade."""
+    backfill = importlib.import_module("risk.migrations.0033_loan_grade_at_origination_backfill")
+    before, after, never = book[1], book[2], book[3]
+    for loan, days, old, new in (
+        (before, -20, "", "AA"),
+        (before, +3, "AA", "BB"),
+        (after, +5, "", "CCC"),
+        (after, +40, "BBB", "CC"),
+    ):
+        RiskHistory.objects.create(
+            kind="grade",
+            customer=loan.customer,
+            changed_on=loan.disbursed_on + dt.timedelta(days=days),
+            old_value=old,
+            new_value=new,
+        )
+    Loan.objects.update(grade_at_origination=None)
+
+    with connection.cursor() as cursor:
+        cursor.execute(backfill.BACKFILL)
+
+    stored = dict(Loan.objects.values_list("pk", "grade_at_origination"))
+    # The first later change replaced nothing recorded (""), the next one BBB: the first
+    # change decides, and it says nothing, so today's grade stands.
+    assert stored == {
+        before.pk: "AA",
+        after.pk: Customer.objects.get(pk=after.customer_id).grade,
+        never.pk: Customer.objects.get(pk=never.customer_id).grade,
+    }

@@ -82,9 +82,17 @@ def generated_book(db, settings):
         .first()
     )
     IndustryWatch.objects.create(industry_id=industry, reason="Overcapacity")
-    for customer in Customer.objects.exclude(grade__in=("", "AAA", "AA", "A"))[::4]:
+    downgraded = Customer.objects.exclude(grade__in=("", "AAA", "AA", "A"))[::4]
+    for number, customer in enumerate(downgraded):
         started = Loan.objects.filter(customer=customer).aggregate(first=Min("disbursed_on"))
-        if started["first"]:
+        if not started["first"]:
+            continue
+        if number % 2:
+            # As the disbursement stores it: the grade then, on the loan (no history says it).
+            Loan.objects.filter(customer=customer).update(grade_at_origination="AAA")
+        else:
+            # As loans imported from the core banking system: none stored, the history says.
+            Loan.objects.filter(customer=customer).update(grade_at_origination=None)
             RiskHistory.objects.create(
                 kind="grade",
                 customer=customer,
@@ -129,7 +137,9 @@ def reference(on: dt.date) -> dict[int, tuple[provisioning.LoanInputs, provision
         before = [row for row in history[loan.customer_id] if row.changed_on <= loan.disbursed_on]
         after = [row for row in history[loan.customer_id] if row.changed_on > loan.disbursed_on]
         at_origination = (
-            before[-1].new_value
+            loan.grade_at_origination
+            if loan.grade_at_origination is not None
+            else before[-1].new_value
             if before
             else (after[0].old_value or loan.customer.grade if after else loan.customer.grade)
         )
