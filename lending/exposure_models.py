@@ -14,6 +14,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.copied_columns import copied_reference
+
 MONEY = {"max_digits": 18, "decimal_places": 2}
 SHARE = {
     "max_digits": 6,
@@ -112,24 +114,8 @@ class CustomerExposure(models.Model):
     # The customer's officer and branch, kept equal to the customer's by PostgreSQL
     # (lending.customer_scope): an officer's or a branch's largest exposures are the first
     # rows of one index, instead of every exposure in scope read and sorted.
-    customer_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    customer_branch = models.ForeignKey(
-        "accounts.Branch",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL)
+    customer_branch = copied_reference("accounts.Branch")
 
     class Meta:
         verbose_name = _("customer exposure")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.copied_columns import copied_reference
 from customers.models import Customer, CustomerKind
 from lending import loan_quality
 
@@ -262,24 +263,8 @@ class Application(MovedFromCredit):
     # The customer's officer and branch now, kept equal to the customer's by database
     # triggers (lending.customer_scope): who may see the application, and an index for each
     # scope's first page.
-    customer_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    customer_branch = models.ForeignKey(
-        "accounts.Branch",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL)
+    customer_branch = copied_reference("accounts.Branch")
 
     class Meta:
         db_table = "credit_application"
@@ -401,15 +386,7 @@ class Collateral(MovedFromCredit):
     # The customer of the application, kept equal to it by database triggers
     # (lending.collateral_customer): the nightly reads a range of customers' collateral from
     # one index instead of probing each loan's application.
-    customer = models.ForeignKey(
-        Customer,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    customer = copied_reference(Customer)
 
     class Meta:
         db_table = "credit_collateral"
@@ -439,15 +416,7 @@ class CollateralValuation(MovedFromCredit):
     recorded_at = models.DateTimeField(default=timezone.now)
     # The collateral's customer, kept equal to it by database triggers
     # (lending.collateral_customer), for the same range reads.
-    customer = models.ForeignKey(
-        Customer,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    customer = copied_reference(Customer)
 
     class Meta:
         db_table = "credit_collateralvaluation"
@@ -592,24 +561,8 @@ class Loan(MovedFromCredit):
     # The customer's officer and branch now, kept equal to the customer's by database
     # triggers (lending.customer_scope): who may see the loan, and an index for each
     # scope's first page.
-    customer_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    customer_branch = models.ForeignKey(
-        "accounts.Branch",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL)
+    customer_branch = copied_reference("accounts.Branch")
 
     class Meta:
         db_table = "credit_loan"

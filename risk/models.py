@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.copied_columns import copied_reference
 from customers.models import Customer, Industry, RiskLevel
 
 # One lifecycle for every four-eyes proposal, on loans and on their classification alike.
@@ -385,22 +386,8 @@ class Alert(models.Model):
     # The customer's officer and branch now (not the assignee, who stays the officer the
     # alert was raised for), kept equal to the customer's by database triggers
     # (risk.alert_scope): who may see the alert, and an index for each list's first page.
-    customer_officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    customer_branch = models.ForeignKey(
-        "accounts.Branch",
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL, db_index=True)
+    customer_branch = copied_reference("accounts.Branch", db_index=True)
 
     class Meta:
         verbose_name = _("alert")
