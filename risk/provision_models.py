@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Branch
+from core.copied_columns import copied_reference
 from customers.models import Customer
 from lending.models import MONEY, RATE, CreditFacility, Loan, LoanClass, LoanProduct
 from risk import provisioning
@@ -169,6 +170,12 @@ class ProvisionSetting(models.Model):
         return found or cls(effective_from=on)
 
 
+# The columns the dashboard's provision cards sum (risk.provision_selectors.provision_summary),
+# carried in the scope indexes so that a branch's sums read the index alone.
+LOAN_SUMMED = ["stage", "loan_class", "balance", "ecl", "general_reserve", "specific_reserve"]
+FACILITY_SUMMED = ["stage", "undrawn", "ead", "ecl"]
+
+
 class LoanProvision(models.Model):
     """One active loan's provisions with every input they came from, as of `computed_on`."""
 
@@ -195,6 +202,11 @@ class LoanProvision(models.Model):
     ecl = models.DecimalField(_("ECL"), **MONEY)
     general_reserve = models.DecimalField(_("general reserve"), **MONEY)
     specific_reserve = models.DecimalField(_("specific reserve"), **MONEY)
+    # Copies of the loan's officer, branch and status, kept by triggers (risk.provision_scope):
+    # a scope's sums read one range of the covering indexes below.
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL)
+    customer_branch = copied_reference(Branch)
+    loan_active = models.BooleanField(db_default=True, editable=False)
 
     class Meta:
         verbose_name = _("loan provision")
@@ -202,6 +214,15 @@ class LoanProvision(models.Model):
         indexes = [
             models.Index(fields=["stage"], name="provision_stage"),
             models.Index(fields=["customer"], name="provision_customer"),
+            *(
+                models.Index(
+                    fields=[f"customer_{owner}"],
+                    include=LOAN_SUMMED,
+                    condition=models.Q(loan_active=True),
+                    name=f"provision_{owner}_sums",
+                )
+                for owner in ("officer", "branch")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -243,6 +264,9 @@ class FacilityProvision(models.Model):
     lgd = models.DecimalField(_("LGD"), **RATE)
     ead = models.DecimalField(_("EAD"), **MONEY)
     ecl = models.DecimalField(_("ECL"), **MONEY)
+    # Copies of the customer's officer and branch, kept by triggers (risk.provision_scope).
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL)
+    customer_branch = copied_reference(Branch)
 
     class Meta:
         verbose_name = _("undrawn facility provision")
@@ -250,6 +274,14 @@ class FacilityProvision(models.Model):
         indexes = [
             models.Index(fields=["stage"], name="facility_provision_stage"),
             models.Index(fields=["customer"], name="facility_provision_customer"),
+            *(
+                models.Index(
+                    fields=[f"customer_{owner}"],
+                    include=FACILITY_SUMMED,
+                    name=f"facility_{owner}_sums",
+                )
+                for owner in ("officer", "branch")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from django.conf import settings
 
 from dashboards import figures
 from lending import collateral_customer, customer_scope
-from risk import alert_scope, exposure, pending
+from risk import alert_scope, exposure, pending, provision_scope
 
 BASE_DIR = Path(settings.BASE_DIR)
 PROJECT_PACKAGES = {init.parent.name for init in BASE_DIR.glob("*/__init__.py")}
@@ -51,6 +51,10 @@ LATEST_INSTALL = {
         "lending/migrations/sql/0014_collateral_customer.install.sql",
     ),
     "risk.exposure": (exposure, "risk/migrations/sql/0022_concentration_limits.install.sql"),
+    "risk.provision_scope": (
+        provision_scope,
+        "risk/migrations/sql/0034_provision_scope.install.sql",
+    ),
 }
 
 

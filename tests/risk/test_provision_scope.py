@@ -1,12 +1,18 @@
 # ruff: noqa: F811 (fixtures imported for pytest are the parameters of the tests below)
 """The dashboard's provision cards count the loans of the user's scope only: a branch's are
-found from the loans' own copy of their customer's branch, which follows the customer."""
+read from the provisions' own copy of their loan's branch and officer (risk.provision_scope),
+which follows the customer, the loan's customer and the loan's leaving the book."""
 
 from django.urls import reverse
 
 from customers.models import Customer
-from risk.models import LoanProvision
+from lending.models import Loan
+from risk import provision_selectors
+from risk.models import FacilityProvision, LoanProvision
+from tests.customers import factories
 from tests.lending.conftest import consumer_product  # noqa: F401 - fixture
+from tests.risk.test_facility_provisions import customer, facility, today  # noqa: F401 - fixture
+from tests.risk.test_facility_provisions import nightly as facility_nightly
 from tests.risk.test_provisions import NIGHT, book, nightly  # noqa: F401 - fixture
 
 
@@ -57,3 +63,66 @@ def test_the_provision_cards_come_with_the_kept_dashboard_figures(client, mary, 
     kept.figures.pop("provisions")
     kept.save(update_fields=["figures"])
     assert _reserve(book.values()) in client.get(dashboard).content.decode()
+
+
+def _copies(model, **key):
+    return model.objects.filter(**key).values_list("customer_officer", "customer_branch").get()
+
+
+def test_a_transfer_moves_the_loans_provisions_to_the_new_officer_at_once(
+    client, mary, alice, bob, book
+):
+    nightly(NIGHT)
+    moved = book[1]
+    assert _copies(LoanProvision, loan=moved) == (alice.pk, alice.branch_id)
+    client.force_login(mary)
+    response = client.post(
+        reverse("customers:transfer", args=[moved.customer_id]),
+        {"to_officer": bob.pk, "reason": "Alice moves to the corporate desk"},
+    )
+    assert response.status_code == 302
+    # In the same transaction, before any nightly: the provision is bob's now.
+    assert _copies(LoanProvision, loan=moved) == (bob.pk, bob.branch_id)
+    assert _copies(LoanProvision, loan=book[2]) == (alice.pk, alice.branch_id)
+    assert set(
+        LoanProvision.objects.filter(customer_officer=bob).values_list("loan", flat=True)
+    ) == {moved.pk, book[3].pk}
+
+
+def test_a_loan_leaving_the_book_leaves_the_cards_before_the_nightly_removes_it(client, mary, book):
+    nightly(NIGHT)
+    client.force_login(mary)
+    dashboard = reverse("dashboards:dashboard")
+    assert _reserve(book.values()) in client.get(dashboard, {"refresh": "1"}).content.decode()
+    # Closed by a bulk statement (as an import or an admin correction would): its provision
+    # stays stored until the nightly looks at its customer, but no longer counts.
+    Loan.objects.filter(pk=book[2].pk).update(status="closed")
+    assert LoanProvision.objects.filter(loan=book[2]).exists()
+    page = client.get(dashboard, {"refresh": "1"}).content.decode()
+    assert _reserve([book[1], book[3]]) in page
+    # Back in the book (a reversed repayment): it counts again.
+    Loan.objects.filter(pk=book[2].pk).update(status="active")
+    assert _reserve(book.values()) in client.get(dashboard, {"refresh": "1"}).content.decode()
+
+
+def test_a_loan_moved_to_another_customer_takes_its_provisions_scope_along(mary, charlie, book):
+    nightly(NIGHT)
+    south_customer = factories.individual(charlie, name="钱七")
+    Loan.objects.filter(pk=book[1].pk).update(customer=south_customer)
+    assert _copies(LoanProvision, loan=book[1]) == (charlie.pk, charlie.branch_id)
+    assert book[1].pk not in provision_selectors.provisions_for(mary).values_list("loan", flat=True)
+
+
+def test_an_undrawn_facilitys_provision_follows_its_customer_to_another_branch(
+    client_for, mary, alice, charlie, facility, today
+):
+    facility_nightly(today)
+    assert _copies(FacilityProvision, facility=facility) == (alice.pk, alice.branch_id)
+    assert provision_selectors.facility_totals(mary)["facilities"] == 1
+    Customer.objects.filter(pk=facility.customer_id).update(officer=charlie, branch=charlie.branch)
+    assert _copies(FacilityProvision, facility=facility) == (charlie.pk, charlie.branch_id)
+    page = client_for(mary).get(reverse("risk:provisions"))
+    assert page.context["facilities"]["facilities"] == 0
+    assert provision_selectors.facility_totals(charlie)["facilities"] == 1
+    listed = client_for(mary).get(reverse("risk:provision-facilities"))
+    assert list(listed.context["page"]) == []
