@@ -75,6 +75,99 @@ def test_a_real_worker_runs_a_task_and_its_effect_lands_in_postgres(tmp_path):
     assert heartbeat.detail["worker"]
 
 
+def start_worker(queue: str, log: Path, **environment: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of_the_test_database(),
+        "REDIS_URL": settings.CELERY_BROKER_URL,
+        **environment,
+    }
+    with open(log, "w") as log_file:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "crm_site",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                f"--queues={queue}",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=info",
+            ],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def heartbeat_through(worker: subprocess.Popen, queue: str, log: Path) -> None:
+    """One heartbeat task through the worker, waited for until its row is in the database."""
+    JobHeartbeat.objects.filter(job=BEAT_HEARTBEAT_JOB).delete()
+    beat_heartbeat.apply_async(queue=queue)
+    deadline = time.monotonic() + 60
+    while not JobHeartbeat.objects.filter(job=BEAT_HEARTBEAT_JOB).exists():
+        assert worker.poll() is None, f"worker died:\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"task never ran:\n{log.read_text()}"
+        time.sleep(0.1)
+
+
+def sessions_opened_on_the_test_database() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_its_database_connection_from_task_to_task(tmp_path):
+    # Every chunk of the nightly is a task: a connection for each would start a PostgreSQL
+    # backend and warm its catalog caches again for every chunk (crm_site/celery.py).
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    worker = start_worker(queue, log, DATABASE_CONN_MAX_AGE="600")
+    try:
+        heartbeat_through(worker, queue, log)
+        before = sessions_opened_on_the_test_database()
+        for _ in range(5):
+            heartbeat_through(worker, queue, log)
+        opened = sessions_opened_on_the_test_database() - before
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    # PostgreSQL counts a session when the backend next reports its statistics (within a
+    # second, or when it ends): the worker's one connection may be counted in this window.
+    assert opened <= 1, f"{opened} connections opened for 5 tasks"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_replaces_a_database_connection_dropped_between_tasks(tmp_path):
+    # A PostgreSQL restarted, or an idle connection cut by the network, between two tasks:
+    # the next task runs on a new connection at once, not after a failure and a retry.
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    worker = start_worker(queue, log, DATABASE_CONN_MAX_AGE="600")
+    try:
+        heartbeat_through(worker, queue, log)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchone()[0] >= 1  # the worker's connection, kept after its task
+        heartbeat_through(worker, queue, log)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    assert "retry:" not in log.read_text()
+    assert JobHeartbeat.objects.get(job=BEAT_HEARTBEAT_JOB).detail["worker"]
+
+
 def test_tasks_are_acked_late_and_retry_on_outages():
     from django.db import OperationalError
     from redis.exceptions import ConnectionError as RedisConnectionError
