@@ -12,8 +12,13 @@ nightly's set of customers:
   the customers concerned (for the capital and the limits, every customer with an exposure).
 - A facility passing its expiry date: risk.pending's calendar (`facility_expired`).
 - A group whose exposure changed in a chunk: its other members' group alerts depend on it, so
-  they are marked (`mark_members_of`); a member in a later range is looked at the same night,
-  one in a range already done by the next run.
+  they are marked (MARK_MEMBERS); a member in a later range is looked at the same night, one in
+  the chunk's own range or in a range already done by the next run. Only when their alert can
+  move: the group's exposure now reaches the warning share of the group limit (an alert to
+  raise or whose value moves), or a member has a group alert open (one to clear). A group
+  below the warning before and after has no member whose alert changes; marking them all
+  (every group a repayment touched) had the next run look again at thousands of customers
+  whose results stay as they are.
 """
 
 from __future__ import annotations
@@ -22,14 +27,28 @@ import datetime as dt
 
 from core.db_triggers import drop_trigger_sql, statement_trigger_sql
 from lending.concentration import refresh_exposures
+from lending.stages import statuses_sql
+from risk.models import ACTIVE_ALERT_STATUSES
 from risk.pending import JOB_SETTING, TABLE
+from risk.rules import CONCENTRATION_LIMIT
 
-# The members of the groups of %(groups)s that are not in %(customers)s, marked pending.
+# The members of the groups of %(groups)s that are not in %(customers)s, marked pending when
+# their group alert (risk.rules "group_concentration") can move: the group's exposure, as
+# just refreshed, reaches the warning share of the limit in force on %(on)s, or the member
+# has a group alert open.
 MARK_MEMBERS = f"""
     INSERT INTO {TABLE} (customer_id, marked_at)
     SELECT m.customer_id, now() FROM customers_customergroupmember m
     WHERE m.group_id = ANY(%(groups)s::bigint[])
       AND NOT m.customer_id = ANY(%(customers)s::bigint[])
+      AND (EXISTS (SELECT 1 FROM lending_groupexposure g
+                   CROSS JOIN ({CONCENTRATION_LIMIT.format(kind="group")}) lim
+                   WHERE g.group_id = m.group_id
+                     AND g.exposure >= round(lim.amount * lim.warning_share, 2))
+           OR EXISTS (SELECT 1 FROM risk_alert a
+                      WHERE a.customer_id = m.customer_id
+                        AND a.status IN {statuses_sql(ACTIVE_ALERT_STATUSES)}
+                        AND a.indicator = 'group_concentration'))
     ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at
 """
 
@@ -105,6 +124,6 @@ def exposure_chunk(cursor, first: int, last: int, on: dt.date, result) -> None:
         cursor, customer_ids, on, id_range=(first, last) if result.whole_range else None
     )
     if groups:
-        cursor.execute(MARK_MEMBERS, {"groups": groups, "customers": customer_ids})
+        cursor.execute(MARK_MEMBERS, {"groups": groups, "customers": customer_ids, "on": on})
     result.add("exposures_written", written)
     result.add("group_exposures_written", len(groups))

@@ -15,7 +15,7 @@ from lending import facilities
 from lending import services as lending_services
 from lending.exposure_models import CustomerExposure, GroupExposure, Tier1Capital
 from lending.facility_models import CreditFacility, FacilityStatus
-from lending.models import Application, ApplicationStatus, Loan, LoanStatus
+from lending.models import Application, ApplicationStatus, Loan, LoanStatus, Repayment
 from lending.services import facilities as facility_services
 from risk import jobs
 from risk.models import ACTIVE_ALERT_STATUSES, Alert
@@ -213,3 +213,105 @@ def test_an_exposure_past_the_warning_share_raises_an_alert(book, alice, mary):
     assert facility.__class__.objects.get(pk=facility.pk).status == FacilityStatus.CLOSED
     _night(ON + dt.timedelta(days=2))
     assert _alerts("single_concentration") == set()
+
+
+def _repay(officer, customer, reference: str, amount: str = "30000") -> None:
+    """A payment on the customer's loan: its outstanding principal, and so the customer's and
+    the group's exposure, go down (not through the decisions' exposure_add)."""
+    loan = Loan.objects.get(customer=customer, status=LoanStatus.ACTIVE)
+    lending_services.repayment_post(
+        actor=officer,
+        loan=loan,
+        amount=Decimal(amount),
+        paid_on=ON,
+        channel="transfer",
+        reference=reference,
+        allow_prepayment=True,
+    )
+
+
+def _group_alert_values(customers) -> dict[int, str]:
+    return dict(
+        Alert.objects.filter(
+            indicator="group_concentration",
+            status__in=ACTIVE_ALERT_STATUSES,
+            customer__in=customers,
+        ).values_list("customer_id", "value")
+    )
+
+
+def test_a_group_far_below_its_limit_leaves_its_members_alone(book, alice):
+    """A member's repayment moves the group's exposure, but with no limit in reach no member's
+    group alert can change: the night looks at the member who paid, and the next run of the
+    same date at nobody (it looked again at the other members before)."""
+    customers, group = book["customers"], book["group"]
+    _night()
+    before = GroupExposure.objects.get(group=group).exposure
+    _repay(alice, customers[0], "g1")
+    night = _night(ON + dt.timedelta(days=1))
+    assert GroupExposure.objects.get(group=group).exposure < before
+    assert night.counts["customers_examined"] == 1
+    rerun = _night(ON + dt.timedelta(days=1))
+    assert rerun.counts.get("customers_examined", 0) == 0
+
+
+def test_the_members_group_alerts_follow_a_group_near_its_limit(book, alice, mary):
+    """Near the group limit every member's alert carries the group's share of it: a member's
+    repayment moves the others' alerts too, and when the group falls below the warning share
+    every member's alert clears (the others are marked by the chunk that moved the group; in
+    the same range of customers, the run after it looks at them)."""
+    customers, group = book["customers"], book["group"]
+    members = customers[:3]
+    _night()
+    group_exposure = GroupExposure.objects.get(group=group).exposure
+    # Capital at which the group uses 90% of its limit (15% of the capital).
+    capital = (group_exposure / Decimal("0.135")).quantize(Decimal("0.01"))
+    Tier1Capital.objects.create(amount=capital, effective_on=ON, note="Q4 report")
+    _night(ON + dt.timedelta(days=1))
+    first = _group_alert_values(members)
+    assert set(first) == {member.pk for member in members}
+    assert set(first.values()) == {"0.9000"}
+    # Customer 0 pays: every member's alert takes the group's new share.
+    _repay(alice, members[0], "g2")
+    _night(ON + dt.timedelta(days=2))
+    _night(ON + dt.timedelta(days=2))
+    moved = _group_alert_values(members)
+    assert set(moved) == {member.pk for member in members}
+    assert len(set(moved.values())) == 1
+    assert Decimal(moved[members[2].pk]) < Decimal("0.9000")
+    # Customer 1's facility closes: the group falls far below the warning share (80%) and
+    # the alerts of customers 0 and 2, who changed nothing, clear too.
+    facility = CreditFacility.objects.get(customer=members[1])
+    facility_services.facility_close(actor=mary, facility=facility, reason="Not needed")
+    _night(ON + dt.timedelta(days=3))
+    _night(ON + dt.timedelta(days=3))
+    assert GroupExposure.objects.get(group=group).exposure < group_exposure * Decimal("0.8")
+    assert _group_alert_values(members) == {}
+
+
+def test_a_group_climbing_to_its_warning_share_warns_every_member(book, alice, mary):
+    """A payment reversed takes the group back above the warning share: the members who
+    changed nothing, with no alert open, are warned as well as the one whose loan moved."""
+    customers, group = book["customers"], book["group"]
+    members = customers[:3]
+    _night()
+    group_exposure = GroupExposure.objects.get(group=group).exposure
+    # Capital at which the group uses 81% of its limit, just past the 80% warning.
+    capital = (group_exposure / Decimal("0.1215")).quantize(Decimal("0.01"))
+    Tier1Capital.objects.create(amount=capital, effective_on=ON, note="Q4 report")
+    _night(ON + dt.timedelta(days=1))
+    assert set(_group_alert_values(members)) == {member.pk for member in members}
+    _repay(alice, members[0], "g3")
+    _night(ON + dt.timedelta(days=2))
+    _night(ON + dt.timedelta(days=2))
+    assert GroupExposure.objects.get(group=group).exposure < group_exposure * Decimal("0.98")
+    assert _group_alert_values(members) == {}
+    payment = Repayment.objects.get(reference="g3")
+    proposal, _ = lending_services.repayment_reversal_propose(
+        actor=alice, repayment=payment, reason="Posted to the wrong loan"
+    )
+    lending_services.repayment_reversal_approve(actor=mary, proposal=proposal)
+    _night(ON + dt.timedelta(days=3))
+    _night(ON + dt.timedelta(days=3))
+    assert GroupExposure.objects.get(group=group).exposure == group_exposure
+    assert set(_group_alert_values(members)) == {member.pk for member in members}
