@@ -14,8 +14,9 @@ from credit import services as credit_services
 from customers.grades import GRADES
 from customers.models import Customer
 from lending import services as lending_services
-from lending.models import Application, Instalment, Loan
+from lending.models import Application, Instalment, Loan, LoanClass
 from risk import jobs, provisioning
+from risk import services as risk_services
 from risk.models import LoanProvision, LoanRisk, ProvisionMovement, ProvisionRun, RiskHistory
 from risk.provision_models import ProvisionSetting
 from risk.provisions import grade_pds
@@ -353,3 +354,29 @@ def test_the_migration_stores_the_grade_the_history_shows_on_each_disbursement(a
         after.pk: Customer.objects.get(pk=after.customer_id).grade,
         never.pk: Customer.objects.get(pk=never.customer_id).grade,
     }
+
+
+def test_a_full_night_provisions_a_loan_by_its_overridden_class_with_nothing_past_due(
+    rita, book, settings
+):
+    # A full chunk reads only the risk rows of note (days past due or a class above normal);
+    # a loan up to date that a risk officer put in special mention is one of them.
+    settings.BUSINESS_DATE = NIGHT
+    nightly(NIGHT)
+    up_to_date = book[1]
+    risk_services.classification_override(
+        actor=rita,
+        loan_risk=LoanRisk.objects.get(loan=up_to_date),
+        loan_class=LoanClass.SPECIAL_MENTION,
+        reason="Employer announced lay-offs",
+        until=NIGHT + dt.timedelta(days=30),
+    )
+    result = jobs.run_synchronously(jobs.NIGHTLY, NIGHT, full=True)
+    assert result.status == "done", result.failures
+    row = LoanProvision.objects.select_related("loan").get(loan=up_to_date)
+    expected = pure_figures(row, NIGHT)
+    assert (row.dpd, row.loan_class) == (0, LoanClass.SPECIAL_MENTION)
+    assert (row.stage, tuple(row.reasons)) == (2, expected.reasons)
+    assert provisioning.SPECIAL_MENTION_CLASS in row.reasons
+    assert (row.ecl, row.specific_reserve) == (expected.ecl, expected.specific_reserve)
+    assert row.specific_reserve > 0
