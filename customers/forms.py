@@ -1,6 +1,8 @@
 import datetime as dt
+from functools import partial
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -292,6 +294,26 @@ class NeedsForm(CustomerChildForm):
         help_texts = {"products_of_interest": _("For example: working-capital loan, mortgage.")}
 
 
+class ListedChoices(ModelChoiceIterator):
+    """A model choice field's choices from rows already read, in their order."""
+
+    def __init__(self, field, *, rows: list):
+        super().__init__(field)
+        self.rows = rows
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.rows:
+            yield self.choice(row)
+
+    def __len__(self):
+        return len(self.rows) + (self.field.empty_label is not None)
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.rows)
+
+
 class InteractionForm(CustomerChildForm):
     date_ranges = {"occurred_at": RECORDED_EVENT, "next_step_due": FOLLOW_UP_DUE}
     # Not a field of the interaction: with a date, the next step becomes a follow-up.
@@ -315,13 +337,20 @@ class InteractionForm(CustomerChildForm):
         ]
         widgets = {"occurred_at": DATETIME_INPUT, "summary": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, open_follow_ups: list | None = None, **kwargs):
+        """`open_follow_ups`: the customer's open follow-ups, when the page has read them
+        already (the 360): the choices offered are those rows, with no query of their own;
+        what is posted is still checked against the database."""
         super().__init__(*args, **kwargs)
-        self.fields["completes_follow_up"].queryset = FollowUp.objects.filter(
+        follow_up = self.fields["completes_follow_up"]
+        follow_up.queryset = FollowUp.objects.filter(
             customer=self.customer, status=FollowUpStatus.OPEN
-        ).order_by("due_on")
-        self.fields["completes_follow_up"].required = False
-        self.fields["completes_follow_up"].empty_label = _("No follow-up")
+        ).order_by("due_on", "id")
+        follow_up.required = False
+        follow_up.empty_label = _("No follow-up")
+        if open_follow_ups is not None:
+            follow_up.iterator = partial(ListedChoices, rows=open_follow_ups)
+            follow_up.widget.choices = follow_up.choices
         if not self.is_bound:
             self.initial.setdefault(
                 "occurred_at", timezone.localtime().replace(second=0, microsecond=0)

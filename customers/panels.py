@@ -6,6 +6,9 @@ AppConfig.ready(); the 360 page renders each in registration order.
 """
 
 from collections.abc import Callable
+from typing import TypeVar
+
+Read = TypeVar("Read")
 
 PANELS: list[Callable] = []
 # The same for the Today page: `panel(user) -> (template_name, context)`.
@@ -26,6 +29,17 @@ def register_today(panel: Callable) -> Callable:
 
 def render_context(customer, user) -> list[tuple[str, dict]]:
     return [panel(customer, user) for panel in PANELS]
+
+
+def shared(customer, read: Callable[[object], Read]) -> Read:
+    """`read(customer)`, read once for all the panels of one page: several panels show the
+    same rows (the facilities panel and the exposure panel the customer's facilities, the
+    exposure and related-party panels their group membership). Kept on the customer instance
+    the page renders, so it lives as long as the request, keyed by the reading function."""
+    read_already = customer.__dict__.setdefault("_panels_shared", {})
+    if read not in read_already:
+        read_already[read] = read(customer)
+    return read_already[read]
 
 
 def render_today(user) -> list[tuple[str, dict]]:

@@ -197,7 +197,11 @@ def customer_detail(request, pk: int):
             "can_transfer": policies.may_transfer_customer(request.user),
             "can_reveal": policies.may_reveal_identifiers(request.user),
             "reveal_form": RevealForm(),
-            "quick_interaction_form": InteractionForm(customer=customer, user=request.user),
+            "quick_interaction_form": InteractionForm(
+                customer=customer,
+                user=request.user,
+                open_follow_ups=context["open_follow_ups"],
+            ),
             "panels": panels.render_context(customer, request.user),
             "screening_status": screening.customer_screening_status(customer),
             "can_see_screening": policies.may_see_screening(request.user),
@@ -489,7 +493,9 @@ def interaction_add(request, pk: int):
                         "can_edit": True,
                         "logged": True,
                         "quick_interaction_form": InteractionForm(
-                            customer=customer, user=request.user
+                            customer=customer,
+                            user=request.user,
+                            open_follow_ups=context["open_follow_ups"],
                         ),
                     }
                 )

@@ -143,6 +143,20 @@ def customer_totals(customer_ids) -> dict[int, FacilityFigures]:
     }
 
 
+def live_totals(listed: list[CreditFacility]) -> FacilityFigures | None:
+    """customer_totals for one customer, from their facilities already read with their
+    figures (facilities_of): the same sums over the live ones, None without any. No query."""
+    on = business_date()
+    live = [f for f in listed if f.status in LIVE_STATUSES and f.expiry_date >= on]
+    if not live:
+        return None
+    return FacilityFigures(
+        limit=sum((f.limit for f in live), ZERO),
+        utilisation=sum((f.utilisation for f in live), ZERO),
+        available=sum((f.available for f in live), ZERO),
+    )
+
+
 def customer_range_totals(first: int, last: int) -> dict[int, FacilityFigures]:
     """customer_totals for the customers with ids from `first` to `last` (a chunk)."""
     return customer_totals(

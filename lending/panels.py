@@ -3,6 +3,7 @@ loans with their days past due, open applications."""
 
 from core.business_date import business_date
 from credit.panels import scoring_summary
+from customers import panels
 from lending import facilities, selectors
 from lending.facility_models import LIVE_STATUSES
 from lending.policies import decides_applications, may_prepare_application, may_propose_facility
@@ -33,7 +34,8 @@ def decisions_today_panel(user) -> tuple[str, dict]:
 
 def facilities_panel(customer, user) -> tuple[str, dict]:
     """The customer's credit facilities on the 360 page, with limit, utilisation, available,
-    status on the business date, expiry and review date (one query)."""
+    status on the business date, expiry and review date (one query, which the exposure panel
+    shares)."""
     on = business_date()
     return "lending/facility_panel.html", {
         "facilities": [
@@ -42,7 +44,7 @@ def facilities_panel(customer, user) -> tuple[str, dict]:
                 facility.status_label_on(on),
                 facility.review_date < on and facility.status_on(on) in LIVE_STATUSES,
             )
-            for facility in facilities.facilities_of(customer)
+            for facility in panels.shared(customer, facilities.facilities_of)
         ],
         "can_propose": may_propose_facility(user),
     }

@@ -15,9 +15,10 @@ from django.db.models import Count, Max, Q, Sum
 from django.http import Http404
 
 from accounts.models import User
+from customers import panels
 from customers.policies import may_record_relations
 from customers.relations import CustomerGroup, CustomerGroupMember, CustomerRelation
-from customers.selectors import customer_list_for
+from customers.selectors import customer_list_for, group_membership_of
 from lending.group_limits import group_limit_use
 from lending.loan_quality import SUBSTANDARD
 from lending.models import Loan, LoanClass, LoanStatus
@@ -109,9 +110,8 @@ def related_parties_panel(customer, user: User) -> tuple[str, dict]:
             parties.append(
                 RelatedParty(link, link.label_from(customer.pk), other, statuses[other_id])
             )
-    membership = (
-        CustomerGroupMember.objects.filter(customer=customer).select_related("group").first()
-    )
+    # The exposure panel of the same 360 shows the same membership: read once.
+    membership = panels.shared(customer, group_membership_of)
     return "risk/related_parties_panel.html", {
         "parties": parties,
         "hidden": len(others - visible),

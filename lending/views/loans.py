@@ -6,7 +6,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -159,9 +158,11 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
     collateral = list(loan.application.collateral.all())
     collateral_total = sum((c.value for c in collateral), 0)
     repayments = list(loan.repayments.select_related("posted_by", "reversed_by"))
-    totals = loan.instalments.filter(
-        schedule_version=loan.schedule_version, superseded=False
-    ).aggregate(principal=Sum("principal_due"), interest=Sum("interest_due"))
+    # The schedule's totals, summed from its rows already read (no query of their own).
+    totals = {
+        "principal": sum((row.principal_due for row in rows), Decimal("0.00")) if rows else None,
+        "interest": sum((row.interest_due for row in rows), Decimal("0.00")) if rows else None,
+    }
     user = request.user
     restructuring_proposal = (
         loan.restructuring_proposals.filter(status=ProposalStatus.PENDING)

@@ -279,23 +279,117 @@ def test_bad_filter_values_are_ignored_with_a_message_not_a_500(client_for, alic
     assert "Some filters were not understood" in response.content.decode()
 
 
+def test_the_quick_form_offers_the_open_follow_ups_the_360_lists(
+    client_for, alice, alices_customer
+):
+    # The choices come from the follow-ups the page lists (no query of their own): the
+    # customer's open ones, soonest first; not the done ones, nor another customer's.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from customers.models import FollowUp
+
+    today = timezone.localdate()
+
+    def follow_up(customer, purpose, days, **fields):
+        return FollowUp.objects.create(
+            customer=customer,
+            owner=alice,
+            purpose=purpose,
+            due_on=today + dt.timedelta(days=days),
+            **fields,
+        )
+
+    later = follow_up(alices_customer, "Bring the lease", 9)
+    sooner = follow_up(alices_customer, "Call about the plan", 2)
+    done = follow_up(alices_customer, "Old visit", 1, status="done")
+    other = follow_up(factories.individual(alice, name="赵敏"), "Not this one", 1)
+    client = client_for(alice)
+    page = client.get(reverse("customers:detail", args=[alices_customer.pk])).content.decode()
+    select = page.split('name="completes_follow_up"')[1].split("</select>")[0]
+    offered = [chunk.split('"')[0] for chunk in select.split('<option value="')[1:]]
+    assert offered == ["", str(sooner.pk), str(later.pk)]
+    assert "Call about the plan" in select and "Bring the lease" in select
+    # What is posted is still checked against the database: a done one is refused.
+    refused = client.post(
+        reverse("customers:interaction-add", args=[alices_customer.pk]),
+        {
+            "channel": "phone",
+            "direction": "outbound",
+            "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "summary": "Called",
+            "completes_follow_up": done.pk,
+        },
+    )
+    assert refused.status_code == 400
+    assert 'id="error_1_id_completes_follow_up"' in refused.content.decode()
+    assert not alices_customer.interactions.exists()
+    assert FollowUp.objects.get(pk=other.pk).status == "open"
+
+
+def test_an_enterprise_360_lists_its_contact_persons(
+    client_for, alice, alices_enterprise, alices_contact
+):
+    client = client_for(alice)
+    url = reverse("customers:detail", args=[alices_enterprise.pk])
+    page = client.get(url).content.decode()
+    section = page.split('id="contacts"')[1].split("</section>")[0]
+    assert "李会计" in section and "CFO" in section
+
+
+def test_the_360_averages_every_survey_and_lists_the_ten_latest(client_for, alice, alices_customer):
+    import datetime as dt
+
+    from customers import services
+    from customers.models import Survey
+
+    client = client_for(alice)
+    url = reverse("customers:detail", args=[alices_customer.pk])
+    assert "No surveys yet." in client.get(url).content.decode()
+    # Twelve surveys: the two oldest scored 1, the ten latest 5 (one of them with an NPS only).
+    for number in range(12):
+        services.survey_record(
+            actor=alice,
+            survey=Survey(
+                customer=alices_customer,
+                event="periodic",
+                source="call",
+                csat=(1 if number < 2 else None if number == 5 else 5),
+                nps=8,
+                comment=f"survey {number}",
+                responded_on=dt.date(2026, 1, 1) + dt.timedelta(days=number),
+            ),
+        )
+    page = client.get(url)
+    section = page.content.decode().split('id="satisfaction"')[1].split("</section>")[0]
+    # (2 × 1 + 9 × 5) / 11 surveys with a CSAT = 4.3, over all 12 surveys.
+    assert "Average CSAT 4.3 over 12 surveys." in " ".join(section.split())
+    shown = [survey.comment for survey in page.context["surveys"]]
+    assert shown == [f"survey {number}" for number in range(11, 1, -1)]
+
+
 def test_customer_360_query_count(client_for, alice, alices_customer, django_assert_num_queries):
     client = client_for(alice)
     url = reverse("customers:detail", args=[alices_customer.pk])
     client.get(url)
-    # session, user with branch, customer, the "viewed" audit row, surveys, survey
-    # averages, needs, contacts, interactions, open follow-ups, complaints, transfers, tags,
-    # the quick interaction form's follow-up choices, the credit panel (assessments, loans,
+    # session, user with branch, customer, the "viewed" audit row, surveys with their
+    # average (one query, 33 before), needs, interactions (an individual has no contact
+    # persons' section: no query, 32 before), open follow-ups, complaints, transfers, tags,
+    # (the quick interaction form's follow-up choices are the open follow-ups: no query of
+    # their own, 33 before), the credit panel (assessments, loans,
     # open applications; no days-past-due query without loans), the credit facilities with
     # their figures (one query), the risk panel (strategy, open alerts, loan classes,
     # history, signals), the related-party panel (active links; the group membership; no
     # scope or status query without links), the watch-list screening badge (the statuses of
     # the customer's hits), the credit bureau panel (the latest consent, the latest reports),
     # the documents panel (the customer's documents, the upload form's document types).
-    # The exposure panel: the facilities' totals, the group membership, the tier-1 capital (no
-    # limits' or stored exposures' query without one). The payment reminders on the timeline
-    # (one query). One query per section, whatever their size.
-    with django_assert_num_queries(34):
+    # The exposure panel: the tier-1 capital (no limits' or stored exposures' query without
+    # one); its facilities' totals and group membership are the rows the facility and
+    # related-party panels read (customers.panels.shared): no query of their own (34 before).
+    # The payment reminders on the timeline (one query). One query per section, whatever
+    # their size.
+    with django_assert_num_queries(29):
         assert client.get(url).status_code == 200
 
 

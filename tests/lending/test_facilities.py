@@ -409,6 +409,44 @@ def test_the_customer_360_lists_the_facilities_with_their_figures(
     assert "2027-12-31" in panel and "2026-12-31" in panel
 
 
+def test_the_360_exposure_panel_sums_the_live_facilities_the_facility_panel_lists(
+    client_for, alice, mary, graded_customer, consumer_product, facility, on_business_date
+):
+    # The facility panel and the exposure panel read the same facilities (one query for the
+    # page); the exposure panel's totals count only the live ones not past their expiry, as
+    # the concentration limits do (facilities.customer_totals).
+    application = drawing(alice, graded_customer, consumer_product, facility)
+    services.application_submit(actor=alice, application=application)
+    approve(mary, application, "40000")
+    frozen = active_facility(alice, mary, graded_customer, limit="90000")
+    facility_services.facility_freeze(actor=alice, facility=frozen, reason="Negative news")
+    expired = active_facility(alice, mary, graded_customer, limit="70000")
+    CreditFacility.objects.filter(pk=expired.pk).update(
+        expiry_date=on_business_date - dt.timedelta(days=1)
+    )
+    propose(alice, graded_customer, limit="50000")
+    page = client_for(alice).get(reverse("customers:detail", args=[graded_customer.pk]))
+    text = page.content.decode()
+    listed = text.split('data-testid="customer-facilities"')[1].split("</table>")[0]
+    assert all(shown in listed for shown in ("¥90,000.00", "¥70,000.00", "¥50,000.00"))
+    panel = text.split('data-testid="exposure-panel"')[1].split("</dl>")[0]
+    assert "¥240,000.00 / ¥40,000.00 / ¥200,000.00" in panel
+    assert facilities.customer_totals([graded_customer.pk])[
+        graded_customer.pk
+    ] == facilities.FacilityFigures(
+        limit=Decimal("240000.00"), utilisation=Decimal("40000.00"), available=Decimal("200000.00")
+    )
+
+
+def test_the_360_exposure_panel_without_a_live_facility_says_so(
+    client_for, alice, graded_customer, on_business_date
+):
+    propose(alice, graded_customer)
+    page = client_for(alice).get(reverse("customers:detail", args=[graded_customer.pk]))
+    panel = page.content.decode().split('data-testid="exposure-panel"')[1].split("</dl>")[0]
+    assert "No live facility." in panel
+
+
 def test_the_manager_approves_and_the_officer_freezes_from_the_facility_page(
     client_for, alice, mary, graded_customer, on_business_date
 ):

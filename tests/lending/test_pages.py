@@ -233,17 +233,24 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     url = reverse("lending:loan-detail", args=[loan.pk])
     client.get(url)
     # session, user, loan with customer/product/application, schedule, collateral,
-    # repayments, totals, the restructuring and the reversal awaiting approval (with their
+    # repayments, the restructuring and the reversal awaiting approval (with their
     # proposers), guarantors, restructurings, its five-tier classification. The arrears
-    # summary and the folded schedule come from the schedule's rows: no query of their own.
+    # summary, the folded schedule and the schedule's totals come from the schedule's rows:
+    # no query of their own (the totals had one: 18 before).
     # And its provisions (risk.templatetags.risk_provisions), one. The documents panel: the
     # loan's documents and the upload form's document types. The borrower's related parties
     # (risk.templatetags.risk_relations): the active links and the group membership.
     # Its post-loan inspections (lending.templatetags.inspection_tags), one.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]
+    # The totals row shows the current schedule's sums (the superseded rows are not counted).
+    current = loan.instalments.filter(schedule_version=loan.schedule_version, superseded=False)
+    interest = sum(row.interest_due for row in current)
+    footer = client.get(url).content.decode().split("<tfoot>")[1].split("</tfoot>")[0]
+    assert 'data-testid="principal-total">¥100,000.00<' in footer
+    assert f">¥{interest:,.2f}<" in footer
 
 
 def test_loan_list_filters_by_nightly_class_and_dpd_and_exports(client_for, alice, charlie, loan):

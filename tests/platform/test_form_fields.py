@@ -3,14 +3,17 @@ and the quick contact form look and behave the same (selected options, errors ne
 field, help text, required marks) while costing a fraction of the rendering time."""
 
 import pytest
-from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field, as_crispy_form
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.html import parse_html
 
-from accounts.templatetags.form_fields import form_field
+from accounts.templatetags.form_fields import form_field, form_fields
+from credit.forms import ReasonForm
+from customers.document_views import DocumentUploadForm
 from customers.forms import CustomerFilterForm, InteractionForm
 from dashboards.views import DashboardForm
-from lending.forms import LoanFilterForm
+from lending.forms import LoanFilterForm, RepaymentForm, RestructureForm, RevalueForm
 from risk.forms import AlertFilterForm
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +30,13 @@ class EveryWidget(forms.Form):
     )
     tags = forms.MultipleChoiceField(label="Tags", required=False, choices=[("x", "X"), ("y", "Y")])
     agreed = forms.BooleanField(label="Agreed", required=False)
+    consent = forms.BooleanField(label="Consent <b>", help_text="Tick & go", initial=True)
     page = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        if self.data.get("note") == "refuse":
+            raise forms.ValidationError("Not <this> note, and not twice.")
+        return super().clean()
 
 
 def assert_same_as_crispy(form):
@@ -40,15 +49,90 @@ def assert_same_as_crispy(form):
     "data",
     [
         None,
-        {"name": "王<芳>", "note": "line\n<two>", "amount": "12.50", "grade": "A", "tags": ["y"]},
+        {
+            "name": "王<芳>",
+            "note": "line\n<two>",
+            "amount": "12.50",
+            "grade": "A",
+            "tags": ["y"],
+            "agreed": "on",
+            "consent": "on",
+        },
         {"name": "x" * 30, "amount": "-1", "grade": "Z", "tags": ["q"], "page": "two"},
+        {"name": "n", "note": "refuse", "consent": "on"},
     ],
-    ids=["unbound", "valid", "invalid"],
+    ids=["unbound", "valid", "invalid", "refused as a whole"],
 )
 def test_every_widget_matches_crispy(data):
     form = EveryWidget(data)
     form.is_valid()
     assert_same_as_crispy(form)
+    assert_whole_form_same_as_crispy(lambda: EveryWidget(data))
+
+
+def assert_whole_form_same_as_crispy(make):
+    # Two instances: crispy adds its classes to the widgets it draws, for good.
+    ours, crispy = make(), make()
+    ours.is_valid(), crispy.is_valid()
+    ours, crispy = parse_html(str(form_fields(ours))), parse_html(str(as_crispy_form(crispy)))
+    assert ours == crispy, f"{ours}\n---\n{crispy}"
+
+
+def test_a_form_refused_as_a_whole_says_why_above_its_fields():
+    form = EveryWidget({"name": "n", "note": "refuse", "consent": "on"})
+    form.is_valid()
+    html = str(form_fields(form))
+    assert '<div class="alert alert-block alert-danger">' in html
+    assert "Not &lt;this&gt; note, and not twice." in html
+    assert html.index("alert-danger") < html.index('id="div_id_name"')
+
+
+def test_an_unticked_required_checkbox_says_so_next_to_it():
+    form = EveryWidget({"name": "n"})
+    form.is_valid()
+    html = str(form_field(form["consent"]))
+    assert 'class="checkboxinput form-check-input is-invalid"' in html
+    assert 'id="error_1_id_consent"' in html
+    assert "This field is required." in html
+    assert " checked" not in html
+    ticked = EveryWidget({"name": "n", "consent": "on"})
+    assert " checked" in str(form_field(ticked["consent"]))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: RepaymentForm(initial={"paid_on": "2026-11-18"}),
+        lambda: RepaymentForm({"amount": "-3", "paid_on": "1900-01-01", "allow_prepayment": "on"}),
+        lambda: RestructureForm(initial={"new_rate": "0.0435"}),
+        lambda: RestructureForm({"new_term_months": "0", "new_rate": "abc", "reason": ""}),
+        lambda: ReasonForm(prefix="reversal"),
+        lambda: ReasonForm({"reason": ""}),
+        lambda: RevalueForm({"value": "0", "valued_on": ""}),
+        lambda: DocumentUploadForm(initial={"next": "/credit/loans/1/"}),
+        lambda: DocumentUploadForm(
+            {"document_type": "999999", "expires_on": "soon", "next": "/x/"},
+            {"file": SimpleUploadedFile("id.pdf", b"%PDF-1.4")},
+        ),
+    ],
+    ids=[
+        "repayment",
+        "repayment refused",
+        "restructuring",
+        "restructuring refused",
+        "reason",
+        "reason refused",
+        "revaluation refused",
+        "document upload",
+        "document upload refused",
+    ],
+)
+def test_loan_page_forms_match_crispy(make):
+    """The loan page's and the documents panel's forms, field by field and as a whole."""
+    form = make()
+    form.is_valid()
+    assert_same_as_crispy(form)
+    assert_whole_form_same_as_crispy(make)
 
 
 def test_invalid_field_shows_its_message_next_to_it():
