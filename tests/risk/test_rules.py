@@ -206,6 +206,40 @@ def test_ltv_limit_and_collateral_revaluation(alice, risky_loan):
     assert {"ltv_limit", "collateral_down"} <= scan(on)  # down 20.67%, LTV 1.0084
 
 
+def test_collateral_down_is_one_alert_per_loan_with_its_steepest_fall(alice, risky_loan):
+    """Several items of one loan revalued down: one alert on the loan, its value the largest
+    fall past the threshold (20%); an item down less, or one not revalued, changes nothing."""
+    from lending.models import CollateralValuation
+
+    items = []
+    for description in ("Flat", "Warehouse", "Van", "Shop"):
+        item = Collateral.objects.create(
+            application=risky_loan.application,
+            collateral_type="real_estate",
+            description=description,
+            owner_name="x",
+            value=Decimal("100000"),
+            valued_on=dt.date(2025, 1, 1),
+        )
+        CollateralValuation.objects.create(
+            collateral=item, value=item.value, valued_on=item.valued_on, recorded_by=alice
+        )
+        items.append(item)
+    flat, warehouse, van, _shop = items
+    on = dt.date(2025, 2, 1)
+    lending_services.collateral_revalue(
+        actor=alice, collateral=van, value=Decimal("90000"), valued_on=on
+    )
+    assert "collateral_down" not in scan(on)  # down 10%
+    for item, value in ((flat, "75000"), (warehouse, "60000")):
+        lending_services.collateral_revalue(
+            actor=alice, collateral=item, value=Decimal(value), valued_on=on
+        )
+    scan(on)
+    alert = Alert.objects.get(rule__code="collateral_down")
+    assert (alert.loan, alert.value) == (risky_loan, "0.4000")
+
+
 def test_industry_watch_list(alice, mary, consumer_product, on_business_date):
     from customers.models import Industry
     from lending.models import LoanProduct
