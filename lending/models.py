@@ -676,22 +676,14 @@ class Instalment(MovedFromCredit):
                 name="instalment_unpaid",
             ),
             # The nightly job's calendar (risk.pending): instalments falling due unpaid, and
-            # late ones leaving the repayment record's windows, found by date. With each one's
-            # loan and schedule: a full night reads every unpaid instalment of the book past
-            # due from this index alone (risk.recompute's UNPAID_HASHED and LATE_HASHED), a
-            # few hundred pages, instead of probing each loan's schedule.
+            # late ones leaving the repayment record's windows, found by date.
             models.Index(
                 fields=["due_date"],
-                include=["loan", "schedule_version"],
                 condition=models.Q(settled_on__isnull=True, superseded=False),
                 name="instalment_unpaid_by_date",
             ),
-            # With each one's loan and settlement date: a full night reads every instalment of
-            # the book paid late from this index alone (the repayment record, risk.recompute's
-            # LATE_HASHED), a few hundred pages, instead of probing each loan's.
             models.Index(
                 fields=["due_date"],
-                include=["loan", "settled_on"],
                 condition=models.Q(settled_on__gt=models.F("due_date"), superseded=False),
                 name="instalment_late_by_date",
             ),

@@ -91,7 +91,6 @@ UNION
 SELECT customer_id FROM pending
 """
 
-
 # Days past due, overdue instalments and the five-tier class of every loan in the range,
 # then the debtor-level contagion (risk/classification.py states the rules and cites them),
 # then the override; only changed rows are written, and each class change leaves a history
@@ -100,11 +99,7 @@ SELECT customer_id FROM pending
 # (risk.classification.final_class). A loan without its risk row yet (a new loan) gets it
 # here, with its computed values: the chunk's risk rows are read once, by its customers,
 # for both (a separate insert first probed the risk row of every loan of the chunk).
-# Each loan's unpaid instalments past due (the definition of risk.rules.UNPAID_INSTALMENTS,
-# which counts an active loan's only: the join in per_loan) come from `unpaid`, either of the
-# two below.
-def classify_sql(unpaid: str) -> str:
-    return f"""
+CLASSIFY = f"""
 WITH observation AS (
     SELECT l.id AS loan_id,
            greatest((l.restructured_on + interval '{OBSERVATION_MONTHS} months')::date,
@@ -119,12 +114,9 @@ WITH observation AS (
     FROM credit_loan l
     WHERE l.customer_id {IN_CHUNK} AND l.restructured_on IS NOT NULL
 ),
--- The chunk's loans, read once for what follows.
-chunk_loans AS MATERIALIZED (
-    SELECT l.id, l.customer_id, l.status, l.schedule_version, l.outstanding_principal
-    FROM credit_loan l WHERE l.customer_id {IN_CHUNK}
-),
-{unpaid}
+-- Each loan's unpaid instalments past due (the definition of risk.rules.UNPAID_INSTALMENTS),
+-- probed per active loan from the same read of the chunk's loans: an inactive loan's probe
+-- is not run at all (its condition is the loan's own), and the loans are read once.
 per_loan AS (
     SELECT l.id AS loan_id, l.customer_id,
            CASE WHEN l.status = 'active' THEN l.outstanding_principal ELSE 0 END AS exposure,
@@ -132,9 +124,17 @@ per_loan AS (
            u.oldest AS overdue_since,
            coalesce(u.overdue, 0) AS overdue,
            o.until AS observation_until, coalesce(o.again, false) AS again
-    FROM chunk_loans l
-    LEFT JOIN unpaid u ON u.loan_id = l.id AND l.status = 'active'
+    FROM credit_loan l
+    LEFT JOIN LATERAL (
+        SELECT min(i.due_date) AS oldest, count(*) AS overdue
+        FROM credit_instalment i
+        WHERE l.status = 'active'
+          AND i.loan_id = l.id AND i.schedule_version = l.schedule_version
+          AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
+        HAVING count(*) > 0
+    ) u ON true
     LEFT JOIN observation o ON o.loan_id = l.id
+    WHERE l.customer_id {IN_CHUNK}
 ),
 automatic AS (
     SELECT p.*,
@@ -230,45 +230,6 @@ SELECT (SELECT count(*) FROM changed) + (SELECT count(*) FROM added WHERE moved)
        (SELECT count(*) FROM added)
 """
 
-
-# A chunk of listed customers (a typical night's few) probes each active loan's schedule
-# (partial index instalment_unpaid): an inactive loan's probe is not run at all.
-UNPAID_PROBED = """
-unpaid AS (
-    SELECT l.id AS loan_id, u.oldest, u.overdue
-    FROM chunk_loans l
-    CROSS JOIN LATERAL (
-        SELECT min(i.due_date) AS oldest, count(*) AS overdue
-        FROM credit_instalment i
-        WHERE i.loan_id = l.id AND i.schedule_version = l.schedule_version
-          AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
-        HAVING count(*) > 0
-    ) u
-    WHERE l.status = 'active'
-),"""
-
-# A full chunk (every customer of its range: a full night) reads every unpaid instalment of
-# the book past due at once from the index that holds them with their loan
-# (instalment_unpaid_by_date, index-only: a few hundred pages for the 96,000 of the bench
-# book of a million loans) and hashes them against its loans, instead of a probe of the
-# schedule per active loan (15,000 index descents, 46,000 pages). Materialised: joined, the
-# planner could probe each loan's schedule again. A chunk of a few customers keeps the
-# probes: the read costs the same for one customer as for 20,000.
-UNPAID_HASHED = """
-past_due AS MATERIALIZED (
-    SELECT i.loan_id, i.schedule_version, i.due_date FROM credit_instalment i
-    WHERE NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
-),
-unpaid AS (
-    SELECT l.id AS loan_id, min(p.due_date) AS oldest, count(*) AS overdue
-    FROM chunk_loans l
-    JOIN past_due p ON p.loan_id = l.id AND p.schedule_version = l.schedule_version
-    GROUP BY l.id
-),"""
-
-CLASSIFY = classify_sql(UNPAID_PROBED)
-CLASSIFY_BY_RANGE = classify_sql(UNPAID_HASHED)
-
 # The days past due of every past-due loan of the range, counted from the date it has been
 # past due since (CLASSIFY keeps that date). Its customer's other inputs did not change, or
 # the customer would be in the chunk, so nothing but the count moves; what depends on the
@@ -284,13 +245,10 @@ WHERE customer_id BETWEEN %(first)s AND %(last)s AND overdue_since IS NOT NULL
   AND NOT customer_id = ANY(%(customers)s::bigint[])
 """
 
-
 # Customers whose repayment record (late instalments in 12 and 36 months, worst days past
 # due ever; the same definitions as credit.services.repayment_record) no longer matches
-# the inputs of their latest assessment: their score is refreshed. The late instalments
-# of the chunk's loans come from `late_read`, either of the two below.
-def stale_scores_sql(late_read: dict[str, str]) -> str:
-    return f"""
+# the inputs of their latest assessment: their score is refreshed.
+STALE_SCORES = f"""
 WITH latest AS (
     SELECT DISTINCT ON (a.customer_id) a.customer_id, a.inputs
     FROM credit_assessment a
@@ -301,7 +259,6 @@ WITH latest AS (
 chunk_loans AS MATERIALIZED (
     SELECT l.id, l.customer_id, l.status FROM credit_loan l WHERE l.customer_id {IN_CHUNK}
 ),
-{late_read["past_due"]}
 -- The chunk's late instalments, unpaid past due or paid after their date, per loan: a loan's
 -- count in each window and its worst days late. Not two probes of the schedule per loan of
 -- the chunk (20,000 of them), but:
@@ -309,10 +266,11 @@ chunk_loans AS MATERIALIZED (
 --   transaction (classify_chunk) stored by the same definition (oldest due date, count):
 --   the chunk's few past-due rows through their partial index (loanrisk_past_due). The count
 --   is each window's when the oldest is within 12 months; the few loans unpaid for longer
---   have their unpaid instalments read for the windows;
--- - an inactive loan's (closed, written off) unpaid ones, which the classification does not
---   count;
--- - the paid-late ones.
+--   have their schedule read for the windows (instalment_unpaid);
+-- - an inactive loan's (closed, written off) unpaid ones from its schedule, which the
+--   classification does not count;
+-- - the paid-late ones from the schedule, per loan through their partial index
+--   (instalment_paid_late).
 late AS (
     SELECT lr.customer_id,
            lr.overdue_instalments AS late_12, lr.overdue_instalments AS late_36,
@@ -321,13 +279,33 @@ late AS (
     WHERE lr.customer_id {IN_CHUNK} AND lr.overdue_since IS NOT NULL
       AND lr.overdue_since >= %(on)s::date - 365
     UNION ALL
-    {late_read["unpaid"]}
+    SELECT l.customer_id, u.late_12, u.late_36, u.worst
+    FROM chunk_loans l
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE i.due_date >= %(on)s::date - 365) AS late_12,
+               count(*) FILTER (WHERE i.due_date >= %(on)s::date - 3 * 365) AS late_36,
+               max(%(on)s::date - i.due_date) AS worst
+        FROM credit_instalment i
+        WHERE i.loan_id = l.id AND i.settled_on IS NULL AND NOT i.superseded
+          AND i.due_date < %(on)s
+        HAVING count(*) > 0
+    ) u
     WHERE l.status <> 'active'
        OR l.id IN (SELECT lr.loan_id FROM risk_loanrisk lr
                    WHERE lr.customer_id {IN_CHUNK} AND lr.overdue_since IS NOT NULL
                      AND lr.overdue_since < %(on)s::date - 365)
     UNION ALL
-    {late_read["paid_late"]}
+    SELECT l.customer_id, (i.due_date >= %(on)s::date - 365)::int,
+           (i.due_date >= %(on)s::date - 3 * 365)::int, i.settled_on - i.due_date
+    FROM chunk_loans l
+    CROSS JOIN LATERAL (
+        SELECT i.due_date, i.settled_on FROM credit_instalment i
+        WHERE i.loan_id = l.id AND i.settled_on > i.due_date AND NOT i.superseded
+          AND i.due_date < %(on)s
+        -- Kept a probe per loan: flattened, the planner hashed every paid-late row of the
+        -- book, read from the table.
+        OFFSET 0
+    ) i
 ),
 record AS (
     SELECT x.customer_id, sum(x.late_12)::int AS late_12, sum(x.late_36)::int AS late_36,
@@ -363,63 +341,6 @@ WHERE d.late
                 AND i.due_date < %(on)s)
 """
 
-
-# A chunk of listed customers (a typical night's few) probes the schedule of each of its
-# loans: the unpaid ones of the loans named, the paid-late ones of every loan through their
-# partial index (instalment_paid_late).
-LATE_PROBED = {
-    "past_due": "",
-    "unpaid": """SELECT l.customer_id, u.late_12, u.late_36, u.worst
-    FROM chunk_loans l
-    CROSS JOIN LATERAL (
-        SELECT count(*) FILTER (WHERE i.due_date >= %(on)s::date - 365) AS late_12,
-               count(*) FILTER (WHERE i.due_date >= %(on)s::date - 3 * 365) AS late_36,
-               max(%(on)s::date - i.due_date) AS worst
-        FROM credit_instalment i
-        WHERE i.loan_id = l.id AND i.settled_on IS NULL AND NOT i.superseded
-          AND i.due_date < %(on)s
-        HAVING count(*) > 0
-    ) u""",
-    "paid_late": """SELECT l.customer_id, (i.due_date >= %(on)s::date - 365)::int,
-           (i.due_date >= %(on)s::date - 3 * 365)::int, i.settled_on - i.due_date
-    FROM chunk_loans l
-    CROSS JOIN LATERAL (
-        SELECT i.due_date, i.settled_on FROM credit_instalment i
-        WHERE i.loan_id = l.id AND i.settled_on > i.due_date AND NOT i.superseded
-          AND i.due_date < %(on)s
-        -- Kept a probe per loan: flattened, the planner hashed every paid-late row of the
-        -- book, read from the table.
-        OFFSET 0
-    ) i""",
-}
-
-# A full chunk (a full night) reads every one of the book at once from the index that holds
-# them with their loan and hashes them against its loans, instead of probes per loan of the
-# chunk (20,000 index descents, 40,000 pages for the paid-late ones): the unpaid past due
-# from instalment_unpaid_by_date (materialised: joined, the planner probed each loan's
-# schedule instead), the paid late from instalment_late_by_date (79,000 of them in the bench
-# book of a million loans, a few hundred pages). Both index-only.
-LATE_HASHED = {
-    "past_due": """-- The book's unpaid instalments past due (LATE_HASHED in risk.recompute).
-past_due AS MATERIALIZED (
-    SELECT i.loan_id, i.due_date FROM credit_instalment i
-    WHERE i.settled_on IS NULL AND NOT i.superseded AND i.due_date < %(on)s
-),
-""",
-    "unpaid": """SELECT l.customer_id, (p.due_date >= %(on)s::date - 365)::int,
-           (p.due_date >= %(on)s::date - 3 * 365)::int, %(on)s::date - p.due_date
-    FROM past_due p
-    JOIN chunk_loans l ON l.id = p.loan_id""",
-    "paid_late": """SELECT l.customer_id, (i.due_date >= %(on)s::date - 365)::int,
-           (i.due_date >= %(on)s::date - 3 * 365)::int, i.settled_on - i.due_date
-    FROM credit_instalment i
-    JOIN chunk_loans l ON l.id = i.loan_id
-    WHERE i.settled_on > i.due_date AND NOT i.superseded AND i.due_date < %(on)s""",
-}
-
-STALE_SCORES = stale_scores_sql(LATE_PROBED)
-STALE_SCORES_BY_RANGE = stale_scores_sql(LATE_HASHED)
-
 # Grade and score history from the assessments: a row whenever the latest assessment of a
 # customer differs from the last recorded value.
 GRADE_AND_SCORE_HISTORY = f"""
@@ -450,7 +371,7 @@ WHERE r.new_value IS DISTINCT FROM v.value
 """
 
 # The risk rows that are anything but a loan up to date and normal (LOAN_RISK_OF_NOTE,
-# imported from risk.provision_statement, the condition of the partial index
+# imported from risk.provision_statement: the condition of the partial index
 # loanrisk_of_note): the risk levels and the contagion's distress read them instead of every
 # risk row of a chunk.
 
@@ -720,8 +641,7 @@ def age_past_due(cursor, first: int, last: int, on: dt.date, result: ChunkResult
 
 
 def classify_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
-    classify = CLASSIFY_BY_RANGE if result.whole_range else CLASSIFY
-    cursor.execute(chunk_sql(classify, result), _params(first, last, on, result))
+    cursor.execute(chunk_sql(CLASSIFY, result), _params(first, last, on, result))
     loans_changed, class_changes, loans_added = cursor.fetchone()
     result.add("loans_added", loans_added)
     result.add("loans_changed", loans_changed)
@@ -733,8 +653,7 @@ def scores_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult
     history follows the latest assessments. Runs after classify_chunk in the same transaction:
     the record reads the unpaid instalments the classification stored on the risk rows."""
     params = _params(first, last, on, result)
-    stale_scores = STALE_SCORES_BY_RANGE if result.whole_range else STALE_SCORES
-    cursor.execute(chunk_sql(stale_scores, result), params)
+    cursor.execute(chunk_sql(STALE_SCORES, result), params)
     stale = {
         customer_id: {
             "late_payments_12m": late_12,

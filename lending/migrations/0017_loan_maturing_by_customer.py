@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_compliance_role"),
         ("customers", "0015_customer_scope_indexes"),
-        ("lending", "0017_instalments_by_date_with_their_loan"),
+        ("lending", "0016_loan_grade_at_origination"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
