@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-PYTEST_ARGS ?= -n 2 --dist load
+PYTEST_ARGS ?= -n 2 --dist load --maxschedchunk 2
 BENCH_SCALE ?= full
 BACKUP_DIR ?= backups
 

@@ -146,8 +146,16 @@ class BureauAccountForm(forms.ModelForm):
         return cleaned
 
 
+# A claimed form count above the maximum is refused without building a form for each one it
+# claims (Django's default ceiling is a thousand more: seconds of validation and rendering).
+MAX_BUREAU_ACCOUNTS = 50
 BureauAccountFormSet = forms.modelformset_factory(
-    BureauAccount, form=BureauAccountForm, extra=3, max_num=50, validate_max=True
+    BureauAccount,
+    form=BureauAccountForm,
+    extra=3,
+    max_num=MAX_BUREAU_ACCOUNTS,
+    absolute_max=MAX_BUREAU_ACCOUNTS,
+    validate_max=True,
 )
 
 

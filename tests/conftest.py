@@ -12,12 +12,62 @@ import time_machine
 
 from accounts.demo import DEMO_PASSWORD, seed_cast
 
+# The modules whose single tests take longest (tens of seconds to minutes: migration replays,
+# images, whole books), longest first. They start first so that, with `make test`'s two
+# workers taking one test at a time, no long test starts near the end while the other worker
+# has nothing left to do (longest processing time first). A module stays in one piece: its
+# module-scoped fixtures are built once per worker.
+SLOW_MODULES_FIRST = [
+    "platform/test_upgrade.py",
+    "lending/test_four_eyes_migration.py",
+    "lending/test_moved_tables.py",
+    "platform/test_image_build.py",
+    "platform/test_bench_smoke.py",
+    "platform/test_replica.py",
+    "platform/test_seed_demo.py",
+    "platform/test_awkward_dates.py",
+    "platform/test_backup.py",
+    "platform/test_fault_tolerance.py",
+    "risk/test_worker.py",
+    "lending/test_demo.py",
+    "platform/test_admin_pages.py",
+    "risk/test_recompute.py",
+    "platform/test_chinese_everywhere.py",
+    "platform/test_partitions.py",
+    "platform/test_concurrency.py",
+]
+
+
+def _slow_rank(item) -> int:
+    path = item.path.as_posix()
+    for rank, module in enumerate(SLOW_MODULES_FIRST):
+        if path.endswith("/tests/" + module):
+            return rank
+    return len(SLOW_MODULES_FIRST)
+
+
+def _database_kind(item) -> int:
+    """pytest-django's order, which must stay: tests in a rolled-back transaction (0) before
+    transactional ones (1), whose flush empties the tables the data migrations filled, then
+    tests without the database (2)."""
+    from pytest_django.plugin import validate_django_db
+
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(marker) and any(validate_django_db(marker)[:2])
+    if transactional or "transactional_db" in fixtures or "live_server" in fixtures:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
 
 def pytest_collection_modifyitems(config, items):
-    """Browser tests run last (they keep a browser and its event loop open), and are skipped
-    with the reason when Chromium or Playwright is missing."""
+    """The slowest modules run first (SLOW_MODULES_FIRST); browser tests run last (they keep
+    a browser and its event loop open), and are skipped with the reason when Chromium or
+    Playwright is missing."""
     from tests.browser.conftest import browser_skip_reason
 
+    # A stable sort: within a module, and among the other modules, collection order stays.
+    items.sort(key=lambda item: (_database_kind(item), _slow_rank(item)))
     browser = [item for item in items if "/tests/browser/" in str(item.path)]
     if not browser:
         return

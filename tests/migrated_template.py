@@ -93,6 +93,10 @@ def _build(server: psycopg.Connection, database_url: str, name: str) -> None:
     )
     server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
     env = {**os.environ, "DATABASE_URL": _url_for(database_url, building)}
+    # The build's hundreds of commits need not each wait for the disk (a third of the build's
+    # time): the rename below commits synchronously, which flushes everything before it, and an
+    # interrupted build is dropped, never copied.
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c synchronous_commit=off".strip()
     # The template is the primary's alone; a replica's tests mirror the test database.
     env.pop("DATABASE_REPLICA_URL", None)
     migrated = subprocess.run(

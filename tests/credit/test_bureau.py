@@ -137,6 +137,22 @@ def test_bad_report_input_is_refused_next_to_its_field_and_writes_nothing(
     assert not AuditEvent.objects.filter(action__startswith="credit.bureau_report").exists()
 
 
+def test_a_report_claiming_a_million_accounts_is_refused_at_once(client_for, alice, customer):
+    # The management form is the client's to write: a forged count must neither build a form
+    # per claimed account nor write anything.
+    consent(customer, alice, signed_on=dt.date(2026, 10, 1))
+    response = client_for(alice).post(
+        reverse("credit:bureau-report-add", args=[customer.pk]),
+        _report_post(customer, **{"accounts-TOTAL_FORMS": "1000000"}),
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Please submit at most 50 forms." in page
+    # The page shows at most the fifty accounts a report may hold, not a thousand empty ones.
+    assert page.count('name="accounts-') < 60 * 8
+    assert not BureauReport.objects.exists() and not BureauAccount.objects.exists()
+
+
 def test_the_same_report_twice_is_refused(client_for, alice, customer):
     consent(customer, alice)
     client = client_for(alice)
