@@ -34,40 +34,10 @@ def database_url_of_the_test_database() -> str:
 def test_a_real_worker_runs_a_task_and_its_effect_lands_in_postgres(tmp_path):
     # A queue of its own, so a developer's running worker cannot take this test's task.
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_of_the_test_database(),
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-    }
     log = tmp_path / "worker.log"
-    with open(log, "w") as log_file:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "crm_site",
-                "worker",
-                "--pool=solo",
-                "--concurrency=1",
-                f"--queues={queue}",
-                "--without-gossip",
-                "--without-mingle",
-                "--loglevel=info",
-            ],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
+    worker = start_worker(queue, log)
     try:
-        beat_heartbeat.apply_async(queue=queue)
-        deadline = time.monotonic() + 60
-        while not JobHeartbeat.objects.filter(job=BEAT_HEARTBEAT_JOB).exists():
-            assert worker.poll() is None, f"worker died:\n{log.read_text()}"
-            assert time.monotonic() < deadline, f"task never ran:\n{log.read_text()}"
-            time.sleep(0.2)
+        heartbeat_through(worker, queue, log)
     finally:
         worker.terminate()
         worker.wait(30)
