@@ -205,6 +205,19 @@ def _documents_in_a_temporary_folder(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _each_test_starts_in_the_default_language():
+    """Django's LocaleMiddleware leaves the language of the last request active on its thread,
+    as a server thread's next request sets its own. A test is not a request: it starts in
+    the site's default language, whatever the test before it asked for."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The real hasher is deliberately slow; tests create users constantly.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
