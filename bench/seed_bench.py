@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.no_risk_run:
         timings["first nightly risk run"] = synthetic_book.first_risk_run(today, say)
+        timings["first collections run"] = synthetic_book.first_collections_run(today, say)
     # The bulk load skips triggers: the dashboard's book figures are built once from it.
     started = time.perf_counter()
     figures.rebuild()
