@@ -280,14 +280,65 @@ def run_users(port: int, users: list[BenchUser], rounds: int) -> tuple[list[Timi
     return [timing for per_user in timings for timing in per_user], time.perf_counter() - began
 
 
-def load(port: int, count: int, requests: int = MEASURED_REQUESTS) -> dict:
+# --- where the CPU goes ----------------------------------------------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: int) -> tuple[str, int, float] | None:
+    """(command, parent pid, CPU seconds used) of a process, from /proc; None once gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    command = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    # After the command: state, ppid, ..., utime and stime are the 12th and 13th.
+    return command, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_by_tier(gunicorn_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the web tier (gunicorn and its workers), the database (every
+    PostgreSQL process on this machine) and the load's client (this process)."""
+    import resource
+
+    web = database = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _stat(int(entry.name))
+        if stat is None:
+            continue
+        command, parent, seconds = stat
+        if int(entry.name) == gunicorn_pid or parent == gunicorn_pid:
+            web += seconds
+        elif command == "postgres" or command.startswith("postgres:"):
+            database += seconds
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {"web": web, "database": database, "client": usage.ru_utime + usage.ru_stime}
+
+
+def cpu_per_request(before: dict, after: dict, requests: int, seconds: float) -> dict:
+    """Milliseconds of CPU per request by tier, and how busy the machine's cores were."""
+    used = {tier: max(after[tier] - before[tier], 0.0) for tier in before}
+    cores = os.cpu_count() or 1
+    return {
+        **{f"{tier}_ms": round(1000 * value / max(requests, 1), 1) for tier, value in used.items()},
+        "total_ms": round(1000 * sum(used.values()) / max(requests, 1), 1),
+        "cores_busy_pct": round(100 * sum(used.values()) / max(seconds * cores, 0.000001), 1),
+    }
+
+
+def load(port: int, count: int, requests: int = MEASURED_REQUESTS, gunicorn_pid: int = 0) -> dict:
     users = bench_users(count)
     for user in users:
         sign_in(port, user)
     run_users(port, users, WARM_ROUNDS)
     pages_per_round = sum(len(user.pages) for user in users)
     rounds = max(1, round(requests / pages_per_round))
+    cpu_before = cpu_by_tier(gunicorn_pid)
     timings, seconds = run_users(port, users, rounds)
+    cpu = cpu_per_request(cpu_before, cpu_by_tier(gunicorn_pid), len(timings), seconds)
     by_page: dict[tuple[str, str], list[float]] = {}
     for timing in timings:
         by_page.setdefault((timing.page, timing.role), []).append(timing.ms)
@@ -300,6 +351,7 @@ def load(port: int, count: int, requests: int = MEASURED_REQUESTS) -> dict:
         "requests_per_second": round(len(timings) / seconds, 1),
         "p50_ms": round(statistics.median(all_ms), 1),
         "p95_ms": _p95(all_ms),
+        "cpu": cpu,
         "pages": [
             {"page": page, "role": role, "requests": len(ms), "p95_ms": _p95(ms)}
             for (page, role), ms in sorted(by_page.items(), key=lambda item: item[0][::-1])
@@ -313,7 +365,7 @@ def measure(user_counts: tuple[int, ...], workers: int = GUNICORN_WORKERS) -> di
     log.parent.mkdir(exist_ok=True)
     process, port = start_gunicorn(log, workers)
     try:
-        runs = [load(port, count) for count in user_counts]
+        runs = [load(port, count, gunicorn_pid=process.pid) for count in user_counts]
     finally:
         stop_gunicorn(process)
     return {"gunicorn_workers": workers, "runs": runs}
@@ -334,6 +386,15 @@ def lines(http: dict) -> list[str]:
             f"{run['users']:>7}{run['requests']:>10}{run['errors']:>8}"
             f"{run['requests_per_second']:>9}{run['p50_ms']:>9}{run['p95_ms']:>9}"
         )
+    out += ["", "CPU per request (ms; web = gunicorn, database = PostgreSQL, client = the load):"]
+    out.append(f"{'users':>7}{'web':>8}{'database':>10}{'client':>8}{'total':>8}{'cores busy':>12}")
+    for run in http["runs"]:
+        cpu = run.get("cpu")
+        if cpu:
+            out.append(
+                f"{run['users']:>7}{cpu['web_ms']:>8}{cpu['database_ms']:>10}"
+                f"{cpu['client_ms']:>8}{cpu['total_ms']:>8}{cpu['cores_busy_pct']:>11}%"
+            )
     heads = "".join(f"{str(run['users']) + ' users':>11}" for run in http["runs"])
     out += ["", f"{'page (p95 ms)':<22}{'role':<10}{heads}"]
     keys = [(page["page"], page["role"]) for page in http["runs"][0]["pages"]]

@@ -61,3 +61,51 @@ def test_the_table_prints_each_user_count_and_each_page():
     assert rows["20"][1:] == ["400", "0", "53", "193.0", "386"]
     dashboard = next(line for line in text.splitlines() if line.startswith("dashboard"))
     assert dashboard.split() == ["dashboard", "manager", "97", "396"]
+
+
+def test_cpu_per_request_is_split_by_tier_and_says_how_busy_the_cores_were(monkeypatch):
+    monkeypatch.setattr(http_load.os, "cpu_count", lambda: 2)
+    before = {"web": 10.0, "database": 5.0, "client": 1.0}
+    after = {"web": 13.0, "database": 6.0, "client": 1.2}
+    cpu = http_load.cpu_per_request(before, after, requests=100, seconds=4.0)
+    assert cpu == {
+        "web_ms": 30.0,
+        "database_ms": 10.0,
+        "client_ms": 2.0,
+        "total_ms": 42.0,
+        "cores_busy_pct": 52.5,
+    }
+    run = {**_run(4, per_second=61, p95=87), "cpu": cpu}
+    text = "\n".join(http_load.lines({"gunicorn_workers": 3, "runs": [run]}))
+    header = text.index("CPU per request")
+    assert text[header:].splitlines()[2].split() == ["4", "30.0", "10.0", "2.0", "42.0", "52.5%"]
+
+
+def test_the_web_tier_is_gunicorn_and_its_workers():
+    import subprocess
+    import sys
+    import time
+
+    # A master that starts a worker burning 0.4 s of CPU and then waits, as gunicorn's does.
+    worker = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass"
+    master = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', "
+            f"{worker + chr(10) + 'time.sleep(60)'!r}]); time.sleep(60)",
+        ]
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while http_load.cpu_by_tier(master.pid)["web"] < 0.35:
+            assert time.monotonic() < deadline, "the worker's CPU was not counted as the web's"
+            time.sleep(0.1)
+        assert http_load.cpu_by_tier(-1)["web"] == 0
+    finally:
+        for child in (
+            http_load.Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+        ):
+            subprocess.run(["kill", child], check=False)
+        master.kill()
+        master.wait()
