@@ -3,8 +3,9 @@ compares the same work done two ways.
 
 - The naive way (bench/run.py's naive_recompute: ORM objects, two queries and one save per
   loan) and the set-based way (the nightly's own classification statement,
-  risk.recompute.CLASSIFY) both classify every loan of the same sample and write every row;
-  the ratio is of loans per second.
+  risk.recompute.CLASSIFY, as a full night runs it over a range of customers) both classify
+  every loan of the same sample (the active loans of the book's first customers) and write
+  every row; the ratio is of loans per second.
 - A full night (every customer: scores, classes, exposure, provisions, alerts, levels)
   against the naive way's classification alone, extrapolated per loan to the whole book.
 - The bare floor, measured in the same run: one UPDATE computing a grade and a five-tier class
@@ -25,19 +26,25 @@ def _rate(rows: int, seconds: float) -> float:
 
 
 def set_based_classification(loan_ids: list[int], on: dt.date) -> dict:
-    """The nightly's classification statement over the customers of `loan_ids` (every loan
-    of theirs), each row made stale first (untimed) so that the statement computes and
-    writes every one of them, as the naive way does. Rolled back."""
+    """The nightly's classification statement as a full night runs it, over the range of
+    customers that holds `loan_ids` (every loan of theirs), each row made stale first
+    (untimed) so that the statement computes and writes every one of them, as the naive way
+    does. Rolled back."""
     from django.conf import settings
     from django.db import connection, transaction
     from django.utils import timezone
 
     from risk.recompute import CLASSIFY
+    from risk.rules import IN_CHUNK, IN_RANGE
 
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT array_agg(DISTINCT customer_id) FROM credit_loan WHERE id = ANY(%s)",
-            [loan_ids],
+            """
+            SELECT array_agg(c.id ORDER BY c.id) FROM customers_customer c
+            WHERE c.id BETWEEN (SELECT min(customer_id) FROM credit_loan WHERE id = ANY(%(loans)s))
+                           AND (SELECT max(customer_id) FROM credit_loan WHERE id = ANY(%(loans)s))
+            """,
+            {"loans": loan_ids},
         )
         customers = cursor.fetchone()[0] or []
         params = {
@@ -52,7 +59,8 @@ def set_based_classification(loan_ids: list[int], on: dt.date) -> dict:
             "UPDATE risk_loanrisk SET dpd = dpd + 1 WHERE customer_id = ANY(%s)", [customers]
         )
         started = time.perf_counter()
-        cursor.execute(CLASSIFY, params)
+        # A full night's chunk holds every customer of its range and selects them by it.
+        cursor.execute(CLASSIFY.replace(IN_CHUNK, IN_RANGE), params)
         loans, _history, _added = cursor.fetchone()
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)

@@ -297,9 +297,20 @@ def _stat(pid: int) -> tuple[str, int, float] | None:
     return command, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def cpu_by_tier(gunicorn_pid: int) -> dict[str, float]:
-    """CPU seconds used so far by the web tier (gunicorn and its workers), the database (every
-    PostgreSQL process on this machine) and the load's client (this process)."""
+def database_server_pid() -> int:
+    """The PostgreSQL server (postmaster) the bench's database runs in, when it runs on this
+    machine: the parent of this connection's backend; 0 when it is elsewhere."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = _stat(cursor.fetchone()[0])
+    return stat[1] if stat is not None and stat[0] == "postgres" else 0
+
+
+def cpu_by_tier(gunicorn_pid: int, postmaster_pid: int = 0) -> dict[str, float]:
+    """CPU seconds used so far by the web tier (gunicorn and its workers), the database (the
+    PostgreSQL server and its backends) and the load's client (this process)."""
     import resource
 
     web = database = 0.0
@@ -309,10 +320,10 @@ def cpu_by_tier(gunicorn_pid: int) -> dict[str, float]:
         stat = _stat(int(entry.name))
         if stat is None:
             continue
-        command, parent, seconds = stat
-        if int(entry.name) == gunicorn_pid or parent == gunicorn_pid:
+        _command, parent, seconds = stat
+        if gunicorn_pid in (int(entry.name), parent):
             web += seconds
-        elif command == "postgres" or command.startswith("postgres:"):
+        elif postmaster_pid and postmaster_pid in (int(entry.name), parent):
             database += seconds
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return {"web": web, "database": database, "client": usage.ru_utime + usage.ru_stime}
@@ -336,9 +347,10 @@ def load(port: int, count: int, requests: int = MEASURED_REQUESTS, gunicorn_pid:
     run_users(port, users, WARM_ROUNDS)
     pages_per_round = sum(len(user.pages) for user in users)
     rounds = max(1, round(requests / pages_per_round))
-    cpu_before = cpu_by_tier(gunicorn_pid)
+    postmaster = database_server_pid()
+    cpu_before = cpu_by_tier(gunicorn_pid, postmaster)
     timings, seconds = run_users(port, users, rounds)
-    cpu = cpu_per_request(cpu_before, cpu_by_tier(gunicorn_pid), len(timings), seconds)
+    cpu = cpu_per_request(cpu_before, cpu_by_tier(gunicorn_pid, postmaster), len(timings), seconds)
     by_page: dict[tuple[str, str], list[float]] = {}
     for timing in timings:
         by_page.setdefault((timing.page, timing.role), []).append(timing.ms)
@@ -386,7 +398,11 @@ def lines(http: dict) -> list[str]:
             f"{run['users']:>7}{run['requests']:>10}{run['errors']:>8}"
             f"{run['requests_per_second']:>9}{run['p50_ms']:>9}{run['p95_ms']:>9}"
         )
-    out += ["", "CPU per request (ms; web = gunicorn, database = PostgreSQL, client = the load):"]
+    out += [
+        "",
+        "CPU per request (ms; web = gunicorn, database = PostgreSQL on this machine, "
+        "client = the load):",
+    ]
     out.append(f"{'users':>7}{'web':>8}{'database':>10}{'client':>8}{'total':>8}{'cores busy':>12}")
     for run in http["runs"]:
         cpu = run.get("cpu")

@@ -587,11 +587,14 @@ def seed_fixed_point(seed_timings: dict) -> dict:
 
 
 def naive_sample(sample: int) -> list[int]:
-    """The loans both ways classify: the first `sample` active ones."""
+    """The loans both ways classify: the first `sample` active ones of the book's first
+    customers, a range of customers as the nightly's chunks take them."""
     from lending.models import Loan
 
     return list(
-        Loan.objects.filter(status="active").order_by("id").values_list("pk", flat=True)[:sample]
+        Loan.objects.filter(status="active")
+        .order_by("customer_id", "id")
+        .values_list("pk", flat=True)[:sample]
     )
 
 

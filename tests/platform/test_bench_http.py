@@ -81,7 +81,7 @@ def test_cpu_per_request_is_split_by_tier_and_says_how_busy_the_cores_were(monke
     assert text[header:].splitlines()[2].split() == ["4", "30.0", "10.0", "2.0", "42.0", "52.5%"]
 
 
-def test_the_web_tier_is_gunicorn_and_its_workers():
+def test_the_web_tier_is_gunicorn_and_its_workers(db):
     import subprocess
     import sys
     import time
@@ -102,6 +102,11 @@ def test_the_web_tier_is_gunicorn_and_its_workers():
             assert time.monotonic() < deadline, "the worker's CPU was not counted as the web's"
             time.sleep(0.1)
         assert http_load.cpu_by_tier(-1)["web"] == 0
+        # The database tier is the server the bench's database runs in, and only it.
+        server = http_load.database_server_pid()
+        assert server > 0
+        assert http_load.cpu_by_tier(-1, server)["database"] > 0
+        assert http_load.cpu_by_tier(-1, 0)["database"] == 0
     finally:
         for child in (
             http_load.Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
