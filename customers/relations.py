@@ -22,6 +22,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.copied_columns import copied_reference
+
 
 class RelationKind(models.TextChoices):
     PARENT_OF = "parent_of", _("Parent company of")
@@ -178,11 +180,19 @@ class CustomerGroupMember(models.Model):
         related_name="+",
     )
     added_at = models.DateTimeField(_("added at"), default=timezone.now)
+    # The member's officer and branch, kept by PostgreSQL (lending.customer_scope): the groups
+    # with a member in an officer's or a branch's scope are read from one index range.
+    customer_officer = copied_reference(settings.AUTH_USER_MODEL)
+    customer_branch = copied_reference("accounts.Branch")
 
     class Meta:
         verbose_name = _("group member")
         verbose_name_plural = _("group members")
         ordering = ["group", "customer"]
+        indexes = [
+            models.Index(fields=["customer_officer", "group"], name="group_member_officer"),
+            models.Index(fields=["customer_branch", "group"], name="group_member_branch"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.group_id}: {self.customer_id}"

@@ -4,17 +4,20 @@ line and as a list with the share of the limit each uses.
 
 Read from the stored exposures the nightly keeps (lending_customerexposure, its index on the
 exposure, and for an officer or a branch its index on their copy of the customer's scope: the
-scope's ten largest are the index's first ten rows): three queries whatever the size of the
+scope's ten largest are the index's first ten rows; a group's members carry the same copy):
+three queries whatever the size of the
 book (the limits in force, the customers, the groups), one more when a capital figure is
 configured (the limits' shares)."""
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import charts
 from core.numbers import format_money
+from customers.models import CustomerGroupMember
 from lending import concentration
 from lending.exposure_models import CustomerExposure, GroupExposure, LimitKind
 
@@ -64,9 +67,10 @@ def largest_exposures(scope) -> dict:
     ]
     groups = GroupExposure.objects.select_related("group").filter(exposure__gt=0)
     if not (scope.user.sees_all_branches and not scope.branch):
-        groups = groups.filter(
-            group__members__customer__in=scope.customers().values("id")
-        ).distinct()
+        members_in_scope = scope.related(
+            CustomerGroupMember.objects.filter(group_id=OuterRef("group_id"))
+        )
+        groups = groups.filter(Exists(members_in_scope))
     group_rows = [
         (row.group_id, row.group.name, row.exposure)
         for row in groups.order_by("-exposure", "group_id")[:TOP]

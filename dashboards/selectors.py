@@ -19,7 +19,7 @@ from accounts.models import Branch, Role, User
 from accounts.scope import scope_queryset
 from core.replica import read_connection
 from customers.grades import GRADES
-from customers.models import Customer, FollowUp, Interaction, Survey
+from customers.models import Customer, CustomerGroupMember, FollowUp, Interaction, Survey
 from dashboards.figures import BUCKET_COLUMNS, FIGURES
 from lending.exposure_models import CustomerExposure
 from lending.models import Application, DpdBucket
@@ -31,7 +31,7 @@ CUSTOMER_SCOPE = {"officer_field": "customer__officer", "branch_field": "custome
 # A row's own copy of its customer's officer and branch, where it has one (applications).
 OWN_SCOPE = {"officer_field": "customer_officer", "branch_field": "customer_branch"}
 # The models whose rows carry their customer's officer and branch (lending.customer_scope).
-OWN_SCOPE_MODELS = (Application, CustomerExposure)
+OWN_SCOPE_MODELS = (Application, CustomerExposure, CustomerGroupMember)
 ZERO = Decimal("0")
 WINDOW_DAYS = 90
 # The columns of the book figures (and of the snapshots, which keep the same figures).

@@ -129,3 +129,44 @@ def test_a_customer_moved_to_another_branch_leaves_the_branch_card(client_for, m
     Customer.objects.filter(pk=largest.pk).update(officer=south.officer, branch=south.branch)
     page = client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
     assert _table(page, "largest-singles")[0][0] == "北10"
+
+
+def test_an_officer_sees_the_groups_with_a_member_of_theirs(client_for, alice, bob, exposures):
+    # The northern group's member (北00) is bob's; alice has none in a group.
+    alices = client_for(alice).get(reverse("dashboards:dashboard")).content.decode()
+    bobs = client_for(bob).get(reverse("dashboards:dashboard")).content.decode()
+    assert [row[0] for row in _table(bobs, "largest-groups")] == ["北方集团"]
+    assert "北方集团" not in alices
+
+
+def test_a_group_follows_its_member_transferred_to_another_officer(
+    client_for, mary, alice, bob, exposures
+):
+    member = exposures["north"][0]  # bob's, the northern group's only member
+    response = client_for(mary).post(
+        reverse("customers:transfer", args=[member.pk]),
+        {"to_officer": alice.pk, "reason": "Bob leaves the branch"},
+    )
+    assert response.status_code == 302
+    # The member's copy of the scope follows in the same transaction (lending.customer_scope).
+    assert CustomerGroupMember.objects.get(customer=member).customer_officer == alice
+    alices = client_for(alice).get(reverse("dashboards:dashboard")).content.decode()
+    bobs = client_for(bob).get(reverse("dashboards:dashboard")).content.decode()
+    assert [row[0] for row in _table(alices, "largest-groups")] == ["北方集团"]
+    assert "北方集团" not in bobs
+
+
+def test_a_group_follows_its_member_to_another_branch(client_for, mary, exposures, admin_user):
+    from customers.models import Customer
+
+    south = exposures["south"]
+    # A member added however it is written gets its customer's scope; a branch move follows.
+    member = exposures["north"][1]
+    CustomerGroupMember.objects.filter(customer=exposures["north"][0]).delete()
+    group = CustomerGroup.objects.get(name="北方集团")
+    CustomerGroupMember.objects.create(group=group, customer=member, added_by=admin_user)
+    assert CustomerGroupMember.objects.get(customer=member).customer_branch_id == member.branch_id
+    assert "北方集团" in client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
+    Customer.objects.filter(pk=member.pk).update(officer=south.officer, branch=south.branch)
+    page = client_for(mary).get(reverse("dashboards:dashboard")).content.decode()
+    assert "北方集团" not in page

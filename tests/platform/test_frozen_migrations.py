@@ -7,6 +7,7 @@ through a new migration, not only new ones."""
 import ast
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -45,6 +46,12 @@ LATEST_INSTALL = {
     "lending.customer_scope": (
         customer_scope,
         "lending/migrations/sql/0013_customer_exposure_scope.install.sql",
+    ),
+    "lending.customer_scope, group members": (
+        SimpleNamespace(
+            install_sql=lambda: customer_scope.install_sql(customer_scope.MEMBER_TABLES)
+        ),
+        "lending/migrations/sql/0018_group_member_scope.install.sql",
     ),
     "lending.collateral_customer": (
         collateral_customer,

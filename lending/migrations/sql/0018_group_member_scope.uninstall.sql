@@ -1,0 +1,1 @@
+DROP TRIGGER IF EXISTS lending_customers_customergroupmember_follow_customer ON customers_customer; DROP FUNCTION IF EXISTS lending_customers_customergroupmember_follow_customer(); DROP TRIGGER IF EXISTS lending_customers_customergroupmember_fill_scope ON customers_customergroupmember; DROP FUNCTION IF EXISTS lending_customers_customergroupmember_fill_scope();
