@@ -69,3 +69,13 @@ class User(AbstractUser):
     @property
     def sees_all_branches(self) -> bool:
         return self.is_superuser or self.role in HEAD_OFFICE_ROLES
+
+
+def name_columns(*people: str) -> list[str]:
+    """For `.only()`: the columns User.__str__ reads of each person joined at these paths, so
+    a page that names people reads neither their password hash nor the rest of their row."""
+    return [
+        f"{person}__{column}"
+        for person in people
+        for column in ("first_name", "last_name", "username")
+    ]

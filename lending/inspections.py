@@ -15,7 +15,7 @@ import datetime as dt
 from django.db import connection
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import User, name_columns
 from accounts.scope import get_in_scope_or_404, scope_queryset
 from customers.document_models import DocumentOwner
 from customers.document_owners import register_owner
@@ -79,7 +79,12 @@ def inspections_due_for(user: User, *, on: dt.date) -> list[Inspection]:
 
 
 def inspections_of_loan(loan) -> list[Inspection]:
-    return list(loan.inspections.select_related("completed_by").order_by("-due_on", "-id"))
+    own = [field.name for field in Inspection._meta.concrete_fields]
+    return list(
+        loan.inspections.select_related("completed_by")
+        .only(*own, *name_columns("completed_by"))
+        .order_by("-due_on", "-id")
+    )
 
 
 def register_inspection_documents() -> None:

@@ -162,6 +162,29 @@ def loan_get_for(user: User, pk) -> Loan:
     )
 
 
+def loan_page_get_for(user: User, pk) -> Loan:
+    """The loan as its page reads it (the steps on it start from loan_get_for). Its risk row
+    and its stored provision ride along (joins: the classification, write-off and provision
+    sections read them; lending names the risk tables' relations, never imports them). Of
+    the customer, what the page and its sections use: not their whole row, nor their phone
+    and ID number decrypted for nothing."""
+    joined = ("product", "application", "risk", "provision")
+    return get_in_scope_or_404(
+        user,
+        Loan.objects.select_related("customer", *joined).only(
+            *(field.name for field in Loan._meta.concrete_fields),
+            *("customer__name", "customer__officer", "customer__branch"),
+            *(
+                f"{relation}__{field.name}"
+                for relation in joined
+                for field in Loan._meta.get_field(relation).related_model._meta.concrete_fields
+            ),
+        ),
+        pk=pk,
+        **CUSTOMER_SCOPE,
+    )
+
+
 # The closed stages' counts on the pipeline page cover this many days: the whole history
 # (every loan ever disbursed) is neither what the page is for nor cheap to count each view.
 CLOSED_STAGES_COUNTED = dt.timedelta(days=30)

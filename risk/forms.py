@@ -1,6 +1,7 @@
 import datetime as dt
 
 from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -95,11 +96,26 @@ class AlertFilterForm(forms.Form):
         return queue
 
 
+class _OptionsReadOnce(ModelChoiceIterator):
+    """The options from one ordinary read of the field's queryset: Django's own iterator goes
+    through queryset.iterator(), a server-side cursor (declare, fetch, close) per select."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for row in self.queryset:
+            yield self.choice(row)
+
+
+class OptionsReadOnceField(forms.ModelChoiceField):
+    iterator = _OptionsReadOnce
+
+
 class AlertAssignForm(forms.Form):
     # The alert page has the response form too, with its own note: distinct names and ids.
     prefix = "assign"
 
-    assignee = forms.ModelChoiceField(
+    assignee = OptionsReadOnceField(
         label=_("Assign to"),
         queryset=None,
         error_messages={
@@ -157,7 +173,7 @@ class ResponseForm(forms.Form):
         required=False,
         choices=[("", _("No contact with the customer")), *Channel.choices],
     )
-    interaction = forms.ModelChoiceField(
+    interaction = OptionsReadOnceField(
         label=_("Or link a logged interaction"),
         required=False,
         queryset=Interaction.objects.none(),

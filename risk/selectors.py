@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, FilteredRelation, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, name_columns
 from accounts.scope import get_in_scope_or_404, scope_queryset
 from core.months import add_months
 from lending.models import Loan, LoanStatus
@@ -18,7 +18,9 @@ from risk import classification, hooks
 from risk.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
+    AlertAction,
     ClassificationProposal,
+    EarlyWarningRule,
     JobRun,
     LoanClass,
     LoanRisk,
@@ -212,9 +214,16 @@ def alert_history(alert: Alert) -> list:
     first, each step with what its indicator measured then in words (`measure_shown`)."""
     from risk.alert_values import format_measure
 
+    # Of what an entry names, only the columns it shows: a person's name, an interaction's
+    # channel and day (Interaction.__str__), a rule's name.
     actions = list(
         alert.actions.select_related(
-            "taken_by", "interaction", "follow_up", "rule_before", "rule_after", "assigned_to"
+            "taken_by", "interaction", "rule_before", "rule_after", "assigned_to"
+        ).only(
+            *(field.name for field in AlertAction._meta.concrete_fields),
+            *name_columns("taken_by", "assigned_to"),
+            *("interaction__channel", "interaction__occurred_at"),
+            *("rule_before__name", "rule_after__name"),
         )
     )
     for action in actions:
@@ -227,6 +236,24 @@ def alert_get_for(user: User, pk) -> Alert:
         user,
         Alert.objects.select_related(
             "rule", "customer", "customer__officer", "loan", "assignee", "escalated_to"
+        ),
+        pk=pk,
+        **ALERT_SCOPE,
+    )
+
+
+def alert_page_get_for(user: User, pk) -> Alert:
+    """The alert as its page reads it (the steps on it start from alert_get_for): the rule
+    whole; of the customer and the people, what the page names; of the loan, its id (its
+    account number). Not every column of the customer, nor decrypting their phone and ID
+    number for nothing."""
+    return get_in_scope_or_404(
+        user,
+        Alert.objects.select_related("rule", "customer", "loan", "assignee", "escalated_to").only(
+            *(field.name for field in Alert._meta.concrete_fields),
+            *(f"rule__{field.name}" for field in EarlyWarningRule._meta.concrete_fields),
+            *("customer__name", "loan__id"),
+            *name_columns("assignee", "escalated_to"),
         ),
         pk=pk,
         **ALERT_SCOPE,
@@ -345,22 +372,6 @@ def classification_proposals_waiting(user: User, limit: int = 50) -> list[Classi
             *("proposed_by__first_name", "proposed_by__last_name"),
         )
         .order_by("proposed_at", "id")[:limit]
-    )
-
-
-def loan_classification(loan: Loan) -> LoanRisk | None:
-    """The loan page's classification: the risk state with its waiting proposal and the
-    proposer in `pending` (None when there is none), in one query. At most one proposal
-    waits per loan (classificationproposal_one_pending), so the join adds no row."""
-    return (
-        LoanRisk.objects.filter(loan_id=loan.pk)
-        .annotate(
-            pending=FilteredRelation(
-                "proposals", condition=Q(proposals__status=ProposalStatus.PENDING)
-            )
-        )
-        .select_related("pending", "pending__proposed_by")
-        .first()
     )
 
 

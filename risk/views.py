@@ -108,7 +108,7 @@ def _back_to_list(request) -> str:
 
 
 def alert_detail(request, pk: int):
-    return _render_alert(request, selectors.alert_get_for(request.user, pk))
+    return _render_alert(request, selectors.alert_page_get_for(request.user, pk))
 
 
 def _render_alert(request, alert, *, forms: dict | None = None, http_status: int = 200):
@@ -125,7 +125,13 @@ def _render_alert(request, alert, *, forms: dict | None = None, http_status: int
             "can_assign": can_assign,
             "response_form": ResponseForm(customer=alert.customer),
             "close_form": CloseForm(),
-            "assign_form": AlertAssignForm(assignees=selectors.alert_assignees(alert))
+            # The options show each person's name (User.__str__): the rest of their row is not
+            # read. An assignment posted is checked against the whole rows (alert_assign).
+            "assign_form": AlertAssignForm(
+                assignees=selectors.alert_assignees(alert).only(
+                    "first_name", "last_name", "username"
+                )
+            )
             if can_assign
             else None,
             "now": timezone.now(),

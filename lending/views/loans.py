@@ -9,13 +9,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.models import name_columns
 from audit.services import export_record
 from core import exports
 from core.business_date import business_date
 from core.forms import apply_service_errors
+from core.numbers import format_money
 from core.replica import reads_from_replica
 from credit.forms import ReasonForm
 from customers.selectors import officers_visible_to
@@ -29,6 +32,7 @@ from lending.forms import (
 )
 from lending.models import (
     Collateral,
+    Guarantor,
     ProposalStatus,
     Repayment,
     RepaymentReversalProposal,
@@ -124,7 +128,7 @@ def loan_columns():
 
 
 def loan_detail(request, pk: int):
-    return _render_loan(request, selectors.loan_get_for(request.user, pk))
+    return _render_loan(request, selectors.loan_page_get_for(request.user, pk))
 
 
 # A schedule longer than this folds: the page shows what is unpaid and fallen due, and the
@@ -152,27 +156,85 @@ def _folded_schedule(rows: list, on) -> dict:
     }
 
 
+def _schedule_rows(schedule: list) -> str:
+    """The `<tr>`s of (row, state) pairs, written here: through an included template, the
+    rows of a schedule (every one of a long loan's, folded or not) cost the loan page about
+    2 ms of its 40."""
+    partly_paid = format_html('<span class="badge text-bg-warning">{}</span>', _("partly paid"))
+    badges = {
+        "paid": format_html('<span class="badge text-bg-success">{}</span>', _("paid")),
+        "overdue": format_html('<span class="badge text-bg-danger">{}</span>', _("overdue")),
+        "due_today": format_html('<span class="badge text-bg-warning">{}</span>', _("due today")),
+        "partly_paid": partly_paid,
+        "scheduled": format_html(
+            '<span class="badge text-bg-light border">{}</span>', _("scheduled")
+        ),
+    }
+    rows = format_html_join(
+        "",
+        '\n    <tr data-state="{}">\n      <td>{}</td>\n      <td>{}</td>\n'
+        '      <td class="text-end">{}</td>\n      <td class="text-end">{}</td>\n'
+        '      <td class="text-end">{}</td>\n      <td class="text-end">{}</td>\n'
+        "      <td>{}{}</td>\n    </tr>",
+        (
+            (
+                state,
+                row.number,
+                row.due_date.isoformat(),
+                format_money(row.principal_due),
+                format_money(row.interest_due),
+                format_money(row.total_due),
+                format_money(row.paid) if row.paid else "—",
+                badges[state],
+                format_html(" {}", partly_paid) if state == "overdue" and row.paid else "",
+            )
+            for row, state in schedule
+        ),
+    )
+    return format_html("{}\n", rows)
+
+
+def _naming(queryset, *people: str):
+    """`queryset` with its own columns whole and, of each person it joins, their name."""
+    own = [field.name for field in queryset.model._meta.concrete_fields]
+    return queryset.select_related(*people).only(*own, *name_columns(*people))
+
+
 def _render_loan(request, loan, *, forms: dict | None = None, http_status: int = 200):
     on = business_date()
     rows = selectors.current_schedule(loan)
     collateral = list(loan.application.collateral.all())
     collateral_total = sum((c.value for c in collateral), 0)
-    repayments = list(loan.repayments.select_related("posted_by", "reversed_by"))
+    # The list shows no one who posted or reversed a payment: no users joined.
+    repayments = list(loan.repayments.all())
     # The schedule's totals, summed from its rows already read (no query of their own).
     totals = {
         "principal": sum((row.principal_due for row in rows), Decimal("0.00")) if rows else None,
         "interest": sum((row.interest_due for row in rows), Decimal("0.00")) if rows else None,
     }
+    schedule = _folded_schedule(rows, on)
     user = request.user
-    restructuring_proposal = (
-        loan.restructuring_proposals.filter(status=ProposalStatus.PENDING)
-        .select_related("proposed_by")
-        .first()
-    )
+    restructuring_proposal = _naming(
+        loan.restructuring_proposals.filter(status=ProposalStatus.PENDING), "proposed_by"
+    ).first()
+    # A reversal is proposed for one of the loan's payments: none posted, none to look for.
     reversal_proposal = (
-        loan.reversal_proposals.filter(status=ProposalStatus.PENDING)
-        .select_related("proposed_by", "repayment")
-        .first()
+        _naming(
+            loan.reversal_proposals.filter(status=ProposalStatus.PENDING).select_related(
+                "repayment"
+            ),
+            "proposed_by",
+        ).first()
+        if repayments
+        else None
+    )
+    # Approving a restructuring records it and dates the loan's restructured_on in the same
+    # transaction (services.restructuring_approve, the one place that records one): a loan
+    # never restructured has no record to look for.
+    restructurings = (
+        list(_naming(loan.restructurings.all(), "decided_by", "proposal__proposed_by"))
+        if loan.restructured_on
+        else []
     )
     return render(
         request,
@@ -183,7 +245,8 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
             "business_date": on,
             "dpd": selectors.loan_dpd(loan, rows, on),
             "arrears": selectors.loan_arrears(loan, rows, on),
-            "schedule": _folded_schedule(rows, on),
+            "schedule": schedule,
+            "schedule_rows": {part: _schedule_rows(pairs) for part, pairs in schedule.items()},
             "totals": totals,
             "repayments": repayments,
             "latest_repayment": next((r for r in repayments if not r.reversed_at), None),
@@ -191,10 +254,15 @@ def _render_loan(request, loan, *, forms: dict | None = None, http_status: int =
             "ltv": (loan.outstanding_principal / collateral_total).quantize(Decimal("0.0001"))
             if collateral_total
             else None,
-            "guarantors": list(loan.application.guarantors.select_related("guarantor_customer")),
-            "restructurings": list(
-                loan.restructurings.select_related("decided_by", "proposal__proposed_by")
+            # A guarantor shows as their name (Guarantor.__str__): not the customer's whole
+            # row, nor their phone and ID number decrypted.
+            "guarantors": list(
+                loan.application.guarantors.select_related("guarantor_customer").only(
+                    *(field.name for field in Guarantor._meta.concrete_fields),
+                    "guarantor_customer__name",
+                )
             ),
+            "restructurings": restructurings,
             "can_post": policies.may_service_loans(request.user) and loan.status == "active",
             # Four eyes: officers and managers propose a restructuring or a reversal; another
             # person with the authority approves or rejects it; the proposer may withdraw it.

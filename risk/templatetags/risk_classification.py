@@ -11,10 +11,11 @@ register = template.Library()
 @register.inclusion_tag("risk/loan_classification.html", takes_context=True)
 def loan_classification(context, loan) -> dict:
     user = context["request"].user
-    # One query, as the section made before proposals existed (the loan page's count).
-    risk = selectors.loan_classification(loan)
-    # Django sets a filtered relation's attribute only when a row matched.
-    pending = getattr(risk, "pending", None)
+    # The risk row rides along with the loan (lending.selectors.loan_page_get_for and
+    # loan_get_for; read again once after a refresh_from_db): one query for the proposal
+    # waiting on it, none for a loan the nightly has not classified yet.
+    risk = getattr(loan, "risk", None)
+    pending = selectors.classification_proposal_pending(risk) if risk is not None else None
     return {
         "loan": loan,
         "risk": risk,

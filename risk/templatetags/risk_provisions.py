@@ -8,7 +8,6 @@ from core.business_date import business_date
 from risk import policies, provision_selectors
 from risk.provision_models import (
     FacilityProvision,
-    LoanProvision,
     ProvisionSetting,
     Stage,
 )
@@ -18,9 +17,10 @@ register = template.Library()
 
 @register.inclusion_tag("risk/loan_provision.html")
 def loan_provision(loan) -> dict:
-    # One query: the loan's stored figures (the nightly keeps them; none for a loan that left
-    # the book or that the nightly has not reached yet).
-    return {"loan": loan, "provision": LoanProvision.objects.filter(loan=loan).first()}
+    # The loan's stored figures (the nightly keeps them; none for a loan that left the book
+    # or that the nightly has not reached yet). They ride along with the loan on its page
+    # (lending.selectors.loan_page_get_for); one query otherwise (after a step refused).
+    return {"loan": loan, "provision": getattr(loan, "provision", None)}
 
 
 @register.inclusion_tag("risk/facility_provision.html")

@@ -232,16 +232,19 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     client = client_for(alice)
     url = reverse("lending:loan-detail", args=[loan.pk])
     client.get(url)
-    # session, user, loan with customer/product/application, schedule, collateral,
-    # repayments, the restructuring and the reversal awaiting approval (with their
-    # proposers), guarantors, restructurings, its five-tier classification. The arrears
-    # summary, the folded schedule and the schedule's totals come from the schedule's rows:
-    # no query of their own (the totals had one: 18 before).
-    # And its provisions (risk.templatetags.risk_provisions), one. The documents panel: the
-    # loan's documents and the upload form's document types. The borrower's related parties
-    # (risk.templatetags.risk_relations): the active links and the group membership.
-    # Its post-loan inspections (lending.templatetags.inspection_tags), one.
-    with django_assert_num_queries(17):
+    # session, user, loan with customer/product/application and, riding along, its risk row
+    # and stored provision (risk.templatetags.risk_provisions: no query of its own, 17
+    # before), schedule, collateral, repayments, the restructuring awaiting approval (with
+    # its proposer), guarantors. A reversal awaiting approval is looked for only when a
+    # payment was posted, the restructurings only for a loan restructured, the
+    # classification's proposal only for a loan the nightly classified: none here. The
+    # arrears summary, the folded schedule and the schedule's totals come from the
+    # schedule's rows: no query of their own (the totals had one: 18 before).
+    # The documents panel: the loan's documents and the upload form's document types. The
+    # borrower's related parties (risk.templatetags.risk_relations): the active links and
+    # the group membership. Its post-loan inspections (lending.templatetags.inspection_tags),
+    # one.
+    with django_assert_num_queries(13):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]
