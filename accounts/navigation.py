@@ -1,8 +1,10 @@
 """The main navigation: each entry says which roles see it. Apps add their entries here."""
 
+import functools
 from dataclasses import dataclass
 
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
@@ -89,19 +91,29 @@ NAVIGATION = [
 ]
 
 
-def _entries(user, current_path: str, navigation) -> list[dict]:
+def url_without_arguments(url_name: str) -> str:
+    """`reverse(url_name)` for a URL that takes no arguments, kept per URLconf and script
+    prefix, its only other inputs: every signed-in page reversed a dozen of them (the navbar
+    and the layout's links) on every request."""
+    return _reversed(url_name, get_urlconf(settings.ROOT_URLCONF), get_script_prefix())
+
+
+@functools.cache
+def _reversed(url_name: str, urlconf: str, script_prefix: str) -> str:
+    return reverse(url_name, urlconf=urlconf)
+
+
+def _entries(role, is_staff: bool, current_path: str, navigation) -> list[dict]:
     entries = []
     for entry in navigation:
-        if user.role not in entry.roles or (
-            entry.url_name.startswith("admin:") and not user.is_staff
-        ):
+        if role not in entry.roles or (entry.url_name.startswith("admin:") and not is_staff):
             continue
         try:
-            url = reverse(entry.url_name)
+            url = url_without_arguments(entry.url_name)
         except NoReverseMatch:
             # An app that is not installed contributes no entry.
             continue
-        children = _entries(user, current_path, entry.children)
+        children = _entries(role, is_staff, current_path, entry.children)
         current = current_path.startswith(url)
         entries.append(
             {
@@ -120,4 +132,4 @@ def _entries(user, current_path: str, navigation) -> list[dict]:
 def navigation_for(user, current_path: str) -> list[dict]:
     if not user.is_authenticated:
         return []
-    return _entries(user, current_path, NAVIGATION)
+    return _entries(user.role, user.is_staff, current_path, NAVIGATION)

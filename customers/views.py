@@ -14,6 +14,7 @@ from accounts.models import Role
 from accounts.views import SCOPE_DESCRIPTIONS
 from audit.services import export_record
 from core.forms import apply_service_errors, refusal_status
+from core.links import pk_url
 from core.replica import reads_from_replica
 from customers import exports, importer, panels, policies, screening, selectors, services
 from customers.forms import (
@@ -39,6 +40,7 @@ from customers.models import (
     Customer,
     CustomerKind,
     FollowUp,
+    RiskLevel,
     SavedFilter,
 )
 from customers.segments import AGE_BANDS, INCOME_BANDS, REVENUE_BANDS, band_of
@@ -91,18 +93,43 @@ def customer_list(request):
     context = {
         "form": form,
         "customers": customers,
+        "rows": _list_rows(customers),
         "page": page,
         "has_next": has_next,
         "query": urlencode(query),
         "filtered": bool(query),
         "saved_filters": SavedFilter.objects.filter(owner=request.user),
-        "save_form": SavedFilterForm(initial={"query": urlencode(query)}),
         "can_edit": policies.may_edit_customers(request.user),
     }
     template = (
         "customers/customer_results.html" if _is_htmx(request) else ("customers/customer_list.html")
     )
     return render(request, template, context)
+
+
+def _list_rows(customers: list[Customer]) -> list[dict]:
+    """What each row of the list shows. Built here, not per row in the template: the link
+    comes from one reverse, the type and risk labels are translated once per page (Django's
+    get_FOO_display rebuilds the choices per call), and no include runs per row."""
+    detail_url = pk_url("customers:detail")
+    kinds = {value: str(label) for value, label in CustomerKind.choices}
+    risk_levels = {value: str(label) for value, label in RiskLevel.choices}
+    return [
+        {
+            "url": detail_url(customer.pk),
+            "name": customer.name,
+            "kind": kinds.get(customer.kind, customer.kind),
+            "identifier": customer.masked_identifier,
+            "phone": customer.masked_phone,
+            "officer": customer.officer,
+            "branch": customer.branch,
+            "risk_level": customer.risk_level,
+            "risk_label": risk_levels.get(customer.risk_level, customer.risk_level),
+            "grade": customer.grade,
+            "segment": customer.segment_label,
+        }
+        for customer in customers
+    ]
 
 
 @reads_from_replica

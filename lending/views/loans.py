@@ -18,6 +18,7 @@ from audit.services import export_record
 from core import exports
 from core.business_date import business_date
 from core.forms import apply_service_errors
+from core.links import pk_url
 from core.numbers import format_money
 from core.replica import reads_from_replica
 from credit.forms import ReasonForm
@@ -33,6 +34,7 @@ from lending.forms import (
 from lending.models import (
     Collateral,
     Guarantor,
+    LoanStatus,
     ProposalStatus,
     Repayment,
     RepaymentReversalProposal,
@@ -40,6 +42,17 @@ from lending.models import (
 )
 
 PAGE_SIZE = 50
+# What a row of the list shows: the customer's row is wide and decrypted field by field, the
+# list needs its name.
+LIST_COLUMNS = [
+    "restructured_on",
+    "outstanding_principal",
+    "annual_rate",
+    "maturity_date",
+    "status",
+    "customer__name",
+    "product__name",
+]
 
 
 def _filtered_loans(request):
@@ -71,14 +84,23 @@ def loan_list(request):
     if form.is_bound and not form.is_valid():
         return _refused_loan_filters(request, form)
     page = filters.get("page") or 1
-    rows = list(loans[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
+    rows = list(loans.only(*LIST_COLUMNS)[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     query = {key: value for key, value in request.GET.items() if key != "page" and value}
+    loans_and_dpd = selectors.loans_with_dpd(rows[:PAGE_SIZE])
+    detail_url = pk_url("lending:loan-detail")
+    # Translated once per page: get_status_display rebuilds the choices on every call.
+    statuses = {value: str(label) for value, label in LoanStatus.choices}
     return render(
         request,
         "lending/loan_list.html",
         {
             "form": form,
-            "loans": selectors.loans_with_dpd(rows[:PAGE_SIZE]),
+            "loans": loans_and_dpd,
+            # Each row with its link and its status's label, for the table.
+            "rows": [
+                (loan, dpd, detail_url(loan.pk), statuses.get(loan.status, loan.status))
+                for loan, dpd in loans_and_dpd
+            ],
             "has_next": len(rows) > PAGE_SIZE,
             "page": page,
             "query": urlencode(query),
