@@ -1,7 +1,6 @@
 import datetime as dt
 
 from django import forms
-from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -96,26 +95,11 @@ class AlertFilterForm(forms.Form):
         return queue
 
 
-class _OptionsReadOnce(ModelChoiceIterator):
-    """The options from one ordinary read of the field's queryset: Django's own iterator goes
-    through queryset.iterator(), a server-side cursor (declare, fetch, close) per select."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for row in self.queryset:
-            yield self.choice(row)
-
-
-class OptionsReadOnceField(forms.ModelChoiceField):
-    iterator = _OptionsReadOnce
-
-
 class AlertAssignForm(forms.Form):
     # The alert page has the response form too, with its own note: distinct names and ids.
     prefix = "assign"
 
-    assignee = OptionsReadOnceField(
+    assignee = forms.ModelChoiceField(
         label=_("Assign to"),
         queryset=None,
         error_messages={
@@ -173,7 +157,7 @@ class ResponseForm(forms.Form):
         required=False,
         choices=[("", _("No contact with the customer")), *Channel.choices],
     )
-    interaction = OptionsReadOnceField(
+    interaction = forms.ModelChoiceField(
         label=_("Or link a logged interaction"),
         required=False,
         queryset=Interaction.objects.none(),
