@@ -83,8 +83,11 @@ def screening_blocks(customer: Customer) -> bool:
 def customer_screening_status(customer: Customer) -> str | None:
     """The status the 360's badge shows: the worst of the customer's hits (confirmed, then
     pending, then cleared), None when they have none."""
+    # Unordered: a set of statuses needs no sort, in SQL or in the query's compilation.
     statuses = set(
-        ScreeningHit.objects.filter(customer_id=customer.pk).values_list("status", flat=True)
+        ScreeningHit.objects.filter(customer_id=customer.pk)
+        .order_by()
+        .values_list("status", flat=True)
     )
     for status in (HitStatus.CONFIRMED, HitStatus.OPEN, HitStatus.CLEARING_PROPOSED):
         if status in statuses:

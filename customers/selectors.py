@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Avg, Count, Q, QuerySet, Window
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -18,6 +18,9 @@ from customers.models import (
     Customer,
     FollowUp,
     FollowUpStatus,
+    NeedsProfile,
+    OfficerTransfer,
+    Survey,
     phone_digest,
     resident_id_digest,
 )
@@ -45,6 +48,41 @@ def customer_get_for(user: User, pk) -> Customer:
     return get_in_scope_or_404(
         user, Customer.objects.select_related("officer", "branch", "industry"), pk=pk
     )
+
+
+def _has_rows(model) -> Exists:
+    return Exists(model.objects.filter(customer=OuterRef("pk")))
+
+
+# The 360's sections most customers have no row in. Whether each has rows is asked with the
+# customer's own row (an EXISTS on an index is far cheaper than the section's own query), so
+# an empty section costs no query.
+SPARSE_SECTIONS = {
+    "needs": lambda: _has_rows(NeedsProfile),
+    "open_follow_ups": lambda: Exists(
+        FollowUp.objects.filter(customer=OuterRef("pk"), status=FollowUpStatus.OPEN)
+    ),
+    "complaints": lambda: _has_rows(Complaint),
+    "surveys": lambda: _has_rows(Survey),
+    "transfers": lambda: _has_rows(OfficerTransfer),
+    "tags": lambda: _has_rows(Customer.tags.through),
+}
+
+
+def customer_360_get_for(user: User, pk) -> Customer:
+    """customer_get_for for the 360 page, the customer carrying `sections_with_rows`: the
+    names of SPARSE_SECTIONS that have rows."""
+    customer = get_in_scope_or_404(
+        user,
+        Customer.objects.select_related("officer", "branch", "industry").annotate(
+            **{f"has_{name}": has_rows() for name, has_rows in SPARSE_SECTIONS.items()}
+        ),
+        pk=pk,
+    )
+    customer.sections_with_rows = {
+        name for name in SPARSE_SECTIONS if getattr(customer, f"has_{name}")
+    }
+    return customer
 
 
 def name_query_grams(text: str) -> list[str]:
@@ -238,13 +276,20 @@ def group_membership_of(customer: Customer):
 
 
 def customer_360(customer: Customer) -> dict:
-    """Everything the 360 page shows besides the customer row: one query per section."""
+    """Everything the 360 page shows besides the customer row: one query per section, none
+    for a section the customer has no row in when they come from customer_360_get_for."""
+    with_rows = getattr(customer, "sections_with_rows", SPARSE_SECTIONS.keys())
+
+    def rows(section: str, read) -> list:
+        return list(read()) if section in with_rows else []
+
     # The ten latest surveys, each carrying the average CSAT and the number of all the
     # customer's surveys (window functions run before the LIMIT): one query, not two.
-    surveys = list(
-        customer.surveys.select_related("recorded_by").annotate(
+    surveys = rows(
+        "surveys",
+        lambda: customer.surveys.annotate(
             csat_over_all=Window(Avg("csat")), surveys_in_all=Window(Count("id"))
-        )[:10]
+        )[:10],
     )
     scores = {
         "csat_average": surveys[0].csat_over_all if surveys else None,
@@ -253,23 +298,29 @@ def customer_360(customer: Customer) -> dict:
     }
     interactions = list(customer.interactions.select_related("officer", "completes_follow_up")[:30])
     return {
-        "needs": list(customer.needs.select_related("recorded_by")[:5]),
+        "needs": rows("needs", lambda: customer.needs.select_related("recorded_by")[:5]),
         # The page shows contact persons for enterprises only: no query for an individual.
         "contacts": [] if customer.is_individual else list(customer.contacts.all()),
         "interactions": interactions,
         # With the messages other apps sent the customer (customers.panels.register_timeline).
         "timeline": panels.timeline(customer, interactions),
-        "open_follow_ups": list(
-            customer.follow_ups.filter(status=FollowUpStatus.OPEN)
-            .select_related("owner")
-            .order_by("due_on", "id")
+        "open_follow_ups": rows(
+            "open_follow_ups",
+            lambda: (
+                customer.follow_ups.filter(status=FollowUpStatus.OPEN)
+                .select_related("owner")
+                .order_by("due_on", "id")
+            ),
         ),
-        "complaints": list(customer.complaints.select_related("owner")[:20]),
+        "complaints": rows("complaints", lambda: customer.complaints.all()[:20]),
         "surveys": surveys,
         "satisfaction": scores,
-        "transfers": list(
-            customer.transfers.select_related("from_officer", "to_officer", "transferred_by")[:10]
+        "transfers": rows(
+            "transfers",
+            lambda: customer.transfers.select_related(
+                "from_officer", "to_officer", "transferred_by"
+            )[:10],
         ),
-        "tags": list(customer.tags.all()),
+        "tags": rows("tags", lambda: customer.tags.all()),
         "channels": Channel.choices,
     }

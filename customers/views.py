@@ -207,7 +207,7 @@ def saved_filter_delete(request, pk: int):
 
 
 def customer_detail(request, pk: int):
-    customer = selectors.customer_get_for(request.user, pk)
+    customer = selectors.customer_360_get_for(request.user, pk)
     services.customer_record_view(actor=request.user, customer=customer)
     context = selectors.customer_360(customer)
     today = timezone.localdate()

@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from audit.models import AuditEvent
@@ -373,11 +375,12 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     client = client_for(alice)
     url = reverse("customers:detail", args=[alices_customer.pk])
     client.get(url)
-    # session, user with branch, customer, the "viewed" audit row, surveys with their
-    # average (one query, 33 before), needs, interactions (an individual has no contact
-    # persons' section: no query, 32 before), open follow-ups, complaints, transfers, tags,
-    # (the quick interaction form's follow-up choices are the open follow-ups: no query of
-    # their own, 33 before), the credit panel (assessments, loans,
+    # session, user with branch, customer (with whether its needs, open follow-ups,
+    # complaints, surveys, transfers and tags have rows: none here, so no query for those
+    # sections, 29 before), the "viewed" audit row, interactions (an individual has no
+    # contact persons' section: no query, 32 before) (the quick interaction form's
+    # follow-up choices are the open follow-ups: no query of their own, 33 before), the
+    # credit panel (assessments, loans,
     # open applications; no days-past-due query without loans), the credit facilities with
     # their figures (one query), the risk panel (strategy, open alerts, loan classes,
     # history, signals), the related-party panel (active links; the group membership; no
@@ -389,8 +392,21 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     # related-party panels read (customers.panels.shared): no query of their own (34 before).
     # The payment reminders on the timeline (one query). One query per section, whatever
     # their size.
-    with django_assert_num_queries(29):
+    with django_assert_num_queries(23):
         assert client.get(url).status_code == 200
+
+
+def test_customer_360_reads_no_rows_through_a_server_side_cursor(
+    client_for, alice, alices_customer
+):
+    # A model choice field reads its choices through queryset.iterator(): on PostgreSQL a
+    # DECLARE, FETCH and CLOSE for the upload form's handful of document types.
+    client = client_for(alice)
+    url = reverse("customers:detail", args=[alices_customer.pk])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url)
+    assert 'data-testid="document-upload"' in page.content.decode()
+    assert not [query["sql"] for query in queries if query["sql"].startswith("DECLARE")]
 
 
 def test_saved_filters_belong_to_their_owner(client_for, alice, bob):
