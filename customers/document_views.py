@@ -8,7 +8,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms.models import ModelChoiceIterator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,26 +24,10 @@ from customers.document_owners import owner_get_for, register_owner
 from customers.policies import may_manage_documents
 
 
-class ReadInOneQuery(ModelChoiceIterator):
-    """The choices read with one plain query. Django reads a model choice field's rows through
-    queryset.iterator(), on PostgreSQL a server-side cursor (DECLARE, FETCH, CLOSE) for the
-    handful of document types the panel offers on every customer 360 and loan page."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for row in self.queryset:
-            yield self.choice(row)
-
-
-class DocumentTypeField(forms.ModelChoiceField):
-    iterator = ReadInOneQuery
-
-
 class DocumentUploadForm(DateRanges, forms.Form):
     date_ranges = {"expires_on": DOCUMENT_EXPIRY}
 
-    document_type = DocumentTypeField(
+    document_type = forms.ModelChoiceField(
         label=_("Document type"), queryset=DocumentType.objects.filter(is_active=True)
     )
     # Empty files pass the form: the service refuses them with its own message.
