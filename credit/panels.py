@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import charts
+from credit.bureau import BureauReport
 from credit.bureau_services import consent_status, no_consent_message
 from credit.policies import may_work_credit
 
@@ -51,9 +52,16 @@ def bureau_panel(customer, user) -> tuple[str, dict]:
     """The credit bureau section of the customer 360: the consent in force (or why there is
     none) and the latest reports, by date and figures only; opening one is audited."""
     consent, latest = consent_status(customer)
+    # A report is recorded only under a consent in force (credit.bureau_services): with no
+    # consent signed yet, as for most customers, there is none to read.
+    reports = (
+        []
+        if latest is None
+        else list(BureauReport.objects.filter(customer_id=customer.pk).select_related("source")[:5])
+    )
     return "credit/bureau_panel.html", {
         "consent": consent,
         "no_consent": None if consent is not None else no_consent_message(latest),
-        "reports": list(customer.bureau_reports.select_related("source")[:5]),
+        "reports": reports,
         "can_record": may_work_credit(user),
     }

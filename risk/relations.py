@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Q, Sum
 from django.http import Http404
+from django.urls import reverse
 
 from accounts.models import User
 from customers import panels
@@ -83,40 +84,57 @@ def statuses_of(customer_ids) -> dict[int, PartyStatus]:
 class RelatedParty:
     relation: CustomerRelation
     label: str
-    party: object
+    party_id: int
+    party_name: str
     status: PartyStatus
+    party_url: str
+    end_url: str
 
 
 def related_parties_panel(customer, user: User) -> tuple[str, dict]:
     """The 360's related-party section: the active links to customers the user sees, with
     their status; how many links lead outside their view; the customer's group."""
+    # The links alone: the other party's name comes with the check of who the user sees, so
+    # no customer row (74 columns, identifiers decrypted) is read for a link.
     links = list(
         CustomerRelation.objects.filter(
-            Q(from_customer=customer) | Q(to_customer=customer), ended_on__isnull=True
-        ).select_related("from_customer", "to_customer")
+            Q(from_customer_id=customer.pk) | Q(to_customer_id=customer.pk), ended_on__isnull=True
+        )
     )
     others = {link.other_party(customer.pk) for link in links}
-    visible = (
-        set(customer_list_for(user).filter(pk__in=others).values_list("pk", flat=True))
+    visible_names = (
+        dict(customer_list_for(user).filter(pk__in=others).values_list("pk", "name"))
         if others
-        else set()
+        else {}
     )
-    statuses = statuses_of(visible)
+    statuses = statuses_of(visible_names)
+    can_record = may_record_relations(user)
     parties = []
     for link in links:
         other_id = link.other_party(customer.pk)
-        if other_id in visible:
-            other = link.to_customer if link.from_customer_id == customer.pk else link.from_customer
+        if other_id in visible_names:
             parties.append(
-                RelatedParty(link, link.label_from(customer.pk), other, statuses[other_id])
+                RelatedParty(
+                    relation=link,
+                    label=link.label_from(customer.pk),
+                    party_id=other_id,
+                    party_name=visible_names[other_id],
+                    status=statuses[other_id],
+                    party_url=reverse("customers:detail", args=[other_id]),
+                    end_url=(
+                        reverse("customers:relation-end", args=[customer.pk, link.pk])
+                        if can_record
+                        else ""
+                    ),
+                )
             )
     # The exposure panel of the same 360 shows the same membership: read once.
     membership = panels.shared(customer, group_membership_of)
     return "risk/related_parties_panel.html", {
         "parties": parties,
-        "hidden": len(others - visible),
+        "hidden": len(others - visible_names.keys()),
         "group": membership.group if membership else None,
-        "can_record": may_record_relations(user),
+        "can_record": can_record,
     }
 
 

@@ -382,17 +382,19 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     # follow-up choices are the open follow-ups: no query of their own, 33 before), the
     # credit panel (assessments, loans,
     # open applications; no days-past-due query without loans), the credit facilities with
-    # their figures (one query), the risk panel (strategy, open alerts, loan classes,
-    # history, signals), the related-party panel (active links; the group membership; no
+    # their figures (one query), the risk panel (strategy with whether the customer has
+    # open alerts and active signals: none here, so no query for those, 23 before; loan
+    # classes, history), the related-party panel (active links; the group membership; no
     # scope or status query without links), the watch-list screening badge (the statuses of
-    # the customer's hits), the credit bureau panel (the latest consent, the latest reports),
-    # the documents panel (the customer's documents, the upload form's document types).
+    # the customer's hits), the credit bureau panel (the latest consent; no reports' query
+    # without a consent, 21 before), the documents panel (the customer's documents, the
+    # upload form's document types).
     # The exposure panel: the tier-1 capital (no limits' or stored exposures' query without
     # one); its facilities' totals and group membership are the rows the facility and
     # related-party panels read (customers.panels.shared): no query of their own (34 before).
     # The payment reminders on the timeline (one query). One query per section, whatever
     # their size.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(20):
         assert client.get(url).status_code == 200
 
 
