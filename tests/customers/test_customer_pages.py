@@ -380,11 +380,11 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     # sections, 29 before), the "viewed" audit row, interactions (an individual has no
     # contact persons' section: no query, 32 before) (the quick interaction form's
     # follow-up choices are the open follow-ups: no query of their own, 33 before), the
-    # credit panel (assessments, loans,
-    # open applications; no days-past-due query without loans), the credit facilities with
-    # their figures (one query), the risk panel (strategy with whether the customer has
-    # open alerts and active signals: none here, so no query for those, 23 before; loan
-    # classes, history), the related-party panel (active links; the group membership; no
+    # credit panel (assessments, loans with their days past due, open applications), the
+    # credit facilities with their figures (one query), the risk panel (strategy with whether
+    # the customer has open alerts and active signals: none here, so no query for those, 23
+    # before; loan classes, history), the related-party panel (active links; the group
+    # membership; no
     # scope or status query without links), the watch-list screening badge (the statuses of
     # the customer's hits), the credit bureau panel (the latest consent; no reports' query
     # without a consent, 21 before), the documents panel (the customer's documents, the

@@ -174,6 +174,40 @@ def test_a_one_off_facility_does_not_lend_again_what_was_repaid(
     assert facilities.figures_of(facility).available == Decimal("90000.00")
 
 
+def test_the_360s_facilities_have_the_figures_of_with_figures(
+    alice, mary, graded_customer, consumer_product, on_business_date
+):
+    # facilities_of writes utilisation_expression in SQL (lending.facilities): both must agree
+    # for a one-off and a revolving facility, drawn by a loan and by an approved application,
+    # and for one drawn past its limit (nothing available).
+    one_off = active_facility(alice, mary, graded_customer, kind="one_off")
+    revolving = active_facility(alice, mary, graded_customer, limit="50000")
+    propose(alice, graded_customer, limit="30000")
+    for facility, amount in ((one_off, "60000"), (revolving, "40000")):
+        application = drawing(alice, graded_customer, consumer_product, facility, amount)
+        services.application_submit(actor=alice, application=application)
+        loan = services.application_disburse(
+            actor=mary, application=approve(mary, application, amount)
+        )
+        Loan.objects.filter(pk=loan.pk).update(outstanding_principal=Decimal("10000.00"))
+    application = drawing(alice, graded_customer, consumer_product, revolving, "20000")
+    services.application_submit(actor=alice, application=application)
+    approve(mary, application, "20000")
+    CreditFacility.objects.filter(pk=revolving.pk).update(limit=Decimal("25000.00"))
+
+    def figures(listed):
+        return [(f.pk, f.limit, f.utilisation, f.available) for f in listed]
+
+    expected = facilities.with_figures(CreditFacility.objects.filter(customer=graded_customer))
+    assert figures(facilities.facilities_of(graded_customer)) == figures(expected)
+    by_pk = {f.pk: f for f in facilities.facilities_of(graded_customer)}
+    assert by_pk[one_off.pk].utilisation == Decimal("60000.00")
+    assert (by_pk[revolving.pk].utilisation, by_pk[revolving.pk].available) == (
+        Decimal("30000.00"),
+        Decimal("0.00"),
+    )
+
+
 def test_a_submission_beyond_the_available_amount_is_refused_with_the_figures(
     alice, mary, graded_customer, consumer_product, facility
 ):

@@ -3,12 +3,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from credit.models import Assessment
 from lending.models import Application
-from tests.lending.conftest import add_collateral
+from tests.lending.conftest import add_collateral, make_application
 
 
 def test_outsiders_get_404_on_every_credit_page(client_for, bob, charlie, loan):
@@ -129,6 +131,43 @@ def test_customer_360_shows_credit(client_for, alice, loan):
     assert loan.account_number in body
     assert 'data-testid="score-chart"' in body
     assert "A</a>" in body
+
+
+def test_customer_360_shows_the_days_past_due_of_the_loan_page(client_for, alice, loan):
+    client = client_for(alice)
+    url = reverse("customers:detail", args=[loan.customer.pk])
+
+    def loans_listed():
+        return client.get(url).content.decode().split('data-testid="customer-loans"')[1]
+
+    assert 'text-bg-danger">28 ' in loans_listed().split("</ul>")[0]
+    first = loan.instalments.order_by("number").first()
+    client.post(
+        reverse("lending:repayment-post", args=[loan.pk]),
+        {
+            "amount": str(first.total_due),
+            "paid_on": "2026-03-15",
+            "channel": "counter",
+            "reference": "C",
+        },
+    )
+    assert "text-bg-danger" not in loans_listed().split("</ul>")[0]
+
+
+def test_customer_360_lists_open_applications_in_one_query_whatever_their_number(
+    client_for, alice, graded_customer, consumer_product, django_assert_max_num_queries
+):
+    # The panel reads only the columns it shows: none is loaded row by row afterwards.
+    first = make_application(alice, graded_customer, consumer_product)
+    client = client_for(alice)
+    url = reverse("customers:detail", args=[graded_customer.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as one_application:
+        client.get(url)
+    second = make_application(alice, graded_customer, consumer_product, amount="50000")
+    with django_assert_max_num_queries(len(one_application.captured_queries)):
+        body = client.get(url).content.decode()
+    assert first.reference in body and second.reference in body
 
 
 def test_repayment_form_posts_and_dpd_updates(client_for, alice, loan):
