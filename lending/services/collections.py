@@ -38,14 +38,23 @@ from lending.collection_models import (
 CASE_TYPE = "lending.collectioncase"
 
 NIGHTLY_STEP = f"""
+-- Probed per active loan (the unpaid instalments' index, by loan and due date): joined, the
+-- planner took a loan's unpaid instalments and those fallen due as independent, expected a
+-- third of the book's instalments and read them all for every range (2 s a range at
+-- 1,000,000 loans, where the past-due ones are 96,000).
 WITH past_due AS (
-    SELECT l.id AS loan_id, l.customer_id, min(i.due_date) AS oldest,
-           sum(i.principal_due + i.interest_due - i.principal_paid - i.interest_paid) AS amount
+    SELECT l.id AS loan_id, l.customer_id, u.oldest, u.amount
     FROM credit_loan l
-    JOIN credit_instalment i ON i.loan_id = l.id AND i.schedule_version = l.schedule_version
+    CROSS JOIN LATERAL (
+        SELECT min(i.due_date) AS oldest,
+               sum(i.principal_due + i.interest_due - i.principal_paid - i.interest_paid)
+                   AS amount
+        FROM credit_instalment i
+        WHERE i.loan_id = l.id AND i.schedule_version = l.schedule_version
+          AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
+        HAVING count(*) > 0
+    ) u
     WHERE l.customer_id BETWEEN %(first)s AND %(last)s AND l.status = 'active'
-      AND NOT i.superseded AND i.settled_on IS NULL AND i.due_date < %(on)s
-    GROUP BY l.id, l.customer_id
 ),
 wanted AS (
     SELECT p.*,
