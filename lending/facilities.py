@@ -7,8 +7,7 @@ approved on it and not disbursed yet (their approved amount). Available = max(li
 utilisation, 0). A sublimit is the same sum over one product's drawings.
 
 Every figure is computed in the database, by facility, in one statement per queryset: the
-same expressions serve one facility and a range of customers; the customer 360's list of one
-customer's facilities has them written in SQL (facilities_of).
+same expressions serve one facility, one customer's facilities and a range of customers.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
 
 from accounts.models import User
@@ -102,30 +100,13 @@ def product_utilisation(facility: CreditFacility, product) -> Decimal:
     )
 
 
-# utilisation_expression written in SQL for the facilities read one by one: the ORM spends
-# about 2 ms resolving and compiling its correlated subqueries (twice, for `available`) on
-# every customer 360. tests/lending/test_facilities.py checks that both give the same figures.
-_UTILISATION_SQL = """
-    CASE WHEN lending_creditfacility.kind = %s
-         THEN coalesce((SELECT sum(l.principal) FROM credit_loan l
-                        WHERE l.facility_id = lending_creditfacility.id), 0.00)
-         ELSE coalesce((SELECT sum(l.outstanding_principal) FROM credit_loan l
-                        WHERE l.facility_id = lending_creditfacility.id), 0.00)
-    END
-    + coalesce((SELECT sum(a.approved_amount) FROM credit_application a
-                WHERE a.facility_id = lending_creditfacility.id AND a.status = %s), 0.00)
-"""
-
-
 def facilities_of(customer) -> list[CreditFacility]:
-    """The customer's facilities, newest first, each with its figures (one query)."""
+    """The customer's facilities, newest first, each with its figures (one query). What is
+    available is worked out from each row's utilisation here: annotated, it made the ORM
+    compile the utilisation's subqueries a second time on every customer 360."""
     listed = list(
         CreditFacility.objects.filter(customer=customer).annotate(
-            utilisation=RawSQL(  # noqa: S611 -- constant SQL, the values as parameters
-                _UTILISATION_SQL,
-                (FacilityKind.ONE_OFF, ApplicationStatus.APPROVED),
-                output_field=MONEY_FIELD,
-            )
+            utilisation=utilisation_expression()
         )
     )
     for facility in listed:

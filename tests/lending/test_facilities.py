@@ -177,9 +177,9 @@ def test_a_one_off_facility_does_not_lend_again_what_was_repaid(
 def test_the_360s_facilities_have_the_figures_of_with_figures(
     alice, mary, graded_customer, consumer_product, on_business_date
 ):
-    # facilities_of writes utilisation_expression in SQL (lending.facilities): both must agree
-    # for a one-off and a revolving facility, drawn by a loan and by an approved application,
-    # and for one drawn past its limit (nothing available).
+    # facilities_of works out what is available in Python (lending.facilities): it must agree
+    # with with_figures for a one-off and a revolving facility, drawn by a loan and by an
+    # approved application, and for one drawn past its limit (nothing available).
     one_off = active_facility(alice, mary, graded_customer, kind="one_off")
     revolving = active_facility(alice, mary, graded_customer, limit="50000")
     propose(alice, graded_customer, limit="30000")

@@ -133,6 +133,19 @@ def test_customer_360_shows_credit(client_for, alice, loan):
     assert "A</a>" in body
 
 
+def _pay_first_instalment(client, loan, *, reference: str) -> None:
+    first = loan.instalments.order_by("number").first()
+    client.post(
+        reverse("lending:repayment-post", args=[loan.pk]),
+        {
+            "amount": str(first.total_due),
+            "paid_on": "2026-03-15",
+            "channel": "counter",
+            "reference": reference,
+        },
+    )
+
+
 def test_customer_360_shows_the_days_past_due_of_the_loan_page(client_for, alice, loan):
     client = client_for(alice)
     url = reverse("customers:detail", args=[loan.customer.pk])
@@ -141,16 +154,7 @@ def test_customer_360_shows_the_days_past_due_of_the_loan_page(client_for, alice
         return client.get(url).content.decode().split('data-testid="customer-loans"')[1]
 
     assert 'text-bg-danger">28 ' in loans_listed().split("</ul>")[0]
-    first = loan.instalments.order_by("number").first()
-    client.post(
-        reverse("lending:repayment-post", args=[loan.pk]),
-        {
-            "amount": str(first.total_due),
-            "paid_on": "2026-03-15",
-            "channel": "counter",
-            "reference": "C",
-        },
-    )
+    _pay_first_instalment(client, loan, reference="C")
     assert "text-bg-danger" not in loans_listed().split("</ul>")[0]
 
 
@@ -174,16 +178,7 @@ def test_repayment_form_posts_and_dpd_updates(client_for, alice, loan):
     client = client_for(alice)
     url = reverse("lending:loan-detail", args=[loan.pk])
     assert client.get(url).context["dpd"] == 28
-    first = loan.instalments.order_by("number").first()
-    client.post(
-        reverse("lending:repayment-post", args=[loan.pk]),
-        {
-            "amount": str(first.total_due),
-            "paid_on": "2026-03-15",
-            "channel": "counter",
-            "reference": "CNT-1",
-        },
-    )
+    _pay_first_instalment(client, loan, reference="CNT-1")
     assert client.get(url).context["dpd"] == 0
     response = client.post(
         reverse("lending:repayment-post", args=[loan.pk]),
