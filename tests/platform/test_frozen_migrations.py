@@ -36,7 +36,7 @@ ALLOWED_IMPORTS = {
 LATEST_INSTALL = {
     "dashboards.figures": (
         figures,
-        "dashboards/migrations/sql/0008_figure_triggers_sorted_differences.install.sql",
+        "dashboards/migrations/sql/0010_figure_risk_trigger_reads_changed_loans_only.install.sql",
     ),
     "risk.pending": (
         pending,
