@@ -22,18 +22,43 @@ class NavEntry:
     children: tuple = ()
 
 
+# Eight entries at most on the bar, what a manager, risk officer or admin sees beside the
+# language and user buttons at 1280 px; the rest is folded under the entry it belongs to:
+# customer groups and screening under Customers, the work on loans after disbursement
+# (collections, inspections, write-offs) under Loans, provisions and scorecards under Risk.
+# tests/browser/test_navigation_fits.py measures every role's bar in both languages.
 NAVIGATION = [
     NavEntry(_("Today"), "today", ALL_ROLES, "calendar-check"),
     NavEntry(_("Dashboard"), "dashboards:dashboard", ALL_ROLES, "speedometer2"),
-    NavEntry(_("Customers"), "customers:list", ALL_ROLES, "people"),
-    NavEntry(_("Applications"), "lending:application-list", ALL_ROLES, "file-earmark-text"),
-    NavEntry(_("Loans"), "lending:loan-list", ALL_ROLES, "cash-stack"),
     NavEntry(
-        _("Collections"),
-        "lending:collection-queue",
+        _("Customers"),
+        "customers:list",
         ALL_ROLES,
-        "telephone-outbound",
+        "people",
         children=(
+            NavEntry(
+                _("Groups"),
+                "risk:group-list",
+                # customers.policies.may_manage_groups (a lower floor cannot import it).
+                frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+                "diagram-3",
+            ),
+            NavEntry(
+                _("Screening"),
+                "customers:screening-queue",
+                frozenset({Role.MANAGER, Role.COMPLIANCE, Role.ADMIN}),
+                "person-exclamation",
+            ),
+        ),
+    ),
+    NavEntry(_("Applications"), "lending:application-list", ALL_ROLES, "file-earmark-text"),
+    NavEntry(
+        _("Loans"),
+        "lending:loan-list",
+        ALL_ROLES,
+        "cash-stack",
+        children=(
+            NavEntry(_("Collections"), "lending:collection-queue", ALL_ROLES, "telephone-outbound"),
             # Post-loan inspections: the officers who visit and their managers
             # (lending.policies.may_record_inspection; a lower floor cannot import it).
             NavEntry(
@@ -41,6 +66,15 @@ NAVIGATION = [
                 "lending:inspection-list",
                 frozenset({Role.OFFICER, Role.MANAGER}),
                 "clipboard-check",
+            ),
+            NavEntry(
+                _("Write-offs"),
+                "lending:write-off-queue",
+                # Those who propose or approve write-offs (lending.policies.may_propose_write_off
+                # and the approval authority); officers reach a loan's write-off from the loan
+                # page.
+                frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+                "journal-x",
             ),
         ),
     ),
@@ -50,40 +84,21 @@ NAVIGATION = [
         "risk:overview",
         frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
         "shield-exclamation",
-    ),
-    NavEntry(
-        _("Provisions"),
-        "risk:provisions",
-        # risk.policies.may_see_provisions (a lower floor cannot import it).
-        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
-        "piggy-bank",
-    ),
-    NavEntry(
-        _("Groups"),
-        "risk:group-list",
-        # customers.policies.may_manage_groups (a lower floor cannot import it).
-        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
-        "diagram-3",
-    ),
-    NavEntry(
-        _("Write-offs"),
-        "lending:write-off-queue",
-        # Those who propose or approve write-offs (lending.policies.may_propose_write_off and
-        # the approval authority); officers reach a loan's write-off from the loan page.
-        frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
-        "journal-x",
-    ),
-    NavEntry(
-        _("Scorecards"),
-        "credit:scorecard-list",
-        frozenset({Role.RISK_OFFICER, Role.ADMIN}),
-        "graph-up",
-    ),
-    NavEntry(
-        _("Screening"),
-        "customers:screening-queue",
-        frozenset({Role.MANAGER, Role.COMPLIANCE, Role.ADMIN}),
-        "person-exclamation",
+        children=(
+            NavEntry(
+                _("Provisions"),
+                "risk:provisions",
+                # risk.policies.may_see_provisions (a lower floor cannot import it).
+                frozenset({Role.MANAGER, Role.RISK_OFFICER, Role.ADMIN}),
+                "piggy-bank",
+            ),
+            NavEntry(
+                _("Scorecards"),
+                "credit:scorecard-list",
+                frozenset({Role.RISK_OFFICER, Role.ADMIN}),
+                "graph-up",
+            ),
+        ),
     ),
     NavEntry(
         _("Administration"), "admin:index", frozenset({Role.RISK_OFFICER, Role.ADMIN}), "gear"

@@ -275,6 +275,26 @@ def group_membership_of(customer: Customer):
     return CustomerGroupMember.objects.select_related("group").filter(customer=customer).first()
 
 
+def customer_timeline(customer: Customer) -> dict:
+    """The 360's interactions section: the latest interactions (one query) among the entries
+    other apps put on the timeline (a query each)."""
+    interactions = list(customer.interactions.select_related("officer", "completes_follow_up")[:30])
+    return {
+        "interactions": interactions,
+        # With the messages other apps sent the customer (customers.panels.register_timeline).
+        "timeline": panels.timeline(customer, interactions),
+    }
+
+
+def customer_open_follow_ups(customer: Customer) -> list[FollowUp]:
+    """The 360's upcoming follow-ups, soonest first (one query)."""
+    return list(
+        customer.follow_ups.filter(status=FollowUpStatus.OPEN)
+        .select_related("owner")
+        .order_by("due_on", "id")
+    )
+
+
 def customer_360(customer: Customer) -> dict:
     """Everything the 360 page shows besides the customer row: one query per section, none
     for a section the customer has no row in when they come from customer_360_get_for."""
@@ -296,22 +316,12 @@ def customer_360(customer: Customer) -> dict:
         "survey_count": surveys[0].surveys_in_all if surveys else 0,
         "latest": surveys[0] if surveys else None,
     }
-    interactions = list(customer.interactions.select_related("officer", "completes_follow_up")[:30])
     return {
         "needs": rows("needs", lambda: customer.needs.select_related("recorded_by")[:5]),
         # The page shows contact persons for enterprises only: no query for an individual.
         "contacts": [] if customer.is_individual else list(customer.contacts.all()),
-        "interactions": interactions,
-        # With the messages other apps sent the customer (customers.panels.register_timeline).
-        "timeline": panels.timeline(customer, interactions),
-        "open_follow_ups": rows(
-            "open_follow_ups",
-            lambda: (
-                customer.follow_ups.filter(status=FollowUpStatus.OPEN)
-                .select_related("owner")
-                .order_by("due_on", "id")
-            ),
-        ),
+        **customer_timeline(customer),
+        "open_follow_ups": rows("open_follow_ups", lambda: customer_open_follow_ups(customer)),
         "complaints": rows("complaints", lambda: customer.complaints.all()[:20]),
         "surveys": surveys,
         "satisfaction": scores,

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from accounts.models import Role, User
 from accounts.scope import scope_queryset
 from audit.models import AuditEvent
 from audit.services import audit_change, audit_log, audit_log_many, snapshot
-from customers import hooks, screening
+from customers import hooks, notifications, screening
 from customers.identifiers import normalize_credit_code, normalize_phone, parse_resident_id
 from customers.models import (
     IDENTIFIER_CONSTRAINTS,
@@ -486,7 +487,8 @@ def customer_update(
 def customer_transfer(
     *, actor: User, customer: Customer, to_officer: User, reason: str
 ) -> Customer:
-    """Hands the customer to another officer, keeping a dated history with the reason."""
+    """Hands the customer to another officer, keeping a dated history with the reason; the
+    officer is mailed once it is committed."""
     _require(may_transfer_customer(actor))
     if not may_own_customers(to_officer):
         raise ValidationError({"to_officer": _("Choose an active loan officer.")})
@@ -499,7 +501,7 @@ def customer_transfer(
         raise ValidationError({"to_officer": _("This officer already manages the customer.")})
     before = _customer_snapshot(locked)
     now = timezone.now()
-    OfficerTransfer.objects.create(
+    transfer = OfficerTransfer.objects.create(
         customer=locked,
         from_officer_id=locked.officer_id,
         to_officer=to_officer,
@@ -520,6 +522,8 @@ def customer_transfer(
         before=before,
         after=_customer_snapshot(locked),
     )
+    # The new officer learns of it by mail, and only of a transfer that was committed.
+    transaction.on_commit(partial(notifications.customer_transferred, transfer.pk))
     return locked
 
 

@@ -35,6 +35,7 @@ from customers.forms import (
 )
 from customers.models import (
     AttemptChannel,
+    Channel,
     Complaint,
     ContactPerson,
     Customer,
@@ -496,56 +497,72 @@ def survey_add(request, pk: int):
 
 
 def interaction_add(request, pk: int):
-    """The full form, and the quick-add of the 360 page (htmx swaps in the new timeline)."""
+    """The full form, and the quick-add of the 360 page. With htmx only what the interaction
+    changed comes back: the interactions section, and the upcoming follow-ups when it
+    completed one or planned its next step; a refused one brings back only the quick form,
+    with its errors (422, which the layout's htmx config swaps in)."""
     customer = selectors.customer_get_for(request.user, pk)
     _require_edit(request.user)
     form = InteractionForm(request.POST or None, customer=customer, user=request.user)
     if request.method == "POST" and form.is_valid():
+        completes = form.cleaned_data.get("completes_follow_up")
+        next_step_due = form.cleaned_data.get("next_step_due")
         try:
             services.interaction_log(
                 actor=request.user,
                 interaction=form.instance,
-                completes=form.cleaned_data.get("completes_follow_up"),
-                next_step_due=form.cleaned_data.get("next_step_due"),
+                completes=completes,
+                next_step_due=next_step_due,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             if _is_htmx(request):
-                context = selectors.customer_360(customer)
-                context.update(
-                    {
-                        "customer": customer,
-                        "today": timezone.localdate(),
-                        "can_edit": True,
-                        "logged": True,
-                        "quick_interaction_form": InteractionForm(
-                            customer=customer,
-                            user=request.user,
-                            open_follow_ups=context["open_follow_ups"],
-                        ),
-                    }
+                return _interaction_logged(
+                    request,
+                    customer,
+                    follow_ups_changed=completes is not None or next_step_due is not None,
                 )
-                return render(request, "customers/customer_timeline.html", context)
             messages.success(request, _("Interaction logged."))
             return redirect(f"{reverse('customers:detail', args=[customer.pk])}#timeline")
-    if _is_htmx(request):
-        context = selectors.customer_360(customer)
-        context.update(
-            {
-                "customer": customer,
-                "today": timezone.localdate(),
-                "can_edit": True,
-                "quick_interaction_form": form,
-            }
+    if request.method == "POST" and _is_htmx(request):
+        response = render(
+            request,
+            "customers/interaction_quick_form.html",
+            {"customer": customer, "quick_interaction_form": form},
+            status=422,
         )
-        return render(request, "customers/customer_timeline.html", context, status=422)
+        # The form alone replaces the quick form: the timeline has not changed.
+        response["HX-Retarget"] = "#quick-interaction"
+        response["HX-Reswap"] = "outerHTML"
+        return response
     return render(
         request,
         "customers/customer_child_form.html",
         {"form": form, "customer": customer, "title": _("Log an interaction")},
         status=refusal_status(request),
     )
+
+
+def _interaction_logged(request, customer: Customer, *, follow_ups_changed: bool) -> HttpResponse:
+    """The 360's interactions section after a quick-add, and its upcoming follow-ups (out of
+    band) when they changed: not the whole 360."""
+    open_follow_ups = selectors.customer_open_follow_ups(customer)
+    context = {
+        **selectors.customer_timeline(customer),
+        "customer": customer,
+        "today": timezone.localdate(),
+        "can_edit": True,
+        "logged": True,
+        "follow_ups_changed": follow_ups_changed,
+        "open_follow_ups": open_follow_ups,
+        "channels": Channel.choices,
+        # A fresh quick form, offering the follow-ups still open (no query of its own).
+        "quick_interaction_form": InteractionForm(
+            customer=customer, user=request.user, open_follow_ups=open_follow_ups
+        ),
+    }
+    return render(request, "customers/interaction_logged.html", context)
 
 
 def _follow_up_action(request, pk: int, follow_up_pk: int, action) -> HttpResponse:

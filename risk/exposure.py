@@ -9,16 +9,25 @@ nightly's set of customers:
 
 - A facility proposed, approved, frozen, closed or raised, a customer added to or removed from
   a group, the tier-1 capital or a concentration limit edited in admin: the triggers below mark
-  the customers concerned (for the capital and the limits, every customer with an exposure).
-- A facility passing its expiry date: risk.pending's calendar (`facility_expired`).
-- A group whose exposure changed in a chunk: its other members' group alerts depend on it, so
-  they are marked (MARK_MEMBERS); a member in a later range is looked at the same night, one in
-  the chunk's own range or in a range already done by the next run. Only when their alert can
-  move: the group's exposure now reaches the warning share of the group limit (an alert to
-  raise or whose value moves), or a member has a group alert open (one to clear). A group
-  below the warning before and after has no member whose alert changes; marking them all
-  (every group a repayment touched) had the next run look again at thousands of customers
-  whose results stay as they are.
+  the customers concerned (for the capital and the limits, every customer with an exposure and
+  every group member: a member with none of their own carries the group's alert).
+- A decision during the day (an approval, a facility approved or raised) adds its amount to the
+  stored rows of its customer and group (lending.concentration.exposure_add), so the night's
+  refresh finds the group as it stored it and moves nothing: the trigger on the group rows
+  marks the group's members when a decision writes it (the night's own writes are skipped).
+  Decisions are few, so every member is marked, not only those whose alert can move.
+- A facility passing its expiry date: risk.pending's calendar (`facility_expired`); a tier-1
+  capital figure taking effect on a date after it was entered: the calendar too
+  (CAPITAL_TAKING_EFFECT).
+- A group whose exposure changed in a chunk: its other members' group alerts depend on it
+  (MEMBERS_MOVED). A member in the chunk's own range is examined by the chunk itself, before
+  its scan (the chunk took its range's marks at its start, so a mark would wait for the next
+  run); one in a later range is marked and looked at the same night, one in a range already
+  done by the next run. Only when their alert can move: the group's exposure now reaches the
+  warning share of the group limit (an alert to raise or whose value moves), or a member has a
+  group alert open (one to clear). A group below the warning before and after has no member
+  whose alert changes; marking them all (every group a repayment touched) had the next run
+  look again at thousands of customers whose results stay as they are.
 """
 
 from __future__ import annotations
@@ -32,13 +41,14 @@ from risk.models import ACTIVE_ALERT_STATUSES
 from risk.pending import JOB_SETTING, TABLE
 from risk.rules import CONCENTRATION_LIMIT
 
-# The members of the groups of %(groups)s that are not in %(customers)s, marked pending when
-# their group alert (risk.rules "group_concentration") can move: the group's exposure, as
-# just refreshed, reaches the warning share of the limit in force on %(on)s, or the member
-# has a group alert open.
-MARK_MEMBERS = f"""
-    INSERT INTO {TABLE} (customer_id, marked_at)
-    SELECT m.customer_id, now() FROM customers_customergroupmember m
+# The members of the groups of %(groups)s that are not in %(customers)s whose group alert
+# (risk.rules "group_concentration") can move: the group's exposure, as just refreshed,
+# reaches the warning share of the limit in force on %(on)s, or the member has a group alert
+# open. Those outside the chunk's range (%(first)s to %(last)s) are marked pending; those in it
+# are answered, for the chunk to examine with its own customers.
+MEMBERS_MOVED = f"""
+WITH moved AS (
+    SELECT m.customer_id FROM customers_customergroupmember m
     WHERE m.group_id = ANY(%(groups)s::bigint[])
       AND NOT m.customer_id = ANY(%(customers)s::bigint[])
       AND (EXISTS (SELECT 1 FROM lending_groupexposure g
@@ -49,11 +59,50 @@ MARK_MEMBERS = f"""
                       WHERE a.customer_id = m.customer_id
                         AND a.status IN {statuses_sql(ACTIVE_ALERT_STATUSES)}
                         AND a.indicator = 'group_concentration'))
+),
+marked AS (
+    INSERT INTO {TABLE} (customer_id, marked_at)
+    SELECT o.customer_id, now() FROM moved o
+    WHERE o.customer_id NOT BETWEEN %(first)s AND %(last)s
     ON CONFLICT (customer_id) DO UPDATE SET marked_at = EXCLUDED.marked_at
+)
+SELECT coalesce(array_agg(i.customer_id), '{{}}') FROM moved i
+WHERE i.customer_id BETWEEN %(first)s AND %(last)s
 """
 
-# Every customer with a stored exposure: a new capital figure or limit can move their alerts.
-EXPOSED_CUSTOMERS = "SELECT e.customer_id FROM lending_customerexposure e WHERE e.exposure > 0"
+# The customers whose concentration alert (risk.rules "single_concentration",
+# "group_concentration") a tier-1 capital figure taking effect after %(since_on)s, up to
+# %(on)s, can move, for risk.pending's calendar: every limit moves with the capital. Those at
+# or above the warning share of a limit in force on %(on)s (an alert to raise, or whose value
+# moves) and those with such an alert open (one to clear, or whose value moves). The figure's
+# trigger marked every exposed customer on the day it was entered, when a later date kept it
+# out of force. The capital's dates are the planner's one-time filter: on the other nights
+# nothing else is read.
+CAPITAL_TAKING_EFFECT = f"""
+    SELECT moved.customer_id FROM (
+        SELECT e.customer_id FROM lending_customerexposure e
+        CROSS JOIN ({CONCENTRATION_LIMIT.format(kind="single_customer")}) lim
+        WHERE e.exposure >= round(lim.amount * lim.warning_share, 2)
+        UNION
+        SELECT m.customer_id FROM customers_customergroupmember m
+        JOIN lending_groupexposure g ON g.group_id = m.group_id
+        CROSS JOIN ({CONCENTRATION_LIMIT.format(kind="group")}) lim
+        WHERE g.exposure >= round(lim.amount * lim.warning_share, 2)
+        UNION
+        SELECT a.customer_id FROM risk_alert a
+        WHERE a.indicator IN ('single_concentration', 'group_concentration')
+          AND a.status IN {statuses_sql(ACTIVE_ALERT_STATUSES)}
+    ) moved
+    WHERE EXISTS (SELECT 1 FROM lending_tier1capital c
+                  WHERE c.effective_on > %(since_on)s AND c.effective_on <= %(on)s)
+"""
+
+# Every customer with a stored exposure, and every group member (their rows carry the group):
+# a new capital figure or limit can move their alerts.
+EXPOSED_CUSTOMERS = (
+    "SELECT e.customer_id FROM lending_customerexposure e "
+    "WHERE e.exposure > 0 OR e.group_id IS NOT NULL"
+)
 
 # (name, table, events, SQL selecting the customer ids of the changed rows `r`)
 SOURCES = [
@@ -68,6 +117,14 @@ SOURCES = [
         "customers_customergroupmember",
         ("INSERT", "UPDATE", "DELETE"),
         "SELECT r.customer_id FROM {rows} r",
+    ),
+    # A decision's amount added to its group's stored row (lending.concentration.exposure_add).
+    (
+        "group_exposure",
+        "lending_groupexposure",
+        ("INSERT", "UPDATE"),
+        "SELECT m.customer_id FROM {rows} r "
+        "JOIN customers_customergroupmember m ON m.group_id = r.group_id",
     ),
     ("tier1_capital", "lending_tier1capital", ("INSERT", "UPDATE", "DELETE"), EXPOSED_CUSTOMERS),
     (
@@ -118,12 +175,28 @@ def uninstall_sql() -> str:
 def exposure_chunk(cursor, first: int, last: int, on: dt.date, result) -> None:
     """The chunk's step (`result`, a risk.recompute.ChunkResult over ids `first` to `last`);
     its counters say how many customer and group rows it wrote. A full chunk's statements
-    read its range, as risk.recompute.chunk_sql makes the others do."""
-    customer_ids = result.customers
+    read its range, as risk.recompute.chunk_sql makes the others do. The members of a moved
+    group in the chunk's range join its customers (MEMBERS_MOVED), so call it before any
+    step that reads them."""
     written, groups = refresh_exposures(
-        cursor, customer_ids, on, id_range=(first, last) if result.whole_range else None
+        cursor, result.customers, on, id_range=(first, last) if result.whole_range else None
     )
     if groups:
-        cursor.execute(MARK_MEMBERS, {"groups": groups, "customers": customer_ids, "on": on})
+        cursor.execute(
+            MEMBERS_MOVED,
+            {
+                "groups": groups,
+                "customers": result.customers,
+                "on": on,
+                "first": first,
+                "last": last,
+            },
+        )
+        # Their inputs did not change (or they would be among the customers already): their
+        # own stored exposure stands, only their group's moved.
+        members = cursor.fetchone()[0]
+        if members:
+            result.customers = sorted([*result.customers, *members])
+            result.add("customers_examined", len(members))
     result.add("exposures_written", written)
     result.add("group_exposures_written", len(groups))

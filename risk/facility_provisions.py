@@ -128,9 +128,9 @@ LEFT JOIN LATERAL (
 # - the drawings from the chunk's loans and applications on a facility, grouped by facility.
 #   A loan or an application draws only on its own customer's facility
 #   (lending.services.facilities refuses another customer's; a loan is its application's
-#   customer's, and no screen moves one), so the chunk's rows are every drawing on the
-#   chunk's facilities. The loans are found through their partial index of loans drawn on a
-#   facility (loan_on_facility), not by reading every loan of the chunk;
+#   customer's, and the database refuses to move one: lending 0019), so the chunk's rows are
+#   every drawing on the chunk's facilities. The loans are found through their partial index
+#   of loans drawn on a facility (loan_on_facility), not by reading every loan of the chunk;
 # - the stored rows filed under the chunk's customers (a row filed under another customer,
 #   the facility moved, is missed: the facility counts as changed and the upsert, which
 #   compares with the row itself, decides);

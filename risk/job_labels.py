@@ -26,6 +26,7 @@ COUNTER_NAMES = {
     "alerts_updated": _("alerts updated"),
     "alerts_cleared": _("alerts cleared"),
     "alerts_stepped": _("alert severity steps"),
+    "alerts_reopened": _("acknowledged alerts reopened by a step up"),
     "alert_severities_followed": _("alert severities following their edited rule"),
     "chunks_skipped": _("chunks skipped"),
     "provisions_written": _("loan provisions written"),

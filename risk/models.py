@@ -23,7 +23,11 @@ class LoanRisk(models.Model):
     loan = models.OneToOneField(
         Loan, primary_key=True, on_delete=models.CASCADE, related_name="risk"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="loan_risks")
+    # Indexed by loanrisk_customer (Meta.indexes), which the queries name: the key's own index
+    # would be a second copy of it, written by every row the nightly changes.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="loan_risks", db_index=False
+    )
     dpd = models.IntegerField(_("days past due"), default=0)
     # The due date of the oldest unpaid instalment of an active loan: the nightly job counts
     # the days past due from it without recomputing the loan (risk.recompute.AGE_PAST_DUE).
@@ -85,6 +89,25 @@ class LoanRisk(models.Model):
                 condition=models.Q(override_class__isnull=True)
                 | models.Q(override_until__isnull=False),
                 name="loanrisk_override_has_an_end",
+            ),
+            # What the nightly writes (risk.recompute.CLASSIFY): days and instalments counted
+            # from the oldest unpaid instalment past due (none: 0), classes of the five tiers.
+            models.CheckConstraint(
+                condition=models.Q(dpd__gte=0), name="loanrisk_dpd_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(overdue_instalments__gte=0),
+                name="loanrisk_overdue_instalments_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    automatic_class__in=LoanClass.values, final_class__in=LoanClass.values
+                )
+                & (
+                    models.Q(override_class__isnull=True)
+                    | models.Q(override_class__in=LoanClass.values)
+                ),
+                name="loanrisk_classes_of_the_five_tiers",
             ),
         ]
 
@@ -496,7 +519,8 @@ class AlertEvent(models.TextChoices):
 class AlertAction(models.Model):
     """The alert's history: a response, linked to the interaction or follow-up that carried it
     out, or an event (AlertEvent): a step on the ladder (rule and severity before and after,
-    the measure then), an assignment (to whom, with the note), a merge."""
+    the measure then, the status when the step reopened it), an assignment (to whom, with the
+    note), a merge."""
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="actions")
     action = models.CharField(
@@ -537,6 +561,16 @@ class AlertAction(models.Model):
     # business date of the scan that found it.
     measure = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     business_date = models.DateField(null=True, blank=True)
+    # A step that moved the alert's status: an acknowledged alert climbing is open again, to
+    # be acknowledged by its new deadline (risk.recompute.SCAN). Blank when the status stayed.
+    # Defaults in the database too: the scan and the other set-based writers of this table
+    # name only the columns they fill.
+    status_before = models.CharField(
+        max_length=15, choices=AlertStatus.choices, blank=True, db_default=""
+    )
+    status_after = models.CharField(
+        max_length=15, choices=AlertStatus.choices, blank=True, db_default=""
+    )
     # An assignment: to whom.
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

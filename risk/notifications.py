@@ -46,3 +46,28 @@ def alerts_escalated(alert_ids: list[int]) -> None:
                 "url": reverse("risk:alert-detail", args=[alert.pk]),
             }
             send_staff_mail(alert.escalated_to, _("Alert escalated to you"), body)
+
+
+def alert_assigned(alert_id: int, *, assignee_id: int, assigned_by_id: int, note: str) -> None:
+    """Tells the person an alert was just given to: its rule and customer, who gave it to
+    them and the note they gave it with, and the link to the alert."""
+    from accounts.models import User
+    from risk.models import Alert
+
+    alert = Alert.objects.select_related("rule", "customer").get(pk=alert_id)
+    people = User.objects.in_bulk([assignee_id, assigned_by_id])
+    assignee, assigned_by = people[assignee_id], people[assigned_by_id]
+    with translation.override(assignee.language or settings.LANGUAGE_CODE):
+        body = _(
+            "%(person)s assigned you an alert: %(rule)s on %(customer)s (%(severity)s, "
+            "%(value)s).\nNote: %(note)s\n%(url)s"
+        ) % {
+            "person": assigned_by,
+            "rule": _(alert.rule.name),
+            "customer": alert.customer.name,
+            "severity": alert.get_severity_display(),
+            "value": alert.shown_value(),
+            "note": note,
+            "url": reverse("risk:alert-detail", args=[alert.pk]),
+        }
+        send_staff_mail(assignee, _("Alert assigned to you"), body)

@@ -22,7 +22,8 @@ the ones the date itself moves (risk/recompute.py builds each chunk's set from t
   reached a threshold something depends on (a class floor, the risk level policy, a
   days-past-due rule, a scorecard bin); an override ended; a late instalment left the 12 or
   36-month window of the repayment record; the last contact became old enough for the
-  no-contact rule; a loan entered or left the maturity window; a complaint passed its SLA.
+  no-contact rule; a loan entered or left the maturity window; a complaint passed its SLA; a
+  tier-1 capital figure entered ahead of its date took effect (risk.exposure).
   Between thresholds a past-due loan is not looked at: the chunk moves its days on from the
   date it is past due since (risk.recompute.AGE_PAST_DUE). Restructured loans stay in every
   night's set (their observation period ends on a computed date).
@@ -312,6 +313,8 @@ def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt
     upsert); each query is a range scan of an index over a few days of dates."""
     from django.utils import timezone
 
+    # risk.exposure reads this module's table and setting: imported here, not at the top.
+    from risk.exposure import CAPITAL_TAKING_EFFECT
     from risk.models import EarlyWarningRule
 
     zone = timezone.get_current_timezone()
@@ -321,6 +324,8 @@ def mark_calendar(since_on: dt.date, on: dt.date, since_at: dt.datetime, now: dt
         # The same day again: only the clock moved, not the date.
         return _mark(queries)
     queries += [(CALENDAR[name], params) for name in ("fell_due", "override_ends", "record_window")]
+    # Every concentration limit moves with the capital on the day a figure takes effect.
+    queries.append((CAPITAL_TAKING_EFFECT, params))
     # A loan past due since D is N days past due on D + N: the dates that reach each
     # threshold on one of the days after the previous run's, up to this one's (each
     # threshold comes with the day after it, which is the margin here).

@@ -170,6 +170,28 @@ class ProvisionSetting(models.Model):
         return found or cls(effective_from=on)
 
 
+def figures_as_computed(prefix: str) -> list[models.CheckConstraint]:
+    """What risk.provisioning gives every provision of a loan or an undrawn facility, held by
+    the database: a stage of the three, a class of the five tiers, days past due copied from
+    the loan risks (never below zero there), and an expected credit loss never below zero.
+    A loan's ECL adds, over its remaining periods, PD × LGD × the period's exposure, which is
+    the EAD less the principal falling due before the period: the balance the EAD starts from
+    is the principal the schedule still owes (the repayment services keep them equal), so no
+    exposure is below zero. A stage 3 loss is LGD × EAD, an undrawn facility's PD × LGD ×
+    CCF × the undrawn amount, none of them below zero."""
+    return [
+        models.CheckConstraint(
+            condition=models.Q(stage__in=Stage.values), name=f"{prefix}_stage_of_the_three"
+        ),
+        models.CheckConstraint(
+            condition=models.Q(loan_class__in=LoanClass.values),
+            name=f"{prefix}_class_of_the_five_tiers",
+        ),
+        models.CheckConstraint(condition=models.Q(dpd__gte=0), name=f"{prefix}_dpd_not_negative"),
+        models.CheckConstraint(condition=models.Q(ecl__gte=0), name=f"{prefix}_ecl_not_negative"),
+    ]
+
+
 # The columns the dashboard's provision cards sum (risk.provision_selectors.provision_summary),
 # carried in the scope indexes so that a branch's sums read the index alone.
 LOAN_SUMMED = ["stage", "loan_class", "balance", "ecl", "general_reserve", "specific_reserve"]
@@ -182,7 +204,10 @@ class LoanProvision(models.Model):
     loan = models.OneToOneField(
         Loan, primary_key=True, on_delete=models.CASCADE, related_name="provision"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # Indexed by provision_customer (Meta.indexes): the key's own index would be a copy of it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     computed_on = models.DateField(_("computed for"))
     setting = models.ForeignKey(
         ProvisionSetting, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -224,6 +249,7 @@ class LoanProvision(models.Model):
                 for owner in ("officer", "branch")
             ),
         ]
+        constraints = figures_as_computed("provision")
 
     def __str__(self) -> str:
         return f"{self.loan_id} {self.get_stage_display()}"
@@ -246,7 +272,11 @@ class FacilityProvision(models.Model):
     facility = models.OneToOneField(
         CreditFacility, primary_key=True, on_delete=models.CASCADE, related_name="provision"
     )
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    # Indexed by facility_provision_customer (Meta.indexes): the key's own index would be a
+    # copy of it.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     computed_on = models.DateField(_("computed for"))
     setting = models.ForeignKey(
         ProvisionSetting, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -283,6 +313,7 @@ class FacilityProvision(models.Model):
                 for owner in ("officer", "branch")
             ),
         ]
+        constraints = figures_as_computed("facility_provision")
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.get_stage_display()}"

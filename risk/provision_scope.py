@@ -10,9 +10,9 @@ PostgreSQL keeps them equal to their source, whichever code writes:
   insert: the nightly writes by INSERT ... ON CONFLICT DO UPDATE, which runs such a trigger for
   every row it proposes, each of the book's rows every full night, while the statement
   trigger's table holds only the rows really inserted, none on a night that changes nothing;
-- a loan moved to another customer, or leaving the book (repaid, written off) or coming back
-  to it (a reversed repayment), updates its provision's copy (a row trigger on loans that runs
-  only when the loan's customer or status changes);
+- a loan leaving the book (repaid, written off) or coming back to it (a reversed repayment)
+  updates its provision's copy (a row trigger on loans that runs only when the loan's status
+  changes, or its customer, which the database refuses: lending 0019);
 - a customer transferred to another officer or branch: a statement trigger on customers copies
   the transfer to their loans' and facilities' provisions in the same transaction, so no
   request ever sees a provision under its former officer.

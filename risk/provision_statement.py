@@ -241,7 +241,7 @@ def statement(on_conflict: str, *, by_range: bool = False) -> str:
         OFFSET 0
     ) c"""
     )
-    # A loan never changes customer (no service moves one; the admin is read-only), so its
+    # A loan never changes customer (the database refuses it: lending 0019), so its
     # risk row and its stored provision, filed under the loan's customer, are the range's:
     # the range's risk rows read at once through their customer index (materialised: joined,
     # the planner, misjudging the chunk's loans at a few hundred, probed the key of each).

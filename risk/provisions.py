@@ -197,8 +197,7 @@ UPSERT_FIGURES = UPSERT.format(on_conflict=ON_CONFLICT_FIGURES)
 # the book high enough to scan every loan and every provision, once per chunk. The loans
 # found travel as an array for the same reason: joined, the planner hashed every provision of
 # the book to meet a full chunk's range of loans.
-# By the loan's customer only: a loan moved to another customer and then closed keeps a row
-# under its former customer, which the chunk of the loan's customer now removes.
+# By the loan's customer only, which is the row's: a loan never changes customer (lending 0019).
 REMOVE_LEFT = """
 DELETE FROM risk_loanprovision p
 WHERE p.loan_id = ANY(ARRAY(

@@ -472,7 +472,9 @@ SHARED_IN_SCAN_CLASSIFIED = _shared_ctes(SHARED_CLASSIFIED)
 # indicator, on the highest step it matches (`best`); the alert moves from rule to rule as
 # the measure crosses the steps, up or down, taking the rule's severity and risk type (and a
 # new acknowledgement deadline when it climbs), and each move leaves a history row
-# (`stepped`, read against the alerts as they stood before the statement, `current`). When
+# (`stepped`, read against the alerts as they stood before the statement, `current`). An
+# acknowledged alert that climbs is open again (`climbing`): the officer acknowledged a
+# better situation, and the new deadline, with its escalation, is for the worse one. When
 # no step matches any more the alert clears, resolved or left open as its rule says.
 SCAN_BEST = """
 WITH rules (rule_id, rule_group, indicator, step, threshold, severity, risk_type, sla_due,
@@ -510,6 +512,25 @@ current AS MATERIALIZED (
     FROM risk_alert a LEFT JOIN ladder l ON l.rule_id = a.rule_id
     WHERE a.customer_id {IN_CHUNK} AND a.status IN ('open', 'acknowledged', 'in_progress')
 ),
+-- The alerts climbing a step, locked and read as they now stand: an officer's acknowledgement
+-- committed since the statement began is the status the climb reopens, and the history and
+-- audit rows below say what the upsert did. Only these few rows, which the upsert writes
+-- anyway, are locked (in id order, as alerts_acknowledge locks a selection); a scan of an
+-- unchanged book locks nothing. An alert in progress stays so: someone works it already,
+-- and the acknowledgement deadline is met for it (PRODUCT.md: open → acknowledged → in
+-- progress); descending, or standing still, never reopens.
+climbing AS MATERIALIZED (
+    SELECT a.id, a.status, a.acknowledged_at, a.escalated_at
+    FROM risk_alert a
+    JOIN current cur ON cur.id = a.id
+    JOIN best b ON b.indicator = cur.indicator AND b.subject = cur.subject
+    -- The chunk's condition again: the planner then has the chunk's part of the customer
+    -- index to read, should it expect many climbs, instead of the whole table.
+    WHERE b.step > cur.step AND a.customer_id {IN_CHUNK}
+    ORDER BY a.id
+    FOR UPDATE OF a
+),
+reopening AS (SELECT id FROM climbing WHERE status = 'acknowledged'),
 raised AS (
     INSERT INTO risk_alert (rule_id, indicator, customer_id, loan_id, subject, severity,
                             risk_type, value, value_on, raised_value, raised_on, status,
@@ -537,22 +558,52 @@ raised AS (
                   value = EXCLUDED.value,
                   value_on = CASE WHEN risk_alert.value IS DISTINCT FROM EXCLUDED.value
                                   THEN EXCLUDED.value_on ELSE risk_alert.value_on END,
-                  last_seen_at = EXCLUDED.last_seen_at, cleared_at = NULL
+                  last_seen_at = EXCLUDED.last_seen_at, cleared_at = NULL,
+                  -- Open again, to be acknowledged by the new deadline: the acknowledgement
+                  -- and the escalation were for the step it left, and the SLA's escalation
+                  -- (risk.services.alerts_escalate_overdue) and breach counts
+                  -- (risk.selectors.alert_past_sla_q) read these two for the new one. Whom
+                  -- it was escalated to stays on it.
+                  status = CASE WHEN risk_alert.id IN (SELECT id FROM reopening)
+                                THEN 'open' ELSE risk_alert.status END,
+                  acknowledged_at = CASE WHEN risk_alert.id IN (SELECT id FROM reopening)
+                                         THEN NULL ELSE risk_alert.acknowledged_at END,
+                  escalated_at = CASE WHEN risk_alert.id IN (SELECT id FROM reopening)
+                                      THEN NULL ELSE risk_alert.escalated_at END
     WHERE risk_alert.value IS DISTINCT FROM EXCLUDED.value
        OR risk_alert.rule_id IS DISTINCT FROM EXCLUDED.rule_id
        OR risk_alert.cleared_at IS NOT NULL
-    RETURNING (xmax = 0) AS inserted, id, rule_id, severity
+    RETURNING (xmax = 0) AS inserted, id, rule_id, severity, status
 ),
+-- The step's history row, with the status it moved from and to when it reopened the alert
+-- (blank otherwise): the alert's page shows it.
 stepped AS (
     INSERT INTO risk_alertaction (alert_id, action, note, taken_at, rule_before_id,
                                   rule_after_id, severity_before, severity_after, measure,
-                                  business_date)
+                                  business_date, status_before, status_after)
     SELECT r.id, CASE WHEN b.step > cur.step THEN 'stepped_up' ELSE 'stepped_down' END, '',
-           %(now)s, cur.rule_id, r.rule_id, cur.severity, r.severity, b.measure, %(on)s
+           %(now)s, cur.rule_id, r.rule_id, cur.severity, r.severity, b.measure, %(on)s,
+           CASE WHEN c.status <> r.status THEN c.status ELSE '' END,
+           CASE WHEN c.status <> r.status THEN r.status ELSE '' END
     FROM raised r
     JOIN current cur ON cur.id = r.id
     JOIN best b ON b.indicator = cur.indicator AND b.subject = cur.subject
+    LEFT JOIN climbing c ON c.id = r.id
     WHERE NOT r.inserted AND r.rule_id <> cur.rule_id
+    RETURNING 1
+),
+-- The reopening in the audit trail, as a change the system made (no actor), as
+-- risk.rule_severity records its moves.
+reopened AS (
+    INSERT INTO audit_auditevent (created_at, action, object_type, object_id, object_label,
+                                  before, after)
+    SELECT %(now)s, 'risk.alert.reopened', 'risk.alert', r.id::text, '',
+           jsonb_build_object('status', c.status, 'acknowledged_at', c.acknowledged_at,
+                              'escalated_at', c.escalated_at),
+           jsonb_build_object('status', r.status, 'acknowledged_at', NULL,
+                              'escalated_at', NULL)
+    FROM raised r JOIN climbing c ON c.id = r.id
+    WHERE NOT r.inserted AND c.status <> r.status
     RETURNING 1
 ),
 cleared AS (
@@ -575,6 +626,7 @@ SELECT (SELECT count(*) FROM raised WHERE inserted),
         WHERE NOT r.inserted AND r.rule_id = cur.rule_id),
        (SELECT count(*) FROM cleared),
        (SELECT count(*) FROM stepped),
+       (SELECT count(*) FROM reopened),
        -- New red alerts, and alerts that climbed to red: the officer is mailed about both.
        (SELECT coalesce(array_agg(r.id), '{{}}') FROM raised r
         LEFT JOIN current cur ON cur.id = r.id
@@ -713,11 +765,12 @@ def scan_chunk(
     shared = SHARED_IN_SCAN_CLASSIFIED if classified else SHARED_IN_SCAN
     statement = SCAN.format(query=query, IN_CHUNK=IN_CHUNK, shared=shared)
     cursor.execute(chunk_sql(statement, result), params)
-    raised, updated, cleared, stepped, red = cursor.fetchone()
+    raised, updated, cleared, stepped, reopened, red = cursor.fetchone()
     result.add("alerts_raised", raised)
     result.add("alerts_updated", updated)
     result.add("alerts_cleared", cleared)
     result.add("alerts_stepped", stepped)
+    result.add("alerts_reopened", reopened)
     result.new_red_alerts.extend(red)
 
 
@@ -860,11 +913,13 @@ def process_chunk(
 
 
 def _work(cursor, first, last, on, result: ChunkResult, *, scan: bool, recompute: bool) -> None:
-    # The contagion rule reads the related parties' distress: whose distress this chunk moves,
-    # their parties are marked to be looked at again (risk.contagion).
-    distressed_before = contagion.distressed_among(cursor, first, last, result)
-    # The stored exposures first: the concentration rules of the scan read them (risk.exposure).
+    # The stored exposures first: the concentration rules of the scan read them, and the
+    # members of a group they moved in the chunk's range join its customers (risk.exposure).
     exposure.exposure_chunk(cursor, first, last, on, result)
+    # The contagion rule reads the related parties' distress: whose distress this chunk moves,
+    # their parties are marked to be looked at again (risk.contagion). Read after the exposures,
+    # which move no distress, so that it covers the members they added.
+    distressed_before = contagion.distressed_among(cursor, first, last, result)
     _work_chunk(cursor, first, last, on, result, scan=scan, recompute=recompute)
     contagion.mark_parties_of_changed(
         cursor, distressed_before, contagion.distressed_among(cursor, first, last, result)

@@ -4,6 +4,7 @@ their maker-checker proposals) and manual signals. Every change is audited."""
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +18,7 @@ from customers import services as customer_services
 from customers.models import Interaction
 from lending.policies import may_freeze_facility
 from lending.services import facilities as facility_services
-from risk import classification, selectors
+from risk import classification, notifications, selectors
 from risk.models import (
     ACTIVE_ALERT_STATUSES,
     Alert,
@@ -115,8 +116,8 @@ def alert_label(alert: Alert) -> str:
 @transaction.atomic
 def alert_assign(*, actor: User, alert: Alert, assignee: User | None, note: str) -> Alert:
     """Gives the alert to another person who works alerts and may see this one (its
-    customer's officer, a manager of its branch, a risk officer), with a note for them; the
-    alert's history keeps the step, the audit trail the change."""
+    customer's officer, a manager of its branch, a risk officer), with a note for them, which
+    they are mailed; the alert's history keeps the step, the audit trail the change."""
     locked = _locked(alert)
     if not may_assign_alert(actor, locked):
         raise PermissionDenied
@@ -166,6 +167,18 @@ def alert_assign(*, actor: User, alert: Alert, assignee: User | None, note: str)
         before=before,
         after=snapshot(locked, ["assignee_id"]),
     )
+    if assignee.pk != actor.pk:
+        # Mailed once the assignment is committed: one rolled back tells nobody anything.
+        # Whoever takes an alert themselves knows already.
+        transaction.on_commit(
+            partial(
+                notifications.alert_assigned,
+                locked.pk,
+                assignee_id=assignee.pk,
+                assigned_by_id=actor.pk,
+                note=note.strip(),
+            )
+        )
     return locked
 
 
@@ -318,9 +331,9 @@ def alert_dismiss(*, actor: User, alert: Alert, reason: str) -> Alert:
 
 def alerts_escalate_overdue(now: dt.datetime | None = None) -> int:
     """Alerts still open past their SLA go to the manager of the customer's branch (or an
-    admin where the branch has none); each is escalated once."""
-    from risk import notifications
-
+    admin where the branch has none); each is escalated once for its deadline. An
+    acknowledged alert that climbs its ladder is open again with a new deadline, and is
+    escalated again if not acknowledged by it (risk.recompute.SCAN)."""
     now = now or timezone.now()
     escalated = []
     with transaction.atomic():

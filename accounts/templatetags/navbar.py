@@ -51,7 +51,7 @@ def _entry(entry: dict, number: int) -> str:
         f"<li>{_link(child, 'dropdown-item', child['active'])}</li>" for child in entry["children"]
     )
     return (
-        f'<li class="nav-item dropdown d-flex align-items-center">{link}'
+        f'<li class="nav-item dropdown d-flex flex-wrap align-items-center">{link}'
         '<button class="nav-link dropdown-toggle dropdown-toggle-split px-1 border-0'
         ' bg-transparent" type="button" data-bs-toggle="dropdown" aria-expanded="false"'
         f' data-testid="nav-more-{number}"><span class="visually-hidden">{more}</span></button>'

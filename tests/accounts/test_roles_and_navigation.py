@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import Role
+from accounts.navigation import NAVIGATION
 from accounts.roles import GROUP_NAMES
 
 
@@ -20,6 +21,20 @@ def test_navigation_depends_on_role(client_for, cast, username, sees_admin):
     assert {"Today", "Customers"} <= set(labels)
     assert ("Administration" in labels) is sees_admin
     assert ('href="/admin/"' in response.content.decode()) is sees_admin
+
+
+def test_every_folded_entry_is_reachable_from_its_entry():
+    # A child is drawn only under its entry: a role that may see the child must see the entry.
+    for entry in NAVIGATION:
+        for child in entry.children:
+            assert child.roles <= entry.roles, (entry.label, child.label)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_no_role_has_more_than_eight_entries_on_the_bar(role):
+    # What fits at 1280 px beside the language and user buttons (tests/browser/
+    # test_navigation_fits.py measures it); more goes under the entry it belongs to.
+    assert len([entry for entry in NAVIGATION if role in entry.roles]) <= 8
 
 
 def test_the_four_role_groups_exist_with_their_permissions(db):

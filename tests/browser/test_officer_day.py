@@ -5,8 +5,10 @@ import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from customers.models import FollowUp
 from lending.models import LoanProduct
 from risk import jobs
 from risk.models import Alert
@@ -19,6 +21,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_alice_works_a_customer_and_sees_it_on_today(browser_page, cast):
     customer = factories.individual(cast["alice"], name="王小明")
+    call_back = FollowUp.objects.create(
+        customer=customer,
+        owner=cast["alice"],
+        purpose="Call back about the rate",
+        due_on=timezone.localdate() + dt.timedelta(days=3),
+    )
     page = log_in(browser_page, "alice")
     expect(page.get_by_role("heading", name=re.compile("Today, Alice"))).to_be_visible()
 
@@ -35,14 +43,25 @@ def test_alice_works_a_customer_and_sees_it_on_today(browser_page, cast):
     page.get_by_role("button", name="Show in full (recorded)").click()
     expect(page.get_by_test_id("identifier")).to_have_text(customer.resident_id)
 
-    # Log a call with the quick-add form: htmx swaps in the new timeline.
+    expect(page.locator("#follow-ups")).to_contain_text("Call back about the rate")
+    # Log a call with the quick-add form: without a summary it comes back with the reason
+    # next to the field; then htmx swaps in the new timeline, and the call-back it completes
+    # leaves the upcoming follow-ups, without the page being loaded again.
+    quick_add = page.locator("#quick-interaction")
     page.get_by_text("Log a call, visit or message").click()
-    page.get_by_label("Channel").select_option("phone")
-    page.get_by_label("Summary").fill("Called about the mortgage renewal")
-    page.get_by_label("Outcome").fill("Wants an offer")
-    page.get_by_role("button", name="Log interaction").click()
+    quick_add.get_by_label("Channel").select_option("phone")
+    quick_add.get_by_label("Outcome").fill("Wants an offer")
+    quick_add.get_by_role("button", name="Log interaction").click()
+    expect(quick_add.locator("#error_1_id_summary")).to_be_visible()
+    expect(quick_add.get_by_label("Outcome")).to_have_value("Wants an offer")
+    quick_add.get_by_label("Summary").fill("Called about the mortgage renewal")
+    quick_add.get_by_label("Completes follow-up").select_option(str(call_back.pk))
+    page.evaluate("window.notReloaded = true")
+    quick_add.get_by_role("button", name="Log interaction").click()
     expect(page.get_by_test_id("timeline")).to_contain_text("Called about the mortgage renewal")
     expect(page.get_by_role("status")).to_contain_text("Interaction logged.")
+    expect(page.locator("#follow-ups")).not_to_contain_text("Call back about the rate")
+    assert page.evaluate("window.notReloaded") is True
 
     page.get_by_role("link", name="Plan a follow-up or visit").click()
     page.get_by_label("Kind").select_option("visit")

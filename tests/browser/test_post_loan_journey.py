@@ -413,9 +413,9 @@ def test_alice_records_the_inspection_due_with_its_findings(
     typed = {loan.customer.name, loan.account_number, concern, "Visited the shop", "Alice Wang"}
 
     # Due since 14 February: in alice's list of inspections, overdue, which she opens from
-    # the navigation bar (folded under Collections).
+    # the navigation bar (folded under Loans).
     alice_page = open_as("alice")
-    more_under = said(language, "More under %(label)s", label=said(language, "Collections"))
+    more_under = said(language, "More under %(label)s", label=said(language, "Loans"))
     alice_page.get_by_role("button", name=more_under).click()
     alice_page.get_by_role("link", name=said(language, "Inspections"), exact=True).click()
     alice_page.wait_for_url(re.compile(r".*/credit/inspections/$"))

@@ -29,6 +29,8 @@ def test_rita_monitors_a_scorecard_and_compares_a_challenger(browser_page, cast,
     assess_in_month(card, customers, alice, dt.date(2026, 2, 1), [0.1] * 10 + [0.6] * 40)
 
     page = log_in(browser_page, "rita", landing=r".*/dashboard/$")
+    # Scorecards are folded under Risk in the navigation bar.
+    page.get_by_role("button", name="More under Risk").click()
     page.get_by_role("link", name="Scorecards").click()
     page.get_by_role("row", name="Individual scorecard v2").get_by_role(
         "link", name="Monitoring"
@@ -73,6 +75,7 @@ def test_rita_monitors_a_scorecard_and_compares_a_challenger(browser_page, cast,
             name="Stricter", customer_kind="individual", definition=definition
         ),
     )
+    page.get_by_role("button", name="More under Risk").click()
     page.get_by_role("link", name="Scorecards").first.click()
     page.get_by_role("link", name="Compare with the card in force").click()
     expect(page.get_by_test_id("migration")).to_be_visible()

@@ -1,5 +1,6 @@
 import pytest
-from django.db import connection
+from django.core import mail
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -203,6 +204,67 @@ def test_transfer_needs_a_reason_and_an_officer_of_the_branch(
     )
     assert "reason" in response.context["form"].errors
     assert not OfficerTransfer.objects.exists()
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return mail.outbox
+
+
+def test_the_new_officer_is_mailed_the_transfer_once(
+    client_for, mary, alice, bob, alices_customer, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(mary).post(
+            reverse("customers:transfer", args=[alices_customer.pk]),
+            {"to_officer": bob.pk, "reason": "Alice moves to the corporate desk"},
+        )
+    assert response.status_code == 302
+    # One transfer, one mail, to the officer who takes the customer.
+    assert [message.to for message in outbox] == [[bob.email]]
+    message = outbox[0]
+    assert message.subject == "Customer transferred to you"
+    assert message.body == (
+        "Mary Chen handed you the customer 王小明, managed until now by Alice Wang.\n"
+        "Reason: Alice moves to the corporate desk\n"
+        + reverse("customers:detail", args=[alices_customer.pk])
+    )
+
+
+def test_an_officer_who_reads_chinese_is_mailed_the_transfer_in_chinese(
+    mary, bob, alices_customer, outbox, django_capture_on_commit_callbacks
+):
+    from customers.services import customer_transfer
+
+    bob.language = "zh-hans"
+    bob.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_transfer(actor=mary, customer=alices_customer, to_officer=bob, reason="工作调整")
+    [message] = outbox
+    assert (message.to, message.subject) == ([bob.email], "客户已转交给您")
+    assert message.body.startswith(
+        "Mary Chen 已将客户 王小明 转交给您（原客户经理：Alice Wang）。\n原因：工作调整\n"
+    )
+
+
+def test_a_transfer_rolled_back_or_refused_mails_nobody(
+    client_for, mary, bob, charlie, alices_customer, outbox, django_capture_on_commit_callbacks
+):
+    from customers.services import customer_transfer
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            customer_transfer(actor=mary, customer=alices_customer, to_officer=bob, reason="Desk")
+            raise RuntimeError("what followed the transfer in its transaction failed")
+        response = client_for(mary).post(
+            reverse("customers:transfer", args=[alices_customer.pk]),
+            {"to_officer": charlie.pk, "reason": "Another branch"},
+        )
+    assert response.status_code == 400
+    alices_customer.refresh_from_db()
+    assert alices_customer.officer != bob and not OfficerTransfer.objects.exists()
+    assert outbox == []
 
 
 def test_officer_cannot_transfer(client_for, alice, alices_customer):

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,36 +14,137 @@ def local_input(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_quick_add_logs_a_call_and_returns_the_new_timeline(client_for, alice, alices_customer):
-    response = client_for(alice).post(
-        reverse("customers:interaction-add", args=[alices_customer.pk]),
+def quick_add(client, customer, **fields):
+    """The 360's quick-add, as htmx sends it."""
+    return client.post(
+        reverse("customers:interaction-add", args=[customer.pk]),
         {
             "channel": "phone",
             "direction": "outbound",
             "occurred_at": local_input(timezone.now()),
-            "summary": "Called about the renewal",
-            "outcome": "Interested",
-            "next_step": "Send the offer",
+            **fields,
         },
         HTTP_HX_REQUEST="true",
     )
+
+
+def test_quick_add_logs_a_call_and_returns_only_the_interactions_section(
+    client_for, alice, alices_customer, django_assert_max_num_queries
+):
+    client = client_for(alice)
+    # session, user with branch, customer; the service: savepoint, the interaction's
+    # foreign keys checked (customer, officer), its row, the audit row, savepoint released;
+    # then the open follow-ups the fresh form offers, the interactions, the payment
+    # reminders beside them (lending); the session's idle expiry moved on (savepoint, update,
+    # release). Reading the whole 360 again made it 20.
+    with django_assert_max_num_queries(15):
+        response = quick_add(
+            client,
+            alices_customer,
+            summary="Called about the renewal",
+            outcome="Interested",
+            next_step="Send the offer",
+        )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Called about the renewal" in body and "<html" not in body
+    assert "Called about the renewal" in body and "Interaction logged." in body
+    assert 'data-testid="timeline"' in body and 'id="quick-interaction"' in body
+    # Not the page, nor a section the interaction did not change.
+    assert "<html" not in body
+    for section in ('id="follow-ups-body"', 'id="complaints"', 'id="satisfaction"', 'id="risk"'):
+        assert section not in body
     interaction = Interaction.objects.get()
     assert interaction.officer == alice
     assert AuditEvent.objects.filter(action="customers.interaction.logged").exists()
 
 
-def test_quick_add_with_errors_shows_them_and_saves_nothing(client_for, alice, alices_customer):
-    response = client_for(alice).post(
-        reverse("customers:interaction-add", args=[alices_customer.pk]),
-        {"channel": "pigeon", "occurred_at": "not a date", "summary": ""},
-        HTTP_HX_REQUEST="true",
+def test_quick_add_that_completes_a_follow_up_updates_the_upcoming_follow_ups(
+    client_for, alice, alices_customer, alices_follow_up
+):
+    later = FollowUp.objects.create(
+        customer=alices_customer,
+        owner=alice,
+        purpose="Bring the lease",
+        due_on=alices_follow_up.due_on + dt.timedelta(days=7),
+    )
+    response = quick_add(
+        client_for(alice),
+        alices_customer,
+        channel="visit",
+        summary="Went through the plan",
+        completes_follow_up=alices_follow_up.pk,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    # The upcoming follow-ups, swapped out of band: the one completed is gone from them and
+    # from the fresh form's choices; the other stays in both.
+    oob = body.split('<div id="follow-ups-body" hx-swap-oob="innerHTML">')[1]
+    assert "Check the repayment plan" not in oob and "Bring the lease" in oob
+    choices = body.split('name="completes_follow_up"')[1].split("</select>")[0]
+    assert f'value="{later.pk}"' in choices
+    assert f'value="{alices_follow_up.pk}"' not in choices
+    # On the timeline, the interaction says what it completed.
+    timeline = body.split('data-testid="timeline"')[1]
+    assert "Went through the plan" in timeline and "Check the repayment plan" in timeline
+    alices_follow_up.refresh_from_db()
+    assert alices_follow_up.status == "done"
+
+
+def test_quick_add_with_errors_returns_only_the_form_and_saves_nothing(
+    client_for, alice, alices_customer, alices_follow_up
+):
+    response = quick_add(
+        client_for(alice),
+        alices_customer,
+        channel="pigeon",
+        occurred_at="not a date",
+        summary="",
+        completes_follow_up=alices_follow_up.pk,
     )
     assert response.status_code == 422
-    assert "Select a valid choice" in response.content.decode()
+    # The form alone, in place of the quick form (the layout's htmx swaps a 422 in).
+    assert response["HX-Retarget"] == "#quick-interaction"
+    assert response["HX-Reswap"] == "outerHTML"
+    body = response.content.decode()
+    assert body.count('id="quick-interaction"') == 1 and 'data-testid="timeline"' not in body
+    # Each error next to its field, the form open.
+    for field in ("channel", "occurred_at", "summary"):
+        assert f'id="error_1_id_{field}"' in body, field
+    assert "Select a valid choice" in body and " open>" in body
     assert not Interaction.objects.exists()
+    alices_follow_up.refresh_from_db()
+    assert alices_follow_up.status == "open"
+
+
+def test_a_refused_quick_add_keeps_what_was_typed(client_for, alice, alices_customer):
+    response = quick_add(
+        client_for(alice),
+        alices_customer,
+        occurred_at=local_input(timezone.now() + dt.timedelta(days=2)),
+        summary="Called the wrong day",
+    )
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert 'id="error_1_id_occurred_at"' in body and "cannot be in the future" in body
+    assert "Called the wrong day" in body
+    assert not Interaction.objects.exists()
+
+
+@pytest.mark.parametrize("outsider", ["bob", "charlie"])
+def test_an_outsider_gets_404_from_the_quick_add(
+    client_for, cast, alices_customer, alices_follow_up, outsider
+):
+    response = quick_add(
+        client_for(cast[outsider]),
+        alices_customer,
+        summary="Not my customer",
+        completes_follow_up=alices_follow_up.pk,
+    )
+    assert response.status_code == 404
+    assert not Interaction.objects.exists()
+    assert not AuditEvent.objects.filter(action="customers.interaction.logged").exists()
+    alices_follow_up.refresh_from_db()
+    assert alices_follow_up.status == "open"
 
 
 def test_an_interaction_completes_the_follow_up(

@@ -1,6 +1,6 @@
 """Post-loan inspections in the officer's daily work (issue 24): a navigation entry folded
-under Collections for officers and managers, and the "inspections due" panel on the Today
-page (overdue first, scoped like the customers, one query).
+under Loans (beside Collections) for officers and managers, and the "inspections due" panel
+on the Today page (overdue first, scoped like the customers, one query).
 
 The loan of the fixtures (CONS-01) is disbursed on 2026-01-15 to alice's customer (North);
 its first inspection was due on 2026-02-14, overdue on the business date 2026-11-18."""
@@ -22,34 +22,36 @@ from tests.lending.conftest import (  # noqa: F401
 from tests.lending.test_inspections import TODAY, due, plan, today  # noqa: F401
 
 
-def folded_under_collections(response) -> list[str]:
-    (collections,) = [
-        entry for entry in response.context["navigation"] if entry["label"] == "Collections"
-    ]
-    return [child["label"] for child in collections["children"]]
+def loans_entry(response) -> dict:
+    (loans,) = [entry for entry in response.context["navigation"] if entry["label"] == "Loans"]
+    return loans
 
 
 @pytest.mark.parametrize(
-    ("username", "sees_it"), [("alice", True), ("mary", True), ("rita", False), ("admin", False)]
+    ("username", "folded"),
+    [
+        ("alice", ["Collections", "Inspections"]),
+        ("mary", ["Collections", "Inspections", "Write-offs"]),
+        ("rita", ["Collections", "Write-offs"]),
+        ("admin", ["Collections", "Write-offs"]),
+    ],
 )
 def test_officers_and_managers_reach_the_inspections_from_the_navigation(
-    client_for, cast, username, sees_it
+    client_for, cast, username, folded
 ):
     response = client_for(cast[username]).get(reverse("today"))
-    assert (folded_under_collections(response) == ["Inspections"]) is sees_it
+    assert [child["label"] for child in loans_entry(response)["children"]] == folded
     page = response.content.decode()
-    assert (f'href="{reverse("lending:inspection-list")}"' in page) is sees_it
-    # Collections itself stays a link of the navbar.
+    assert (f'href="{reverse("lending:inspection-list")}"' in page) is ("Inspections" in folded)
+    # Collections stays a link of the navbar for everyone, folded under Loans.
     assert f'href="{reverse("lending:collection-queue")}"' in page
 
 
 def test_the_inspections_page_highlights_its_entry(client_for, alice):
     response = client_for(alice).get(reverse("lending:inspection-list"))
-    (collections,) = [
-        entry for entry in response.context["navigation"] if entry["label"] == "Collections"
-    ]
-    assert collections["active"] and not collections["current"]
-    assert collections["children"][0]["current"]
+    loans = loans_entry(response)
+    assert loans["active"] and not loans["current"]
+    assert [child["label"] for child in loans["children"] if child["current"]] == ["Inspections"]
 
 
 def test_the_today_page_lists_the_inspections_due(client_for, alice, due):

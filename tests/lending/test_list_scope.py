@@ -73,16 +73,12 @@ def test_a_loan_and_an_application_written_get_their_customers_scope(alice, loan
     )
 
 
-def test_a_loan_moved_to_another_customer_takes_that_customers_scope(charlie, loan):
-    """Whatever code moves a row to another customer (an admin correction, a merge), the
-    copy is the new customer's."""
+def test_an_application_moved_to_another_customer_takes_that_customers_scope(charlie, draft):
+    """Whatever code moves an application to another customer (an admin correction, a merge),
+    the copy is the new customer's. A loan never moves: the database refuses it (lending
+    0019)."""
     south_customer = factories.individual(charlie, name="南方客户")
-    Loan.objects.filter(pk=loan.pk).update(customer=south_customer)
-    Application.objects.filter(pk=loan.application_id).update(customer=south_customer)
-    assert Loan.objects.values_list("customer_officer", "customer_branch").get(pk=loan.pk) == (
-        charlie.pk,
-        charlie.branch_id,
-    )
+    Application.objects.filter(pk=draft.pk).update(customer=south_customer)
     assert Application.objects.values_list("customer_officer", "customer_branch").get(
-        pk=loan.application_id
+        pk=draft.pk
     ) == (charlie.pk, charlie.branch_id)

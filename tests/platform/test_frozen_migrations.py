@@ -57,7 +57,7 @@ LATEST_INSTALL = {
         collateral_customer,
         "lending/migrations/sql/0014_collateral_customer.install.sql",
     ),
-    "risk.exposure": (exposure, "risk/migrations/sql/0022_concentration_limits.install.sql"),
+    "risk.exposure": (exposure, "risk/migrations/sql/0035_group_exposure_marks.install.sql"),
     "risk.provision_scope": (
         provision_scope,
         "risk/migrations/sql/0034_provision_scope.install.sql",

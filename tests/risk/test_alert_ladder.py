@@ -6,12 +6,16 @@ import datetime as dt
 import importlib
 
 import pytest
+import time_machine
+from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
+from audit.models import AuditEvent
 from lending import services as lending_services
-from risk import jobs
+from risk import jobs, services
 from risk.models import Alert, AlertAction, EarlyWarningRule
+from risk.selectors import alert_past_sla_q
 
 ACTIVE = ["open", "acknowledged", "in_progress"]
 
@@ -127,6 +131,8 @@ def _state():
             "sla_due_at",
             "last_seen_at",
             "cleared_at",
+            "acknowledged_at",
+            "escalated_at",
         )
     )
     return alerts, list(AlertAction.objects.order_by("pk").values_list("pk", flat=True))
@@ -318,3 +324,129 @@ def test_an_alert_left_open_when_cleared_is_live_again_when_found_again(alice, g
     alert.refresh_from_db()
     assert (alert.status, alert.value, alert.cleared_at) == ("open", "1", None)
     assert Alert.objects.filter(indicator="signal_lawsuit").count() == 1
+
+
+# --- Climbing asks for a new acknowledgement ---------------------------------------------
+
+
+def test_an_acknowledged_alert_that_climbs_is_open_again_and_escalated_past_its_new_deadline(
+    client_for, alice, mary, risky_loan, settings, django_capture_on_commit_callbacks
+):
+    """Escalated on its first step, then acknowledged, the alert climbs a step: it is open
+    again, to be acknowledged by the new step's deadline; when nobody acknowledges it by
+    then, the escalation goes to the manager again."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    night(dt.date(2025, 2, 11))  # 1 day past due: yellow, 48 hours to acknowledge
+    alert = dpd_alerts().get()
+    first_deadline = alert.sla_due_at
+    with time_machine.travel(first_deadline + dt.timedelta(hours=1), tick=True):
+        services.alerts_escalate_overdue()
+        services.alert_acknowledge(actor=alice, alert=alert)
+    alert.refresh_from_db()
+    assert (alert.status, alert.escalated_to) == ("acknowledged", mary)
+    assert alert.acknowledged_at is not None and alert.escalated_at is not None
+
+    with time_machine.travel(first_deadline + dt.timedelta(days=2), tick=True):
+        run = night(dt.date(2025, 3, 13))  # 31 days: the next step, orange, 24 hours
+    alert.refresh_from_db()
+    step = alert.actions.get(action="stepped_up")
+    rule = EarlyWarningRule.objects.get(code="dpd_30")
+    assert (alert.rule, alert.status, alert.acknowledged_at, alert.escalated_at) == (
+        rule,
+        "open",
+        None,
+        None,
+    )
+    new_deadline = step.taken_at + dt.timedelta(hours=rule.sla_hours)
+    assert alert.sla_due_at == new_deadline > first_deadline
+    # Whom it was escalated to stays on it (the manager's queue keeps it).
+    assert alert.escalated_to == mary
+    assert run.counts["alerts_reopened"] == 1
+    # The step's history row says it reopened the alert, and the audit trail has the change.
+    assert (step.status_before, step.status_after) == ("acknowledged", "open")
+    reopened = AuditEvent.objects.get(action="risk.alert.reopened")
+    assert (reopened.actor, reopened.object_id) == (None, str(alert.pk))
+    assert (reopened.before["status"], reopened.after) == (
+        "acknowledged",
+        {"status": "open", "acknowledged_at": None, "escalated_at": None},
+    )
+    page = client_for(alice).get(reverse("risk:alert-detail", args=[alert.pk])).content.decode()
+    assert "Acknowledged → Open: to be acknowledged again by the new deadline" in page
+    # The officer is asked to acknowledge it again.
+    assert reverse("risk:alert-acknowledge", args=[alert.pk]) in page
+    # The alert list's and the dashboard's breach counts read the new deadline.
+    assert not Alert.objects.filter(alert_past_sla_q(new_deadline), pk=alert.pk).exists()
+    late = new_deadline + dt.timedelta(minutes=1)
+    assert Alert.objects.filter(alert_past_sla_q(late), pk=alert.pk).exists()
+
+    services.alerts_escalate_overdue(now=new_deadline - dt.timedelta(minutes=1))
+    alert.refresh_from_db()
+    assert alert.escalated_at is None
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alerts_escalate_overdue(now=late)
+    alert.refresh_from_db()
+    assert (alert.escalated_at, alert.escalated_to) == (late, mary)
+    assert any(
+        message.to == [mary.email] and "More than 30 days past due" in message.body
+        for message in mail.outbox
+    )
+    # Acknowledged again, it is the officer's as before.
+    services.alert_acknowledge(actor=alice, alert=alert)
+    alert.refresh_from_db()
+    assert alert.status == "acknowledged" and alert.acknowledged_at is not None
+
+
+def test_an_acknowledged_alert_that_descends_stays_acknowledged(alice, risky_loan):
+    night(dt.date(2025, 4, 12))  # 61 days: orange
+    alert = dpd_alerts().get()
+    services.alert_acknowledge(actor=alice, alert=alert)
+    alert.refresh_from_db()
+    acknowledged = (alert.status, alert.acknowledged_at, alert.sla_due_at)
+    pay(alice, risky_loan, risky_loan.instalments.order_by("number")[:2], dt.date(2025, 4, 12))
+    run = night(dt.date(2025, 4, 12))
+    alert.refresh_from_db()
+    assert alert.rule.code == "dpd_1"
+    assert (alert.status, alert.acknowledged_at, alert.sla_due_at) == acknowledged
+    step = alert.actions.get(action="stepped_down")
+    assert (step.status_before, step.status_after) == ("", "")
+    assert run.counts.get("alerts_reopened", 0) == 0
+    assert not AuditEvent.objects.filter(action="risk.alert.reopened").exists()
+
+
+def test_an_alert_in_progress_that_climbs_stays_in_progress(alice, risky_loan):
+    """Someone works it already: the climb shows in its history and its severity, and it
+    is not asked to be acknowledged again, nor escalated for the new deadline."""
+    night(dt.date(2025, 2, 11))
+    alert = dpd_alerts().get()
+    services.alert_start(actor=alice, alert=alert)
+    alert.refresh_from_db()
+    acknowledged_at = alert.acknowledged_at
+    night(dt.date(2025, 3, 13))
+    alert.refresh_from_db()
+    assert (alert.rule.code, alert.severity, alert.status) == ("dpd_30", "orange", "in_progress")
+    assert alert.acknowledged_at == acknowledged_at
+    step = alert.actions.get(action="stepped_up")
+    assert (step.status_before, step.status_after) == ("", "")
+    assert not AuditEvent.objects.filter(action="risk.alert.reopened").exists()
+    services.alerts_escalate_overdue(now=alert.sla_due_at + dt.timedelta(hours=1))
+    alert.refresh_from_db()
+    assert alert.escalated_at is None
+
+
+def test_a_second_scan_after_a_climb_reopened_an_alert_changes_nothing(alice, risky_loan):
+    night(dt.date(2025, 2, 11))
+    alert = dpd_alerts().get()
+    services.alert_acknowledge(actor=alice, alert=alert)
+    on = dt.date(2025, 3, 13)
+    night(on)
+    alert.refresh_from_db()
+    assert alert.status == "open"
+    before = _state()
+    for _run in range(2):
+        run = jobs.run_synchronously(jobs.SCAN, on)
+        assert run.status == "done", run.failures
+        assert run.counts.get("alerts_reopened", 0) == run.counts.get("alerts_stepped", 0) == 0
+    night(on, full=True)
+    assert _state() == before
+    assert AuditEvent.objects.filter(action="risk.alert.reopened").count() == 1

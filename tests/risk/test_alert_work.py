@@ -4,11 +4,13 @@ once, a customer's alerts grouped worst first, and Today's true count."""
 import datetime as dt
 
 import pytest
+from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from risk import jobs
+from risk import jobs, services
 from risk.models import Alert, AlertAction, EarlyWarningRule
 from tests.customers import factories
 
@@ -147,6 +149,79 @@ def test_a_closed_alert_cannot_be_assigned(client_for, alice, mary, alert):
     assert "can no longer be assigned" in response.content.decode()
     alert.refresh_from_db()
     assert alert.assignee == alice
+
+
+# --- The new assignee is told -------------------------------------------------------------
+
+
+@pytest.fixture
+def outbox(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    return mail.outbox
+
+
+def test_the_new_assignee_is_mailed_the_alert_with_the_note(
+    client_for, alice, mary, alert, outbox, settings, django_capture_on_commit_callbacks
+):
+    settings.BUSINESS_DATE = dt.date(2025, 2, 20)  # the mail counts the days on that day
+    with django_capture_on_commit_callbacks(execute=True):
+        response = assign(
+            client_for(alice), alert, assignee=mary.pk, note="Customer asks for a restructuring"
+        )
+    assert response.status_code == 302
+    assert [message.to for message in outbox] == [[mary.email]]
+    message = outbox[0]
+    assert message.subject == "Alert assigned to you"
+    assert message.body.startswith("Alice Wang assigned you an alert: Payment overdue on ")
+    for said in (
+        alert.customer.name,
+        "Yellow",
+        "10 days past due (since 2025-02-10)",
+        "Note: Customer asks for a restructuring",
+        reverse("risk:alert-detail", args=[alert.pk]),
+    ):
+        assert said in message.body
+
+
+def test_an_assignee_who_reads_chinese_is_mailed_in_chinese(
+    alice, rita, alert, outbox, django_capture_on_commit_callbacks
+):
+    rita.language = "zh-hans"
+    rita.save(update_fields=["language"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.alert_assign(actor=alice, alert=alert, assignee=rita, note="请总行跟进诉讼风险")
+    [message] = outbox
+    assert message.to == [rita.email]
+    assert message.subject == "预警已分配给您"
+    assert message.body.startswith("Alice Wang 将一条预警分配给您：")
+    assert "的 还款逾期（黄色，" in message.body
+    assert "备注：请总行跟进诉讼风险" in message.body
+    assert "assigned you" not in message.body
+
+
+def test_whoever_takes_an_alert_themselves_is_not_mailed(
+    client_for, rita, alert, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = assign(client_for(rita), alert, assignee=rita.pk, note="Head office takes it")
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.assignee == rita
+    assert outbox == []
+
+
+def test_an_assignment_rolled_back_or_refused_mails_nobody(
+    client_for, alice, mary, alert, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.alert_assign(actor=alice, alert=alert, assignee=mary, note="Over to you")
+            raise RuntimeError("what followed the assignment in its transaction failed")
+        response = assign(client_for(alice), alert, assignee=mary.pk, note=" ")
+    assert response.status_code == 400
+    alert.refresh_from_db()
+    assert alert.assignee == alice
+    assert outbox == []
 
 
 # --- Queues -------------------------------------------------------------------------------

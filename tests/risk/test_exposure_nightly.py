@@ -2,7 +2,9 @@
 equals the exposure computed directly from the book (outstanding principal + approved, not
 disbursed + undrawn live facilities), a second night writes nothing, and an exposure past the
 early-warning share of its concentration limit raises an alert on the customer, or on every
-member of the group; it clears when the exposure falls back."""
+member of the group; it clears when the exposure falls back. Every member's group alert
+follows the group on the night its exposure or its limit moves, however it moved: an
+incremental night leaves them as a full night would."""
 
 import datetime as dt
 from decimal import Decimal
@@ -10,17 +12,20 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
+from customers.models import Customer
 from customers.relations import CustomerGroup, CustomerGroupMember
 from lending import facilities
 from lending import services as lending_services
 from lending.exposure_models import CustomerExposure, GroupExposure, Tier1Capital
 from lending.facility_models import CreditFacility, FacilityStatus
+from lending.importer import import_loans, read_loans
 from lending.models import Application, ApplicationStatus, Loan, LoanStatus, Repayment
 from lending.services import facilities as facility_services
 from risk import jobs
 from risk.models import ACTIVE_ALERT_STATUSES, Alert
 from tests.customers import factories
 from tests.risk.conftest import assessed, disbursed_loan
+from tests.risk.test_incremental import book_state, written
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +36,20 @@ def _night(on: dt.date = ON):
     run = jobs.run_synchronously(jobs.NIGHTLY, on)
     assert run.status == "done", run.failures
     return run
+
+
+def _night_as_a_full_one(on: dt.date):
+    """An incremental night, then a full night of the same date that finds nothing left to
+    write (tests/risk/test_incremental.py): the incremental night looked at everyone whose
+    results moved."""
+    incremental = _night(on)
+    assert not incremental.full
+    after = book_state()
+    full = jobs.run_synchronously(jobs.NIGHTLY, on, full=True)
+    assert full.status == "done", full.failures
+    assert written(full) == {}, on
+    assert book_state() == after, on
+    return incremental
 
 
 def _facility(officer, manager, customer, limit, *, kind="revolving", expiry=dt.date(2027, 6, 30)):
@@ -50,7 +69,9 @@ def _facility(officer, manager, customer, limit, *, kind="revolving", expiry=dt.
     return facility_services.facility_activate(actor=officer, facility=facility)
 
 
-def _approved_application(officer, manager, customer, product, amount, facility=None):
+def _approved_application(
+    officer, manager, customer, product, amount, facility=None, rate=Decimal("0.0435")
+):
     application = lending_services.application_create(
         actor=officer,
         application=Application(
@@ -68,7 +89,7 @@ def _approved_application(officer, manager, customer, product, amount, facility=
         application=application,
         amount=Decimal(amount),
         term_months=12,
-        rate=Decimal("0.0435"),
+        rate=rate,
     )
 
 
@@ -258,8 +279,8 @@ def test_a_group_far_below_its_limit_leaves_its_members_alone(book, alice):
 def test_the_members_group_alerts_follow_a_group_near_its_limit(book, alice, mary):
     """Near the group limit every member's alert carries the group's share of it: a member's
     repayment moves the others' alerts too, and when the group falls below the warning share
-    every member's alert clears (the others are marked by the chunk that moved the group; in
-    the same range of customers, the run after it looks at them)."""
+    every member's alert clears, the same night (the members in the chunk that moved the
+    group are examined by it; here every customer is in one chunk)."""
     customers, group = book["customers"], book["group"]
     members = customers[:3]
     _night()
@@ -273,8 +294,7 @@ def test_the_members_group_alerts_follow_a_group_near_its_limit(book, alice, mar
     assert set(first.values()) == {"0.9000"}
     # Customer 0 pays: every member's alert takes the group's new share.
     _repay(alice, members[0], "g2")
-    _night(ON + dt.timedelta(days=2))
-    _night(ON + dt.timedelta(days=2))
+    _night_as_a_full_one(ON + dt.timedelta(days=2))
     moved = _group_alert_values(members)
     assert set(moved) == {member.pk for member in members}
     assert len(set(moved.values())) == 1
@@ -283,15 +303,15 @@ def test_the_members_group_alerts_follow_a_group_near_its_limit(book, alice, mar
     # the alerts of customers 0 and 2, who changed nothing, clear too.
     facility = CreditFacility.objects.get(customer=members[1])
     facility_services.facility_close(actor=mary, facility=facility, reason="Not needed")
-    _night(ON + dt.timedelta(days=3))
-    _night(ON + dt.timedelta(days=3))
+    _night_as_a_full_one(ON + dt.timedelta(days=3))
     assert GroupExposure.objects.get(group=group).exposure < group_exposure * Decimal("0.8")
     assert _group_alert_values(members) == {}
 
 
 def test_a_group_climbing_to_its_warning_share_warns_every_member(book, alice, mary):
     """A payment reversed takes the group back above the warning share: the members who
-    changed nothing, with no alert open, are warned as well as the one whose loan moved."""
+    changed nothing, with no alert open, are warned the same night as the one whose loan
+    moved."""
     customers, group = book["customers"], book["group"]
     members = customers[:3]
     _night()
@@ -302,8 +322,7 @@ def test_a_group_climbing_to_its_warning_share_warns_every_member(book, alice, m
     _night(ON + dt.timedelta(days=1))
     assert set(_group_alert_values(members)) == {member.pk for member in members}
     _repay(alice, members[0], "g3")
-    _night(ON + dt.timedelta(days=2))
-    _night(ON + dt.timedelta(days=2))
+    _night_as_a_full_one(ON + dt.timedelta(days=2))
     assert GroupExposure.objects.get(group=group).exposure < group_exposure * Decimal("0.98")
     assert _group_alert_values(members) == {}
     payment = Repayment.objects.get(reference="g3")
@@ -311,7 +330,113 @@ def test_a_group_climbing_to_its_warning_share_warns_every_member(book, alice, m
         actor=alice, repayment=payment, reason="Posted to the wrong loan"
     )
     lending_services.repayment_reversal_approve(actor=mary, proposal=proposal)
-    _night(ON + dt.timedelta(days=3))
-    _night(ON + dt.timedelta(days=3))
+    _night_as_a_full_one(ON + dt.timedelta(days=3))
     assert GroupExposure.objects.get(group=group).exposure == group_exposure
+    assert set(_group_alert_values(members)) == {member.pk for member in members}
+
+
+def _capital_at_share_of_group_limit(group, share: str) -> Decimal:
+    """The tier-1 capital at which the group's stored exposure uses `share` of the group
+    limit (15% of the capital)."""
+    exposure = GroupExposure.objects.get(group=group).exposure
+    return (exposure / (Decimal("0.15") * Decimal(share))).quantize(Decimal("0.01"))
+
+
+def test_a_decision_during_the_day_warns_every_member_that_night(
+    book, alice, mary, consumer_product, business_day
+):
+    """An approval adds its amount to the stored exposure of its customer and of their group
+    at once (lending.concentration.exposure_add), so that the day's next decision counts it;
+    the night's refresh then finds the group as stored and moves nothing. The group's other
+    members, who changed nothing, are warned that night all the same."""
+    customers, group = book["customers"], book["group"]
+    members = customers[:3]
+    _night()
+    group_exposure = GroupExposure.objects.get(group=group).exposure
+    capital = _capital_at_share_of_group_limit(group, "0.75")
+    Tier1Capital.objects.create(amount=capital, effective_on=ON, note="Q4 report")
+    _night(ON + dt.timedelta(days=1))
+    assert _group_alert_values(members) == {}
+    # A new loan to customer 2 (who pays on time) of a seventh of the group's exposure takes
+    # the group from 75% of its limit to 86%, past the warning share (80%); customer 2 stays
+    # far below the single-customer limit.
+    day = business_day(ON + dt.timedelta(days=2))
+    added = (group_exposure / 7).quantize(Decimal("1"))
+    borrower = Customer.objects.get(pk=members[2].pk)
+    rate = lending_services.offer_for(consumer_product, borrower.grade)["rate"]
+    application = _approved_application(
+        alice, mary, borrower, consumer_product, str(added), rate=rate
+    )
+    lending_services.application_disburse(actor=mary, application=application, on=day)
+    assert GroupExposure.objects.get(group=group).exposure == group_exposure + added
+    _night_as_a_full_one(day)
+    shares = _group_alert_values(members)
+    assert set(shares) == {member.pk for member in members}
+    assert len(set(shares.values())) == 1
+    assert Decimal(shares[members[0].pk]) > Decimal("0.85")
+
+
+def test_members_in_the_chunk_that_moves_their_group_are_warned_that_night(
+    book, mary, business_day
+):
+    """A loan disbursed in the core banking system and imported (no decision here added it to
+    the stored exposures) takes the group past its warning share: the chunk's refresh moves
+    the group, and its other members in the same chunk, who changed nothing and were not
+    among the chunk's customers, are examined by that chunk before its scan."""
+    customers, group = book["customers"], book["group"]
+    members = customers[:3]
+    _night()
+    group_exposure = GroupExposure.objects.get(group=group).exposure
+    capital = _capital_at_share_of_group_limit(group, "0.70")
+    Tier1Capital.objects.create(amount=capital, effective_on=ON, note="Q4 report")
+    _night(ON + dt.timedelta(days=1))
+    assert _group_alert_values(members) == {}
+    day = business_day(ON + dt.timedelta(days=2))
+    added = (group_exposure / 5).quantize(Decimal("1"))
+    loans = (
+        "external_ref,customer,product,amount,annual_rate,term_months,disbursed_on\n"
+        f"CB-G1,{members[0].resident_id},CONS-01,{added},0.0435,12,{day.isoformat()}\n"
+    ).encode()
+    report = import_loans(actor=mary, rows=read_loans(loans, "loans.csv"), strict=True)
+    assert (report.created, report.committed) == (1, True)
+    night = _night_as_a_full_one(day)
+    # One chunk (the default size holds the whole book): the customer whose loan came in,
+    # and the two members whose group it moved.
+    assert night.counts["customers_examined"] == 3
+    assert set(_group_alert_values(members)) == {member.pk for member in members}
+
+
+def test_a_capital_figure_entered_ahead_moves_the_alerts_on_the_day_it_takes_effect(book):
+    """Next quarter's tier-1 capital entered now marks every exposed customer the day it is
+    entered, when it is not in force yet. On the date it takes effect every limit moves with
+    it: that night warns the group's members (and clears nothing that still holds), as a
+    full night would."""
+    customers, group = book["customers"], book["group"]
+    members = customers[:3]
+    _night()
+    today = _capital_at_share_of_group_limit(group, "0.50")
+    Tier1Capital.objects.create(amount=today, effective_on=ON, note="Q4 report")
+    takes_effect = ON + dt.timedelta(days=10)
+    ahead = _capital_at_share_of_group_limit(group, "0.90")
+    Tier1Capital.objects.create(amount=ahead, effective_on=takes_effect, note="Q1 plan")
+    _night_as_a_full_one(ON + dt.timedelta(days=1))
+    assert _group_alert_values(members) == {}
+    quiet = _night_as_a_full_one(takes_effect - dt.timedelta(days=1))
+    assert quiet.counts.get("customers_examined", 0) == 0
+    _night_as_a_full_one(takes_effect)
+    assert set(_group_alert_values(members)) == {member.pk for member in members}
+    assert set(_group_alert_values(members).values()) == {"0.9000"}
+
+
+def test_a_member_with_no_exposure_of_its_own_follows_a_new_capital_figure(book, admin_user):
+    """A group member with nothing drawn carries the group's alert like the others: a capital
+    figure entered marks it with the exposed customers."""
+    customers, group = book["customers"], book["group"]
+    CustomerGroupMember.objects.create(group=group, customer=customers[5], added_by=admin_user)
+    members = [*customers[:3], customers[5]]
+    _night()
+    assert CustomerExposure.objects.get(customer=customers[5]).exposure == Decimal("0")
+    capital = _capital_at_share_of_group_limit(group, "0.90")
+    Tier1Capital.objects.create(amount=capital, effective_on=ON, note="Q4 report")
+    _night_as_a_full_one(ON + dt.timedelta(days=1))
     assert set(_group_alert_values(members)) == {member.pk for member in members}

@@ -1,14 +1,16 @@
 # ruff: noqa: F811 (fixtures imported for pytest are the parameters of the tests below)
 """The dashboard's provision cards count the loans of the user's scope only: a branch's are
 read from the provisions' own copy of their loan's branch and officer (risk.provision_scope),
-which follows the customer, the loan's customer and the loan's leaving the book."""
+which follows the customer and the loan's leaving the book; a loan never changes customer."""
 
+import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from customers.models import Customer
 from lending.models import Loan
 from risk import provision_selectors
-from risk.models import FacilityProvision, LoanProvision
+from risk.models import FacilityProvision, LoanProvision, LoanRisk
 from tests.customers import factories
 from tests.lending.conftest import consumer_product  # noqa: F401 - fixture
 from tests.risk.test_facility_provisions import customer, facility, today  # noqa: F401 - fixture
@@ -105,12 +107,22 @@ def test_a_loan_leaving_the_book_leaves_the_cards_before_the_nightly_removes_it(
     assert _reserve(book.values()) in client.get(dashboard, {"refresh": "1"}).content.decode()
 
 
-def test_a_loan_moved_to_another_customer_takes_its_provisions_scope_along(mary, charlie, book):
+def test_a_loan_stays_with_its_customer_and_so_do_its_provision_and_risk_row(
+    mary, alice, charlie, book
+):
+    """The nightly files a loan's provision and risk row under the loan's customer and reads
+    them by it: a loan moved to another customer would leave them behind. The database
+    refuses the move (lending 0019), whoever writes it."""
     nightly(NIGHT)
+    loan = book[1]
     south_customer = factories.individual(charlie, name="钱七")
-    Loan.objects.filter(pk=book[1].pk).update(customer=south_customer)
-    assert _copies(LoanProvision, loan=book[1]) == (charlie.pk, charlie.branch_id)
-    assert book[1].pk not in provision_selectors.provisions_for(mary).values_list("loan", flat=True)
+    with pytest.raises(IntegrityError, match="cannot move to customer"), transaction.atomic():
+        Loan.objects.filter(pk=loan.pk).update(customer=south_customer)
+    assert Loan.objects.get(pk=loan.pk).customer_id == loan.customer_id
+    assert LoanProvision.objects.get(loan=loan).customer_id == loan.customer_id
+    assert LoanRisk.objects.get(loan=loan).customer_id == loan.customer_id
+    assert _copies(LoanProvision, loan=loan) == (alice.pk, alice.branch_id)
+    assert loan.pk in provision_selectors.provisions_for(mary).values_list("loan", flat=True)
 
 
 def test_an_undrawn_facilitys_provision_follows_its_customer_to_another_branch(
