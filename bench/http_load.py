@@ -44,8 +44,9 @@ CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 def wsgi_application():
     """gunicorn's app factory (`bench.http_load:wsgi_application()`): the production
-    application, with static files linked without a collectstatic (as bench/run.py's
-    in-process pages do): the pages are measured, not the static files."""
+    application (crm_site/wsgi.py, its garbage collector settings included), with static
+    files linked without a collectstatic (as bench/run.py's in-process pages do): the pages
+    are measured, not the static files."""
     import warnings
 
     import django
@@ -59,9 +60,10 @@ def wsgi_application():
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    from django.core.wsgi import get_wsgi_application
+    # Imported once the storage is set: WhiteNoise reads it when the application is built.
+    from crm_site.wsgi import application
 
-    return get_wsgi_application()
+    return application
 
 
 # --- the users and their pages -------------------------------------------------------------
