@@ -38,9 +38,14 @@ def score_chart(assessments: list) -> dict | None:
     )
 
 
+# What the credit section and its chart show of an assessment: not its inputs and factor
+# points (JSON, decoded for each row read), nor its scorecard.
+SUMMARY_COLUMNS = ["customer_id", "score", "grade", "pd", "assessed_at"]
+
+
 def scoring_summary(customer) -> dict:
     """The latest assessment and the score chart of the latest twelve."""
-    history = list(customer.assessments.select_related("scorecard")[:12])
+    history = list(customer.assessments.only(*SUMMARY_COLUMNS)[:12])
     return {
         "latest_assessment": history[0] if history else None,
         "score_history": list(reversed(history)),

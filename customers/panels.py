@@ -27,6 +27,23 @@ def register_today(panel: Callable) -> Callable:
     return panel
 
 
+# Rows the panels show that most customers have none of (lending's credit facilities): an app
+# registers `rows() -> Exists` (over the customer, OuterRef("pk")) by name, and the 360 asks
+# whether each has rows with the customer's own row (customers.selectors.customer_360_get_for),
+# so that a panel reads nothing for a customer known to have none (has_no_rows).
+SPARSE_ROWS: dict[str, Callable] = {}
+
+
+def register_sparse_rows(name: str, rows: Callable) -> None:
+    SPARSE_ROWS[name] = rows
+
+
+def has_no_rows(customer, rows: str) -> bool:
+    """Whether the customer was read knowing they have no `rows` (a name of SPARSE_ROWS or of
+    customers.selectors.SPARSE_SECTIONS); False when it was not asked."""
+    return rows in getattr(customer, "sections_without_rows", ())
+
+
 def render_context(customer, user) -> list[tuple[str, dict]]:
     return [panel(customer, user) for panel in PANELS]
 

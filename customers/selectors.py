@@ -8,7 +8,7 @@ import re
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Window
 from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Role, User, name_columns
 from accounts.scope import get_in_scope_or_404, scope_q, scope_queryset
 from customers import panels, segments
 from customers.models import (
@@ -18,13 +18,14 @@ from customers.models import (
     Customer,
     FollowUp,
     FollowUpStatus,
+    Interaction,
     NeedsProfile,
     OfficerTransfer,
     Survey,
     phone_digest,
     resident_id_digest,
 )
-from customers.relations import CustomerGroupMember
+from customers.relations import CustomerGroupMember, CustomerRelation
 
 SORTS = {
     "name": ["name", "id"],
@@ -54,6 +55,22 @@ def _has_rows(model) -> Exists:
     return Exists(model.objects.filter(customer=OuterRef("pk")))
 
 
+def in_a_group(customer_ref: str = "pk") -> Exists:
+    """Whether the customer (the outer row's `customer_ref`) is a member of a customer group."""
+    return Exists(CustomerGroupMember.objects.filter(customer=OuterRef(customer_ref)))
+
+
+def has_related_parties(customer_ref: str = "pk") -> Exists:
+    """Whether the customer (the outer row's `customer_ref`) has a related party (a link not
+    ended)."""
+    return Exists(
+        CustomerRelation.objects.filter(
+            Q(from_customer=OuterRef(customer_ref)) | Q(to_customer=OuterRef(customer_ref)),
+            ended_on__isnull=True,
+        )
+    )
+
+
 # The 360's sections most customers have no row in. Whether each has rows is asked with the
 # customer's own row (an EXISTS on an index is far cheaper than the section's own query), so
 # an empty section costs no query.
@@ -66,22 +83,26 @@ SPARSE_SECTIONS = {
     "surveys": lambda: _has_rows(Survey),
     "transfers": lambda: _has_rows(OfficerTransfer),
     "tags": lambda: _has_rows(Customer.tags.through),
+    # Read by the exposure and related-party panels (panels.has_no_rows).
+    "group_membership": in_a_group,
+    "relations": has_related_parties,
 }
 
 
 def customer_360_get_for(user: User, pk) -> Customer:
     """customer_get_for for the 360 page, the customer carrying `sections_with_rows`: the
-    names of SPARSE_SECTIONS that have rows."""
+    names of SPARSE_SECTIONS and of the panels' SPARSE_ROWS that have rows, and
+    `sections_without_rows`: those that have none."""
+    sparse = {**SPARSE_SECTIONS, **panels.SPARSE_ROWS}
     customer = get_in_scope_or_404(
         user,
         Customer.objects.select_related("officer", "branch", "industry").annotate(
-            **{f"has_{name}": has_rows() for name, has_rows in SPARSE_SECTIONS.items()}
+            **{f"has_{name}": has_rows() for name, has_rows in sparse.items()}
         ),
         pk=pk,
     )
-    customer.sections_with_rows = {
-        name for name in SPARSE_SECTIONS if getattr(customer, f"has_{name}")
-    }
+    customer.sections_with_rows = {name for name in sparse if getattr(customer, f"has_{name}")}
+    customer.sections_without_rows = sparse.keys() - customer.sections_with_rows
     return customer
 
 
@@ -222,17 +243,32 @@ def officers_visible_to(user: User) -> QuerySet[User]:
     return officers.filter(pk=user.pk)
 
 
+# What the Today page shows of its rows (customers/today.html, follow_up_table.html and the
+# undo rule, policies.may_undo_follow_up): the customers' and the people's rows are wide, and
+# the page's six lists were all read whole on every visit.
+TODAY_FOLLOW_UP_COLUMNS = ("kind", "purpose", "due_on", "customer__name", *name_columns("owner"))
+TODAY_COMPLAINT_COLUMNS = ("category", "sla_due_at", "customer__name", *name_columns("owner"))
+TODAY_DONE_COLUMNS = (
+    *("purpose", "status", "closed_at", "customer__name"),
+    *("completed_by__outcome", "completed_by__officer"),
+)
+
+
 def today_for(user: User, *, today: dt.date | None = None) -> dict:
     """The officer's day: follow-ups due today, overdue and this week, new customers, and
     complaints past their SLA. A manager also sees the branch's overdue complaints."""
     today = today or timezone.localdate()
     week_end = today + dt.timedelta(days=6 - today.weekday())
-    open_follow_ups = FollowUp.objects.filter(
-        owner=user, status=FollowUpStatus.OPEN
-    ).select_related("customer", "owner")
-    complaints = Complaint.objects.filter(
-        status__in=OPEN_COMPLAINT_STATUSES, sla_due_at__lt=timezone.now()
-    ).select_related("customer", "owner")
+    open_follow_ups = (
+        FollowUp.objects.filter(owner=user, status=FollowUpStatus.OPEN)
+        .select_related("customer", "owner")
+        .only(*TODAY_FOLLOW_UP_COLUMNS)
+    )
+    complaints = (
+        Complaint.objects.filter(status__in=OPEN_COMPLAINT_STATUSES, sla_due_at__lt=timezone.now())
+        .select_related("customer", "owner")
+        .only(*TODAY_COMPLAINT_COLUMNS)
+    )
     # An officer's own complaints, and only while the customer is still theirs: a complaint
     # keeps its owner when the customer is transferred away.
     complaints = complaints.filter(
@@ -252,6 +288,8 @@ def today_for(user: User, *, today: dt.date | None = None) -> dict:
         "recently_assigned": list(
             customer_list_for(user)
             .filter(officer=user, assigned_at__gte=timezone.now() - dt.timedelta(days=14))
+            .select_related(None)
+            .only("name", "assigned_at")
             .order_by("-assigned_at")[:10]
         ),
         "overdue_complaints": list(complaints.order_by("sla_due_at")[:50]),
@@ -264,6 +302,7 @@ def today_for(user: User, *, today: dt.date | None = None) -> dict:
                 closed_at__date=today,
             )
             .select_related("customer", "completed_by")
+            .only(*TODAY_DONE_COLUMNS)
             .order_by("-closed_at", "-id")[:20]
         ),
         "channels": Channel.choices,
@@ -271,14 +310,24 @@ def today_for(user: User, *, today: dt.date | None = None) -> dict:
 
 
 def group_membership_of(customer: Customer):
-    """The customer's membership of a customer group, with the group, or None (one query)."""
+    """The customer's membership of a customer group, with the group, or None (one query;
+    none for a customer read knowing they are in no group)."""
+    if panels.has_no_rows(customer, "group_membership"):
+        return None
     return CustomerGroupMember.objects.select_related("group").filter(customer=customer).first()
 
 
 def customer_timeline(customer: Customer) -> dict:
     """The 360's interactions section: the latest interactions (one query) among the entries
     other apps put on the timeline (a query each)."""
-    interactions = list(customer.interactions.select_related("officer", "completes_follow_up")[:30])
+    # Of the officer, their name; of the follow-up an interaction completes, its purpose.
+    interactions = list(
+        customer.interactions.select_related("officer", "completes_follow_up").only(
+            *(field.name for field in Interaction._meta.concrete_fields),
+            *name_columns("officer"),
+            "completes_follow_up__purpose",
+        )[:30]
+    )
     return {
         "interactions": interactions,
         # With the messages other apps sent the customer (customers.panels.register_timeline).

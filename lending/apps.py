@@ -12,6 +12,10 @@ class LendingConfig(AppConfig):
 
         panels.register(credit_panel)
         panels.register(facilities_panel)
+        # Most customers have no facility: the facilities and exposure panels then read none.
+        from lending.facilities import has_facilities
+
+        panels.register_sparse_rows("facilities", has_facilities)
         # The concentration limits' exception registers itself with the approval authority.
         from lending import concentration  # noqa: F401
         from lending.exposure_panels import exposure_panel

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -32,6 +33,7 @@ from django.db.models.functions import Coalesce, Greatest
 from accounts.models import User
 from accounts.scope import get_in_scope_or_404
 from core.business_date import business_date
+from customers import panels
 from lending.facility_models import (
     LIVE_STATUSES,
     CreditFacility,
@@ -100,10 +102,19 @@ def product_utilisation(facility: CreditFacility, product) -> Decimal:
     )
 
 
+def has_facilities() -> Exists:
+    """Whether the customer (the outer query's row) has a facility: most have none, and the
+    360 asks it with the customer's row (customers.panels.register_sparse_rows)."""
+    return Exists(CreditFacility.objects.filter(customer=OuterRef("pk")))
+
+
 def facilities_of(customer) -> list[CreditFacility]:
-    """The customer's facilities, newest first, each with its figures (one query). What is
-    available is worked out from each row's utilisation here: annotated, it made the ORM
-    compile the utilisation's subqueries a second time on every customer 360."""
+    """The customer's facilities, newest first, each with its figures (one query; none for a
+    customer read knowing they have none). What is available is worked out from each row's
+    utilisation here: annotated, it made the ORM compile the utilisation's subqueries a
+    second time on every customer 360."""
+    if panels.has_no_rows(customer, "facilities"):
+        return []
     listed = list(
         CreditFacility.objects.filter(customer=customer).annotate(
             utilisation=utilisation_expression()

@@ -29,6 +29,8 @@ def inspections_today_panel(user) -> tuple[str, dict]:
     rows = list(
         scope_queryset(user, due, **CUSTOMER_SCOPE)
         .select_related("loan", "customer")
+        # What the panel shows: the loan's and the customer's rows are wide.
+        .only("kind", "due_on", "loan__id", "customer__name")
         .annotate(total=Window(Count("id")))
         .order_by("due_on", "id")[:PANEL_SIZE]
     )

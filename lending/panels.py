@@ -32,13 +32,14 @@ def _oldest_unpaid_due(on) -> Subquery:
 def credit_panel(customer, user) -> tuple[str, dict]:
     on = business_date()
     scoring = scoring_summary(customer)
+    # Only what the lists show, the whole loan, product and application rows cost more to
+    # read; and the customer, which the related manager sets on each row.
     loans = (
         customer.loans.select_related("product")
+        .only("customer_id", "outstanding_principal", "status", "product__name")
         .annotate(oldest_unpaid=_oldest_unpaid_due(on))
         .order_by("-disbursed_on")
     )
-    # Only what the list shows, the whole product and application rows cost more to read;
-    # and the customer, which the related manager sets on each row.
     applications = (
         customer.applications.select_related("product")
         .only("customer_id", "amount", "status", "product__name")

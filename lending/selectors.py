@@ -13,7 +13,7 @@ from accounts.models import User
 from accounts.scope import get_in_scope_or_404, scope_queryset
 from core.business_date import business_date
 from customers.models import Customer
-from customers.selectors import customer_search
+from customers.selectors import customer_search, has_related_parties, in_a_group
 from lending import loan_quality
 from lending.models import (
     Application,
@@ -167,11 +167,14 @@ def loan_page_get_for(user: User, pk) -> Loan:
     and its stored provision ride along (joins: the classification, write-off and provision
     sections read them; lending names the risk tables' relations, never imports them). Of
     the customer, what the page and its sections use: not their whole row, nor their phone
-    and ID number decrypted for nothing."""
+    and ID number decrypted for nothing. Whether the customer is in a group and has related
+    parties comes along too: most are in none and have none, and the related-party section
+    (risk.relations) then reads neither (customers.panels.has_no_rows)."""
     joined = ("product", "application", "risk", "provision")
-    return get_in_scope_or_404(
+    loan = get_in_scope_or_404(
         user,
-        Loan.objects.select_related("customer", *joined).only(
+        Loan.objects.select_related("customer", *joined)
+        .only(
             *(field.name for field in Loan._meta.concrete_fields),
             *("customer__name", "customer__officer", "customer__branch"),
             *(
@@ -179,10 +182,23 @@ def loan_page_get_for(user: User, pk) -> Loan:
                 for relation in joined
                 for field in Loan._meta.get_field(relation).related_model._meta.concrete_fields
             ),
+        )
+        .annotate(
+            customer_in_a_group=in_a_group("customer_id"),
+            customer_has_related_parties=has_related_parties("customer_id"),
         ),
         pk=pk,
         **CUSTOMER_SCOPE,
     )
+    loan.customer.sections_without_rows = {
+        rows
+        for rows, has_rows in (
+            ("group_membership", loan.customer_in_a_group),
+            ("relations", loan.customer_has_related_parties),
+        )
+        if not has_rows
+    }
+    return loan
 
 
 # The closed stages' counts on the pipeline page cover this many days: the whole history

@@ -43,7 +43,8 @@ class AlertFilterForm(forms.Form):
     rule = forms.ModelChoiceField(
         label=_("Rule"),
         required=False,
-        queryset=EarlyWarningRule.objects.all(),
+        # An option shows the rule's name only (EarlyWarningRule.__str__).
+        queryset=EarlyWarningRule.objects.only("name"),
         empty_label=_("Any rule"),
     )
     age = forms.ChoiceField(label=_("Age"), required=False, choices=AGE_CHOICES)

@@ -95,10 +95,16 @@ def related_parties_panel(customer, user: User) -> tuple[str, dict]:
     """The 360's related-party section: the active links to customers the user sees, with
     their status; how many links lead outside their view; the customer's group."""
     # The links alone: the other party's name comes with the check of who the user sees, so
-    # no customer row (74 columns, identifiers decrypted) is read for a link.
-    links = list(
-        CustomerRelation.objects.filter(
-            Q(from_customer_id=customer.pk) | Q(to_customer_id=customer.pk), ended_on__isnull=True
+    # no customer row (74 columns, identifiers decrypted) is read for a link. None read for a
+    # customer the page read knowing they have none (the 360's, the loan page's: most).
+    links = (
+        []
+        if panels.has_no_rows(customer, "relations")
+        else list(
+            CustomerRelation.objects.filter(
+                Q(from_customer_id=customer.pk) | Q(to_customer_id=customer.pk),
+                ended_on__isnull=True,
+            )
         )
     )
     others = {link.other_party(customer.pk) for link in links}

@@ -4,8 +4,9 @@ gives (label, control, errors with `is-invalid`, help text), built in Python.
 The filter bars above the busiest pages (customers, loans, alerts, dashboard) and the quick
 contact form on the customer 360 hold up to a dozen fields; crispy renders each field through
 half a dozen nested templates and Django renders every `<option>` through its own, which made
-the filter bar half the customer list's server time. Inputs, text areas, selects and single
-checkboxes are written here; radios and file pickers go through crispy as before.
+the filter bar half the customer list's server time. Inputs, text areas, selects, single
+checkboxes and empty file pickers are written here; radios, and a file picker showing a stored
+file, go through crispy as before.
 
 `{{ form|form_fields }}` is `{{ form|crispy }}` the same way: the form's own errors, then
 every field (the loan page's repayment, restructuring and reversal forms and the documents
@@ -24,7 +25,8 @@ from django.utils.safestring import mark_safe
 
 register = template.Library()
 
-# Widgets crispy draws as checks, radios or file pickers keep crispy's templates.
+# Widgets crispy draws as checks, radios or file pickers keep crispy's templates (but for an
+# empty file picker: _file_picker).
 _CRISPY_ONLY = (
     forms.FileInput,
     forms.RadioSelect,
@@ -36,6 +38,8 @@ _CRISPY_ONLY = (
 @register.filter
 def form_field(field):
     widget = field.field.widget
+    if isinstance(widget, forms.FileInput) and not _crispy_draws_file(field):
+        return _file_picker(field)
     if isinstance(widget, _CRISPY_ONLY) or not isinstance(
         widget, (Input, forms.Select, forms.Textarea)
     ):
@@ -47,23 +51,13 @@ def form_field(field):
     control_class = "form-select" if isinstance(widget, forms.Select) else "form-control"
     if field.errors:
         control_class += " is-invalid"
-    required = field.field.required
-    label = ""
-    if field.label:
-        label = format_html(
-            '<label for="{}" class="form-label{}">{}{}</label>',
-            field.id_for_label,
-            " requiredField" if required else "",
-            field.label,
-            format_html('<span class="asteriskField">{}</span>', "*") if required else "",
-        )
     return format_html(
         '<div id="div_{}" class="mb-3">{}{}{}{}{}</div>',
         field.auto_id,
-        label,
+        _label(field),
         _control(field, control_class),
         # Fields that detect changes carry their initial value alongside (rare; Django's way).
-        field.as_hidden(only_initial=True) if field.field.show_hidden_initial else "",
+        _initial_hidden(field) if field.field.show_hidden_initial else "",
         _errors(field),
         _help_text(field),
     )
@@ -87,6 +81,96 @@ def form_fields(form):
     )
 
 
+def _label(field):
+    if not field.label:
+        return ""
+    required = field.field.required
+    return format_html(
+        '<label for="{}" class="form-label{}">{}{}</label>',
+        field.id_for_label,
+        " requiredField" if required else "",
+        field.label,
+        format_html('<span class="asteriskField">{}</span>', "*") if required else "",
+    )
+
+
+def _crispy_draws_file(field) -> bool:
+    """A file picker showing the file already stored (with its clear box), or a disabled
+    one: rare, left to crispy's field_file.html."""
+    widget = field.field.widget
+    shows_stored_file = isinstance(widget, forms.ClearableFileInput) and widget.is_initial(
+        field.value()
+    )
+    return shows_stored_file or field.field.disabled
+
+
+def _file_picker(field):
+    """An empty file picker as crispy's field_file.html writes it: the input in its own
+    `<div>` with the errors and help text (the documents panel's upload form, on the customer
+    360 and the loan page: through crispy it cost those pages about a millisecond each)."""
+    errors = field.errors
+    widget = field.field.widget
+    attrs = field.build_widget_attrs({"id": field.auto_id} if field.auto_id else {})
+    attrs = widget.build_attrs(widget.attrs, attrs)
+    css_class = " ".join(
+        part
+        for part in ("form-control", attrs.pop("class", ""), "is-invalid" if errors else "")
+        if part
+    )
+    wrapper = '<div class="is-invalid">' if errors else "<div>"
+    return format_html(
+        '<div id="div_{}" class="mb-3">{}' + wrapper + '<input type="{}" name="{}" class="{}"{}>'
+        "{}{}</div></div>",
+        field.auto_id,
+        _label(field),
+        widget.input_type,
+        field.html_name,
+        css_class,
+        _attributes(attrs),
+        _errors(field),
+        _help_text(field),
+    )
+
+
+def _attributes(attrs: dict):
+    """The attributes in their own order, as Django's and crispy's widget templates write them
+    (flatatt sorts them)."""
+    return format_html_join(
+        "",
+        " {}{}",
+        (
+            (name, "" if value is True else format_html('="{}"', value))
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+def _initial_hidden(field):
+    """`field.as_hidden(only_initial=True)` (BoundField.as_widget's steps) without Django's
+    three widget templates: the hidden input carrying the value the form was shown with, by
+    which it tells a change (a model field with a callable default, as the quick interaction
+    form's time)."""
+    widget = field.field.hidden_widget()
+    if field.field.localize:
+        widget.is_localized = True
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.html_initial_id)
+    if field.html_initial_name in field.form.data:
+        value = field.form._widget_data_value(widget, field.html_initial_name)
+    else:
+        value = field.value()
+    context = widget.get_context(field.html_initial_name, value, attrs)["widget"]
+    return format_html(
+        '<input type="{}" name="{}"{}{}>',
+        context["type"],
+        context["name"],
+        format_html(' value="{}"', context["value"]) if context["value"] is not None else "",
+        _attributes(context["attrs"]),
+    )
+
+
 def _checkbox(field):
     """A single checkbox: the box, then its label beside it, in crispy's `form-check`."""
     control_class = "form-check-input is-invalid" if field.errors else "form-check-input"
@@ -96,7 +180,7 @@ def _checkbox(field):
         '<label for="{}" class="form-check-label{}">{}{}</label>{}{}</div></div>',
         field.auto_id,
         _control(field, control_class),
-        field.as_hidden(only_initial=True) if field.field.show_hidden_initial else "",
+        _initial_hidden(field) if field.field.show_hidden_initial else "",
         field.id_for_label,
         " requiredField" if required else "",
         field.label,

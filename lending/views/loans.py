@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -181,7 +182,9 @@ def _folded_schedule(rows: list, on) -> dict:
 def _schedule_rows(schedule: list) -> str:
     """The `<tr>`s of (row, state) pairs, written here: through an included template, the
     rows of a schedule (every one of a long loan's, folded or not) cost the loan page about
-    2 ms of its 40."""
+    2 ms of its 40, and escaping every cell through format_html_join about 1 ms of its 20.
+    No cell needs escaping: numbers, ISO dates, money as core.numbers writes it, a state's
+    code and the badges built here with format_html."""
     partly_paid = format_html('<span class="badge text-bg-warning">{}</span>', _("partly paid"))
     badges = {
         "paid": format_html('<span class="badge text-bg-success">{}</span>', _("paid")),
@@ -192,28 +195,18 @@ def _schedule_rows(schedule: list) -> str:
             '<span class="badge text-bg-light border">{}</span>', _("scheduled")
         ),
     }
-    rows = format_html_join(
-        "",
-        '\n    <tr data-state="{}">\n      <td>{}</td>\n      <td>{}</td>\n'
-        '      <td class="text-end">{}</td>\n      <td class="text-end">{}</td>\n'
-        '      <td class="text-end">{}</td>\n      <td class="text-end">{}</td>\n'
-        "      <td>{}{}</td>\n    </tr>",
-        (
-            (
-                state,
-                row.number,
-                row.due_date.isoformat(),
-                format_money(row.principal_due),
-                format_money(row.interest_due),
-                format_money(row.total_due),
-                format_money(row.paid) if row.paid else "—",
-                badges[state],
-                format_html(" {}", partly_paid) if state == "overdue" and row.paid else "",
-            )
-            for row, state in schedule
-        ),
+    rows = "".join(
+        f'\n    <tr data-state="{state}">\n      <td>{row.number}</td>\n'
+        f"      <td>{row.due_date.isoformat()}</td>\n"
+        f'      <td class="text-end">{format_money(row.principal_due)}</td>\n'
+        f'      <td class="text-end">{format_money(row.interest_due)}</td>\n'
+        f'      <td class="text-end">{format_money(row.total_due)}</td>\n'
+        f'      <td class="text-end">{format_money(row.paid) if row.paid else "—"}</td>\n'
+        f"      <td>{badges[state]}{' ' + partly_paid if state == 'overdue' and row.paid else ''}"
+        "</td>\n    </tr>"
+        for row, state in schedule
     )
-    return format_html("{}\n", rows)
+    return mark_safe(rows + "\n")  # noqa: S308
 
 
 def _naming(queryset, *people: str):

@@ -439,24 +439,23 @@ def test_customer_360_query_count(client_for, alice, alices_customer, django_ass
     client.get(url)
     # session, user with branch, customer (with whether its needs, open follow-ups,
     # complaints, surveys, transfers and tags have rows: none here, so no query for those
-    # sections, 29 before), the "viewed" audit row, interactions (an individual has no
+    # sections, 29 before; and whether it has credit facilities, a group membership and
+    # related parties: none here, so the facilities, exposure and related-party panels read
+    # none of them, 20 before), the "viewed" audit row, interactions (an individual has no
     # contact persons' section: no query, 32 before) (the quick interaction form's
     # follow-up choices are the open follow-ups: no query of their own, 33 before), the
     # credit panel (assessments, loans with their days past due, open applications), the
-    # credit facilities with their figures (one query), the risk panel (strategy with whether
-    # the customer has open alerts and active signals: none here, so no query for those, 23
-    # before; loan classes, history), the related-party panel (active links; the group
-    # membership; no
-    # scope or status query without links), the watch-list screening badge (the statuses of
-    # the customer's hits), the credit bureau panel (the latest consent; no reports' query
-    # without a consent, 21 before), the documents panel (the customer's documents, the
-    # upload form's document types).
+    # risk panel (strategy with whether the customer has open alerts and active signals: none
+    # here, so no query for those, 23 before; loan classes, history), the watch-list
+    # screening badge (the statuses of the customer's hits), the credit bureau panel (the
+    # latest consent; no reports' query without a consent, 21 before), the documents panel
+    # (the customer's documents, the upload form's document types).
     # The exposure panel: the tier-1 capital (no limits' or stored exposures' query without
     # one); its facilities' totals and group membership are the rows the facility and
     # related-party panels read (customers.panels.shared): no query of their own (34 before).
     # The payment reminders on the timeline (one query). One query per section, whatever
     # their size.
-    with django_assert_num_queries(20):
+    with django_assert_num_queries(17):
         assert client.get(url).status_code == 200
 
 

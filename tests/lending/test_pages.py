@@ -174,6 +174,27 @@ def test_customer_360_lists_open_applications_in_one_query_whatever_their_number
     assert first.reference in body and second.reference in body
 
 
+def test_pages_read_no_facilities_group_or_related_parties_of_a_customer_with_none(
+    client_for, alice, loan
+):
+    """Most customers have none: whether they have any comes with the customer's row (the
+    360) or the loan's (the loan page), and their sections read nothing more."""
+    client = client_for(alice)
+    pages = [
+        reverse("customers:detail", args=[loan.customer_id]),
+        reverse("lending:loan-detail", args=[loan.pk]),
+    ]
+    for url in pages:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(url).status_code == 200
+        for table in (
+            "lending_creditfacility",
+            "customers_customergroupmember",
+            "customers_customerrelation",
+        ):
+            assert not [q for q in page if q["sql"].startswith(f'SELECT "{table}".')], (url, table)
+
+
 def test_repayment_form_posts_and_dpd_updates(client_for, alice, loan):
     client = client_for(alice)
     url = reverse("lending:loan-detail", args=[loan.pk])
@@ -275,10 +296,10 @@ def test_loan_page_query_count(client_for, alice, loan, django_assert_num_querie
     # arrears summary, the folded schedule and the schedule's totals come from the
     # schedule's rows: no query of their own (the totals had one: 18 before).
     # The documents panel: the loan's documents and the upload form's document types. The
-    # borrower's related parties (risk.templatetags.risk_relations): the active links and
-    # the group membership. Its post-loan inspections (lending.templatetags.inspection_tags),
-    # one.
-    with django_assert_num_queries(13):
+    # borrower's related parties (risk.templatetags.risk_relations): whether they have active
+    # links and a group membership rides along with the loan, none here: no query (13
+    # before). Its post-loan inspections (lending.templatetags.inspection_tags), one.
+    with django_assert_num_queries(11):
         client.get(url)
     assert dt.date(2026, 3, 15) == client.get(url).context["business_date"]
     assert Decimal("100000.00") == client.get(url).context["totals"]["principal"]

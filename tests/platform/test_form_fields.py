@@ -171,3 +171,37 @@ def test_quick_contact_form_matches_crispy(alice):
     form = InteractionForm({"summary": "", "channel": "fax"}, customer=customer, user=alice)
     form.is_valid()
     assert_same_as_crispy(form)
+
+
+class StoredFile:
+    """What a model's FileField gives a form for a file already stored."""
+
+    name = "contract <signed>.pdf"
+    url = "/media/contract.pdf"
+
+    def __str__(self):
+        return self.name
+
+
+class FilePickers(forms.Form):
+    upload = forms.FileField(label="Upload", help_text="PDF only")
+    scan = forms.FileField(label="Scan", required=False, widget=forms.ClearableFileInput)
+    locked = forms.FileField(label="Locked", required=False, disabled=True)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: FilePickers(),
+        lambda: FilePickers(initial={"scan": StoredFile()}),
+        lambda: FilePickers({}, {}),
+    ],
+    ids=["empty", "showing a stored file", "refused"],
+)
+def test_file_pickers_match_crispy(make):
+    """Empty pickers are written here, one showing a stored file or disabled by crispy: the
+    same markup either way."""
+    form = make()
+    form.is_valid()
+    assert_same_as_crispy(form)
+    assert_whole_form_same_as_crispy(make)

@@ -2,6 +2,7 @@
 once, a customer's alerts grouped worst first, and Today's true count."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -301,7 +302,14 @@ def test_one_that_cannot_be_acknowledged_refuses_them_all(client_for, alice, two
     message = response.context["bulk_form"].errors["alerts"][0]
     assert "is Acknowledged; that step is not possible" in message
     assert second.rule.name in message
-    assert 'data-testid="bulk-errors"' in response.content.decode()
+    page = response.content.decode()
+    assert 'data-testid="bulk-errors"' in page
+    # The open alert's tick is marked and points at the reason.
+    assert re.search(
+        f'class="form-check-input is-invalid" type="checkbox" name="alerts" value="{first.pk}" '
+        'aria-label="[^"]*" aria-describedby="alerts-errors"',
+        page,
+    )
     first.refresh_from_db()
     assert first.status == "open" and first.acknowledged_at is None
     assert AuditEvent.objects.filter(action="risk.alert.acknowledged").count() == 1
