@@ -265,6 +265,26 @@ def _p95(values: list[float]) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))], 1)
 
 
+# A fixed piece of pure Python, timed in CPU time: how fast this machine's cores run just now.
+# On the shared 2-core host of the runs in docs/performance.md the same work took from 200 to
+# 320 ms within minutes (other tenants on the same physical cores), and a page's CPU moved with
+# it: the report gives the probe beside the requests per second, taken before and after.
+PROBE_ROUNDS = 5
+
+
+def cpu_speed_probe_ms(rounds: int = PROBE_ROUNDS) -> float:
+    """The best of `rounds` timings of the same work, in ms of CPU (lower is faster)."""
+    best = float("inf")
+    for _ in range(rounds):
+        started = time.process_time()
+        total, table = 0, {}
+        for number in range(1_000_000):
+            total += number * number % 7
+            table[number % 1000] = total
+        best = min(best, time.process_time() - started)
+    return round(best * 1000, 1)
+
+
 def run_users(port: int, users: list[BenchUser], rounds: int) -> tuple[list[Timing], float]:
     """Every user's loop in its own thread, started together; the wall time of all of them."""
     timings: list[list[Timing]] = [[] for _ in users]
@@ -350,9 +370,11 @@ def load(port: int, count: int, requests: int = MEASURED_REQUESTS, gunicorn_pid:
     pages_per_round = sum(len(user.pages) for user in users)
     rounds = max(1, round(requests / pages_per_round))
     postmaster = database_server_pid()
+    probe_before = cpu_speed_probe_ms()
     cpu_before = cpu_by_tier(gunicorn_pid, postmaster)
     timings, seconds = run_users(port, users, rounds)
     cpu = cpu_per_request(cpu_before, cpu_by_tier(gunicorn_pid, postmaster), len(timings), seconds)
+    probe_after = cpu_speed_probe_ms()
     by_page: dict[tuple[str, str], list[float]] = {}
     for timing in timings:
         by_page.setdefault((timing.page, timing.role), []).append(timing.ms)
@@ -366,6 +388,7 @@ def load(port: int, count: int, requests: int = MEASURED_REQUESTS, gunicorn_pid:
         "p50_ms": round(statistics.median(all_ms), 1),
         "p95_ms": _p95(all_ms),
         "cpu": cpu,
+        "cpu_speed_probe_ms": {"before": probe_before, "after": probe_after},
         "pages": [
             {"page": page, "role": role, "requests": len(ms), "p95_ms": _p95(ms)}
             for (page, role), ms in sorted(by_page.items(), key=lambda item: item[0][::-1])
@@ -413,6 +436,16 @@ def lines(http: dict) -> list[str]:
                 f"{run['users']:>7}{cpu['web_ms']:>8}{cpu['database_ms']:>10}"
                 f"{cpu['client_ms']:>8}{cpu['total_ms']:>8}{cpu['cores_busy_pct']:>11}%"
             )
+    probes = [run for run in http["runs"] if run.get("cpu_speed_probe_ms")]
+    if probes:
+        out += [
+            "",
+            "the machine's speed (ms of CPU for a fixed piece of Python, lower is faster):",
+            f"{'users':>7}{'before':>9}{'after':>8}",
+        ]
+        for run in probes:
+            probe = run["cpu_speed_probe_ms"]
+            out.append(f"{run['users']:>7}{probe['before']:>9}{probe['after']:>8}")
     heads = "".join(f"{str(run['users']) + ' users':>11}" for run in http["runs"])
     out += ["", f"{'page (p95 ms)':<22}{'role':<10}{heads}"]
     keys = [(page["page"], page["role"]) for page in http["runs"][0]["pages"]]
