@@ -1027,12 +1027,22 @@ def _shape_lines(result: dict) -> list[str]:
     ]
 
 
+def _speed_line(speed: dict | None) -> list[str]:
+    if not speed:
+        return []
+    moments = ", ".join(f"{moment} {ms}" for moment, ms in speed.items())
+    return [
+        f"the machine's speed (ms of CPU for a fixed piece of Python, lower is faster): {moments}"
+    ]
+
+
 def render(result: dict) -> str:
     loans = result["loans"]
     nightly, rerun, scan = result["nightly"], result["rerun"], result["scan"]
     lines = [
         f"Xindai CRM benchmark · {result['scale']} · {loans:,} loans, "
         f"{result['customers']:,} customers · {result['machine']}",
+        *_speed_line(result.get("cpu_speed_probe_ms")),
         "",
         f"{'measure':<46}{'value':>22}",
         f"{'seed (generate the book)':<46}{result['seed']['total']:>20} s",
@@ -1140,6 +1150,9 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         print(f"[bench] {label}: {value}", file=sys.stderr, flush=True)
 
     progress("seed", seed_timings)
+    # How fast the cores ran (http_load.cpu_speed_probe_ms): on a shared host the same work
+    # took from 200 to 320 ms within minutes, and every timing below moves with it.
+    speed = {"start": http_load.cpu_speed_probe_ms()}
     warm = warm_the_book()
     progress("book read into memory", warm)
     # The nights follow the book's date, or the last night a previous bench run worked on
@@ -1175,8 +1188,10 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
     # The full night is timed per statement and per step: the risk nightly's full run here,
     # the collections step (its own beat task, every range every night) below.
     full_night_timer = QueryTimer()
+    speed["before the full night"] = http_load.cpu_speed_probe_ms()
     with connection.execute_wrapper(full_night_timer):
         full_run = {**book_checks.full_run_writes(night(2)), "when": "after the nights"}
+    speed["after the full night"] = http_load.cpu_speed_probe_ms()
     progress("full run of the last night", full_run)
     # The full night in one process (bench/full_night.py) is this run.
     one_process_full_night = full_run
@@ -1230,20 +1245,25 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         "full_night": full_night,
     }
     if workers:
+        # The night after the scan's day, in this process and not measured: the scan already
+        # raised and cleared that day's alerts, so the night was lighter than the others (half
+        # the rows written) and, first in CELERY_ROUNDS, always fell to one worker.
+        between = timed_run("risk.nightly", night(3))
+        progress("night after the scan's day (not measured)", between)
         runs: dict[int, list[dict]] = {1: [], 2: []}
         for number, count in enumerate(CELERY_ROUNDS):
-            if number:
-                post_the_days_repayments(night(2 + number), night(3 + number))
-            runs[count].append(celery_run(count, night(3 + number), url, chunk_size))
+            # Each measured night after a day of repayments of its own.
+            post_the_days_repayments(night(3 + number), night(4 + number))
+            runs[count].append(celery_run(count, night(4 + number), url, chunk_size))
             progress(f"celery, {count} worker{'s' if count > 1 else ''}", runs[count][-1])
         result["celery"] = scale_out(runs[1], runs[2])
         # The fixed point again after the workers' nights: a full run of the last one.
-        full_run = book_checks.full_run_writes(night(2 + len(CELERY_ROUNDS)))
+        last_night = night(3 + len(CELERY_ROUNDS))
+        full_run = book_checks.full_run_writes(last_night)
         progress("full run of the last night", full_run)
         result["fixed_points"].append({**full_run, "when": "after the Celery nights"})
         # The full night through Celery, for real: on the fixed point a full run of the last
         # night writes nothing (checked just above), so it may commit.
-        last_night = night(2 + len(CELERY_ROUNDS))
         celery_full = {}
         for count in (1, 2):
             celery_full[count] = celery_run(count, last_night, url, chunk_size, full=True)
@@ -1271,6 +1291,9 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
         # Through gunicorn, which sees only committed data: `make bench`, never the smoke test.
         result["http"] = http_load.measure(http_users)
         progress("pages through HTTP", result["http"])
+    speed["end"] = http_load.cpu_speed_probe_ms()
+    result["cpu_speed_probe_ms"] = speed
+    progress("the machine's speed", speed)
     result["verdicts"] = verdicts(result)
     return result
 

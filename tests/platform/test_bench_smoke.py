@@ -113,6 +113,12 @@ def test_the_bench_measures_a_book_and_a_rerun_writes_nothing(tiny_book):
     assert not any("loan list" in check or "risk page" in check for check in result["verdicts"])
     text = run.render(result)
     assert "nightly recompute, typical night" in text and "p95 ms" in text
+    # How fast the cores ran, around the full night and at both ends (a shared host's speed
+    # moved every timing by up to half).
+    speed = result["cpu_speed_probe_ms"]
+    assert list(speed) == ["start", "before the full night", "after the full night", "end"]
+    assert all(ms > 0 for ms in speed.values())
+    assert f"before the full night {speed['before the full night']}" in text.splitlines()[1]
     assert "speed-up" not in text  # the old ratio between unequal work is gone
     fixed = text.split("fixed points (rows a full run would write; must be 0):")[1]
     assert "met    full run of 2026-03-13 after seeding" in fixed
