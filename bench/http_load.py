@@ -266,8 +266,8 @@ def _p95(values: list[float]) -> float:
 
 
 # A fixed piece of pure Python, timed in CPU time: how fast this machine's cores run just now.
-# On the shared 2-core host of the runs in docs/performance.md the same work took from 200 to
-# 320 ms within minutes (other tenants on the same physical cores), and a page's CPU moved with
+# On the shared 2-core host of the runs in docs/performance.md the same work took from 97 to
+# 150 ms within one run (other tenants on the same physical cores), and a page's CPU moved with
 # it: the report gives the probe beside the requests per second, taken before and after.
 PROBE_ROUNDS = 5
 

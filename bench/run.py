@@ -1151,7 +1151,7 @@ def measure(*, scale: str, loans: int, url: str, seed_timings: dict, day0: dt.da
 
     progress("seed", seed_timings)
     # How fast the cores ran (http_load.cpu_speed_probe_ms): on a shared host the same work
-    # took from 200 to 320 ms within minutes, and every timing below moves with it.
+    # took from 97 to 150 ms within one run, and every timing below moves with it.
     speed = {"start": http_load.cpu_speed_probe_ms()}
     warm = warm_the_book()
     progress("book read into memory", warm)

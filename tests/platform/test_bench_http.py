@@ -117,7 +117,7 @@ def test_the_web_tier_is_gunicorn_and_its_workers(db):
 
 
 def test_the_machines_speed_is_printed_beside_each_load_and_counts_cpu_not_waiting(monkeypatch):
-    # On a shared host the same work took from 200 to 320 ms within minutes: the report says
+    # On a shared host the same work took from 97 to 150 ms within one run: the report says
     # how fast the cores ran around each load.
     runs = [
         {**_run(4, per_second=61, p95=87), "cpu_speed_probe_ms": {"before": 205.0, "after": 311.5}},
