@@ -9,6 +9,7 @@ app never imports that one.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -288,6 +289,47 @@ def assessment_create(
 
 
 REPAYMENT_RECORD_INPUTS = ("late_payments_12m", "late_payments_36m", "worst_dpd_ever")
+
+
+def record_inputs(late_12, late_36, worst) -> dict:
+    """A repayment record as the scorecard's inputs name it."""
+    return dict(zip(REPAYMENT_RECORD_INPUTS, (late_12, late_36, worst), strict=True))
+
+
+@dataclass(frozen=True)
+class ScoredRecord:
+    """A customer's new repayment record beside the one their latest assessment was scored
+    with (`previous`), by the scorecard `scorecard_id`."""
+
+    customer_id: int
+    kind: str
+    scorecard_id: int
+    previous: dict
+    record: dict
+
+
+def records_moving_scores(moved: list[ScoredRecord]) -> dict[int, dict]:
+    """The new records (customer → record) of those in `moved` whose score the record can
+    move, for assessments_refresh_many. A score is the sum of its factors' points: a customer
+    whose latest assessment was scored by the scorecard in force for their kind, and whose
+    record leaves every repayment factor on the points it had, would be scored again to the
+    same score and grade, which keeps the assessment they have. Left out, they cost nothing:
+    a borrower in arrears has their worst days past due grow by a day every night, and stays
+    in its bin for weeks."""
+    in_force: dict[str, ScorecardVersion] = {}
+    stale = {}
+    for entry in moved:
+        if entry.kind not in in_force:
+            in_force[entry.kind] = scorecard_in_force(entry.kind)
+        version = in_force[entry.kind]
+        if entry.scorecard_id != version.pk or any(
+            scoring.score_factor(factor, entry.previous.get(factor["key"])).points
+            != scoring.score_factor(factor, entry.record.get(factor["key"])).points
+            for factor in version.definition["factors"]
+            if factor["key"] in REPAYMENT_RECORD_INPUTS
+        ):
+            stale[entry.customer_id] = entry.record
+    return stale
 
 
 def assessments_refresh_many(records: dict[int, dict], *, on: dt.date) -> int:

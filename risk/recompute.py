@@ -250,7 +250,7 @@ WHERE customer_id BETWEEN %(first)s AND %(last)s AND overdue_since IS NOT NULL
 # the inputs of their latest assessment: their score is refreshed.
 STALE_SCORES = f"""
 WITH latest AS (
-    SELECT DISTINCT ON (a.customer_id) a.customer_id, a.inputs
+    SELECT DISTINCT ON (a.customer_id) a.customer_id, a.inputs, a.scorecard_id
     FROM credit_assessment a
     WHERE a.customer_id {IN_CHUNK}
     ORDER BY a.customer_id, a.assessed_at DESC, a.id DESC
@@ -321,7 +321,10 @@ record AS (
 differing AS MATERIALIZED (
     SELECT latest.customer_id, coalesce(r.late_12, 0) AS late_12,
            coalesce(r.late_36, 0) AS late_36, coalesce(r.worst, 0) AS worst,
-           r.customer_id IS NOT NULL AS late
+           r.customer_id IS NOT NULL AS late, latest.scorecard_id,
+           latest.inputs -> 'late_payments_12m' AS previous_12,
+           latest.inputs -> 'late_payments_36m' AS previous_36,
+           latest.inputs -> 'worst_dpd_ever' AS previous_worst
     FROM latest
     -- Customers with a loan: the others have no record.
     JOIN (SELECT DISTINCT l.customer_id FROM chunk_loans l) b
@@ -333,8 +336,12 @@ differing AS MATERIALIZED (
               IS DISTINCT FROM coalesce(r.late_36, 0)
        OR (latest.inputs ->> 'worst_dpd_ever')::numeric IS DISTINCT FROM coalesce(r.worst, 0)
 )
-SELECT d.customer_id, d.late_12, d.late_36, d.worst
+-- With what the latest assessment was scored (its scorecard, the record it held, the
+-- customer's kind): credit.services.records_moving_scores keeps the records that can move it.
+SELECT d.customer_id, d.late_12, d.late_36, d.worst, c.kind, d.scorecard_id,
+       d.previous_12, d.previous_36, d.previous_worst
 FROM differing d
+JOIN customers_customer c ON c.id = d.customer_id
 WHERE d.late
    OR EXISTS (SELECT 1 FROM credit_loan l JOIN credit_instalment i ON i.loan_id = l.id
               WHERE l.customer_id = d.customer_id AND NOT i.superseded
@@ -706,20 +713,38 @@ def scores_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult
     the record reads the unpaid instalments the classification stored on the risk rows."""
     params = _params(first, last, on, result)
     cursor.execute(chunk_sql(STALE_SCORES, result), params)
-    stale = {
-        customer_id: {
-            "late_payments_12m": late_12,
-            "late_payments_36m": late_36,
-            "worst_dpd_ever": worst,
-        }
-        for customer_id, late_12, late_36, worst in cursor.fetchall()
-    }
-    if stale:
-        # Scoring is Python (the scorecard engine): the customers whose record moved, found
-        # by the set-based query above with their new record, are scored in one batch.
-        from credit.services import assessments_refresh_many
+    from credit.services import ScoredRecord, record_inputs
 
-        result.add("scores_refreshed", assessments_refresh_many(stale, on=on))
+    moved = [
+        ScoredRecord(
+            customer_id=customer_id,
+            kind=kind,
+            scorecard_id=scorecard_id,
+            previous=record_inputs(previous_12, previous_36, previous_worst),
+            record=record_inputs(late_12, late_36, worst),
+        )
+        for (
+            customer_id,
+            late_12,
+            late_36,
+            worst,
+            kind,
+            scorecard_id,
+            previous_12,
+            previous_36,
+            previous_worst,
+        ) in cursor.fetchall()
+    ]
+    if moved:
+        from credit.services import assessments_refresh_many, records_moving_scores
+
+        # Scoring is Python (the scorecard engine): the customers whose record moved, found
+        # by the set-based query above with their new record, are scored in one batch, but
+        # only those whose record can move their score (most borrowers in arrears have their
+        # worst days past due grow by a day, and stay in its bin).
+        stale = records_moving_scores(moved)
+        if stale:
+            result.add("scores_refreshed", assessments_refresh_many(stale, on=on))
     # The chunk's history rows are read by bitmap, each page of a partition once. The rows of
     # a range of customers lie in a few pages of each monthly partition, but not in the
     # customer index's order; the planner, seeing the index and the table in the same order,

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lending import services as lending_services
@@ -321,7 +322,49 @@ def test_a_record_that_leaves_the_score_where_it_was_adds_no_assessment(risky_lo
     run(dt.date(2025, 6, 1))
     count = Assessment.objects.filter(customer=risky_loan.customer).count()
     latest = Assessment.objects.filter(customer=risky_loan.customer).first()
-    following = run(dt.date(2025, 6, 2))
+    with CaptureQueriesContext(connection) as queries:
+        # A full night, which examines every customer (an incremental one would not look at
+        # this one: nothing of theirs moved but the days).
+        following = jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 6, 2), full=True)
+    assert following.counts["customers_examined"] > 0
     assert following.counts.get("scores_refreshed", 0) == 0
     assert Assessment.objects.filter(customer=risky_loan.customer).count() == count
     assert Assessment.objects.filter(customer=risky_loan.customer).first() == latest
+    # Nor is the customer scored again to find that out: their assessment is not even read.
+    assert not [
+        q for q in queries if q["sql"].startswith('SELECT DISTINCT ON ("credit_assessment"')
+    ]
+
+
+def test_only_records_that_move_a_factors_points_are_scored_again(graded_customer):
+    """The default scorecard's worst days past due earns 5 points from 31 to 90 days and none
+    beyond; the late instalments in 12 months lose points from the first."""
+    from credit.models import Assessment
+    from credit.services import ScoredRecord, record_inputs, records_moving_scores
+
+    latest = Assessment.objects.filter(customer=graded_customer).first()
+
+    def moved(previous, record, scorecard_id=latest.scorecard_id, customer_id=1):
+        return ScoredRecord(
+            customer_id=customer_id,
+            kind=graded_customer.kind,
+            scorecard_id=scorecard_id,
+            previous=record_inputs(*previous),
+            record=record_inputs(*record),
+        )
+
+    stale = records_moving_scores(
+        [
+            moved((2, 2, 40), (2, 2, 41), customer_id=1),  # one more day, in the same bin
+            moved((2, 2, 90), (2, 2, 91), customer_id=2),  # past 90 days: 5 points lost
+            moved((0, 0, 0), (1, 1, 3), customer_id=3),  # a first late instalment
+            moved((2, 2, 40), (2, 2, 41), scorecard_id=0, customer_id=4),  # another scorecard
+            moved((None, None, None), (0, 0, 0), customer_id=5),  # first record
+        ]
+    )
+    assert stale == {
+        2: record_inputs(2, 2, 91),
+        3: record_inputs(1, 1, 3),
+        4: record_inputs(2, 2, 41),
+        5: record_inputs(0, 0, 0),
+    }
