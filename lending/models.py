@@ -617,6 +617,17 @@ class Loan(MovedFromCredit):
                 condition=~models.Q(status="active"),
                 name="loan_left_by_customer",
             ),
+            # Every loan of a chunk's customers, from the index alone, for the nightly's
+            # statements that need no more of them (the repayment record's loans, the
+            # exposures' facilities, the collateral rules' applications): a chunk's 20,000
+            # loans lie on some 12,000 of the table's 42,000 pages at 1,000,000 loans. The
+            # table is vacuumed after each day's repayments (lending 0020) to keep its pages
+            # all-visible; a repayment changes none of these columns.
+            models.Index(
+                fields=["customer"],
+                include=["id", "status", "facility", "application"],
+                name="loan_nightly_by_customer",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
