@@ -451,7 +451,8 @@ history AS (
     SELECT 'risk_level', id, NULL, %(on)s, old_level, new_level, %(now)s FROM changed
     RETURNING 1
 )
-SELECT (SELECT count(*) FROM changed)
+SELECT (SELECT count(*) FROM changed),
+       (SELECT coalesce(array_agg(id ORDER BY id), '{{}}') FROM changed)
 """
 
 
@@ -757,9 +758,12 @@ def scores_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult
     cursor.execute("RESET enable_indexscan")
 
 
-def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> None:
+def risk_levels_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult) -> list[int]:
+    """The chunk's customers' risk levels; the customers whose level moved."""
     cursor.execute(chunk_sql(RISK_LEVEL, result), _params(first, last, on, result))
-    result.add("risk_level_changes", cursor.fetchone()[0])
+    changes, moved = cursor.fetchone()
+    result.add("risk_level_changes", changes)
+    return moved
 
 
 def scan_chunk(
@@ -972,13 +976,19 @@ def _work_chunk(
     if scan:
         scan_chunk(cursor, first, last, on, result, classified=recompute)
     # The level reads the alerts, so it comes after the scan. One rule reads the level (no
-    # contact with a medium or high-risk customer): when levels moved, one more pass lets
-    # both settle tonight instead of in tomorrow's run.
-    moved = result.counts.get("risk_level_changes", 0)
-    risk_levels_chunk(cursor, first, last, on, result)
-    if scan and result.counts.get("risk_level_changes", 0) > moved:
-        scan_chunk(cursor, first, last, on, result, classified=recompute)
-        risk_levels_chunk(cursor, first, last, on, result)
+    # contact with a medium or high-risk customer): when levels moved, one more pass over
+    # the customers whose level moved lets both settle tonight instead of in tomorrow's run.
+    # Only over them: no rule reads another customer's level, and on a working night a few
+    # customers of a chunk move, where the pass over the whole chunk scanned it twice.
+    moved = risk_levels_chunk(cursor, first, last, on, result)
+    if scan and moved:
+        examined, whole_range = result.customers, result.whole_range
+        result.customers, result.whole_range = moved, False
+        try:
+            scan_chunk(cursor, first, last, on, result, classified=recompute)
+            risk_levels_chunk(cursor, first, last, on, result)
+        finally:
+            result.customers, result.whole_range = examined, whole_range
 
 
 def _hold_before_commit(path: str) -> None:

@@ -368,3 +368,38 @@ def test_only_records_that_move_a_factors_points_are_scored_again(graded_custome
         4: record_inputs(2, 2, 41),
         5: record_inputs(0, 0, 0),
     }
+
+
+def test_a_customer_whose_level_moves_is_scanned_again_alone_and_settles_the_same_night(
+    risky_loan, second_customer, monkeypatch
+):
+    """The night puts the customer of risky_loan (never repaid, 111 days past due) at a high
+    risk level. The rule on no contact with a high-risk customer reads that level, so the
+    same night scans that customer once more, and no one else (second_customer's level did
+    not move): the alert is raised tonight, not in tomorrow's run."""
+    from customers.models import Customer
+    from risk import recompute
+
+    Customer.objects.filter(pk=risky_loan.customer_id).update(
+        assigned_at=timezone.make_aware(dt.datetime(2024, 1, 2, 9))
+    )
+    # Both at the level an A grade and no arrears give, which second_customer keeps.
+    Customer.objects.filter(pk__in=[risky_loan.customer_id, second_customer.pk]).update(
+        risk_level="low"
+    )
+    scanned = []
+    scan_chunk = recompute.scan_chunk
+
+    def recorded(cursor, first, last, on, result, **kwargs):
+        scanned.append((list(result.customers), result.whole_range))
+        return scan_chunk(cursor, first, last, on, result, **kwargs)
+
+    monkeypatch.setattr(recompute, "scan_chunk", recorded)
+    night = jobs.run_synchronously(jobs.NIGHTLY, dt.date(2025, 6, 1), full=True)
+    assert night.status == "done", night.failures
+    customer = Customer.objects.get(pk=risky_loan.customer_id)
+    assert customer.risk_level == "high"
+    assert Alert.objects.filter(customer=customer, rule__code="no_contact").exists()
+    assert [whole_range for _customers, whole_range in scanned] == [True, False]
+    assert scanned[1][0] == [customer.pk]
+    assert Customer.objects.get(pk=second_customer.pk).risk_level == "low"
