@@ -66,6 +66,14 @@ TARGETS = {
     "dashboard_p95_ms": 300,
     "admin_p95_ms": 1000,
 }
+# Pages with a target of their own (issue 26: from 125, 167 and 100 ms p95 server time, and
+# 463 ms for a manager's dashboard computed on the spot).
+PAGE_TARGETS_MS = {
+    "loan list": 60,
+    "pipeline report": 60,
+    "risk page": 60,
+    "dashboard, live": 200,
+}
 
 
 # --- set-up ------------------------------------------------------------------------------------
@@ -804,19 +812,18 @@ def page_latency(requests: int = PAGE_REQUESTS) -> list[dict]:
     for user in (officer, manager):
         results += _time_pages(user, pages, requests)
         # The dashboard with its activity figures computed on the spot ("Refresh now", or an
-        # officer's first view in DASHBOARD_FIGURES_MAX_AGE): reported, not a target.
-        live = _time_pages(
-            user, [("dashboard, live", "/dashboard/?refresh=1")], min(requests, LIVE_REQUESTS)
-        )
-        results += [{**page, "informative": True} for page in live]
-        # Pages beyond the targets' list: reported, not held to a target.
+        # officer's first view in DASHBOARD_FIGURES_MAX_AGE), held to its own target.
+        results += _time_pages(user, [("dashboard, live", "/dashboard/?refresh=1")], requests)
+        # Pages beyond the targets' list: held to their own target where they have one
+        # (PAGE_TARGETS_MS), reported otherwise.
         more = MORE_PAGES + ([] if user.role == "officer" else MANAGER_PAGES)
-        extra = _time_pages(user, more, min(requests, MORE_REQUESTS))
-        results += [{**page, "informative": True} for page in extra]
+        results += [
+            page if page["page"] in PAGE_TARGETS_MS else {**page, "informative": True}
+            for page in _time_pages(user, more, requests)
+        ]
     return results
 
 
-LIVE_REQUESTS = 10
 # The lists and the report a working day opens most after the targets' pages.
 MORE_PAGES = [
     ("loan list", "/credit/loans/"),
@@ -824,7 +831,6 @@ MORE_PAGES = [
     ("pipeline report", "/dashboard/reports/pipeline/"),
 ]
 MANAGER_PAGES = [("risk page", "/risk/")]
-MORE_REQUESTS = 20
 
 
 def dashboard_refresh() -> dict:
@@ -915,7 +921,10 @@ def verdicts(result: dict) -> dict:
     for page in result["pages"]:
         if page.get("informative"):
             continue
-        limit = TARGETS["dashboard_p95_ms" if page["page"] == "dashboard" else "page_p95_ms"]
+        limit = (
+            PAGE_TARGETS_MS.get(page["page"])
+            or TARGETS["dashboard_p95_ms" if page["page"] == "dashboard" else "page_p95_ms"]
+        )
         checks[f"{page['page']} ({page['role']}) p95 ≤ {limit} ms"] = page["p95_ms"] <= limit
     for page in result.get("admin_pages", []):
         limit = TARGETS["admin_p95_ms"]
