@@ -1014,8 +1014,37 @@ def _full_night_lines(result: dict) -> list[str]:
     return lines
 
 
+# The shape of a bank's book, which the bench seeds (issue 26): about 1.5–3% NPL by balance,
+# 3–6% of the active loans overdue, open alerts for a few percent of the customers. Carried on
+# from run to run, the book drifts out of it: its performing loans pay, while no loan in
+# arrears cures, nobody is contacted and no loan is made.
+BOOK_SHAPE = (
+    ("npl_ratio_pct", "NPL ratio by balance", 1.5, 3.0),
+    ("overdue_loans_pct", "active loans overdue", 3.0, 6.0),
+    ("customers_with_open_alert_pct", "customers with an open alert", 0.0, 8.0),
+)
+
+
+def shape_drift(shape: dict) -> list[str]:
+    """The figures of `shape` outside a bank's book (BOOK_SHAPE), in words."""
+    return [
+        f"{label} {shape[key]}% (a bank's {low:g}–{high:g}%)"
+        for key, label, low, high in BOOK_SHAPE
+        if not low <= shape[key] <= high
+    ]
+
+
 def _shape_lines(result: dict) -> list[str]:
     shape = result["shape"]
+    drift = shape_drift(shape)
+    advice = (
+        [
+            "  out of a bank's shape: " + "; ".join(drift),
+            f"  (remove .data/bench-{result['loans']}.json and make bench seeds a new book)",
+        ]
+        if drift
+        else []
+    )
     alerts = ", ".join(
         f"{key} {value:,}" for key, value in shape["open_alerts_by_indicator"].items()
     )
@@ -1033,6 +1062,7 @@ def _shape_lines(result: dict) -> list[str]:
         f"{'  assessments without factor points':<46}"
         f"{shape['assessments_without_factor_points']:>22,}",
         f"  applications: {stages}",
+        *advice,
     ]
 
 
