@@ -714,31 +714,26 @@ def scores_chunk(cursor, first: int, last: int, on: dt.date, result: ChunkResult
     the record reads the unpaid instalments the classification stored on the risk rows."""
     params = _params(first, last, on, result)
     cursor.execute(chunk_sql(STALE_SCORES, result), params)
-    from credit.services import ScoredRecord, record_inputs
+    from credit.services import (
+        ScoredRecord,
+        assessments_refresh_many,
+        record_inputs,
+        records_moving_scores,
+    )
 
     moved = [
         ScoredRecord(
             customer_id=customer_id,
             kind=kind,
             scorecard_id=scorecard_id,
-            previous=record_inputs(previous_12, previous_36, previous_worst),
+            previous=record_inputs(*previous),
             record=record_inputs(late_12, late_36, worst),
         )
-        for (
-            customer_id,
-            late_12,
-            late_36,
-            worst,
-            kind,
-            scorecard_id,
-            previous_12,
-            previous_36,
-            previous_worst,
-        ) in cursor.fetchall()
+        for customer_id, late_12, late_36, worst, kind, scorecard_id, *previous in (
+            cursor.fetchall()
+        )
     ]
     if moved:
-        from credit.services import assessments_refresh_many, records_moving_scores
-
         # Scoring is Python (the scorecard engine): the customers whose record moved, found
         # by the set-based query above with their new record, are scored in one batch, but
         # only those whose record can move their score (most borrowers in arrears have their
